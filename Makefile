@@ -1,0 +1,67 @@
+# Warren: `make run` starts the broker, `make test` runs every check. Both install and build what they need.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+PORT ?= 5672
+DATA_DIR ?= ./data
+RABBITMQ_URL ?= amqp://guest:guest@localhost:5672
+
+.PHONY: help install build run test typecheck generate-check unit conformance conformance-rabbitmq rabbitmq pika bench clean
+
+help:
+	@echo "make run                   start Warren on port $(PORT) with data in $(DATA_DIR)"
+	@echo "make test                  type-check, unit and integration tests, conformance suite"
+	@echo "make conformance           conformance suite (AMQP_URL=... to target another broker)"
+	@echo "make conformance-rabbitmq  the same suite against a local RabbitMQ (installed if missing)"
+	@echo "make bench                 benchmarks"
+
+# npm ci when node_modules is missing or older than the lock file (it also builds, via prepare).
+node_modules/.package-lock.json: package-lock.json
+	npm ci --no-audit --no-fund
+	@touch $@
+
+install: node_modules/.package-lock.json
+
+build: install
+	npx tsc -p tsconfig.json
+
+run: build
+	node bin/warren --port $(PORT) --data-dir $(DATA_DIR)
+
+generate-check: install
+	node spec/generate.mjs --check
+
+typecheck: install
+	npx tsc -p tsconfig.json --noEmit
+	npx tsc -p test/tsconfig.json
+
+# python3-pika is the second client the tests use (from Debian's packages).
+pika:
+	@python3 -c 'import pika' 2>/dev/null || { \
+	  echo "installing python3-pika from Debian's packages"; \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-pika) >/dev/null; }
+
+unit: build pika
+	npx vitest run --config test/vitest.config.ts
+
+conformance: build
+	npx vitest run --config conformance/vitest.config.ts
+
+test: generate-check typecheck unit conformance
+
+# Installs RabbitMQ from Debian's packages if missing, starts it if it is not running, runs the same suite.
+rabbitmq:
+	@command -v rabbitmq-server >/dev/null || { \
+	  echo "installing rabbitmq-server from Debian's packages"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq rabbitmq-server >/dev/null; }
+	@rabbitmqctl -q status >/dev/null 2>&1 || { rabbitmq-server -detached; \
+	  for i in $$(seq 1 60); do rabbitmqctl -q status >/dev/null 2>&1 && break; sleep 1; done; }
+	@rabbitmqctl -q await_startup >/dev/null
+
+conformance-rabbitmq: build rabbitmq
+	AMQP_URL=$(RABBITMQ_URL) npx vitest run --config conformance/vitest.config.ts
+
+bench: build
+	node dist/test/bench/run.js
+
+clean:
+	rm -rf dist

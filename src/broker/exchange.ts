@@ -1,0 +1,40 @@
+// An exchange: its declared attributes, its outgoing bindings and the router of its type.
+import type { FieldTable } from '../protocol/index.js';
+import type { Binding, ExchangeRouter } from './exchanges/index.js';
+
+export interface ExchangeOptions {
+  type: string;
+  durable: boolean;
+  autoDelete: boolean;
+  internal: boolean;
+  arguments: FieldTable;
+}
+
+export class Exchange {
+  readonly name: string;
+  readonly vhost: string;
+  readonly type: string;
+  readonly durable: boolean;
+  readonly autoDelete: boolean;
+  readonly internal: boolean;
+  readonly arguments: FieldTable;
+  readonly router: ExchangeRouter;
+  /** Bindings with this exchange as source, in creation order. */
+  readonly bindings: Binding[] = [];
+
+  constructor(name: string, vhost: string, opts: ExchangeOptions, router: ExchangeRouter) {
+    this.name = name;
+    this.vhost = vhost;
+    this.type = opts.type;
+    this.durable = opts.durable;
+    this.autoDelete = opts.autoDelete;
+    this.internal = opts.internal;
+    this.arguments = opts.arguments;
+    this.router = router;
+  }
+}
+
+/** RabbitMQ's resource naming in error texts: `exchange 'x' in vhost '/'`. */
+export function describe(kind: 'exchange' | 'queue', name: string, vhost: string): string {
+  return `${kind} '${name}' in vhost '${vhost}'`;
+}

@@ -1,0 +1,244 @@
+// One channel: its state, the command assembler (method → header → body) and dispatch to the method-class handlers.
+import type { Logger } from 'pino';
+import type { Exchange, Message, VirtualHost } from '../broker/index.js';
+import {
+  AmqpError,
+  BASIC_PUBLISH,
+  CHANNEL_CLOSE,
+  CHANNEL_CLOSE_OK,
+  CHANNEL_FLOW,
+  CHANNEL_FLOW_OK,
+  CHANNEL_OPEN,
+  CHANNEL_OPEN_OK,
+  channelError,
+  FRAME_BODY,
+  FRAME_HEADER,
+  FRAME_METHOD,
+  notImplemented,
+  preconditionFailed,
+  unexpectedFrame,
+  type BasicPublish,
+  type Method,
+} from '../protocol/index.js';
+import { handleBasic, publishContent } from './methods/basic.js';
+import { handleExchange } from './methods/exchange.js';
+import { handleQueue } from './methods/queue.js';
+import { handleConfirmOrTx } from './methods/confirm-tx.js';
+import type { Connection } from './connection.js';
+import { Deliveries } from './deliveries.js';
+
+type Expecting = 'method' | 'header' | 'body';
+
+/** A publish whose content is being assembled. */
+interface PendingPublish {
+  method: BasicPublish;
+  bodySize: number;
+  properties: Buffer;
+  parts: Buffer[];
+  received: number;
+}
+
+export class Channel {
+  readonly id: number;
+  readonly conn: Connection;
+  readonly log: Logger;
+  /** 'closing': we sent channel.close and wait for close-ok, ignoring everything else. */
+  state: 'open' | 'closing' = 'open';
+  /** Method being handled (for error replies). */
+  currentMethod = 0;
+  private expecting: Expecting = 'method';
+  private pending: PendingPublish | undefined;
+  /** Consumers, unacked deliveries, prefetch and flow. */
+  readonly deliveries: Deliveries;
+  /** Queue most recently declared on this channel (the "" shortcut in later methods). */
+  lastQueue: string | undefined;
+  confirmMode = false;
+  /** Last publish sequence number given out in confirm mode. */
+  publishSeq = 0;
+  /** Highest sequence number confirmed but not yet acked to the client, and how many. */
+  confirmedUpTo = 0;
+  confirmsPending = 0;
+  txMode = false;
+  /** Publishes held by a transaction until tx.commit. */
+  txPublishes: Array<{ exchange: Exchange; message: Message; mandatory: boolean }> = [];
+
+  constructor(conn: Connection, id: number) {
+    this.conn = conn;
+    this.id = id;
+    this.log = conn.log.child({ channel: id });
+    this.deliveries = new Deliveries(this);
+  }
+
+  get vhost(): VirtualHost {
+    return this.conn.vhost!;
+  }
+
+  /** channel.open arrived. */
+  opened(): void {
+    this.conn.send(this.id, { id: CHANNEL_OPEN_OK, channelId: Buffer.alloc(0) });
+  }
+
+  send(m: Method): void {
+    this.conn.send(this.id, m);
+  }
+
+  handleFrame(type: number, payload: Buffer): void {
+    if (this.state === 'closing') return this.frameWhileClosing(type, payload);
+    switch (type) {
+      case FRAME_METHOD: {
+        if (this.expecting !== 'method') {
+          throw unexpectedFrame(
+            this.expecting === 'header'
+              ? 'expected content header for class 60, got non content header frame instead'
+              : 'expected content body, got non content body frame instead',
+          );
+        }
+        const m = this.conn.decode(payload);
+        this.currentMethod = m.id;
+        if (m.id === BASIC_PUBLISH) {
+          this.pending = { method: m, bodySize: 0, properties: payload, parts: [], received: 0 };
+          this.expecting = 'header';
+          return;
+        }
+        this.dispatch(m);
+        return;
+      }
+      case FRAME_HEADER:
+        return this.onHeader(payload);
+      case FRAME_BODY:
+        return this.onBody(payload);
+    }
+  }
+
+  private onHeader(payload: Buffer): void {
+    if (this.expecting !== 'header') {
+      throw unexpectedFrame(
+        this.expecting === 'method'
+          ? 'expected method frame, got non method frame instead'
+          : 'expected content body, got non content body frame instead',
+      );
+    }
+    const p = this.pending!;
+    if (payload.length < 14) throw unexpectedFrame('content header frame too short');
+    const classId = payload.readUInt16BE(0);
+    if (classId !== 60) throw unexpectedFrame(`expected content header for class 60, got one for class ${classId} instead`);
+    const bodySize = payload.readUInt32BE(4) * 0x100000000 + payload.readUInt32BE(8);
+    const max = this.conn.ctx.options.maxMessageSize;
+    if (bodySize > max) {
+      this.expecting = 'method';
+      this.pending = undefined;
+      throw preconditionFailed(`message size ${bodySize} is larger than configured max size ${max}`);
+    }
+    p.bodySize = bodySize;
+    p.properties = payload.subarray(12);
+    if (bodySize === 0) return this.completePublish(Buffer.alloc(0));
+    this.expecting = 'body';
+  }
+
+  private onBody(payload: Buffer): void {
+    if (this.expecting !== 'body') {
+      throw unexpectedFrame(
+        this.expecting === 'method'
+          ? 'expected method frame, got non method frame instead'
+          : 'expected content header for class 60, got non content header frame instead',
+      );
+    }
+    const p = this.pending!;
+    p.received += payload.length;
+    if (p.received > p.bodySize) {
+      throw unexpectedFrame(`received ${p.received} bytes of content body, more than the declared ${p.bodySize}`);
+    }
+    if (p.received === p.bodySize && p.parts.length === 0) return this.completePublish(payload);
+    p.parts.push(payload);
+    if (p.received === p.bodySize) this.completePublish(Buffer.concat(p.parts, p.bodySize));
+  }
+
+  private completePublish(body: Buffer): void {
+    const p = this.pending!;
+    this.pending = undefined;
+    this.expecting = 'method';
+    this.currentMethod = BASIC_PUBLISH;
+    publishContent(this, p.method, p.properties, body);
+  }
+
+  private dispatch(m: Method): void {
+    const classId = m.id >>> 16;
+    switch (classId) {
+      case 20:
+        return this.onChannelMethod(m);
+      case 40:
+        return handleExchange(this, m);
+      case 50:
+        return handleQueue(this, m);
+      case 60:
+        return handleBasic(this, m);
+      case 85:
+      case 90:
+        return handleConfirmOrTx(this, m);
+      case 30:
+        // access.request is obsolete; RabbitMQ still answers it.
+        if (m.id === 0x001e000a) return this.send({ id: 0x001e000b, ticket: 1 });
+        throw notImplemented('access.request-ok');
+      default:
+        throw channelError(`unexpected method on a channel: class ${classId}`);
+    }
+  }
+
+  private onChannelMethod(m: Method): void {
+    switch (m.id) {
+      case CHANNEL_OPEN:
+        throw channelError(`second 'channel.open' seen`);
+      case CHANNEL_CLOSE:
+        this.release();
+        this.send({ id: CHANNEL_CLOSE_OK });
+        this.conn.channelFinished(this);
+        return;
+      case CHANNEL_CLOSE_OK:
+        return;
+      case CHANNEL_FLOW:
+        this.deliveries.setFlow(m.active);
+        this.send({ id: CHANNEL_FLOW_OK, active: m.active });
+        return;
+      case CHANNEL_FLOW_OK:
+        return;
+      default:
+        throw channelError(`unexpected channel method`);
+    }
+  }
+
+  private frameWhileClosing(type: number, payload: Buffer): void {
+    if (type !== FRAME_METHOD) return;
+    const m = this.conn.decode(payload);
+    if (m.id === CHANNEL_CLOSE_OK) {
+      this.conn.channelFinished(this);
+    } else if (m.id === CHANNEL_CLOSE) {
+      this.send({ id: CHANNEL_CLOSE_OK });
+      this.conn.channelFinished(this);
+    }
+  }
+
+  /** Soft error: channel.close to the client, resources released now, close-ok awaited. */
+  closeWithError(err: AmqpError): void {
+    if (this.state === 'closing') return;
+    if (err.classId === 0 && err.methodId === 0) {
+      err.classId = this.currentMethod >>> 16;
+      err.methodId = this.currentMethod & 0xffff;
+    }
+    this.log.debug({ code: err.code, text: err.replyText }, 'closing channel on error');
+    this.state = 'closing';
+    this.pending = undefined;
+    this.expecting = 'method';
+    this.release();
+    this.send({ id: CHANNEL_CLOSE, replyCode: err.code, replyText: err.replyText, classId: err.classId, methodId: err.methodId });
+  }
+
+  /** Cancels consumers and requeues unacknowledged messages (channel or connection going away). */
+  release(): void {
+    this.deliveries.release();
+  }
+
+  /** The connection's socket drained: consumers may take messages again. */
+  resumeDeliveries(): void {
+    if (this.state === 'open') this.deliveries.resume();
+  }
+}

@@ -1,0 +1,435 @@
+// One client connection: protocol header, handshake, channel 0, frame dispatch, heartbeats and error mapping.
+import type { Socket } from 'node:net';
+import type { Logger } from 'pino';
+import type { Broker, User, VirtualHost } from '../broker/index.js';
+import {
+  AmqpError,
+  channelError,
+  commandInvalid,
+  CONNECTION_CLOSE,
+  CONNECTION_CLOSE_OK,
+  CONNECTION_OPEN,
+  CONNECTION_OPEN_OK,
+  CONNECTION_SECURE_OK,
+  CONNECTION_START,
+  CONNECTION_START_OK,
+  CONNECTION_TUNE,
+  CONNECTION_TUNE_OK,
+  CONNECTION_UPDATE_SECRET,
+  CONNECTION_UPDATE_SECRET_OK,
+  CHANNEL_OPEN,
+  decodeMethod,
+  FRAME_HEARTBEAT,
+  FRAME_METHOD,
+  FrameReader,
+  frameError,
+  accessRefused,
+  methodName,
+  notAllowed,
+  syntaxError,
+  unexpectedFrame,
+  UnknownMethodError,
+  type FieldTable,
+  type Method,
+  FRAME_BODY,
+  FRAME_HEADER,
+  CLASS_IDS,
+} from '../protocol/index.js';
+import { isSupportedMechanism, MECHANISMS, parseCredentials } from './auth.js';
+import { Channel } from './channel.js';
+import type { ServerOptions } from './options.js';
+import { Output } from './output.js';
+import { serverProperties } from './server-properties.js';
+
+const PROTOCOL_HEADER = Buffer.from([0x41, 0x4d, 0x51, 0x50, 0, 0, 9, 1]);
+/** Smallest frame_max a client may ask for (RabbitMQ's FRAME_MIN_SIZE). */
+const FRAME_MIN_SIZE = 4096;
+const HANDSHAKE_TIMEOUT_MS = 10_000;
+const CLOSE_OK_TIMEOUT_MS = 3_000;
+
+/** What a connection needs from the server that owns it. */
+export interface ConnectionContext {
+  readonly broker: Broker;
+  readonly options: ServerOptions;
+  readonly logger: Logger;
+  connectionClosed(conn: Connection): void;
+}
+
+type State = 'header' | 'start' | 'tune' | 'open' | 'running' | 'closing' | 'closed';
+
+export class Connection {
+  readonly id: number;
+  readonly socket: Socket;
+  readonly output: Output;
+  readonly ctx: ConnectionContext;
+  log: Logger;
+  private state: State = 'header';
+  private readonly reader: FrameReader;
+  private header = Buffer.alloc(0);
+  readonly channels = new Map<number, Channel>();
+  channelMax: number;
+  vhost: VirtualHost | undefined;
+  user: User | undefined;
+  clientCapabilities: FieldTable = new Map();
+  private heartbeatTimer: NodeJS.Timeout | undefined;
+  private handshakeTimer: NodeJS.Timeout | undefined;
+  private closeTimer: NodeJS.Timeout | undefined;
+  private receivedSinceTick = false;
+  private silentTicks = 0;
+  /** Current frame's method id while it is being handled (for error replies on channel 0). */
+  private currentMethod = 0;
+
+  constructor(socket: Socket, ctx: ConnectionContext) {
+    this.id = ctx.broker.nextConnectionId();
+    this.socket = socket;
+    this.ctx = ctx;
+    this.channelMax = ctx.options.channelMax;
+    this.log = ctx.logger.child({ conn: this.id, peer: `${socket.remoteAddress}:${socket.remotePort}` });
+    this.output = new Output(socket, () => this.onSocketDrain());
+    this.output.frameMax = ctx.options.frameMax;
+    this.reader = new FrameReader(this, ctx.options.frameMax);
+    socket.setNoDelay(true);
+    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    socket.on('error', (err) => this.log.debug({ err }, 'socket error'));
+    socket.on('close', () => this.onSocketClose());
+    this.handshakeTimer = setTimeout(() => {
+      if (this.state !== 'running' && this.state !== 'closed') {
+        this.log.warn('handshake timeout, closing');
+        this.socket.destroy();
+      }
+    }, HANDSHAKE_TIMEOUT_MS);
+    this.handshakeTimer.unref();
+  }
+
+  get isOpen(): boolean {
+    return this.state === 'running';
+  }
+
+  /** The user's name, for user_id checks. */
+  get username(): string {
+    return this.user?.name ?? '';
+  }
+
+  capability(name: string): boolean {
+    const v = this.clientCapabilities.get(name);
+    return v?.type === 't' && v.value;
+  }
+
+  // ---- input -------------------------------------------------------------
+
+  private onData(chunk: Buffer): void {
+    this.receivedSinceTick = true;
+    if (this.state === 'header') {
+      chunk = this.readProtocolHeader(chunk);
+      if (chunk.length === 0) return;
+    }
+    if (this.state === 'closed') return;
+    try {
+      this.reader.push(chunk);
+    } catch (e) {
+      this.onError(e, 0);
+    }
+  }
+
+  /** Accumulates the 8-byte protocol header; answers a wrong one with ours and closes. */
+  private readProtocolHeader(chunk: Buffer): Buffer {
+    const need = 8 - this.header.length;
+    this.header = Buffer.concat([this.header, chunk.subarray(0, need)]);
+    const rest = chunk.subarray(need);
+    const sofar = this.header.length;
+    if (!this.header.equals(PROTOCOL_HEADER.subarray(0, sofar))) {
+      this.state = 'closed';
+      this.reader.stop();
+      this.output.raw(PROTOCOL_HEADER);
+      this.output.end();
+      return Buffer.alloc(0);
+    }
+    if (sofar < 8) return Buffer.alloc(0);
+    this.state = 'start';
+    this.send(0, {
+      id: CONNECTION_START,
+      versionMajor: 0,
+      versionMinor: 9,
+      serverProperties: serverProperties(),
+      mechanisms: Buffer.from(MECHANISMS),
+      locales: Buffer.from('en_US'),
+    });
+    return rest;
+  }
+
+  /** FrameSink: one frame from the reader. */
+  onFrame(type: number, channel: number, payload: Buffer): void {
+    if (this.state === 'closed') return;
+    try {
+      if (type === FRAME_HEARTBEAT) {
+        if (channel !== 0) throw frameError(`heartbeat frame on channel ${channel}`);
+        return;
+      }
+      if (this.state === 'closing') return this.onFrameWhileClosing(type, channel, payload);
+      if (channel === 0) {
+        if (type !== FRAME_METHOD) throw unexpectedFrame(`non-method frame on channel 0`);
+        const m = this.decode(payload);
+        this.currentMethod = m.id;
+        this.onConnectionMethod(m);
+        this.currentMethod = 0;
+        return;
+      }
+      if (this.state !== 'running') throw channelError(`frame on channel ${channel} before the connection is open`);
+      if (type !== FRAME_METHOD && type !== FRAME_HEADER && type !== FRAME_BODY) throw frameError(`unknown frame type ${type}`);
+      let ch = this.channels.get(channel);
+      if (!ch) {
+        if (type !== FRAME_METHOD) throw channelError(`expected 'channel.open' on channel ${channel}`);
+        const m = this.decode(payload);
+        if (m.id !== CHANNEL_OPEN) {
+          throw new AmqpError('CHANNEL_ERROR', `expected 'channel.open'`, { classId: m.id >>> 16, methodId: m.id & 0xffff });
+        }
+        ch = this.openChannel(channel);
+        ch.opened();
+        return;
+      }
+      ch.handleFrame(type, payload);
+    } catch (e) {
+      this.onError(e, channel);
+    }
+  }
+
+  private onFrameWhileClosing(type: number, channel: number, payload: Buffer): void {
+    if (channel !== 0 || type !== FRAME_METHOD) return;
+    const m = this.decode(payload);
+    if (m.id === CONNECTION_CLOSE_OK || m.id === CONNECTION_CLOSE) {
+      if (m.id === CONNECTION_CLOSE) this.send(0, { id: CONNECTION_CLOSE_OK });
+      this.finish();
+    }
+  }
+
+  decode(payload: Buffer): Method {
+    try {
+      return decodeMethod(payload);
+    } catch (e) {
+      if (e instanceof UnknownMethodError) {
+        if (!CLASS_IDS.has(e.classId)) throw new AmqpError('COMMAND_INVALID', `unknown class ${e.classId}`, e);
+        throw new AmqpError('COMMAND_INVALID', `unknown method ${e.methodId} for class ${e.classId}`, e);
+      }
+      throw e;
+    }
+  }
+
+  // ---- channel 0 ---------------------------------------------------------
+
+  private onConnectionMethod(m: Method): void {
+    switch (this.state) {
+      case 'start':
+        if (m.id !== CONNECTION_START_OK) throw this.unexpectedInState(m);
+        return this.onStartOk(m.clientProperties, m.mechanism ?? 'PLAIN', m.response);
+      case 'tune':
+        if (m.id === CONNECTION_SECURE_OK) throw commandInvalid('SASL challenge not issued');
+        if (m.id !== CONNECTION_TUNE_OK) throw this.unexpectedInState(m);
+        return this.onTuneOk(m.channelMax ?? 0, m.frameMax ?? 0, m.heartbeat ?? 0);
+      case 'open':
+        if (m.id !== CONNECTION_OPEN) throw this.unexpectedInState(m);
+        return this.onOpen(m.virtualHost ?? '/');
+      case 'running':
+        switch (m.id) {
+          case CONNECTION_CLOSE:
+            this.send(0, { id: CONNECTION_CLOSE_OK });
+            this.finish();
+            return;
+          case CONNECTION_CLOSE_OK:
+            return;
+          case CONNECTION_UPDATE_SECRET:
+            this.send(0, { id: CONNECTION_UPDATE_SECRET_OK });
+            return;
+          default:
+            throw this.unexpectedInState(m);
+        }
+      default:
+        return;
+    }
+  }
+
+  private unexpectedInState(m: Method): AmqpError {
+    if (m.id === CONNECTION_CLOSE) {
+      // A client may give up at any point of the handshake.
+      this.send(0, { id: CONNECTION_CLOSE_OK });
+      this.finish();
+      return new AmqpError('CONNECTION_FORCED', 'closed during handshake');
+    }
+    return channelError(`unexpected method in connection state ${this.state}: ${methodName(m.id)}`);
+  }
+
+  private onStartOk(clientProperties: FieldTable, mechanism: string, response: Buffer): void {
+    const caps = clientProperties.get('capabilities');
+    if (caps?.type === 'F') this.clientCapabilities = caps.value;
+    if (!isSupportedMechanism(mechanism)) {
+      throw commandInvalid(`unknown authentication mechanism '${mechanism}'`);
+    }
+    const creds = parseCredentials(mechanism, response);
+    const user = creds ? this.ctx.broker.authenticate(creds.username, creds.password) : undefined;
+    if (!user) {
+      this.log.warn({ user: creds?.username, mechanism }, 'authentication failed');
+      throw accessRefused(`Login was refused using authentication mechanism ${mechanism}. For details see the broker logfile.`);
+    }
+    this.user = user;
+    this.state = 'tune';
+    const o = this.ctx.options;
+    this.send(0, { id: CONNECTION_TUNE, channelMax: o.channelMax, frameMax: o.frameMax, heartbeat: o.heartbeat });
+  }
+
+  private onTuneOk(channelMax: number, frameMax: number, heartbeat: number): void {
+    const o = this.ctx.options;
+    if (channelMax > o.channelMax) throw notAllowed(`channel_max=${channelMax} > ${o.channelMax} max allowed`);
+    if (frameMax !== 0 && frameMax < FRAME_MIN_SIZE) throw notAllowed(`frame_max=${frameMax} < ${FRAME_MIN_SIZE} min size`);
+    if (frameMax > o.frameMax) throw notAllowed(`frame_max=${frameMax} > ${o.frameMax} max size`);
+    this.channelMax = channelMax === 0 ? o.channelMax : channelMax;
+    const fm = frameMax === 0 ? o.frameMax : frameMax;
+    this.reader.frameMax = fm;
+    this.output.frameMax = fm;
+    this.startHeartbeat(heartbeat);
+    this.state = 'open';
+  }
+
+  private onOpen(vhostName: string): void {
+    const vhost = this.ctx.broker.vhosts.get(vhostName);
+    if (!vhost) throw notAllowed(`vhost ${vhostName} not found`);
+    this.vhost = vhost;
+    this.log = this.log.child({ vhost: vhostName, user: this.username });
+    this.state = 'running';
+    if (this.handshakeTimer) clearTimeout(this.handshakeTimer);
+    this.send(0, { id: CONNECTION_OPEN_OK, knownHosts: '' });
+    this.log.info('connection open');
+  }
+
+  private openChannel(id: number): Channel {
+    if (id > this.channelMax) throw notAllowed(`channel number ${id} exceeds negotiated channel_max ${this.channelMax}`);
+    const ch = new Channel(this, id);
+    this.channels.set(id, ch);
+    return ch;
+  }
+
+  /** A channel finished its close handshake: its number may be reused. */
+  channelFinished(ch: Channel): void {
+    if (this.channels.get(ch.id) === ch) this.channels.delete(ch.id);
+  }
+
+  // ---- heartbeats --------------------------------------------------------
+
+  private startHeartbeat(seconds: number): void {
+    if (seconds <= 0) return;
+    const tickMs = (seconds * 1000) / 2;
+    this.heartbeatTimer = setInterval(() => this.heartbeatTick(seconds), tickMs);
+    this.heartbeatTimer.unref();
+  }
+
+  private heartbeatTick(seconds: number): void {
+    if (!this.output.sentSinceTick) this.output.heartbeat();
+    this.output.sentSinceTick = false;
+    if (this.receivedSinceTick) {
+      this.silentTicks = 0;
+    } else if (++this.silentTicks >= 4) {
+      this.log.warn({ timeout: seconds }, 'missed heartbeats from client, closing');
+      this.socket.destroy();
+    }
+    this.receivedSinceTick = false;
+  }
+
+  // ---- output and errors -------------------------------------------------
+
+  send(channel: number, m: Method): void {
+    this.output.method(channel, m);
+  }
+
+  /** Maps any error raised while handling input to channel.close or connection.close. */
+  onError(e: unknown, channel: number): void {
+    if (this.state === 'closed') return;
+    let err: AmqpError;
+    if (e instanceof AmqpError) {
+      err = e;
+    } else if (e instanceof RangeError && channel !== 0) {
+      // A value the codec cannot encode (e.g. an over-long shortstr in a reply).
+      this.log.warn({ err: e }, 'encoding error');
+      err = syntaxError(e.message);
+    } else {
+      this.log.error({ err: e, channel }, 'internal error');
+      err = new AmqpError('INTERNAL_ERROR', 'internal error');
+    }
+    const ch = channel === 0 ? undefined : this.channels.get(channel);
+    if (!err.hard && ch) {
+      ch.closeWithError(err);
+      return;
+    }
+    if (err.classId === 0 && err.methodId === 0) {
+      const id = ch?.currentMethod ?? this.currentMethod;
+      err.classId = id >>> 16;
+      err.methodId = id & 0xffff;
+    }
+    this.closeWithError(err);
+  }
+
+  /** Server-initiated connection.close; waits for close-ok, then ends the socket. */
+  closeWithError(err: AmqpError): void {
+    if (this.state === 'closing' || this.state === 'closed') return;
+    const handshaking = this.state !== 'running';
+    if (err.code !== 320) this.log.warn({ code: err.code, text: err.replyText }, 'closing connection on error');
+    if (handshaking && err.code === 403 && !this.capability('authentication_failure_close')) {
+      this.finish();
+      return;
+    }
+    this.state = 'closing';
+    this.reader.stop();
+    this.send(0, { id: CONNECTION_CLOSE, replyCode: err.code, replyText: err.replyText, classId: err.classId, methodId: err.methodId });
+    this.releaseChannels();
+    if (handshaking) {
+      // RabbitMQ does not wait for close-ok before the connection is open.
+      this.finish();
+      return;
+    }
+    this.closeTimer = setTimeout(() => this.finish(), CLOSE_OK_TIMEOUT_MS);
+    this.closeTimer.unref();
+  }
+
+  /** Closes the connection from the broker side (shutdown, management). */
+  forceClose(text: string): void {
+    this.closeWithError(new AmqpError('CONNECTION_FORCED', text));
+  }
+
+  /** Ends the socket after flushing; state is closed from here on. */
+  private finish(): void {
+    if (this.state === 'closed') return;
+    this.state = 'closed';
+    this.reader.stop();
+    this.output.end();
+    this.cleanup();
+  }
+
+  private releaseChannels(): void {
+    for (const ch of this.channels.values()) ch.release();
+  }
+
+  private onSocketClose(): void {
+    if (this.state !== 'closed') {
+      this.state = 'closed';
+      this.reader.stop();
+      this.output.discard();
+    }
+    this.cleanup();
+  }
+
+  private cleaned = false;
+  private cleanup(): void {
+    if (this.cleaned) return;
+    this.cleaned = true;
+    if (this.heartbeatTimer) clearInterval(this.heartbeatTimer);
+    if (this.handshakeTimer) clearTimeout(this.handshakeTimer);
+    if (this.closeTimer) clearTimeout(this.closeTimer);
+    this.releaseChannels();
+    this.channels.clear();
+    this.vhost?.connectionClosed(this.id);
+    this.ctx.connectionClosed(this);
+    this.log.debug('connection closed');
+  }
+
+  /** The socket's send buffer drained: serve consumers again. */
+  private onSocketDrain(): void {
+    for (const ch of this.channels.values()) ch.resumeDeliveries();
+  }
+}

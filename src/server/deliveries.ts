@@ -1,0 +1,243 @@
+// A channel's consumers and its outstanding deliveries: prefetch, flow, ack / nack / reject / recover, and requeue on close.
+import type { Consumer, Queue, QueueEntry } from '../broker/index.js';
+import {
+  BASIC_CANCEL,
+  BASIC_DELIVER,
+  preconditionFailed,
+} from '../protocol/index.js';
+import type { Channel } from './channel.js';
+
+/** A delivery waiting for the client's acknowledgement. */
+export interface Unacked {
+  readonly queue: Queue;
+  readonly entry: QueueEntry;
+  readonly consumer: ChannelConsumer | undefined;
+}
+
+/** A basic.consume subscription; the queue calls it to hand over messages. */
+export class ChannelConsumer implements Consumer {
+  readonly tag: string;
+  readonly noAck: boolean;
+  readonly exclusive: boolean;
+  readonly queue: Queue;
+  readonly prefetch: number;
+  unacked = 0;
+  private readonly owner: Deliveries;
+
+  constructor(owner: Deliveries, queue: Queue, tag: string, noAck: boolean, exclusive: boolean, prefetch: number) {
+    this.owner = owner;
+    this.queue = queue;
+    this.tag = tag;
+    this.noAck = noAck;
+    this.exclusive = exclusive;
+    this.prefetch = prefetch;
+  }
+
+  get connectionId(): number {
+    return this.owner.channel.conn.id;
+  }
+
+  canTake(): boolean {
+    return this.owner.canDeliver(this);
+  }
+
+  deliver(queue: Queue, entry: QueueEntry): void {
+    this.owner.deliver(this, queue, entry);
+  }
+
+  cancelledByQueue(): void {
+    this.owner.cancelledByQueue(this);
+  }
+}
+
+/** How an ack-like method settles the deliveries it names. */
+type Settle = 'ack' | 'requeue' | 'drop';
+
+export class Deliveries {
+  readonly channel: Channel;
+  readonly consumers = new Map<string, ChannelConsumer>();
+  /** Outstanding deliveries by tag; Map order is tag order. */
+  readonly unacked = new Map<number, Unacked>();
+  private nextTag = 1;
+  /** basic.qos global=false: limit for consumers created afterwards. */
+  consumerPrefetch = 0;
+  /** basic.qos global=true: limit shared by the channel's consumers. */
+  channelPrefetch = 0;
+  private flow = true;
+  /** Settlements held back by a transaction until commit. */
+  private txSettlements: Array<{ tag: number; u: Unacked; how: Settle }> = [];
+
+  constructor(channel: Channel) {
+    this.channel = channel;
+  }
+
+  canDeliver(c: ChannelConsumer): boolean {
+    const ch = this.channel;
+    if (!this.flow || ch.state !== 'open' || ch.conn.output.congested || !ch.conn.isOpen) return false;
+    if (c.noAck) return true;
+    if (c.prefetch !== 0 && c.unacked >= c.prefetch) return false;
+    return this.channelPrefetch === 0 || this.unacked.size < this.channelPrefetch;
+  }
+
+  /** Sends basic.deliver with the message's content. */
+  deliver(c: ChannelConsumer, queue: Queue, entry: QueueEntry): void {
+    const tag = this.nextTag++;
+    if (!c.noAck) {
+      this.unacked.set(tag, { queue, entry, consumer: c });
+      c.unacked += 1;
+    }
+    const msg = entry.message;
+    const ch = this.channel;
+    ch.conn.output.method(ch.id, {
+      id: BASIC_DELIVER,
+      consumerTag: c.tag,
+      deliveryTag: tag,
+      redelivered: entry.redelivered,
+      exchange: msg.exchange,
+      routingKey: msg.routingKey,
+    });
+    ch.conn.output.content(ch.id, msg.propertiesRaw, msg.body);
+  }
+
+  /** A delivery tag for basic.get-ok; tracked as unacked unless noAck. */
+  takeForGet(queue: Queue, entry: QueueEntry, noAck: boolean): number {
+    const tag = this.nextTag++;
+    if (!noAck) this.unacked.set(tag, { queue, entry, consumer: undefined });
+    return tag;
+  }
+
+  addConsumer(c: ChannelConsumer): void {
+    this.consumers.set(c.tag, c);
+    c.queue.addConsumer(c);
+  }
+
+  /** Client-side basic.cancel; unknown tags are fine, as in RabbitMQ. */
+  cancel(tag: string): void {
+    const c = this.consumers.get(tag);
+    if (!c) return;
+    this.consumers.delete(tag);
+    c.queue.removeConsumer(c);
+  }
+
+  /** The queue was deleted: forget the consumer and tell a client that understands basic.cancel. */
+  cancelledByQueue(c: ChannelConsumer): void {
+    if (this.consumers.get(c.tag) !== c) return;
+    this.consumers.delete(c.tag);
+    if (this.channel.state === 'open' && this.channel.conn.capability('consumer_cancel_notify')) {
+      this.channel.send({ id: BASIC_CANCEL, consumerTag: c.tag, nowait: true });
+    }
+  }
+
+  setFlow(active: boolean): void {
+    this.flow = active;
+    if (active) this.resume();
+  }
+
+  /** Lets every consumer's queue deliver again (after an ack, a drain, flow on or a larger prefetch). */
+  resume(): void {
+    for (const c of this.consumers.values()) c.queue.drain();
+  }
+
+  // ---- settlement --------------------------------------------------------
+
+  ack(tag: number, multiple: boolean): void {
+    this.settle(tag, multiple, 'ack');
+  }
+
+  nack(tag: number, multiple: boolean, requeue: boolean): void {
+    this.settle(tag, multiple, requeue ? 'requeue' : 'drop');
+  }
+
+  private settle(tag: number, multiple: boolean, how: Settle): void {
+    const picked = this.pick(tag, multiple);
+    if (this.channel.txMode) {
+      for (const [t, u] of picked) this.txSettlements.push({ tag: t, u, how });
+      return;
+    }
+    this.apply(picked.map(([, u]) => u), how);
+  }
+
+  /** Removes and returns the deliveries a tag names; unknown tag → 406. */
+  private pick(tag: number, multiple: boolean): Array<[number, Unacked]> {
+    const out: Array<[number, Unacked]> = [];
+    if (multiple) {
+      if (tag !== 0 && !this.unacked.has(tag)) throw preconditionFailed(`unknown delivery tag ${tag}`);
+      for (const [t, u] of this.unacked) {
+        if (tag !== 0 && t > tag) break;
+        out.push([t, u]);
+      }
+    } else {
+      const u = this.unacked.get(tag);
+      if (!u) throw preconditionFailed(`unknown delivery tag ${tag}`);
+      out.push([tag, u]);
+    }
+    for (const [t, u] of out) {
+      this.unacked.delete(t);
+      if (u.consumer) u.consumer.unacked -= 1;
+    }
+    return out;
+  }
+
+  private apply(list: readonly Unacked[], how: Settle): void {
+    if (list.length === 0) return;
+    if (how === 'requeue') {
+      this.requeueAll(list);
+    } else {
+      for (const u of list) u.queue.settle(u.entry);
+    }
+    this.resume();
+  }
+
+  /** Puts deliveries back on their queues, each queue's in their original order. */
+  private requeueAll(list: readonly Unacked[]): void {
+    const byQueue = new Map<Queue, QueueEntry[]>();
+    for (const u of list) {
+      let l = byQueue.get(u.queue);
+      if (!l) byQueue.set(u.queue, (l = []));
+      l.push(u.entry);
+    }
+    for (const [q, entries] of byQueue) q.requeue(entries);
+  }
+
+  /** basic.recover: everything outstanding goes back to its queue. */
+  recover(): void {
+    const all = [...this.unacked.values()];
+    this.unacked.clear();
+    for (const c of this.consumers.values()) c.unacked = 0;
+    this.apply(all, 'requeue');
+  }
+
+  /** tx.commit: held settlements take effect. */
+  commit(): void {
+    const held = this.txSettlements;
+    this.txSettlements = [];
+    for (const how of ['ack', 'drop', 'requeue'] as const) {
+      this.apply(held.filter((s) => s.how === how).map((s) => s.u), how);
+    }
+  }
+
+  /** tx.rollback: held settlements are forgotten, the deliveries outstanding again. */
+  rollback(): void {
+    const held = this.txSettlements;
+    this.txSettlements = [];
+    if (held.length === 0) return;
+    const merged = [...this.unacked.entries(), ...held.map((s) => [s.tag, s.u] as [number, Unacked])];
+    merged.sort((a, b) => a[0] - b[0]);
+    this.unacked.clear();
+    for (const [t, u] of merged) {
+      this.unacked.set(t, u);
+      if (held.some((s) => s.tag === t) && u.consumer) u.consumer.unacked += 1;
+    }
+  }
+
+  /** Channel or connection closing: consumers cancelled, every outstanding delivery requeued. */
+  release(): void {
+    const consumers = [...this.consumers.values()];
+    this.consumers.clear();
+    for (const c of consumers) c.queue.removeConsumer(c);
+    const outstanding = [...this.unacked.values(), ...this.txSettlements.map((s) => s.u)];
+    this.unacked.clear();
+    this.txSettlements = [];
+    this.requeueAll(outstanding);
+  }
+}

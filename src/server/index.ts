@@ -1,0 +1,4 @@
+// The server layer's public surface.
+export * from './server.js';
+export * from './options.js';
+export * from './connection.js';

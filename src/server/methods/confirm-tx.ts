@@ -1,0 +1,45 @@
+// confirm.select and tx.select / commit / rollback on a channel.
+import {
+  CONFIRM_SELECT,
+  CONFIRM_SELECT_OK,
+  TX_COMMIT,
+  TX_COMMIT_OK,
+  TX_ROLLBACK,
+  TX_ROLLBACK_OK,
+  TX_SELECT,
+  TX_SELECT_OK,
+  channelError,
+  preconditionFailed,
+  type Method,
+} from '../../protocol/index.js';
+import type { Channel } from '../channel.js';
+import { commitPublishes, rollbackPublishes } from './basic.js';
+
+export function handleConfirmOrTx(ch: Channel, m: Method): void {
+  switch (m.id) {
+    case CONFIRM_SELECT:
+      if (ch.txMode) throw preconditionFailed('cannot switch from tx to confirm mode');
+      ch.confirmMode = true;
+      if (!m.nowait) ch.send({ id: CONFIRM_SELECT_OK });
+      return;
+    case TX_SELECT:
+      if (ch.confirmMode) throw preconditionFailed('cannot switch from confirm to tx mode');
+      ch.txMode = true;
+      ch.send({ id: TX_SELECT_OK });
+      return;
+    case TX_COMMIT:
+      if (!ch.txMode) throw preconditionFailed('channel is not transactional');
+      commitPublishes(ch);
+      ch.deliveries.commit();
+      ch.send({ id: TX_COMMIT_OK });
+      return;
+    case TX_ROLLBACK:
+      if (!ch.txMode) throw preconditionFailed('channel is not transactional');
+      rollbackPublishes(ch);
+      ch.deliveries.rollback();
+      ch.send({ id: TX_ROLLBACK_OK });
+      return;
+    default:
+      throw channelError('unexpected confirm/tx method from client');
+  }
+}

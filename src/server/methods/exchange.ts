@@ -1,0 +1,47 @@
+// exchange.* methods on a channel: declare, delete, bind, unbind (exchange-to-exchange).
+import {
+  EXCHANGE_BIND,
+  EXCHANGE_BIND_OK,
+  EXCHANGE_DECLARE,
+  EXCHANGE_DECLARE_OK,
+  EXCHANGE_DELETE,
+  EXCHANGE_DELETE_OK,
+  EXCHANGE_UNBIND,
+  EXCHANGE_UNBIND_OK,
+  channelError,
+  type Method,
+} from '../../protocol/index.js';
+import type { Channel } from '../channel.js';
+
+const EMPTY = new Map();
+
+export function handleExchange(ch: Channel, m: Method): void {
+  const vhost = ch.vhost;
+  switch (m.id) {
+    case EXCHANGE_DECLARE:
+      vhost.declareExchange({
+        name: m.exchange,
+        type: m.type ?? 'direct',
+        passive: m.passive ?? false,
+        durable: m.durable ?? false,
+        autoDelete: m.autoDelete ?? false,
+        internal: m.internal ?? false,
+        arguments: m.arguments ?? EMPTY,
+      });
+      if (!m.nowait) ch.send({ id: EXCHANGE_DECLARE_OK });
+      return;
+    case EXCHANGE_DELETE:
+      vhost.deleteExchange(m.exchange, m.ifUnused ?? false);
+      if (!m.nowait) ch.send({ id: EXCHANGE_DELETE_OK });
+      return;
+    case EXCHANGE_BIND:
+    case EXCHANGE_UNBIND: {
+      const unbind = m.id === EXCHANGE_UNBIND;
+      vhost.bindExchange(m.destination, m.source, m.routingKey ?? '', m.arguments ?? EMPTY, unbind);
+      if (!m.nowait) ch.send({ id: unbind ? EXCHANGE_UNBIND_OK : EXCHANGE_BIND_OK });
+      return;
+    }
+    default:
+      throw channelError('unexpected exchange method from client');
+  }
+}

@@ -1,0 +1,69 @@
+// queue.* methods on a channel: declare, bind, unbind, purge, delete.
+import {
+  notFound,
+  QUEUE_BIND,
+  QUEUE_BIND_OK,
+  QUEUE_DECLARE,
+  QUEUE_DECLARE_OK,
+  QUEUE_DELETE,
+  QUEUE_DELETE_OK,
+  QUEUE_PURGE,
+  QUEUE_PURGE_OK,
+  QUEUE_UNBIND,
+  QUEUE_UNBIND_OK,
+  channelError,
+  type Method,
+} from '../../protocol/index.js';
+import type { Channel } from '../channel.js';
+
+const EMPTY = new Map();
+
+/** RabbitMQ's shortcut: an empty queue name means the channel's most recently declared queue. */
+export function queueName(ch: Channel, name: string | undefined): string {
+  if (name) return name;
+  if (ch.lastQueue === undefined) throw notFound('no previously declared queue');
+  return ch.lastQueue;
+}
+
+export function handleQueue(ch: Channel, m: Method): void {
+  const vhost = ch.vhost;
+  const connId = ch.conn.id;
+  switch (m.id) {
+    case QUEUE_DECLARE: {
+      const q = vhost.declareQueue({
+        name: m.queue ?? '',
+        passive: m.passive ?? false,
+        durable: m.durable ?? false,
+        exclusive: m.exclusive ?? false,
+        autoDelete: m.autoDelete ?? false,
+        arguments: m.arguments ?? EMPTY,
+        connectionId: connId,
+      });
+      ch.lastQueue = q.name;
+      if (!m.nowait) ch.send({ id: QUEUE_DECLARE_OK, queue: q.name, messageCount: q.messageCount, consumerCount: q.consumerCount });
+      return;
+    }
+    case QUEUE_BIND:
+    case QUEUE_UNBIND: {
+      const unbind = m.id === QUEUE_UNBIND;
+      const name = queueName(ch, m.queue);
+      const key = m.routingKey === '' && !m.queue ? name : (m.routingKey ?? '');
+      vhost.bindQueue(name, m.exchange, key, m.arguments ?? EMPTY, connId, unbind);
+      if (unbind) ch.send({ id: QUEUE_UNBIND_OK });
+      else if (!(m.id === QUEUE_BIND && m.nowait)) ch.send({ id: QUEUE_BIND_OK });
+      return;
+    }
+    case QUEUE_PURGE: {
+      const count = vhost.queue(queueName(ch, m.queue), connId).purge();
+      if (!m.nowait) ch.send({ id: QUEUE_PURGE_OK, messageCount: count });
+      return;
+    }
+    case QUEUE_DELETE: {
+      const count = vhost.deleteQueue(queueName(ch, m.queue), m.ifUnused ?? false, m.ifEmpty ?? false, connId);
+      if (!m.nowait) ch.send({ id: QUEUE_DELETE_OK, messageCount: count });
+      return;
+    }
+    default:
+      throw channelError('unexpected queue method from client');
+  }
+}

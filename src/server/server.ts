@@ -1,0 +1,70 @@
+// The TCP listener: accepts sockets, owns the set of live connections, and shuts them down cleanly.
+import { createServer, type Server as NetServer, type Socket } from 'node:net';
+import type { Logger } from 'pino';
+import type { Broker } from '../broker/index.js';
+import { Connection, type ConnectionContext } from './connection.js';
+import type { ServerOptions } from './options.js';
+
+/** How long shutdown waits for clients to answer connection.close. */
+const SHUTDOWN_GRACE_MS = 2_000;
+
+export class AmqpServer implements ConnectionContext {
+  readonly broker: Broker;
+  readonly options: ServerOptions;
+  readonly logger: Logger;
+  readonly connections = new Set<Connection>();
+  private readonly net: NetServer;
+  private readonly sockets = new Set<Socket>();
+
+  constructor(broker: Broker, options: ServerOptions, logger: Logger) {
+    this.broker = broker;
+    this.options = options;
+    this.logger = logger;
+    this.net = createServer((socket) => this.accept(socket));
+  }
+
+  private accept(socket: Socket): void {
+    this.sockets.add(socket);
+    socket.on('close', () => this.sockets.delete(socket));
+    this.connections.add(new Connection(socket, this));
+  }
+
+  connectionClosed(conn: Connection): void {
+    this.connections.delete(conn);
+  }
+
+  /** Listens on the configured host, or on every IPv4 and IPv6 address when none is given. */
+  async listen(): Promise<number> {
+    const { port, host } = this.options;
+    if (host !== undefined) return this.listenOn({ port, host });
+    try {
+      return await this.listenOn({ port, host: '::', ipv6Only: false });
+    } catch (e) {
+      // No IPv6 on this machine: IPv4 only.
+      if ((e as NodeJS.ErrnoException).code !== 'EAFNOSUPPORT' && (e as NodeJS.ErrnoException).code !== 'EADDRNOTAVAIL') throw e;
+      return this.listenOn({ port, host: '0.0.0.0' });
+    }
+  }
+
+  private listenOn(opts: { port: number; host: string; ipv6Only?: boolean }): Promise<number> {
+    return new Promise((resolve, reject) => {
+      const onError = (err: Error) => reject(err);
+      this.net.once('error', onError);
+      this.net.listen(opts, () => {
+        this.net.off('error', onError);
+        const addr = this.net.address();
+        resolve(typeof addr === 'object' && addr ? addr.port : opts.port);
+      });
+    });
+  }
+
+  /** Stops accepting, sends connection.close 320 to every client, waits briefly for them, then closes sockets. */
+  async close(): Promise<void> {
+    const closed = new Promise<void>((resolve) => this.net.close(() => resolve()));
+    for (const conn of this.connections) conn.forceClose('broker shutdown');
+    const deadline = Date.now() + SHUTDOWN_GRACE_MS;
+    while (this.sockets.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    for (const s of this.sockets) s.destroy();
+    await closed;
+  }
+}
