@@ -39,8 +39,10 @@ export class AmqpError extends Error {
   /** Method that failed; filled in by the connection when the thrower did not know it. */
   classId: number;
   methodId: number;
-  /** Forces connection scope even for a soft code (e.g. errors on channel 0). */
+  /** Hard errors close the connection, soft ones the channel. */
   readonly hard: boolean;
+  /** True once class/method ids are settled (given by the thrower or stamped by the dispatcher). */
+  private methodKnown: boolean;
 
   constructor(name: ReplyName, detail: string, opts: { classId?: number; methodId?: number } = {}) {
     super(`${name} - ${detail}`);
@@ -50,7 +52,18 @@ export class AmqpError extends Error {
     this.detail = detail;
     this.classId = opts.classId ?? 0;
     this.methodId = opts.methodId ?? 0;
+    this.methodKnown = opts.classId !== undefined;
     this.hard = !isSoftCode(this.code);
+  }
+
+  /** Records the method being handled when the error was raised, unless the thrower already chose ids. */
+  stamp(methodId: number): this {
+    if (!this.methodKnown) {
+      this.classId = methodId >>> 16;
+      this.methodId = methodId & 0xffff;
+      this.methodKnown = true;
+    }
+    return this;
   }
 
   /** RabbitMQ's reply-text shape, cut to fit a shortstr. */
@@ -67,6 +80,12 @@ function truncateUtf8(s: string, max: number): string {
 }
 
 const make = (name: ReplyName) => (detail: string) => new AmqpError(name, detail);
+
+/** Stamps the method id onto an AmqpError passing through a method handler; other values pass untouched. */
+export function stampMethod(e: unknown, methodId: number): unknown {
+  if (e instanceof AmqpError) e.stamp(methodId);
+  return e;
+}
 
 export const contentTooLarge = make('CONTENT_TOO_LARGE');
 export const connectionForced = make('CONNECTION_FORCED');

@@ -2,6 +2,13 @@
 import { frameError } from './errors.js';
 import { FRAME_END, FRAME_OVERHEAD } from './writer.js';
 
+const EMPTY = Buffer.alloc(0);
+
+/** RabbitMQ's way of naming a bad frame in error texts: `type 1, all octets = <<0,60,...>>`. */
+export function frameDescription(type: number, payload: Buffer): string {
+  return `type ${type}, all octets = <<${[...payload.subarray(0, 64)].join(',')}>>`;
+}
+
 /** Receives each frame the reader finds; the payload is a view into the received bytes. */
 export interface FrameSink {
   onFrame(type: number, channel: number, payload: Buffer): void;
@@ -50,7 +57,10 @@ export class FrameReader {
       const total = this.frameLength(buf, pos);
       if (len - pos < total) break;
       const end = pos + total - 1;
-      if (buf[end] !== FRAME_END) throw frameError(`invalid frame end octet ${buf[end]}`);
+      if (buf[end] !== FRAME_END) {
+        const payload = buf.subarray(pos + 7, end);
+        throw frameError(`${frameDescription(buf[pos]!, payload)}: {invalid_frame_end_marker,${buf[end]}}`);
+      }
       this.sink.onFrame(buf[pos]!, buf.readUInt16BE(pos + 1), buf.subarray(pos + 7, end));
       pos += total;
     }
@@ -65,8 +75,9 @@ export class FrameReader {
   /** Whole frame length from its header at `pos`, checked against frame_max. */
   private frameLength(buf: Buffer, pos: number): number {
     const size = buf.readUInt32BE(pos + 3);
-    if (size + FRAME_OVERHEAD > this.frameMax) {
-      throw frameError(`frame size ${size + FRAME_OVERHEAD} exceeds frame_max ${this.frameMax}`);
+    // As RabbitMQ: a payload may be as large as frame_max itself; the text names frame_max - 8.
+    if (size > this.frameMax) {
+      throw frameError(`${frameDescription(buf[pos]!, EMPTY)}: {frame_too_large,${size},${this.frameMax - FRAME_OVERHEAD}}`);
     }
     return size + FRAME_OVERHEAD;
   }

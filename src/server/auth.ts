@@ -1,7 +1,7 @@
 // SASL mechanisms offered at connection.start: PLAIN and AMQPLAIN, turned into a username and password.
 import { decodeTable, stringOf } from '../protocol/index.js';
 
-export const MECHANISMS = 'PLAIN AMQPLAIN';
+export const MECHANISMS = 'AMQPLAIN PLAIN';
 
 export interface Credentials {
   username: string;

@@ -16,6 +16,7 @@ import {
   FRAME_METHOD,
   notImplemented,
   preconditionFailed,
+  stampMethod,
   unexpectedFrame,
   type BasicPublish,
   type Method,
@@ -44,8 +45,6 @@ export class Channel {
   readonly log: Logger;
   /** 'closing': we sent channel.close and wait for close-ok, ignoring everything else. */
   state: 'open' | 'closing' = 'open';
-  /** Method being handled (for error replies). */
-  currentMethod = 0;
   private expecting: Expecting = 'method';
   private pending: PendingPublish | undefined;
   /** Consumers, unacked deliveries, prefetch and flow. */
@@ -94,13 +93,16 @@ export class Channel {
           );
         }
         const m = this.conn.decode(payload);
-        this.currentMethod = m.id;
         if (m.id === BASIC_PUBLISH) {
           this.pending = { method: m, bodySize: 0, properties: payload, parts: [], received: 0 };
           this.expecting = 'header';
           return;
         }
-        this.dispatch(m);
+        try {
+          this.dispatch(m);
+        } catch (e) {
+          throw stampMethod(e, m.id);
+        }
         return;
       }
       case FRAME_HEADER:
@@ -127,7 +129,7 @@ export class Channel {
     if (bodySize > max) {
       this.expecting = 'method';
       this.pending = undefined;
-      throw preconditionFailed(`message size ${bodySize} is larger than configured max size ${max}`);
+      throw preconditionFailed(`message size ${bodySize} is larger than configured max size ${max}`).stamp(BASIC_PUBLISH);
     }
     p.bodySize = bodySize;
     p.properties = payload.subarray(12);
@@ -157,8 +159,11 @@ export class Channel {
     const p = this.pending!;
     this.pending = undefined;
     this.expecting = 'method';
-    this.currentMethod = BASIC_PUBLISH;
-    publishContent(this, p.method, p.properties, body);
+    try {
+      publishContent(this, p.method, p.properties, body);
+    } catch (e) {
+      throw stampMethod(e, BASIC_PUBLISH);
+    }
   }
 
   private dispatch(m: Method): void {
@@ -220,10 +225,6 @@ export class Channel {
   /** Soft error: channel.close to the client, resources released now, close-ok awaited. */
   closeWithError(err: AmqpError): void {
     if (this.state === 'closing') return;
-    if (err.classId === 0 && err.methodId === 0) {
-      err.classId = this.currentMethod >>> 16;
-      err.methodId = this.currentMethod & 0xffff;
-    }
     this.log.debug({ code: err.code, text: err.replyText }, 'closing channel on error');
     this.state = 'closing';
     this.pending = undefined;

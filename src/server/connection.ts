@@ -23,17 +23,16 @@ import {
   FRAME_METHOD,
   FrameReader,
   frameError,
-  accessRefused,
-  methodName,
   notAllowed,
   syntaxError,
   unexpectedFrame,
+  stampMethod,
+  frameDescription,
   UnknownMethodError,
   type FieldTable,
   type Method,
   FRAME_BODY,
   FRAME_HEADER,
-  CLASS_IDS,
 } from '../protocol/index.js';
 import { isSupportedMechanism, MECHANISMS, parseCredentials } from './auth.js';
 import { Channel } from './channel.js';
@@ -57,6 +56,9 @@ export interface ConnectionContext {
 
 type State = 'header' | 'start' | 'tune' | 'open' | 'running' | 'closing' | 'closed';
 
+/** Input RabbitMQ answers by dropping the socket without a close frame. */
+class SilentClose extends Error {}
+
 export class Connection {
   readonly id: number;
   readonly socket: Socket;
@@ -76,8 +78,6 @@ export class Connection {
   private closeTimer: NodeJS.Timeout | undefined;
   private receivedSinceTick = false;
   private silentTicks = 0;
-  /** Current frame's method id while it is being handled (for error replies on channel 0). */
-  private currentMethod = 0;
 
   constructor(socket: Socket, ctx: ConnectionContext) {
     this.id = ctx.broker.nextConnectionId();
@@ -162,27 +162,29 @@ export class Connection {
     if (this.state === 'closed') return;
     try {
       if (type === FRAME_HEARTBEAT) {
-        if (channel !== 0) throw frameError(`heartbeat frame on channel ${channel}`);
+        if (channel !== 0) throw unexpectedFrame(frameDescription(type, payload));
         return;
+      }
+      if (type !== FRAME_METHOD && type !== FRAME_HEADER && type !== FRAME_BODY) {
+        throw frameError(`${frameDescription(type, payload)}: unknown_frame`);
       }
       if (this.state === 'closing') return this.onFrameWhileClosing(type, channel, payload);
       if (channel === 0) {
         if (type !== FRAME_METHOD) throw unexpectedFrame(`non-method frame on channel 0`);
         const m = this.decode(payload);
-        this.currentMethod = m.id;
-        this.onConnectionMethod(m);
-        this.currentMethod = 0;
+        try {
+          this.onConnectionMethod(m);
+        } catch (e) {
+          throw stampMethod(e, m.id);
+        }
         return;
       }
       if (this.state !== 'running') throw channelError(`frame on channel ${channel} before the connection is open`);
-      if (type !== FRAME_METHOD && type !== FRAME_HEADER && type !== FRAME_BODY) throw frameError(`unknown frame type ${type}`);
       let ch = this.channels.get(channel);
       if (!ch) {
-        if (type !== FRAME_METHOD) throw channelError(`expected 'channel.open' on channel ${channel}`);
+        if (type !== FRAME_METHOD) throw unexpectedFrame('expected method frame, got non method frame instead');
         const m = this.decode(payload);
-        if (m.id !== CHANNEL_OPEN) {
-          throw new AmqpError('CHANNEL_ERROR', `expected 'channel.open'`, { classId: m.id >>> 16, methodId: m.id & 0xffff });
-        }
+        if (m.id !== CHANNEL_OPEN) throw channelError(`expected 'channel.open'`).stamp(m.id);
         ch = this.openChannel(channel);
         ch.opened();
         return;
@@ -206,10 +208,8 @@ export class Connection {
     try {
       return decodeMethod(payload);
     } catch (e) {
-      if (e instanceof UnknownMethodError) {
-        if (!CLASS_IDS.has(e.classId)) throw new AmqpError('COMMAND_INVALID', `unknown class ${e.classId}`, e);
-        throw new AmqpError('COMMAND_INVALID', `unknown method ${e.methodId} for class ${e.classId}`, e);
-      }
+      // RabbitMQ drops the connection without a close frame for ids the spec lacks.
+      if (e instanceof UnknownMethodError) throw new SilentClose(`unknown method id ${e.classId}.${e.methodId}`);
       throw e;
     }
   }
@@ -254,20 +254,22 @@ export class Connection {
       this.finish();
       return new AmqpError('CONNECTION_FORCED', 'closed during handshake');
     }
-    return channelError(`unexpected method in connection state ${this.state}: ${methodName(m.id)}`);
+    return channelError(`unexpected method in connection state ${this.state}`);
   }
 
   private onStartOk(clientProperties: FieldTable, mechanism: string, response: Buffer): void {
     const caps = clientProperties.get('capabilities');
     if (caps?.type === 'F') this.clientCapabilities = caps.value;
-    if (!isSupportedMechanism(mechanism)) {
-      throw commandInvalid(`unknown authentication mechanism '${mechanism}'`);
-    }
+    if (!isSupportedMechanism(mechanism)) throw new SilentClose(`unknown authentication mechanism '${mechanism}'`);
     const creds = parseCredentials(mechanism, response);
     const user = creds ? this.ctx.broker.authenticate(creds.username, creds.password) : undefined;
     if (!user) {
       this.log.warn({ user: creds?.username, mechanism }, 'authentication failed');
-      throw accessRefused(`Login was refused using authentication mechanism ${mechanism}. For details see the broker logfile.`);
+      throw new AmqpError(
+        'ACCESS_REFUSED',
+        `Login was refused using authentication mechanism ${mechanism}. For details see the broker logfile.`,
+        { classId: 0, methodId: 0 },
+      );
     }
     this.user = user;
     this.state = 'tune';
@@ -277,11 +279,12 @@ export class Connection {
 
   private onTuneOk(channelMax: number, frameMax: number, heartbeat: number): void {
     const o = this.ctx.options;
-    if (channelMax > o.channelMax) throw notAllowed(`channel_max=${channelMax} > ${o.channelMax} max allowed`);
-    if (frameMax !== 0 && frameMax < FRAME_MIN_SIZE) throw notAllowed(`frame_max=${frameMax} < ${FRAME_MIN_SIZE} min size`);
-    if (frameMax > o.frameMax) throw notAllowed(`frame_max=${frameMax} > ${o.frameMax} max size`);
-    this.channelMax = channelMax === 0 ? o.channelMax : channelMax;
-    const fm = frameMax === 0 ? o.frameMax : frameMax;
+    // As RabbitMQ: 0 means "no limit", which is above ours; out-of-range answers drop the connection silently.
+    if (channelMax === 0 || channelMax > o.channelMax) throw new SilentClose(`tune-ok channel_max=${channelMax} above ${o.channelMax}`);
+    if (frameMax === 0 || frameMax > o.frameMax) throw new SilentClose(`tune-ok frame_max=${frameMax} above ${o.frameMax}`);
+    if (frameMax < FRAME_MIN_SIZE) throw new SilentClose(`tune-ok frame_max=${frameMax} below ${FRAME_MIN_SIZE}`);
+    this.channelMax = channelMax;
+    const fm = frameMax;
     this.reader.frameMax = fm;
     this.output.frameMax = fm;
     this.startHeartbeat(heartbeat);
@@ -300,7 +303,14 @@ export class Connection {
   }
 
   private openChannel(id: number): Channel {
-    if (id > this.channelMax) throw notAllowed(`channel number ${id} exceeds negotiated channel_max ${this.channelMax}`);
+    // channel_max limits how many are open, not their numbers (as RabbitMQ).
+    if (this.channels.size >= this.channelMax) {
+      throw new AmqpError(
+        'NOT_ALLOWED',
+        `number of channels opened (${this.channels.size}) has reached the negotiated channel_max (${this.channelMax})`,
+        { classId: 0, methodId: 0 },
+      );
+    }
     const ch = new Channel(this, id);
     this.channels.set(id, ch);
     return ch;
@@ -341,6 +351,15 @@ export class Connection {
   /** Maps any error raised while handling input to channel.close or connection.close. */
   onError(e: unknown, channel: number): void {
     if (this.state === 'closed') return;
+    if (e instanceof SilentClose) {
+      this.log.warn({ reason: e.message }, 'dropping connection without close');
+      this.state = 'closed';
+      this.reader.stop();
+      this.output.discard();
+      this.socket.destroy();
+      this.cleanup();
+      return;
+    }
     let err: AmqpError;
     if (e instanceof AmqpError) {
       err = e;
@@ -356,11 +375,6 @@ export class Connection {
     if (!err.hard && ch) {
       ch.closeWithError(err);
       return;
-    }
-    if (err.classId === 0 && err.methodId === 0) {
-      const id = ch?.currentMethod ?? this.currentMethod;
-      err.classId = id >>> 16;
-      err.methodId = id & 0xffff;
     }
     this.closeWithError(err);
   }

