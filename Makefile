@@ -36,7 +36,7 @@ typecheck: install
 
 # python3-pika is the second client the tests use (from Debian's packages).
 pika:
-	@python3 -c 'import pika' 2>/dev/null || { \
+	@/usr/bin/python3 -c 'import pika' 2>/dev/null || { \
 	  echo "installing python3-pika from Debian's packages"; \
 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-pika) >/dev/null; }
 
@@ -61,7 +61,7 @@ conformance-rabbitmq: build rabbitmq
 	AMQP_URL=$(RABBITMQ_URL) npx vitest run --config conformance/vitest.config.ts
 
 bench: build
-	node dist/test/bench/run.js
+	npx vitest bench --run --config test/vitest.config.ts --dir test/bench
 
 clean:
 	rm -rf dist
