@@ -40,6 +40,10 @@ function describeValue(v: FieldValue | undefined): string {
   return `the value '${shown}' of type '${FIELD_TYPE_NAMES[v.type]}'`;
 }
 
+function bareValue(v: FieldValue): string {
+  return `'${v.type === 'S' ? v.value : typeof v.value === 'object' ? JSON.stringify(v.value) : String(v.value)}'`;
+}
+
 /** Throws 406 when a compared argument differs. `resource` is e.g. "queue 'q' in vhost '/'". */
 export function assertArgsEquivalent(
   current: FieldTable,
@@ -51,7 +55,11 @@ export function assertArgsEquivalent(
     const cur = current.get(key);
     const rec = received.get(key);
     if (cur === undefined && rec === undefined) continue;
-    if (cur !== undefined && rec !== undefined && same(cur, rec)) continue;
+    if (cur !== undefined && rec !== undefined) {
+      if (same(cur, rec)) continue;
+      // Both present: RabbitMQ shows bare values.
+      throw preconditionFailed(`inequivalent arg '${key}' for ${resource}: received ${bareValue(rec)} but current is ${bareValue(cur)}`);
+    }
     throw preconditionFailed(
       `inequivalent arg '${key}' for ${resource}: received ${describeValue(rec)} but current is ${describeValue(cur)}`,
     );

@@ -19,6 +19,8 @@ export class Exchange {
   readonly internal: boolean;
   readonly arguments: FieldTable;
   readonly router: ExchangeRouter;
+  /** The `alternate-exchange` argument: where messages go that this exchange routes nowhere. */
+  readonly alternateExchange: string | undefined;
   /** Bindings with this exchange as source, in creation order. */
   readonly bindings: Binding[] = [];
 
@@ -31,6 +33,8 @@ export class Exchange {
     this.internal = opts.internal;
     this.arguments = opts.arguments;
     this.router = router;
+    const ae = opts.arguments.get('alternate-exchange');
+    this.alternateExchange = ae?.type === 'S' ? ae.value : undefined;
   }
 }
 

@@ -1,4 +1,5 @@
 // Headers-exchange binding matching and x-match validation, as RabbitMQ 3.13/4.x rabbit_exchange_type_headers.
+import { erlangTerm } from './erlang-format.js';
 import { FIELD_TYPE_NAMES, type FieldTable, type FieldValue } from '../protocol/field-table.js';
 
 const X_MATCH_MODES: ReadonlySet<string> = new Set(['all', 'any', 'all-with-x', 'any-with-x']);
@@ -36,9 +37,9 @@ export function validateXMatch(bindingArgs: FieldTable): string | undefined {
   if (v === undefined) return undefined;
   if (v.type === 'S') {
     if (X_MATCH_MODES.has(v.value)) return undefined;
-    return `Invalid x-match field value ${formatBinary(Buffer.from(v.value, 'utf8'))}; expected all, any, all-with-x, or any-with-x`;
+    return `Invalid x-match field value ${erlangTerm(v)}; expected all, any, all-with-x, or any-with-x`;
   }
-  return `Invalid x-match field type ${FIELD_TYPE_NAMES[v.type]} (value ${formatTerm(v)}); expected longstr`;
+  return `Invalid x-match field type ${FIELD_TYPE_NAMES[v.type]} (value ${erlangTerm(v)}); expected longstr`;
 }
 
 // ---- equality ----
@@ -102,50 +103,4 @@ function taggedEquals(a: FieldValue, b: FieldValue): boolean {
 
 function integersEqual(a: number | bigint, b: number | bigint): boolean {
   return typeof a === typeof b ? a === b : BigInt(a) === BigInt(b);
-}
-
-// ---- Erlang ~tp rendering, for error texts ----
-
-function formatTerm(v: FieldValue): string {
-  switch (v.type) {
-    case 'S': return formatBinary(Buffer.from(v.value, 'utf8'));
-    case 'x': return formatBinary(v.value);
-    case 't': return String(v.value);
-    case 'V': return 'undefined';
-    case 'f': case 'd': return formatFloat(v.value);
-    case 'D': return `{${v.value.scale},${v.value.value}}`;
-    case 'F': return `[${[...v.value].map(([k, x]) => `{${formatBinary(Buffer.from(k, 'utf8'))},${FIELD_TYPE_NAMES[x.type]},${formatTerm(x)}}`).join(',')}]`;
-    case 'A': return `[${v.value.map((x) => `{${FIELD_TYPE_NAMES[x.type]},${formatTerm(x)}}`).join(',')}]`;
-    default: return String(v.value);
-  }
-}
-
-/** Erlang prints floats with a fraction and a bare exponent: 1.0, 1.5e-7, 1.0e21. */
-function formatFloat(x: number): string {
-  const [mantissa = '', exp] = String(x).split('e');
-  const m = mantissa.includes('.') ? mantissa : `${mantissa}.0`;
-  return exp === undefined ? m : `${m}e${exp.replace('+', '')}`;
-}
-
-const ESCAPES: Readonly<Record<number, string>> = {
-  0x08: '\\b', 0x09: '\\t', 0x0a: '\\n', 0x0b: '\\v', 0x0c: '\\f', 0x0d: '\\r', 0x1b: '\\e', 0x22: '\\"', 0x5c: '\\\\',
-};
-
-/** Printable under Erlang's default `io:printable_range()` (latin1), escapes included. */
-const printable = (c: number): boolean => (c >= 0x20 && c < 0x7f) || (c >= 0xa0 && c <= 0xff) || ESCAPES[c] !== undefined;
-
-/** An Erlang binary as `~tp` prints it: <<"abc">>, <<"é"/utf8>> or <<1,2,3>>. */
-function formatBinary(bytes: Buffer): string {
-  if (bytes.length === 0) return '<<>>';
-  const text = bytes.toString('utf8');
-  if (Buffer.from(text, 'utf8').equals(bytes)) {
-    const chars = [...text].map((ch) => ch.codePointAt(0)!);
-    if (!chars.every(printable)) return `<<${bytes.join(',')}>>`;
-    return chars.length === bytes.length ? `<<"${escape(text)}">>` : `<<"${escape(text)}"/utf8>>`;
-  }
-  return bytes.every(printable) ? `<<"${escape(bytes.toString('latin1'))}">>` : `<<${bytes.join(',')}>>`;
-}
-
-function escape(s: string): string {
-  return s.replace(/[\b\t\n\v\f\r\x1b"\\]/g, (ch) => ESCAPES[ch.charCodeAt(0)]!);
 }

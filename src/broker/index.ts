@@ -5,3 +5,5 @@ export * from './queue.js';
 export * from './exchange.js';
 export * from './message.js';
 export type { Binding, Destination } from './exchanges/index.js';
+export * from './queue-arguments.js';
+export * from './dead-letter.js';

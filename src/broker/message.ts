@@ -10,6 +10,8 @@ export class Message {
   /** Property flags word and list, exactly as received (re-sent as is on delivery). */
   readonly propertiesRaw: Buffer;
   readonly body: Buffer;
+  /** Per-message TTL from the `expiration` property, parsed once at publish; undefined when absent. */
+  ttl: number | undefined;
   private decoded: BasicProperties | undefined;
 
   constructor(exchange: string, routingKey: string, propertiesRaw: Buffer, body: Buffer) {
@@ -36,9 +38,11 @@ export class Message {
     return this.body.length;
   }
 
-  /** The same body with other properties and/or routing. */
+  /** The same body with other properties and/or routing (the TTL carries over). */
   withProperties(properties: BasicProperties, exchange = this.exchange, routingKey = this.routingKey): Message {
-    return Message.fromProperties(exchange, routingKey, properties, this.body);
+    const m = Message.fromProperties(exchange, routingKey, properties, this.body);
+    m.ttl = this.ttl;
+    return m;
   }
 
   /** Flag word bits of properties that need decoding before routing (headers, user-id, expiration, reply-to). */

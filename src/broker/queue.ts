@@ -1,22 +1,23 @@
-// A queue: ready messages in order, its consumers served round-robin, and the count of messages out for acknowledgement.
-import type { FieldTable } from '../protocol/index.js';
-import { Deque } from './deque.js';
-import type { Message } from './message.js';
+// A queue: ready messages in order (with priorities, TTL, length limits), consumers served by priority and round-robin.
+import { long, type FieldTable } from '../protocol/index.js';
+import { PROP_FLAG, type Message } from './message.js';
+import { parseQueueArguments, type QueueSettings } from './queue-arguments.js';
+import { ExpiryHeap, type QueueEntry } from './queue-entry.js';
+import { ReadyStore } from './ready-store.js';
 
-/** One message's place in one queue (a message routed to two queues has two entries). */
-export interface QueueEntry {
-  readonly message: Message;
-  /** Arrival order in this queue; requeued entries go back to their place by it. */
-  readonly seq: number;
-  redelivered: boolean;
-}
+export type { QueueEntry } from './queue-entry.js';
+
+/** Why a message leaves a queue for its dead-letter exchange (RabbitMQ's x-death reasons). */
+export type DeadLetterReason = 'rejected' | 'expired' | 'maxlen' | 'delivery_limit';
 
 /** What a queue needs from a consumer; the server's channel implements it. */
 export interface Consumer {
   readonly tag: string;
   readonly noAck: boolean;
   readonly exclusive: boolean;
-  /** Owning connection's id (for exclusive-queue checks and auto-delete bookkeeping). */
+  /** x-priority: higher-priority consumers are served first while they have capacity. */
+  readonly priority: number;
+  /** Owning connection's id (for exclusive-queue checks). */
   readonly connectionId: number;
   /** True when it can take one more message right now (prefetch, flow, socket backpressure). */
   canTake(): boolean;
@@ -36,9 +37,11 @@ export interface QueueOptions {
   owner: number | undefined;
 }
 
-/** Tells the owner (the vhost) when the queue wants to be deleted (auto-delete after its last consumer). */
+/** How a queue reaches its vhost: deletion requests and dead-lettering. */
 export interface QueueEvents {
-  autoDelete(queue: Queue): void;
+  /** Auto-delete after the last consumer, or x-expires after the idle interval. */
+  removeQueue(queue: Queue): void;
+  deadLetter(queue: Queue, message: Message, reason: DeadLetterReason): void;
 }
 
 export class Queue {
@@ -49,9 +52,19 @@ export class Queue {
   readonly autoDelete: boolean;
   readonly arguments: FieldTable;
   readonly owner: number | undefined;
-  private readonly ready = new Deque<QueueEntry>();
+  readonly settings: QueueSettings;
+  private readonly ready: ReadyStore;
+  private readyCount = 0;
+  private readyBytes = 0;
+  private readonly expiry = new ExpiryHeap();
+  private expiryTimer: NodeJS.Timeout | undefined;
+  private expiryAt = 0;
+  private idleTimer: NodeJS.Timeout | undefined;
+  /** Registration order (single active consumer takes the first). */
   private readonly consumerList: Consumer[] = [];
-  private nextConsumer = 0;
+  /** Consumers by descending priority, rebuilt when consumers change and priorities differ. */
+  private byPriority: Consumer[] | undefined;
+  private rr = 0;
   private nextSeq = 0;
   /** Messages delivered to ack-mode consumers or basic.get and not yet settled. */
   unacked = 0;
@@ -69,11 +82,18 @@ export class Queue {
     this.arguments = opts.arguments;
     this.owner = opts.owner;
     this.events = events;
+    this.settings = parseQueueArguments(opts.arguments, `queue '${name}' in vhost '${vhost}'`);
+    this.ready = new ReadyStore(this.settings.maxPriority ?? 0);
+    this.armIdleTimer();
   }
 
   /** Ready messages (what queue.declare-ok and basic.get-ok report). */
   get messageCount(): number {
-    return this.ready.length;
+    return this.readyCount;
+  }
+
+  get messageBytes(): number {
+    return this.readyBytes;
   }
 
   get consumerCount(): number {
@@ -84,87 +104,257 @@ export class Queue {
     return this.consumerList;
   }
 
-  /** Appends a routed message and hands it to a consumer if one can take it. */
-  enqueue(message: Message): void {
-    this.ready.push({ message, seq: this.nextSeq++, redelivered: false });
+  // ---- arrival -----------------------------------------------------------
+
+  /** Takes a routed message; false when the queue refuses it (x-overflow reject-publish). */
+  enqueue(message: Message): boolean {
+    const s = this.settings;
+    const size = message.bodySize;
+    if (s.overflow !== 'drop-head' && this.isFullFor(size)) {
+      if (s.overflow === 'reject-publish-dlx') this.events.deadLetter(this, message, 'maxlen');
+      return false;
+    }
+    const ttl = minTtl(s.messageTtl, message.ttl);
+    const entry: QueueEntry = {
+      message,
+      seq: this.nextSeq++,
+      priority: s.maxPriority === undefined ? 0 : priorityOf(message, s.maxPriority),
+      expiresAt: ttl === undefined || ttl === 0 ? 0 : Date.now() + ttl,
+      redelivered: false,
+      state: 'ready',
+      deliveryCount: 0,
+    };
+    if (ttl === 0) {
+      // TTL 0: delivered now to a consumer that can take it, or expired at once.
+      const consumer = this.readyCount === 0 ? this.pickConsumer() : undefined;
+      if (consumer) this.handOver(consumer, entry);
+      else this.events.deadLetter(this, message, 'expired');
+      return true;
+    }
+    this.ready.push(entry);
+    this.readyCount += 1;
+    this.readyBytes += size;
+    if (entry.expiresAt !== 0) this.scheduleExpiry(entry);
+    if (s.maxLength !== undefined || s.maxLengthBytes !== undefined) this.dropHeadWhileOver();
     this.drain();
+    return true;
   }
 
-  /** Delivers ready messages to consumers that can take them, round-robin. */
+  private isFullFor(size: number): boolean {
+    const s = this.settings;
+    return (s.maxLength !== undefined && this.readyCount >= s.maxLength) ||
+      (s.maxLengthBytes !== undefined && this.readyBytes + size > s.maxLengthBytes);
+  }
+
+  private dropHeadWhileOver(): void {
+    const s = this.settings;
+    while ((s.maxLength !== undefined && this.readyCount > s.maxLength) || (s.maxLengthBytes !== undefined && this.readyBytes > s.maxLengthBytes)) {
+      const head = this.takeReady();
+      if (!head) break;
+      head.state = 'gone';
+      this.events.deadLetter(this, head.message, 'maxlen');
+    }
+  }
+
+  // ---- delivery ----------------------------------------------------------
+
+  /** Delivers ready messages to consumers that can take them: by priority, round-robin within one. */
   drain(): void {
     if (this.draining || this.deleted) return;
     this.draining = true;
     try {
-      const consumers = this.consumerList;
-      while (this.ready.length > 0 && consumers.length > 0) {
+      while (this.readyCount > 0 && this.consumerList.length > 0) {
         const consumer = this.pickConsumer();
         if (!consumer) break;
-        const entry = this.ready.shift()!;
-        if (!consumer.noAck) this.unacked += 1;
-        consumer.deliver(this, entry);
+        const entry = this.takeReady();
+        if (!entry) break;
+        if (entry.expiresAt !== 0 && entry.expiresAt <= Date.now()) {
+          entry.state = 'gone';
+          this.events.deadLetter(this, entry.message, 'expired');
+          continue;
+        }
+        this.handOver(consumer, entry);
       }
     } finally {
       this.draining = false;
     }
   }
 
+  private handOver(consumer: Consumer, entry: QueueEntry): void {
+    if (consumer.noAck) {
+      entry.state = 'gone';
+    } else {
+      entry.state = 'out';
+      this.unacked += 1;
+    }
+    consumer.deliver(this, entry);
+  }
+
+  /** Removes the next ready entry from the counts. */
+  private takeReady(): QueueEntry | undefined {
+    const entry = this.ready.shift();
+    if (entry) {
+      this.readyCount -= 1;
+      this.readyBytes -= entry.message.bodySize;
+    }
+    return entry;
+  }
+
   private pickConsumer(): Consumer | undefined {
-    const consumers = this.consumerList;
-    const n = consumers.length;
-    for (let i = 0; i < n; i++) {
-      const idx = (this.nextConsumer + i) % n;
-      const c = consumers[idx]!;
-      if (c.canTake()) {
-        this.nextConsumer = (idx + 1) % n;
-        return c;
+    const list = this.consumerList;
+    if (list.length === 0) return undefined;
+    if (this.settings.singleActiveConsumer) {
+      const active = list[0]!;
+      return active.canTake() ? active : undefined;
+    }
+    const ordered = this.byPriority ?? list;
+    const n = ordered.length;
+    // Walk priority groups from the highest; round-robin inside a group.
+    for (let start = 0; start < n; ) {
+      const p = ordered[start]!.priority;
+      let end = start + 1;
+      while (end < n && ordered[end]!.priority === p) end++;
+      const size = end - start;
+      for (let i = 0; i < size; i++) {
+        const c = ordered[start + ((this.rr + i) % size)]!;
+        if (c.canTake()) {
+          this.rr = (this.rr + i + 1) % 0x7fffffff;
+          return c;
+        }
       }
+      start = end;
     }
     return undefined;
   }
 
   /** basic.get: takes the next ready entry (counted as unacked unless noAck). */
   get(noAck: boolean): QueueEntry | undefined {
-    const entry = this.ready.shift();
-    if (entry && !noAck) this.unacked += 1;
-    return entry;
+    this.touch();
+    for (;;) {
+      const entry = this.takeReady();
+      if (!entry) return undefined;
+      if (entry.expiresAt !== 0 && entry.expiresAt <= Date.now()) {
+        entry.state = 'gone';
+        this.events.deadLetter(this, entry.message, 'expired');
+        continue;
+      }
+      if (noAck) entry.state = 'gone';
+      else {
+        entry.state = 'out';
+        this.unacked += 1;
+      }
+      return entry;
+    }
   }
 
-  /** An unacked entry was acknowledged (or rejected without requeue). */
-  settle(_entry: QueueEntry): void {
-    if (this.unacked > 0) this.unacked -= 1;
+  // ---- settlement --------------------------------------------------------
+
+  /** An unacked entry was acknowledged. */
+  settle(entry: QueueEntry): void {
+    if (entry.state !== 'out') return;
+    entry.state = 'gone';
+    this.unacked -= 1;
+  }
+
+  /** An unacked entry was rejected or nacked without requeue: dead-lettered if configured. */
+  reject(entry: QueueEntry): void {
+    if (entry.state !== 'out') return;
+    entry.state = 'gone';
+    this.unacked -= 1;
+    if (!this.deleted) this.events.deadLetter(this, entry.message, 'rejected');
   }
 
   /** Unacked entries come back, redelivered, each in its original place. */
   requeue(entries: readonly QueueEntry[]): void {
-    if (this.deleted) return;
-    for (let i = entries.length - 1; i >= 0; i--) {
-      const entry = entries[i]!;
-      if (this.unacked > 0) this.unacked -= 1;
+    const limit = this.settings.deliveryLimit;
+    const now = Date.now();
+    for (const entry of entries) {
+      if (entry.state !== 'out') continue;
+      this.unacked -= 1;
+      if (this.deleted) {
+        entry.state = 'gone';
+        continue;
+      }
       entry.redelivered = true;
-      this.insertInOrder(entry);
+      if (this.settings.type === 'quorum') {
+        entry.deliveryCount += 1;
+        if (limit !== undefined && entry.deliveryCount > limit) {
+          entry.state = 'gone';
+          this.events.deadLetter(this, entry.message, 'delivery_limit');
+          continue;
+        }
+        entry.message = withDeliveryCount(entry.message, entry.deliveryCount);
+      }
+      if (entry.expiresAt !== 0 && entry.expiresAt <= now) {
+        entry.state = 'gone';
+        this.events.deadLetter(this, entry.message, 'expired');
+        continue;
+      }
+      entry.state = 'ready';
+      this.ready.insertInOrder(entry);
+      this.readyCount += 1;
+      this.readyBytes += entry.message.bodySize;
     }
     this.drain();
   }
 
-  private insertInOrder(entry: QueueEntry): void {
-    const front = this.ready.peek();
-    if (!front || entry.seq < front.seq) {
-      this.ready.unshift(entry);
-      return;
-    }
-    let lo = 0;
-    let hi = this.ready.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (this.ready.at(mid)!.seq < entry.seq) lo = mid + 1;
-      else hi = mid;
-    }
-    this.ready.insert(lo, entry);
+  // ---- expiry ------------------------------------------------------------
+
+  private scheduleExpiry(entry: QueueEntry): void {
+    this.expiry.push(entry);
+    if (this.expiryTimer === undefined || entry.expiresAt < this.expiryAt) this.armExpiryTimer(entry.expiresAt);
   }
+
+  private armExpiryTimer(at: number): void {
+    if (this.expiryTimer !== undefined) clearTimeout(this.expiryTimer);
+    this.expiryAt = at;
+    this.expiryTimer = setTimeout(() => this.expireDue(), Math.max(0, at - Date.now()));
+    this.expiryTimer.unref();
+  }
+
+  /** Removes every ready entry whose time has come, without waiting for a consumer to notice. */
+  private expireDue(): void {
+    this.expiryTimer = undefined;
+    if (this.deleted) return;
+    const now = Date.now();
+    for (let e = this.expiry.peek(); e && e.expiresAt <= now; e = this.expiry.peek()) {
+      this.expiry.pop();
+      if (e.state !== 'ready') continue;
+      e.state = 'gone';
+      this.readyCount -= 1;
+      this.readyBytes -= e.message.bodySize;
+      this.events.deadLetter(this, e.message, 'expired');
+    }
+    const next = this.expiry.peek();
+    if (next) this.armExpiryTimer(next.expiresAt);
+  }
+
+  /** x-expires: any use (consume, get, passive declare) restarts the idle clock. */
+  touch(): void {
+    if (this.settings.expires !== undefined && this.consumerList.length === 0) this.armIdleTimer();
+  }
+
+  private armIdleTimer(): void {
+    const ms = this.settings.expires;
+    if (ms === undefined) return;
+    if (this.idleTimer !== undefined) clearTimeout(this.idleTimer);
+    this.idleTimer = setTimeout(() => {
+      this.idleTimer = undefined;
+      if (!this.deleted && this.consumerList.length === 0) this.events.removeQueue(this);
+    }, ms);
+    this.idleTimer.unref();
+  }
+
+  // ---- consumers ---------------------------------------------------------
 
   addConsumer(consumer: Consumer): void {
     this.consumerList.push(consumer);
     this.hadConsumer = true;
+    if (this.idleTimer !== undefined) {
+      clearTimeout(this.idleTimer);
+      this.idleTimer = undefined;
+    }
+    this.reorder();
     this.drain();
   }
 
@@ -173,9 +363,22 @@ export class Queue {
     const i = this.consumerList.indexOf(consumer);
     if (i < 0) return;
     this.consumerList.splice(i, 1);
-    if (this.nextConsumer > i) this.nextConsumer -= 1;
-    if (this.nextConsumer >= this.consumerList.length) this.nextConsumer = 0;
-    if (this.autoDelete && this.hadConsumer && this.consumerList.length === 0) this.events.autoDelete(this);
+    this.reorder();
+    if (this.consumerList.length === 0) {
+      if (this.autoDelete && this.hadConsumer) {
+        this.events.removeQueue(this);
+        return;
+      }
+      this.armIdleTimer();
+    } else if (i === 0 && this.settings.singleActiveConsumer) {
+      this.drain();
+    }
+  }
+
+  private reorder(): void {
+    const list = this.consumerList;
+    const mixed = list.some((c) => c.priority !== list[0]!.priority);
+    this.byPriority = mixed ? [...list].sort((a, b) => b.priority - a.priority) : undefined;
   }
 
   findConsumer(tag: string): Consumer | undefined {
@@ -184,16 +387,46 @@ export class Queue {
 
   /** Drops all ready messages; returns how many. */
   purge(): number {
-    return this.ready.clear().length;
+    const count = this.readyCount;
+    for (const e of this.ready.clear()) e.state = 'gone';
+    this.expiry.clear();
+    this.readyCount = 0;
+    this.readyBytes = 0;
+    return count;
+  }
+
+  /** Ready messages in delivery order, for inspection (management, tests). */
+  readyEntries(): QueueEntry[] {
+    return this.ready.toArray();
   }
 
   /** Marks the queue gone and tells its consumers; returns the ready count it had. */
   destroy(): number {
-    const count = this.ready.length;
+    const count = this.purge();
     this.deleted = true;
-    this.ready.clear();
+    if (this.expiryTimer !== undefined) clearTimeout(this.expiryTimer);
+    if (this.idleTimer !== undefined) clearTimeout(this.idleTimer);
     const consumers = this.consumerList.splice(0);
     for (const c of consumers) c.cancelledByQueue(this);
     return count;
   }
+}
+
+function minTtl(a: number | undefined, b: number | undefined): number | undefined {
+  if (a === undefined) return b;
+  if (b === undefined) return a;
+  return Math.min(a, b);
+}
+
+function priorityOf(message: Message, max: number): number {
+  if (!message.hasFlag(PROP_FLAG.priority)) return 0;
+  return Math.min(message.properties.priority ?? 0, max);
+}
+
+/** A quorum queue's redelivery carries the number of earlier returns in x-delivery-count. */
+function withDeliveryCount(message: Message, count: number): Message {
+  const props = message.properties;
+  const headers = new Map(props.headers ?? []);
+  headers.set('x-delivery-count', long(count));
+  return message.withProperties({ ...props, headers });
 }

@@ -18,8 +18,10 @@ import { describe, Exchange } from './exchange.js';
 import { DefaultRouter } from './exchanges/default.js';
 import { createRouter, isExchangeType, type Binding, type Destination } from './exchanges/index.js';
 import { commandInvalid } from '../protocol/index.js';
-import type { Message } from './message.js';
-import { Queue, type QueueEvents } from './queue.js';
+import { deadLetteredMessage, isDeadLetterCycle } from './dead-letter.js';
+import { Message, PROP_FLAG } from './message.js';
+import { parseQueueArguments } from './queue-arguments.js';
+import { Queue, type DeadLetterReason, type QueueEvents } from './queue.js';
 
 /** A definition change: the single path every declare, delete, bind and unbind takes (and what a log would record). */
 export type DefinitionChange =
@@ -71,6 +73,8 @@ export class VirtualHost implements QueueEvents {
   /** Scratch set reused by every publish (routing is synchronous). */
   private readonly routed = new Set<Destination>();
   private routing = false;
+  private readonly outcome: PublishOutcome = { routed: 0, rejected: 0 };
+  private readonly replyTargets = new Map<string, ReplyTarget>();
 
   constructor(name: string) {
     this.name = name;
@@ -163,6 +167,7 @@ export class VirtualHost implements QueueEvents {
   // ---- exchanges ---------------------------------------------------------
 
   declareExchange(req: ExchangeDeclareRequest): Exchange {
+    req = { ...req, name: stripCrLf(req.name) };
     if (!req.passive && !isExchangeType(req.type)) throw commandInvalid(`unknown exchange type '${req.type}'`);
     if (req.name === '') {
       if (req.passive) return this.exchanges.get('')!;
@@ -210,7 +215,7 @@ export class VirtualHost implements QueueEvents {
   // ---- queues ------------------------------------------------------------
 
   declareQueue(req: QueueDeclareRequest): Queue {
-    let name = req.name;
+    let name = stripCrLf(req.name);
     if (name === '') {
       if (req.passive) throw notFound(`no ${describe('queue', name, this.name)}`);
       do name = generateQueueName(); while (this.queues.has(name));
@@ -219,20 +224,23 @@ export class VirtualHost implements QueueEvents {
     if (req.passive) {
       if (!existing) throw notFound(`no ${describe('queue', name, this.name)}`);
       this.checkExclusive(existing, req.connectionId);
+      existing.touch();
       return existing;
     }
     if (existing) {
       const res = describe('queue', name, this.name);
-      assertFlagEquivalent('durable', req.durable, existing.durable, res);
-      assertFlagEquivalent('auto_delete', req.autoDelete, existing.autoDelete, res);
       this.checkExclusive(existing, req.connectionId);
       if (req.exclusive !== existing.exclusive) throw lockedError(existing);
+      assertFlagEquivalent('durable', req.durable, existing.durable, res);
+      assertFlagEquivalent('auto_delete', req.autoDelete, existing.autoDelete, res);
       assertArgsEquivalent(existing.arguments, req.arguments, QUEUE_EQUIVALENCE_ARGS, res);
       return existing;
     }
     if (name.startsWith('amq.') && req.name !== '') {
       throw accessRefused(`queue name '${name}' contains reserved prefix 'amq.*'`);
     }
+    const settings = parseQueueArguments(req.arguments, describe('queue', name, this.name));
+    if (settings.type === 'quorum') checkQuorumDeclare(req, describe('queue', name, this.name));
     this.apply({
       op: 'queue.declare',
       name,
@@ -264,70 +272,191 @@ export class VirtualHost implements QueueEvents {
     this.checkExclusive(q, connectionId);
     if (ifUnused && q.consumerCount > 0) throw preconditionFailed(`${describe('queue', name, this.name)} in use`);
     if (ifEmpty && q.messageCount > 0) throw preconditionFailed(`${describe('queue', name, this.name)} not empty`);
-    return this.removeQueue(q);
+    return this.deleteQueueNow(q);
   }
 
-  private removeQueue(q: Queue): number {
+  private deleteQueueNow(q: Queue): number {
     this.apply({ op: 'queue.delete', name: q.name });
     return q.destroy();
   }
 
-  /** QueueEvents: an auto-delete queue lost its last consumer. */
-  autoDelete(queue: Queue): void {
-    if (this.queues.get(queue.name) === queue) this.removeQueue(queue);
+  /** QueueEvents: an auto-delete queue lost its last consumer, or an x-expires queue sat unused. */
+  removeQueue(queue: Queue): void {
+    if (this.queues.get(queue.name) === queue) this.deleteQueueNow(queue);
   }
 
   /** A connection closed: its exclusive queues go. */
   connectionClosed(connectionId: number): void {
-    for (const q of [...this.queues.values()]) if (q.exclusive && q.owner === connectionId) this.removeQueue(q);
+    for (const q of [...this.queues.values()]) if (q.exclusive && q.owner === connectionId) this.deleteQueueNow(q);
   }
 
   // ---- bindings ----------------------------------------------------------
 
-  bindQueue(queueName: string, exchangeName: string, routingKey: string, args: FieldTable, connectionId: number, unbind: boolean): void {
+  bindQueue(queueName: string, exchangeName: string, routingKey: string, args: FieldTable, connectionId: number): void {
     if (exchangeName === '') throw accessRefused('operation not permitted on the default exchange');
-    const q = this.queue(queueName, connectionId);
     const ex = this.exchange(exchangeName);
-    if (!unbind) ex.router.validateBinding(routingKey, args);
-    this.apply({ op: unbind ? 'unbind' : 'bind', source: ex.name, destination: q.name, destinationKind: 'queue', routingKey, arguments: args });
+    const q = this.queue(queueName, connectionId);
+    ex.router.validateBinding(routingKey, args);
+    this.apply({ op: 'bind', source: ex.name, destination: q.name, destinationKind: 'queue', routingKey, arguments: args });
+  }
+
+  /** As RabbitMQ: unbinding what is not bound (even from a missing exchange or queue) succeeds. */
+  unbindQueue(queueName: string, exchangeName: string, routingKey: string, args: FieldTable, connectionId: number): void {
+    if (exchangeName === '') throw accessRefused('operation not permitted on the default exchange');
+    const ex = this.exchanges.get(exchangeName);
+    const q = this.queues.get(queueName);
+    if (!ex || !q || !this.findBinding(ex, q, routingKey, args)) return;
+    this.checkExclusive(q, connectionId);
+    this.apply({ op: 'unbind', source: ex.name, destination: q.name, destinationKind: 'queue', routingKey, arguments: args });
   }
 
   bindExchange(destination: string, source: string, routingKey: string, args: FieldTable, unbind: boolean): void {
     if (destination === '' || source === '') throw accessRefused('operation not permitted on the default exchange');
-    const dest = this.exchange(destination);
-    const src = this.exchange(source);
-    if (!unbind) src.router.validateBinding(routingKey, args);
-    this.apply({ op: unbind ? 'unbind' : 'bind', source: src.name, destination: dest.name, destinationKind: 'exchange', routingKey, arguments: args });
+    if (unbind) {
+      const src = this.exchanges.get(source);
+      const dest = this.exchanges.get(destination);
+      if (!src || !dest || !this.findBinding(src, dest, routingKey, args)) return;
+    } else {
+      this.exchange(destination);
+      this.exchange(source).router.validateBinding(routingKey, args);
+    }
+    this.apply({ op: unbind ? 'unbind' : 'bind', source, destination, destinationKind: 'exchange', routingKey, arguments: args });
   }
 
   // ---- routing -----------------------------------------------------------
 
   /**
-   * Routes a message from an exchange (following exchange-to-exchange bindings, each queue once)
-   * and enqueues it; returns the number of queues it reached.
+   * Routes a message from an exchange — following exchange-to-exchange bindings, alternate exchanges and
+   * CC/BCC keys, each queue once — and enqueues it. The returned outcome object is reused by the next publish.
    */
-  publish(exchange: Exchange, message: Message): number {
-    // Reuse the scratch set unless this publish happens inside another one (e.g. dead-lettering).
+  publish(exchange: Exchange, message: Message): PublishOutcome {
+    const outcome = this.outcome;
+    outcome.routed = 0;
+    outcome.rejected = 0;
+    if (exchange.name === '' && message.routingKey.startsWith(REPLY_TO_PREFIX)) {
+      const target = this.replyTargets.get(message.routingKey);
+      if (target) {
+        target.deliverReply(message);
+        outcome.routed = 1;
+      }
+      return outcome;
+    }
+    // Reuse the scratch set unless this publish happens inside another one (dead-lettering).
     const outer = this.routing;
     const routed = outer ? new Set<Destination>() : this.routed;
     this.routing = true;
-    routed.clear();
-    exchange.router.route(message, routed);
-    let count = 0;
-    for (const d of routed) {
-      if (d instanceof Queue) continue;
-      if (d !== exchange) d.router.route(message, routed);
-    }
-    for (const d of routed) {
-      if (d instanceof Queue) {
-        count += 1;
-        d.enqueue(message);
+    try {
+      routed.clear();
+      let delivered = message;
+      if (message.hasFlag(PROP_FLAG.headers)) delivered = this.routeSenderSelected(exchange, message, routed);
+      else this.routeFrom(exchange, message, routed);
+      let routedCount = 0;
+      let rejected = 0;
+      for (const d of routed) {
+        if (!(d instanceof Queue)) continue;
+        routedCount += 1;
+        if (!d.enqueue(delivered)) rejected += 1;
       }
+      outcome.routed = routedCount;
+      outcome.rejected = rejected;
+      return outcome;
+    } finally {
+      routed.clear();
+      this.routing = outer;
     }
-    routed.clear();
-    this.routing = outer;
-    return count;
   }
+
+  /** Routes through `exchange` and every exchange it leads to; an exchange that routes nowhere tries its alternate. */
+  private routeFrom(exchange: Exchange, message: Message, routed: Set<Destination>): void {
+    this.routeOne(exchange, message, routed);
+    for (const d of routed) {
+      if (d instanceof Queue || d === exchange) continue;
+      this.routeOne(d, message, routed);
+    }
+  }
+
+  private routeOne(ex: Exchange, message: Message, routed: Set<Destination>): void {
+    const before = routed.size;
+    ex.router.route(message, routed);
+    if (routed.size === before && ex.alternateExchange !== undefined) {
+      const ae = this.exchanges.get(ex.alternateExchange);
+      if (ae) routed.add(ae);
+    }
+  }
+
+  /** CC and BCC headers add routing keys; BCC is removed from what queues receive. */
+  private routeSenderSelected(exchange: Exchange, message: Message, routed: Set<Destination>): Message {
+    const headers = message.properties.headers;
+    const cc = headers?.get('CC');
+    const bcc = headers?.get('BCC');
+    if (cc?.type !== 'A' && bcc?.type !== 'A') {
+      this.routeFrom(exchange, message, routed);
+      return message;
+    }
+    const keys = [message.routingKey];
+    for (const list of [cc, bcc]) if (list?.type === 'A') for (const k of list.value) if (k.type === 'S') keys.push(k.value);
+    for (const key of keys) {
+      const probe = key === message.routingKey ? message : new Message(message.exchange, key, message.propertiesRaw, message.body);
+      this.routeFrom(exchange, probe, routed);
+    }
+    if (bcc === undefined) return message;
+    const stripped = new Map(headers);
+    stripped.delete('BCC');
+    return message.withProperties({ ...message.properties, headers: stripped });
+  }
+
+  /** QueueEvents: republishes a message leaving `queue` to its dead-letter exchange; a missing DLX drops it. */
+  deadLetter(queue: Queue, message: Message, reason: DeadLetterReason): void {
+    const dlx = queue.settings.deadLetterExchange;
+    if (dlx === undefined) return;
+    const exchange = this.exchanges.get(dlx);
+    if (!exchange) return;
+    const dead = deadLetteredMessage(message, queue.name, reason, dlx, queue.settings.deadLetterRoutingKey);
+    const routed = new Set<Destination>();
+    this.routeFrom(exchange, dead, routed);
+    for (const d of routed) {
+      if (d instanceof Queue && !isDeadLetterCycle(dead, d.name)) d.enqueue(dead);
+    }
+  }
+
+  // ---- direct reply-to ---------------------------------------------------
+
+  /** Registers a channel's reply consumer under its pseudo-queue name. */
+  addReplyTarget(name: string, target: ReplyTarget): void {
+    this.replyTargets.set(name, target);
+  }
+
+  removeReplyTarget(name: string): void {
+    this.replyTargets.delete(name);
+  }
+}
+
+/** Where direct reply-to replies go: the requesting channel's amq.rabbitmq.reply-to consumer. */
+export interface ReplyTarget {
+  deliverReply(message: Message): void;
+}
+
+/** The result of one publish; the object is reused, read it before the next publish. */
+export interface PublishOutcome {
+  /** Queues (or reply consumers) the message reached. */
+  routed: number;
+  /** Of those, queues that refused it (x-overflow reject-publish): the publisher gets a nack. */
+  rejected: number;
+}
+
+export const REPLY_TO_QUEUE = 'amq.rabbitmq.reply-to';
+export const REPLY_TO_PREFIX = 'amq.rabbitmq.reply-to.';
+
+/** Quorum queues are durable, shared and long-lived: RabbitMQ refuses the other flags. */
+function checkQuorumDeclare(req: QueueDeclareRequest, resource: string): void {
+  if (!req.durable) throw preconditionFailed(`invalid property 'non-durable' for ${resource}`);
+  if (req.exclusive) throw preconditionFailed(`invalid property 'exclusive-owner' for ${resource}`);
+  if (req.autoDelete) throw preconditionFailed(`invalid property 'auto-delete' for ${resource}`);
+}
+
+/** RabbitMQ strips CR and LF from declared names. */
+function stripCrLf(name: string): string {
+  return name.includes('\r') || name.includes('\n') ? name.replace(/[\r\n]/g, '') : name;
 }
 
 function lockedError(q: Queue) {

@@ -72,11 +72,12 @@ export class AmqpError extends Error {
   }
 }
 
+/** As RabbitMQ: a text over 255 bytes keeps its first 252 and gains "...". */
 function truncateUtf8(s: string, max: number): string {
   if (Buffer.byteLength(s) <= max) return s;
-  let out = Buffer.from(s).subarray(0, max).toString('utf8');
-  while (Buffer.byteLength(out) > max) out = out.slice(0, -1);
-  return out.replace(/\uFFFD$/, '');
+  let out = Buffer.from(s).subarray(0, max - 3).toString('utf8').replace(/\uFFFD$/, '');
+  while (Buffer.byteLength(out) > max - 3) out = out.slice(0, -1);
+  return out + '...';
 }
 
 const make = (name: ReplyName) => (detail: string) => new AmqpError(name, detail);

@@ -27,6 +27,7 @@ import { handleQueue } from './methods/queue.js';
 import { handleConfirmOrTx } from './methods/confirm-tx.js';
 import type { Connection } from './connection.js';
 import { Deliveries } from './deliveries.js';
+import { stopReplyConsumer, type ReplyConsumer } from './direct-reply.js';
 
 type Expecting = 'method' | 'header' | 'body';
 
@@ -58,6 +59,8 @@ export class Channel {
   confirmedUpTo = 0;
   confirmsPending = 0;
   txMode = false;
+  /** This channel's amq.rabbitmq.reply-to consumer, if any. */
+  replyConsumer: ReplyConsumer | undefined;
   /** Publishes held by a transaction until tx.commit. */
   txPublishes: Array<{ exchange: Exchange; message: Message; mandatory: boolean }> = [];
 
@@ -235,6 +238,7 @@ export class Channel {
 
   /** Cancels consumers and requeues unacknowledged messages (channel or connection going away). */
   release(): void {
+    stopReplyConsumer(this);
     this.deliveries.release();
   }
 

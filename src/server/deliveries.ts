@@ -12,6 +12,8 @@ export interface Unacked {
   readonly queue: Queue;
   readonly entry: QueueEntry;
   readonly consumer: ChannelConsumer | undefined;
+  /** Epoch ms of delivery, for the consumer acknowledgement timeout. */
+  readonly at: number;
 }
 
 /** A basic.consume subscription; the queue calls it to hand over messages. */
@@ -21,16 +23,18 @@ export class ChannelConsumer implements Consumer {
   readonly exclusive: boolean;
   readonly queue: Queue;
   readonly prefetch: number;
+  readonly priority: number;
   unacked = 0;
   private readonly owner: Deliveries;
 
-  constructor(owner: Deliveries, queue: Queue, tag: string, noAck: boolean, exclusive: boolean, prefetch: number) {
+  constructor(owner: Deliveries, queue: Queue, tag: string, opts: { noAck: boolean; exclusive: boolean; prefetch: number; priority: number }) {
     this.owner = owner;
     this.queue = queue;
     this.tag = tag;
-    this.noAck = noAck;
-    this.exclusive = exclusive;
-    this.prefetch = prefetch;
+    this.noAck = opts.noAck;
+    this.exclusive = opts.exclusive;
+    this.prefetch = opts.prefetch;
+    this.priority = opts.priority;
   }
 
   get connectionId(): number {
@@ -83,7 +87,7 @@ export class Deliveries {
   deliver(c: ChannelConsumer, queue: Queue, entry: QueueEntry): void {
     const tag = this.nextTag++;
     if (!c.noAck) {
-      this.unacked.set(tag, { queue, entry, consumer: c });
+      this.unacked.set(tag, { queue, entry, consumer: c, at: Date.now() });
       c.unacked += 1;
     }
     const msg = entry.message;
@@ -102,8 +106,25 @@ export class Deliveries {
   /** A delivery tag for basic.get-ok; tracked as unacked unless noAck. */
   takeForGet(queue: Queue, entry: QueueEntry, noAck: boolean): number {
     const tag = this.nextTag++;
-    if (!noAck) this.unacked.set(tag, { queue, entry, consumer: undefined });
+    if (!noAck) this.unacked.set(tag, { queue, entry, consumer: undefined, at: Date.now() });
     return tag;
+  }
+
+  /** A tag for a delivery that is never acknowledged (direct reply-to). */
+  nextDeliveryTag(): number {
+    return this.nextTag++;
+  }
+
+  /**
+   * The timeout (ms) of the oldest outstanding delivery that has waited longer than it may, or undefined.
+   * A queue's x-consumer-timeout overrides the broker's consumer_timeout.
+   */
+  overdue(now: number, defaultTimeout: number): number | undefined {
+    for (const u of this.unacked.values()) {
+      const limit = u.queue.settings.consumerTimeout ?? defaultTimeout;
+      if (limit > 0 && now - u.at > limit) return limit;
+    }
+    return undefined;
   }
 
   addConsumer(c: ChannelConsumer): void {
@@ -180,11 +201,9 @@ export class Deliveries {
 
   private apply(list: readonly Unacked[], how: Settle): void {
     if (list.length === 0) return;
-    if (how === 'requeue') {
-      this.requeueAll(list);
-    } else {
-      for (const u of list) u.queue.settle(u.entry);
-    }
+    if (how === 'requeue') this.requeueAll(list);
+    else if (how === 'drop') for (const u of list) u.queue.reject(u.entry);
+    else for (const u of list) u.queue.settle(u.entry);
     this.resume();
   }
 

@@ -1,6 +1,6 @@
 // basic.* methods on a channel: qos, consume, cancel, publish (with returns, confirms, transactions), get, ack, nack, reject, recover.
 import { randomBytes } from 'node:crypto';
-import { Message, PROP_FLAG, type Exchange } from '../../broker/index.js';
+import { Message, parseExpiration, PROP_FLAG, REPLY_TO_QUEUE, type Exchange } from '../../broker/index.js';
 import {
   accessRefused,
   BASIC_ACK,
@@ -24,12 +24,16 @@ import {
   notImplemented,
   preconditionFailed,
   REPLY,
+  FIELD_TYPE_NAMES,
+  numberOf,
+  type FieldTable,
   type BasicPublish,
   type Method,
 } from '../../protocol/index.js';
 import type { Channel } from '../channel.js';
 import { ChannelConsumer } from '../deliveries.js';
 import { queueName } from './queue.js';
+import { startReplyConsumer, stopReplyConsumer } from '../direct-reply.js';
 
 export function handleBasic(ch: Channel, m: Method): void {
   const d = ch.deliveries;
@@ -42,9 +46,10 @@ export function handleBasic(ch: Channel, m: Method): void {
       d.resume();
       return;
     case BASIC_CONSUME:
-      return consume(ch, m.queue, m.consumerTag ?? '', m.noAck ?? false, m.exclusive ?? false, m.nowait ?? false);
+      return consume(ch, m.queue, m.consumerTag ?? '', m.noAck ?? false, m.exclusive ?? false, m.nowait ?? false, m.arguments);
     case BASIC_CANCEL:
-      d.cancel(m.consumerTag);
+      if (ch.replyConsumer?.tag === m.consumerTag) stopReplyConsumer(ch);
+      else d.cancel(m.consumerTag);
       if (!m.nowait) ch.send({ id: BASIC_CANCEL_OK, consumerTag: m.consumerTag });
       return;
     case BASIC_GET:
@@ -70,15 +75,28 @@ export function handleBasic(ch: Channel, m: Method): void {
   }
 }
 
-function consume(ch: Channel, name: string | undefined, tag: string, noAck: boolean, exclusive: boolean, nowait: boolean): void {
-  const q = ch.vhost.queue(queueName(ch, name), ch.conn.id);
+function consume(
+  ch: Channel,
+  name: string | undefined,
+  tag: string,
+  noAck: boolean,
+  exclusive: boolean,
+  nowait: boolean,
+  args: FieldTable | undefined,
+): void {
   const d = ch.deliveries;
   if (tag === '') tag = 'amq.ctag-' + randomBytes(16).toString('base64url');
-  else if (d.consumers.has(tag)) throw notAllowed(`attempt to reuse consumer tag '${tag}'`);
+  else if (d.consumers.has(tag) || ch.replyConsumer?.tag === tag) throw notAllowed(`attempt to reuse consumer tag '${tag}'`);
+  if (name === REPLY_TO_QUEUE) {
+    startReplyConsumer(ch, tag, noAck);
+    if (!nowait) ch.send({ id: BASIC_CONSUME_OK, consumerTag: tag });
+    return;
+  }
+  const q = ch.vhost.queue(queueName(ch, name), ch.conn.id);
   if (q.consumers.some((c) => c.exclusive) || (exclusive && q.consumerCount > 0)) {
     throw accessRefused(`queue '${q.name}' in vhost '${q.vhost}' in exclusive use`);
   }
-  const consumer = new ChannelConsumer(d, q, tag, noAck, exclusive, d.consumerPrefetch);
+  const consumer = new ChannelConsumer(d, q, tag, { noAck, exclusive, prefetch: d.consumerPrefetch, priority: consumerPriority(args) });
   // consume-ok goes out before the first delivery.
   if (!nowait) ch.send({ id: BASIC_CONSUME_OK, consumerTag: tag });
   d.addConsumer(consumer);
@@ -104,37 +122,68 @@ function get(ch: Channel, name: string | undefined, noAck: boolean): void {
   ch.conn.output.content(ch.id, msg.propertiesRaw, msg.body);
 }
 
+/** x-priority from basic.consume arguments (integers only; default 0). */
+function consumerPriority(args: FieldTable | undefined): number {
+  const v = args?.get('x-priority');
+  if (v === undefined) return 0;
+  const n = numberOf(v);
+  if (n === undefined || !Number.isInteger(n)) throw preconditionFailed(`invalid arg 'x-priority' for consumer: ${FIELD_TYPE_NAMES[v.type]}`);
+  return n;
+}
+
+/** Properties that need checks or rewriting before routing: user_id, expiration, direct reply-to. */
+const CHECKED_FLAGS = PROP_FLAG.userId | PROP_FLAG.expiration | PROP_FLAG.replyTo;
+
 /** A publish whose content has fully arrived. */
 export function publishContent(ch: Channel, m: BasicPublish, propertiesRaw: Buffer, body: Buffer): void {
   if (m.immediate) throw notImplemented('immediate=true');
   const exchange = ch.vhost.exchange(m.exchange ?? '');
   if (exchange.internal) throw accessRefused(`cannot publish to internal exchange '${exchange.name}' in vhost '${exchange.vhost}'`);
-  const message = new Message(exchange.name, m.routingKey ?? '', propertiesRaw, body);
-  if (message.hasFlag(PROP_FLAG.userId)) {
-    const userId = message.properties.userId;
-    if (userId !== ch.conn.username) {
-      throw preconditionFailed(`user_id property set to '${userId}' but authenticated user was '${ch.conn.username}'`);
-    }
-  }
+  let message = new Message(exchange.name, m.routingKey ?? '', propertiesRaw, body);
+  if (message.hasFlag(CHECKED_FLAGS)) message = checkProperties(ch, message);
   if (ch.txMode) {
     ch.txPublishes.push({ exchange, message, mandatory: m.mandatory ?? false });
     return;
   }
-  route(ch, exchange, message, m.mandatory ?? false);
-  if (ch.confirmMode) confirm(ch);
+  const accepted = route(ch, exchange, message, m.mandatory ?? false);
+  if (ch.confirmMode) confirm(ch, accepted);
 }
 
-function route(ch: Channel, exchange: Exchange, message: Message, mandatory: boolean): void {
-  const reached = ch.vhost.publish(exchange, message);
-  if (reached === 0 && mandatory) {
+function checkProperties(ch: Channel, message: Message): Message {
+  const props = message.properties;
+  if (props.userId !== undefined && props.userId !== ch.conn.username) {
+    throw preconditionFailed(`user_id property set to '${props.userId}' but authenticated user was '${ch.conn.username}'`);
+  }
+  if (props.expiration !== undefined) message.ttl = parseExpiration(props.expiration);
+  if (props.replyTo === REPLY_TO_QUEUE) {
+    if (!ch.replyConsumer) throw preconditionFailed('fast reply consumer does not exist');
+    message = message.withProperties({ ...props, replyTo: ch.replyConsumer.address });
+  }
+  return message;
+}
+
+/** Routes one message; returns false when a queue refused it (the publisher's confirm is then a nack). */
+function route(ch: Channel, exchange: Exchange, message: Message, mandatory: boolean): boolean {
+  const outcome = ch.vhost.publish(exchange, message);
+  const accepted = outcome.rejected === 0;
+  if (outcome.routed === 0 && mandatory) {
     ch.send({ id: BASIC_RETURN, replyCode: REPLY.NO_ROUTE, replyText: 'NO_ROUTE', exchange: message.exchange, routingKey: message.routingKey });
     ch.conn.output.content(ch.id, message.propertiesRaw, message.body);
   }
+  return accepted;
 }
 
-/** Confirms the next publish sequence number; acks go out batched (multiple=true) once per tick. */
-function confirm(ch: Channel): void {
+/**
+ * Settles the next publish sequence number. Acks go out batched (multiple=true) once per tick;
+ * a nack first flushes the acks before it, so tags stay in order.
+ */
+function confirm(ch: Channel, ack: boolean): void {
   ch.publishSeq += 1;
+  if (!ack) {
+    flushConfirms(ch);
+    ch.send({ id: BASIC_NACK, deliveryTag: ch.publishSeq, multiple: false, requeue: false });
+    return;
+  }
   ch.confirmedUpTo = ch.publishSeq;
   ch.confirmsPending += 1;
   if (ch.confirmsPending === 1) queueMicrotask(() => flushConfirms(ch));

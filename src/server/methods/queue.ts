@@ -14,6 +14,7 @@ import {
   channelError,
   type Method,
 } from '../../protocol/index.js';
+import { REPLY_TO_QUEUE } from '../../broker/index.js';
 import type { Channel } from '../channel.js';
 
 const EMPTY = new Map();
@@ -30,6 +31,11 @@ export function handleQueue(ch: Channel, m: Method): void {
   const connId = ch.conn.id;
   switch (m.id) {
     case QUEUE_DECLARE: {
+      if (m.queue === REPLY_TO_QUEUE && m.passive) {
+        // RabbitMQ answers a passive declare of the direct reply-to pseudo-queue as if it existed.
+        if (!m.nowait) ch.send({ id: QUEUE_DECLARE_OK, queue: REPLY_TO_QUEUE, messageCount: 0, consumerCount: 0 });
+        return;
+      }
       const q = vhost.declareQueue({
         name: m.queue ?? '',
         passive: m.passive ?? false,
@@ -48,9 +54,13 @@ export function handleQueue(ch: Channel, m: Method): void {
       const unbind = m.id === QUEUE_UNBIND;
       const name = queueName(ch, m.queue);
       const key = m.routingKey === '' && !m.queue ? name : (m.routingKey ?? '');
-      vhost.bindQueue(name, m.exchange, key, m.arguments ?? EMPTY, connId, unbind);
-      if (unbind) ch.send({ id: QUEUE_UNBIND_OK });
-      else if (!(m.id === QUEUE_BIND && m.nowait)) ch.send({ id: QUEUE_BIND_OK });
+      if (unbind) {
+        vhost.unbindQueue(name, m.exchange, key, m.arguments ?? EMPTY, connId);
+        ch.send({ id: QUEUE_UNBIND_OK });
+      } else {
+        vhost.bindQueue(name, m.exchange, key, m.arguments ?? EMPTY, connId);
+        if (!('nowait' in m && m.nowait)) ch.send({ id: QUEUE_BIND_OK });
+      }
       return;
     }
     case QUEUE_PURGE: {

@@ -1,0 +1,49 @@
+// Direct reply-to: a channel's no-ack consumer on amq.rabbitmq.reply-to, and replies delivered straight to it.
+import { randomBytes } from 'node:crypto';
+import { REPLY_TO_PREFIX, type Message, type ReplyTarget } from '../broker/index.js';
+import { BASIC_DELIVER, preconditionFailed } from '../protocol/index.js';
+import type { Channel } from './channel.js';
+
+export class ReplyConsumer implements ReplyTarget {
+  readonly tag: string;
+  /** The pseudo-queue name requests carry in reply_to: amq.rabbitmq.reply-to.<token>. */
+  readonly address: string;
+  private readonly channel: Channel;
+
+  constructor(channel: Channel, tag: string) {
+    this.channel = channel;
+    this.tag = tag;
+    this.address = REPLY_TO_PREFIX + randomBytes(18).toString('base64url');
+  }
+
+  deliverReply(message: Message): void {
+    const ch = this.channel;
+    if (ch.state !== 'open') return;
+    ch.conn.output.method(ch.id, {
+      id: BASIC_DELIVER,
+      consumerTag: this.tag,
+      deliveryTag: ch.deliveries.nextDeliveryTag(),
+      redelivered: false,
+      exchange: message.exchange,
+      routingKey: message.routingKey,
+    });
+    ch.conn.output.content(ch.id, message.propertiesRaw, message.body);
+  }
+}
+
+/** basic.consume on amq.rabbitmq.reply-to: no-ack only, one per channel. */
+export function startReplyConsumer(ch: Channel, tag: string, noAck: boolean): ReplyConsumer {
+  if (!noAck) throw preconditionFailed('reply consumer cannot acknowledge');
+  if (ch.replyConsumer) throw preconditionFailed('reply consumer already set');
+  const consumer = new ReplyConsumer(ch, tag);
+  ch.replyConsumer = consumer;
+  ch.vhost.addReplyTarget(consumer.address, consumer);
+  return consumer;
+}
+
+export function stopReplyConsumer(ch: Channel): void {
+  const c = ch.replyConsumer;
+  if (!c) return;
+  ch.replyConsumer = undefined;
+  ch.vhost.removeReplyTarget(c.address);
+}
