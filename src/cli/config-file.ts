@@ -17,6 +17,7 @@ const KEYS: Record<string, (v: string, out: StartOptions) => void> = {
   frame_max: (v, o) => void (o.frameMax = int(v)),
   channel_max: (v, o) => void (o.channelMax = int(v)),
   max_message_size: (v, o) => void (o.maxMessageSize = int(v)),
+  consumer_timeout: (v, o) => void (o.consumerTimeout = int(v)),
   'log.console.level': (v, o) => void (o.logLevel = v === 'warning' ? 'warn' : v),
 };
 

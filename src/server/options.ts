@@ -11,6 +11,10 @@ export interface ServerOptions {
   heartbeat: number;
   /** Largest message body accepted, bytes. */
   maxMessageSize: number;
+  /** Delivery acknowledgement timeout, ms (RabbitMQ's consumer_timeout); 0 disables it. */
+  consumerTimeout: number;
+  /** How often unacknowledged deliveries are checked against their timeout, ms. */
+  consumerTimeoutCheckInterval: number;
   defaultUser: string;
   defaultPass: string;
   defaultVhost: string;
@@ -23,6 +27,8 @@ export const DEFAULT_SERVER_OPTIONS: ServerOptions = {
   channelMax: 2047,
   heartbeat: 60,
   maxMessageSize: 16 * 1024 * 1024,
+  consumerTimeout: 30 * 60 * 1000,
+  consumerTimeoutCheckInterval: 1000,
   defaultUser: 'guest',
   defaultPass: 'guest',
   defaultVhost: '/',

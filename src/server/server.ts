@@ -2,6 +2,7 @@
 import { createServer, type Server as NetServer, type Socket } from 'node:net';
 import type { Logger } from 'pino';
 import type { Broker } from '../broker/index.js';
+import { AmqpError } from '../protocol/index.js';
 import { Connection, type ConnectionContext } from './connection.js';
 import type { ServerOptions } from './options.js';
 
@@ -15,12 +16,34 @@ export class AmqpServer implements ConnectionContext {
   readonly connections = new Set<Connection>();
   private readonly net: NetServer;
   private readonly sockets = new Set<Socket>();
+  private readonly timeoutTimer: NodeJS.Timeout;
 
   constructor(broker: Broker, options: ServerOptions, logger: Logger) {
     this.broker = broker;
     this.options = options;
     this.logger = logger;
     this.net = createServer((socket) => this.accept(socket));
+    this.timeoutTimer = setInterval(() => this.checkConsumerTimeouts(), options.consumerTimeoutCheckInterval);
+    this.timeoutTimer.unref();
+  }
+
+  /** Closes channels holding a delivery unacknowledged past its consumer timeout (406, as RabbitMQ). */
+  private checkConsumerTimeouts(): void {
+    const now = Date.now();
+    for (const conn of this.connections) {
+      for (const ch of conn.channels.values()) {
+        if (ch.state !== 'open' || ch.deliveries.unacked.size === 0) continue;
+        const limit = ch.deliveries.overdue(now, this.options.consumerTimeout);
+        if (limit === undefined) continue;
+        ch.closeWithError(
+          new AmqpError(
+            'PRECONDITION_FAILED',
+            `delivery acknowledgement on channel ${ch.id} timed out. Timeout value used: ${limit} ms. This timeout value can be configured, see consumers doc guide to learn more`,
+            { classId: 0, methodId: 0 },
+          ),
+        );
+      }
+    }
   }
 
   private accept(socket: Socket): void {
@@ -60,6 +83,7 @@ export class AmqpServer implements ConnectionContext {
 
   /** Stops accepting, sends connection.close 320 to every client, waits briefly for them, then closes sockets. */
   async close(): Promise<void> {
+    clearInterval(this.timeoutTimer);
     const closed = new Promise<void>((resolve) => this.net.close(() => resolve()));
     for (const conn of this.connections) conn.forceClose('broker shutdown');
     const deadline = Date.now() + SHUTDOWN_GRACE_MS;
