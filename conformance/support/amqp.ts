@@ -88,3 +88,31 @@ export async function openBystander(u: string = url()): Promise<Bystander> {
     },
   };
 }
+
+let serverInfo: Promise<{ product: string; version: string }> | undefined;
+
+/** product and version the broker under test announces in connection.start. */
+export function server(): Promise<{ product: string; version: string }> {
+  serverInfo ??= (async () => {
+    const conn = await connect();
+    const p = conn.connection.serverProperties as Record<string, unknown>;
+    await conn.close();
+    return { product: String(p.product), version: String(p.version) };
+  })();
+  return serverInfo;
+}
+
+/**
+ * True when the target is a RabbitMQ older than `version`. Warren follows RabbitMQ 3.13+/4.x where
+ * versions differ, so a case written for current behaviour expects the older answer from an older RabbitMQ.
+ */
+export async function isRabbitMQBefore(version: string): Promise<boolean> {
+  const s = await server();
+  if (s.product !== 'RabbitMQ') return false;
+  const a = s.version.split('.').map(Number);
+  const b = version.split('.').map(Number);
+  for (let i = 0; i < Math.max(a.length, b.length); i++) {
+    if ((a[i] ?? 0) !== (b[i] ?? 0)) return (a[i] ?? 0) < (b[i] ?? 0);
+  }
+  return false;
+}

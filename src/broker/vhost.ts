@@ -169,10 +169,7 @@ export class VirtualHost implements QueueEvents {
   declareExchange(req: ExchangeDeclareRequest): Exchange {
     req = { ...req, name: stripCrLf(req.name) };
     if (!req.passive && !isExchangeType(req.type)) throw commandInvalid(`unknown exchange type '${req.type}'`);
-    if (req.name === '') {
-      if (req.passive) return this.exchanges.get('')!;
-      throw accessRefused('operation not permitted on the default exchange');
-    }
+    if (req.name === '') throw accessRefused('operation not permitted on the default exchange');
     const existing = this.exchanges.get(req.name);
     if (req.passive) {
       if (!existing) throw notFound(`no ${describe('exchange', req.name, this.name)}`);
@@ -196,9 +193,7 @@ export class VirtualHost implements QueueEvents {
 
   deleteExchange(name: string, ifUnused: boolean): void {
     if (name === '') throw accessRefused('operation not permitted on the default exchange');
-    if (name.startsWith('amq.') && PREDECLARED.some(([n]) => n === name)) {
-      throw accessRefused(`deletion of system ${describe('exchange', name, this.name)} not allowed`);
-    }
+    if (name.startsWith('amq.')) throw accessRefused(`deletion of system ${describe('exchange', name, this.name)} not allowed`);
     const ex = this.exchanges.get(name);
     if (!ex) return;
     if (ifUnused && ex.bindings.length > 0) throw preconditionFailed(`${describe('exchange', name, this.name)} in use`);

@@ -204,8 +204,9 @@ export class Channel {
       case CHANNEL_CLOSE_OK:
         return;
       case CHANNEL_FLOW:
-        this.deliveries.setFlow(m.active);
-        this.send({ id: CHANNEL_FLOW_OK, active: m.active });
+        // RabbitMQ refuses to stop deliveries by channel.flow (prefetch does that job).
+        if (!m.active) throw new AmqpError('NOT_IMPLEMENTED', 'active=false');
+        this.send({ id: CHANNEL_FLOW_OK, active: true });
         return;
       case CHANNEL_FLOW_OK:
         return;

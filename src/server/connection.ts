@@ -389,7 +389,8 @@ export class Connection {
       return;
     }
     this.state = 'closing';
-    this.reader.stop();
+    // After a framing error the stream cannot be trusted: RabbitMQ stops reading and closes after a delay.
+    if (err.code === 501) this.reader.stop();
     this.send(0, { id: CONNECTION_CLOSE, replyCode: err.code, replyText: err.replyText, classId: err.classId, methodId: err.methodId });
     this.releaseChannels();
     if (handshaking) {

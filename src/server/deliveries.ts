@@ -1,4 +1,4 @@
-// A channel's consumers and its outstanding deliveries: prefetch, flow, ack / nack / reject / recover, and requeue on close.
+// A channel's consumers and its outstanding deliveries: prefetch, ack / nack / reject / recover, and requeue on close.
 import type { Consumer, Queue, QueueEntry } from '../broker/index.js';
 import {
   BASIC_CANCEL,
@@ -67,7 +67,6 @@ export class Deliveries {
   consumerPrefetch = 0;
   /** basic.qos global=true: limit shared by the channel's consumers. */
   channelPrefetch = 0;
-  private flow = true;
   /** Settlements held back by a transaction until commit. */
   private txSettlements: Array<{ tag: number; u: Unacked; how: Settle }> = [];
 
@@ -77,7 +76,7 @@ export class Deliveries {
 
   canDeliver(c: ChannelConsumer): boolean {
     const ch = this.channel;
-    if (!this.flow || ch.state !== 'open' || ch.conn.output.congested || !ch.conn.isOpen) return false;
+    if (ch.state !== 'open' || ch.conn.output.congested || !ch.conn.isOpen) return false;
     if (c.noAck) return true;
     if (c.prefetch !== 0 && c.unacked >= c.prefetch) return false;
     return this.channelPrefetch === 0 || this.unacked.size < this.channelPrefetch;
@@ -147,11 +146,6 @@ export class Deliveries {
     if (this.channel.state === 'open' && this.channel.conn.capability('consumer_cancel_notify')) {
       this.channel.send({ id: BASIC_CANCEL, consumerTag: c.tag, nowait: true });
     }
-  }
-
-  setFlow(active: boolean): void {
-    this.flow = active;
-    if (active) this.resume();
   }
 
   /** Lets every consumer's queue deliver again (after an ack, a drain, flow on or a larger prefetch). */

@@ -40,8 +40,13 @@ export function handleBasic(ch: Channel, m: Method): void {
   switch (m.id) {
     case BASIC_QOS:
       if (m.prefetchSize) throw notImplemented(`prefetch_size!=0 (${m.prefetchSize})`);
-      if (m.global) d.channelPrefetch = m.prefetchCount ?? 0;
-      else d.consumerPrefetch = m.prefetchCount ?? 0;
+      if (m.global) {
+        d.channelPrefetch = m.prefetchCount ?? 0;
+      } else {
+        // As RabbitMQ: a per-consumer qos also lifts any channel-wide limit.
+        d.consumerPrefetch = m.prefetchCount ?? 0;
+        d.channelPrefetch = 0;
+      }
       ch.send({ id: BASIC_QOS_OK });
       d.resume();
       return;
