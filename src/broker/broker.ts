@@ -1,5 +1,6 @@
 // The broker's domain root: virtual hosts and users, with no knowledge of sockets.
-import { VirtualHost } from './vhost.js';
+import type { MessagePersistence } from './persistence.js';
+import { VirtualHost, type ChangeListener } from './vhost.js';
 
 export interface User {
   readonly name: string;
@@ -17,16 +18,29 @@ export class Broker {
   readonly vhosts = new Map<string, VirtualHost>();
   readonly users = new Map<string, User>();
   private connectionIds = 0;
+  private readonly persistence: MessagePersistence | undefined;
+  private readonly listeners: ChangeListener[] = [];
 
-  constructor(opts: BrokerOptions) {
+  constructor(opts: BrokerOptions, persistence?: MessagePersistence) {
+    this.persistence = persistence;
     this.addVhost(opts.defaultVhost);
     this.users.set(opts.defaultUser, { name: opts.defaultUser, password: opts.defaultPass, tags: ['administrator'] });
   }
 
   addVhost(name: string): VirtualHost {
     let v = this.vhosts.get(name);
-    if (!v) this.vhosts.set(name, (v = new VirtualHost(name)));
+    if (!v) {
+      v = new VirtualHost(name, this.persistence);
+      for (const l of this.listeners) v.onChange(l);
+      this.vhosts.set(name, v);
+    }
     return v;
+  }
+
+  /** Listens to definition changes in every vhost, present and future (the definitions log). */
+  onChange(listener: ChangeListener): void {
+    this.listeners.push(listener);
+    for (const v of this.vhosts.values()) v.onChange(listener);
   }
 
   /** The user when the password matches, else undefined. */

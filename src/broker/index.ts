@@ -7,3 +7,4 @@ export * from './message.js';
 export type { Binding, Destination } from './exchanges/index.js';
 export * from './queue-arguments.js';
 export * from './dead-letter.js';
+export * from './persistence.js';

@@ -34,6 +34,11 @@ export class Message {
     return this.decoded;
   }
 
+  /** delivery_mode 2: kept across restarts when it lands in a durable queue. */
+  get persistent(): boolean {
+    return this.hasFlag(PROP_FLAG.deliveryMode) && this.properties.deliveryMode === 2;
+  }
+
   get bodySize(): number {
     return this.body.length;
   }

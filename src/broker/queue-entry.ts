@@ -17,6 +17,8 @@ export interface QueueEntry {
   state: EntryState;
   /** Times returned to the queue (quorum queues' x-delivery-count). */
   deliveryCount: number;
+  /** Written to the queue's store (persistent message, durable queue): its removal must be recorded. */
+  persisted: boolean;
 }
 
 /** Binary min-heap of entries by expiresAt. */

@@ -4,6 +4,7 @@ import { PROP_FLAG, type Message } from './message.js';
 import { parseQueueArguments, type QueueSettings } from './queue-arguments.js';
 import { ExpiryHeap, type QueueEntry } from './queue-entry.js';
 import { ReadyStore } from './ready-store.js';
+import type { QueueStore, RecoveredMessage } from './persistence.js';
 
 export type { QueueEntry } from './queue-entry.js';
 
@@ -35,6 +36,8 @@ export interface QueueOptions {
   arguments: FieldTable;
   /** Owning connection for exclusive queues. */
   owner: number | undefined;
+  /** Where a durable queue keeps persistent messages, with what it held before a restart. */
+  persistence?: { store: QueueStore; recovered: RecoveredMessage[] } | undefined;
 }
 
 /** How a queue reaches its vhost: deletion requests and dead-lettering. */
@@ -72,6 +75,7 @@ export class Queue {
   private draining = false;
   deleted = false;
   private readonly events: QueueEvents;
+  private readonly store: QueueStore | undefined;
 
   constructor(name: string, vhost: string, opts: QueueOptions, events: QueueEvents) {
     this.name = name;
@@ -84,7 +88,31 @@ export class Queue {
     this.events = events;
     this.settings = parseQueueArguments(opts.arguments, `queue '${name}' in vhost '${vhost}'`);
     this.ready = new ReadyStore(this.settings.maxPriority ?? 0);
+    this.store = opts.persistence?.store;
+    if (opts.persistence) this.restore(opts.persistence.recovered);
     this.armIdleTimer();
+  }
+
+  /** Puts recovered messages back, in order, with their original expiry and redelivered flag. */
+  private restore(recovered: readonly RecoveredMessage[]): void {
+    for (const r of recovered) {
+      const message = r.message;
+      const entry: QueueEntry = {
+        message,
+        seq: r.seq,
+        priority: this.settings.maxPriority === undefined ? 0 : priorityOf(message, this.settings.maxPriority),
+        expiresAt: r.expiresAt,
+        redelivered: r.redelivered,
+        state: 'ready',
+        deliveryCount: 0,
+        persisted: true,
+      };
+      this.nextSeq = Math.max(this.nextSeq, r.seq + 1);
+      this.ready.push(entry);
+      this.readyCount += 1;
+      this.readyBytes += message.bodySize;
+      if (entry.expiresAt !== 0) this.scheduleExpiry(entry);
+    }
   }
 
   /** Ready messages (what queue.declare-ok and basic.get-ok report). */
@@ -123,6 +151,7 @@ export class Queue {
       redelivered: false,
       state: 'ready',
       deliveryCount: 0,
+      persisted: false,
     };
     if (ttl === 0) {
       // TTL 0: delivered now to a consumer that can take it, or expired at once.
@@ -130,6 +159,10 @@ export class Queue {
       if (consumer) this.handOver(consumer, entry);
       else this.events.deadLetter(this, message, 'expired');
       return true;
+    }
+    if (this.store && message.persistent) {
+      entry.persisted = true;
+      this.store.append(entry.seq, message, entry.expiresAt);
     }
     this.ready.push(entry);
     this.readyCount += 1;
@@ -151,7 +184,7 @@ export class Queue {
     while ((s.maxLength !== undefined && this.readyCount > s.maxLength) || (s.maxLengthBytes !== undefined && this.readyBytes > s.maxLengthBytes)) {
       const head = this.takeReady();
       if (!head) break;
-      head.state = 'gone';
+      this.drop(head);
       this.events.deadLetter(this, head.message, 'maxlen');
     }
   }
@@ -169,7 +202,7 @@ export class Queue {
         const entry = this.takeReady();
         if (!entry) break;
         if (entry.expiresAt !== 0 && entry.expiresAt <= Date.now()) {
-          entry.state = 'gone';
+          this.drop(entry);
           this.events.deadLetter(this, entry.message, 'expired');
           continue;
         }
@@ -182,12 +215,19 @@ export class Queue {
 
   private handOver(consumer: Consumer, entry: QueueEntry): void {
     if (consumer.noAck) {
-      entry.state = 'gone';
+      this.drop(entry);
     } else {
       entry.state = 'out';
       this.unacked += 1;
+      if (entry.persisted && !entry.redelivered) this.store!.delivered(entry.seq);
     }
     consumer.deliver(this, entry);
+  }
+
+  /** The entry leaves the queue for good; its store forgets it. */
+  private drop(entry: QueueEntry): void {
+    entry.state = 'gone';
+    if (entry.persisted) this.store!.remove(entry.seq);
   }
 
   /** Removes the next ready entry from the counts. */
@@ -234,14 +274,15 @@ export class Queue {
       const entry = this.takeReady();
       if (!entry) return undefined;
       if (entry.expiresAt !== 0 && entry.expiresAt <= Date.now()) {
-        entry.state = 'gone';
+        this.drop(entry);
         this.events.deadLetter(this, entry.message, 'expired');
         continue;
       }
-      if (noAck) entry.state = 'gone';
+      if (noAck) this.drop(entry);
       else {
         entry.state = 'out';
         this.unacked += 1;
+        if (entry.persisted && !entry.redelivered) this.store!.delivered(entry.seq);
       }
       return entry;
     }
@@ -252,14 +293,14 @@ export class Queue {
   /** An unacked entry was acknowledged. */
   settle(entry: QueueEntry): void {
     if (entry.state !== 'out') return;
-    entry.state = 'gone';
+    this.drop(entry);
     this.unacked -= 1;
   }
 
   /** An unacked entry was rejected or nacked without requeue: dead-lettered if configured. */
   reject(entry: QueueEntry): void {
     if (entry.state !== 'out') return;
-    entry.state = 'gone';
+    this.drop(entry);
     this.unacked -= 1;
     if (!this.deleted) this.events.deadLetter(this, entry.message, 'rejected');
   }
@@ -279,14 +320,14 @@ export class Queue {
       if (this.settings.type === 'quorum') {
         entry.deliveryCount += 1;
         if (limit !== undefined && entry.deliveryCount > limit) {
-          entry.state = 'gone';
+          this.drop(entry);
           this.events.deadLetter(this, entry.message, 'delivery_limit');
           continue;
         }
         entry.message = withDeliveryCount(entry.message, entry.deliveryCount);
       }
       if (entry.expiresAt !== 0 && entry.expiresAt <= now) {
-        entry.state = 'gone';
+        this.drop(entry);
         this.events.deadLetter(this, entry.message, 'expired');
         continue;
       }
@@ -320,7 +361,7 @@ export class Queue {
     for (let e = this.expiry.peek(); e && e.expiresAt <= now; e = this.expiry.peek()) {
       this.expiry.pop();
       if (e.state !== 'ready') continue;
-      e.state = 'gone';
+      this.drop(e);
       this.readyCount -= 1;
       this.readyBytes -= e.message.bodySize;
       this.events.deadLetter(this, e.message, 'expired');
@@ -388,7 +429,7 @@ export class Queue {
   /** Drops all ready messages; returns how many. */
   purge(): number {
     const count = this.readyCount;
-    for (const e of this.ready.clear()) e.state = 'gone';
+    for (const e of this.ready.clear()) this.drop(e);
     this.expiry.clear();
     this.readyCount = 0;
     this.readyBytes = 0;
@@ -404,6 +445,7 @@ export class Queue {
   destroy(): number {
     const count = this.purge();
     this.deleted = true;
+    this.store?.destroy();
     if (this.expiryTimer !== undefined) clearTimeout(this.expiryTimer);
     if (this.idleTimer !== undefined) clearTimeout(this.idleTimer);
     const consumers = this.consumerList.splice(0);

@@ -20,6 +20,7 @@ import { createRouter, isExchangeType, type Binding, type Destination } from './
 import { commandInvalid } from '../protocol/index.js';
 import { deadLetteredMessage, isDeadLetterCycle } from './dead-letter.js';
 import { Message, PROP_FLAG } from './message.js';
+import type { MessagePersistence } from './persistence.js';
 import { parseQueueArguments } from './queue-arguments.js';
 import { Queue, type DeadLetterReason, type QueueEvents } from './queue.js';
 
@@ -76,8 +77,12 @@ export class VirtualHost implements QueueEvents {
   private readonly outcome: PublishOutcome = { routed: 0, rejected: 0 };
   private readonly replyTargets = new Map<string, ReplyTarget>();
 
-  constructor(name: string) {
+  /** Durable storage for persistent messages; undefined keeps everything in memory. */
+  readonly persistence: MessagePersistence | undefined;
+
+  constructor(name: string, persistence?: MessagePersistence) {
     this.name = name;
+    this.persistence = persistence;
     const defaultExchange = new Exchange(
       '',
       name,
@@ -114,7 +119,9 @@ export class VirtualHost implements QueueEvents {
         break;
       }
       case 'queue.declare': {
-        this.queues.set(change.name, new Queue(change.name, this.name, change, this));
+        const durable = change.durable && !change.exclusive && this.persistence !== undefined;
+        const persistence = durable ? this.persistence!.openQueue(this.name, change.name) : undefined;
+        this.queues.set(change.name, new Queue(change.name, this.name, { ...change, persistence }, this));
         break;
       }
       case 'queue.delete': {
@@ -123,6 +130,7 @@ export class VirtualHost implements QueueEvents {
         this.queues.delete(change.name);
         for (const b of [...(this.inbound.get(q) ?? [])]) this.removeBinding(b, true);
         this.inbound.delete(q);
+        q.destroy();
         break;
       }
       case 'bind':
@@ -271,8 +279,9 @@ export class VirtualHost implements QueueEvents {
   }
 
   private deleteQueueNow(q: Queue): number {
+    const count = q.messageCount;
     this.apply({ op: 'queue.delete', name: q.name });
-    return q.destroy();
+    return count;
   }
 
   /** QueueEvents: an auto-delete queue lost its last consumer, or an x-expires queue sat unused. */

@@ -26,6 +26,7 @@ import { handleExchange } from './methods/exchange.js';
 import { handleQueue } from './methods/queue.js';
 import { handleConfirmOrTx } from './methods/confirm-tx.js';
 import type { Connection } from './connection.js';
+import { Confirms } from './confirms.js';
 import { Deliveries } from './deliveries.js';
 import { stopReplyConsumer, type ReplyConsumer } from './direct-reply.js';
 
@@ -53,11 +54,8 @@ export class Channel {
   /** Queue most recently declared on this channel (the "" shortcut in later methods). */
   lastQueue: string | undefined;
   confirmMode = false;
-  /** Last publish sequence number given out in confirm mode. */
-  publishSeq = 0;
-  /** Highest sequence number confirmed but not yet acked to the client, and how many. */
-  confirmedUpTo = 0;
-  confirmsPending = 0;
+  /** Publisher confirms, once confirm.select was seen. */
+  readonly confirms: Confirms;
   txMode = false;
   /** This channel's amq.rabbitmq.reply-to consumer, if any. */
   replyConsumer: ReplyConsumer | undefined;
@@ -69,6 +67,7 @@ export class Channel {
     this.id = id;
     this.log = conn.log.child({ channel: id });
     this.deliveries = new Deliveries(this);
+    this.confirms = new Confirms(this);
   }
 
   get vhost(): VirtualHost {

@@ -151,7 +151,8 @@ export function publishContent(ch: Channel, m: BasicPublish, propertiesRaw: Buff
     return;
   }
   const accepted = route(ch, exchange, message, m.mandatory ?? false);
-  if (ch.confirmMode) confirm(ch, accepted);
+  const durable = ch.vhost.persistence?.takeDirty() ?? false;
+  if (ch.confirmMode) ch.confirms.next(accepted, durable);
 }
 
 function checkProperties(ch: Channel, message: Message): Message {
@@ -178,33 +179,12 @@ function route(ch: Channel, exchange: Exchange, message: Message, mandatory: boo
   return accepted;
 }
 
-/**
- * Settles the next publish sequence number. Acks go out batched (multiple=true) once per tick;
- * a nack first flushes the acks before it, so tags stay in order.
- */
-function confirm(ch: Channel, ack: boolean): void {
-  ch.publishSeq += 1;
-  if (!ack) {
-    flushConfirms(ch);
-    ch.send({ id: BASIC_NACK, deliveryTag: ch.publishSeq, multiple: false, requeue: false });
-    return;
-  }
-  ch.confirmedUpTo = ch.publishSeq;
-  ch.confirmsPending += 1;
-  if (ch.confirmsPending === 1) queueMicrotask(() => flushConfirms(ch));
-}
-
-function flushConfirms(ch: Channel): void {
-  const count = ch.confirmsPending;
-  ch.confirmsPending = 0;
-  if (count === 0 || ch.state !== 'open') return;
-  ch.send({ id: BASIC_ACK, deliveryTag: ch.confirmedUpTo, multiple: count > 1 });
-}
-
-export function commitPublishes(ch: Channel): void {
+/** tx.commit: routes the held publishes; returns true when some were written and need a sync before commit-ok. */
+export function commitPublishes(ch: Channel): boolean {
   const list = ch.txPublishes;
   ch.txPublishes = [];
   for (const p of list) route(ch, p.exchange, p.message, p.mandatory);
+  return ch.vhost.persistence?.takeDirty() ?? false;
 }
 
 export function rollbackPublishes(ch: Channel): void {

@@ -10,6 +10,7 @@ import {
   TX_SELECT_OK,
   channelError,
   preconditionFailed,
+  AmqpError,
   type Method,
 } from '../../protocol/index.js';
 import type { Channel } from '../channel.js';
@@ -29,7 +30,16 @@ export function handleConfirmOrTx(ch: Channel, m: Method): void {
       return;
     case TX_COMMIT:
       if (!ch.txMode) throw preconditionFailed('channel is not transactional');
-      commitPublishes(ch);
+      if (commitPublishes(ch)) {
+        ch.deliveries.commit();
+        // commit-ok only once the committed persistent messages are on disk.
+        ch.vhost.persistence!.whenSynced((err) => {
+          if (ch.state !== 'open') return;
+          if (err) ch.conn.onError(new AmqpError('INTERNAL_ERROR', `tx.commit failed: ${err.message}`), ch.id);
+          else ch.send({ id: TX_COMMIT_OK });
+        });
+        return;
+      }
       ch.deliveries.commit();
       ch.send({ id: TX_COMMIT_OK });
       return;

@@ -1,0 +1,33 @@
+// What the broker needs from durable storage; src/store implements these interfaces.
+import type { Message } from './message.js';
+
+/** Stores one durable queue's persistent messages and their settlement. */
+export interface QueueStore {
+  /** Records a persistent message entering the queue at `seq`. Buffered; made durable by the next sync. */
+  append(seq: number, message: Message, expiresAt: number): void;
+  /** The message at `seq` left the queue for good (acked, rejected, expired, dropped, purged). */
+  remove(seq: number): void;
+  /** The message at `seq` was handed to a consumer (it comes back with `redelivered` after a restart). */
+  delivered(seq: number): void;
+  /** The queue was deleted: its files go. */
+  destroy(): void;
+}
+
+/** A recovered message, in queue order. */
+export interface RecoveredMessage {
+  seq: number;
+  message: Message;
+  redelivered: boolean;
+  /** Epoch ms it expires at (0: never), as computed when it was first enqueued. */
+  expiresAt: number;
+}
+
+/** Provides queue stores and the group commit that publisher confirms wait for. */
+export interface MessagePersistence {
+  /** Opens (or creates) the store of a durable queue; `recovered` is what it held, in order. */
+  openQueue(vhost: string, queue: string): { store: QueueStore; recovered: RecoveredMessage[] };
+  /** True when writes were buffered since the last call (a confirm must wait for the next sync). */
+  takeDirty(): boolean;
+  /** Calls back once everything written so far is on disk (fdatasync), or with the write error. */
+  whenSynced(callback: (err: Error | undefined) => void): void;
+}

@@ -1,0 +1,100 @@
+// Group commit: buffered appends are written and fdatasync'ed in batches; callers wait for the batch covering them.
+import { fdatasync } from 'node:fs';
+
+/** A file with buffered appends; flush() writes them (synchronously, to the page cache). */
+export interface BufferedFile {
+  readonly fd: number;
+  flush(): void;
+}
+
+export class GroupCommit {
+  private dirty = new Set<BufferedFile>();
+  private waiting: Array<(err: Error | undefined) => void> = [];
+  private syncing = false;
+  private scheduled = false;
+  /** Set by noteAppend, cleared by takeDirty: tells a publisher its confirm must wait for a sync. */
+  private dirtySincePublish = false;
+  /** Reported once per distinct failure cause, so a failing disk does not flood the log. */
+  private readonly onError: (err: Error) => void;
+  private lastErrorCode: string | undefined;
+
+  constructor(onError: (err: Error) => void) {
+    this.onError = onError;
+  }
+
+  /** A file has buffered writes: they go out with the next batch (scheduled now). */
+  markDirty(file: BufferedFile): void {
+    this.dirty.add(file);
+    this.schedule();
+  }
+
+  /** A message was appended: the publisher's confirm must wait for the next sync. */
+  noteAppend(): void {
+    this.dirtySincePublish = true;
+  }
+
+  takeDirty(): boolean {
+    const d = this.dirtySincePublish;
+    this.dirtySincePublish = false;
+    return d;
+  }
+
+  /** Forgets a file (deleted); its pending data is dropped by its owner. */
+  forget(file: BufferedFile): void {
+    this.dirty.delete(file);
+  }
+
+  whenSynced(callback: (err: Error | undefined) => void): void {
+    this.waiting.push(callback);
+    this.schedule();
+  }
+
+  private schedule(): void {
+    if (this.syncing || this.scheduled) return;
+    this.scheduled = true;
+    setImmediate(() => this.run());
+  }
+
+  /** One batch: write every dirty file, fdatasync them all, then release every waiter of the batch. */
+  private run(): void {
+    this.scheduled = false;
+    const batch = this.waiting;
+    const files = [...this.dirty];
+    this.waiting = [];
+    this.dirty = new Set();
+    if (batch.length === 0 && files.length === 0) return;
+    this.syncing = true;
+    let failure: Error | undefined;
+    const synced: BufferedFile[] = [];
+    for (const f of files) {
+      try {
+        f.flush();
+        synced.push(f);
+      } catch (e) {
+        failure ??= e as Error;
+      }
+    }
+    let left = synced.length;
+    const finish = () => {
+      this.syncing = false;
+      if (failure) this.report(failure);
+      for (const cb of batch) cb(failure);
+      if (this.waiting.length > 0 || this.dirty.size > 0) this.schedule();
+    };
+    if (left === 0) return finish();
+    for (const f of synced) {
+      fdatasync(f.fd, (err) => {
+        // EBADF: the file was closed meanwhile (its queue deleted); nothing of it needs to survive.
+        if (err && err.code !== 'EBADF') failure ??= err;
+        if (--left === 0) finish();
+      });
+    }
+  }
+
+  private report(err: Error): void {
+    const code = (err as NodeJS.ErrnoException).code ?? err.message;
+    if (code === this.lastErrorCode) return;
+    this.lastErrorCode = code;
+    this.onError(err);
+  }
+}

@@ -1,0 +1,250 @@
+// One durable queue on disk: append-only segment files of messages (length + CRC per record) and a log of settlements.
+import { closeSync, existsSync, ftruncateSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, unlinkSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import { crc32 } from 'node:zlib';
+import { Message, type QueueStore, type RecoveredMessage } from '../broker/index.js';
+import { Writer } from '../protocol/index.js';
+import type { BufferedFile, GroupCommit } from './group-commit.js';
+
+/** A segment is closed and a new one started past this size. */
+const SEGMENT_BYTES = 8 * 1024 * 1024;
+const REMOVED = 1;
+const DELIVERED = 2;
+const MARK_BYTES = 9;
+
+/** An append-only file whose writes are buffered until the group commit flushes them. */
+class AppendFile implements BufferedFile {
+  readonly fd: number;
+  readonly path: string;
+  size: number;
+  private readonly w = new Writer(4096);
+  private readonly commit: GroupCommit;
+
+  constructor(path: string, size: number, commit: GroupCommit) {
+    this.path = path;
+    this.fd = openSync(path, 'a');
+    this.size = size;
+    this.commit = commit;
+  }
+
+  get writer(): Writer {
+    this.commit.markDirty(this);
+    return this.w;
+  }
+
+  flush(): void {
+    if (this.w.pos === 0) return;
+    const n = this.w.pos;
+    let off = 0;
+    while (off < n) off += writeSync(this.fd, this.w.buf, off, n - off);
+    this.size += n;
+    this.w.pos = 0;
+  }
+
+  /** Bytes written or waiting to be written. */
+  get length(): number {
+    return this.size + this.w.pos;
+  }
+
+  close(): void {
+    this.commit.forget(this);
+    try {
+      this.flush();
+    } finally {
+      closeSync(this.fd);
+    }
+  }
+}
+
+interface Segment {
+  /** Sequence number of its first record: segment files are named by it. */
+  readonly first: number;
+  file: AppendFile | undefined;
+  readonly path: string;
+  /** Messages in it not yet removed. */
+  live: number;
+}
+
+const segmentName = (first: number) => `${String(first).padStart(16, '0')}.seg`;
+
+export class QueueFiles implements QueueStore {
+  private readonly dir: string;
+  private readonly commit: GroupCommit;
+  private readonly segments: Segment[] = [];
+  private marks: AppendFile;
+  private destroyed = false;
+
+  constructor(dir: string, commit: GroupCommit) {
+    this.dir = dir;
+    this.commit = commit;
+    mkdirSync(dir, { recursive: true });
+    this.marks = new AppendFile(join(dir, 'marks.log'), 0, commit);
+  }
+
+  // ---- recovery ----------------------------------------------------------
+
+  /** Reads what the queue held: segments in order minus removed messages; cuts torn tails. */
+  static recover(dir: string, commit: GroupCommit): { files: QueueFiles; recovered: RecoveredMessage[] } {
+    mkdirSync(dir, { recursive: true });
+    const removed = new Set<number>();
+    const delivered = new Set<number>();
+    const marksPath = join(dir, 'marks.log');
+    if (existsSync(marksPath)) {
+      const buf = readFileSync(marksPath);
+      const whole = buf.length - (buf.length % MARK_BYTES);
+      for (let p = 0; p < whole; p += MARK_BYTES) {
+        const seq = buf.readUInt32BE(p + 1) * 0x100000000 + buf.readUInt32BE(p + 5);
+        (buf[p] === REMOVED ? removed : delivered).add(seq);
+      }
+    }
+    const recovered: RecoveredMessage[] = [];
+    const kept: Array<{ first: number; path: string; live: number; size: number }> = [];
+    const names = readdirSync(dir).filter((n) => n.endsWith('.seg')).sort();
+    for (const name of names) {
+      const path = join(dir, name);
+      const buf = readFileSync(path);
+      let pos = 0;
+      let live = 0;
+      while (pos + 8 <= buf.length) {
+        const len = buf.readUInt32BE(pos);
+        const end = pos + 8 + len;
+        if (len < 18 || end > buf.length || crc32(buf.subarray(pos + 8, end)) !== buf.readUInt32BE(pos + 4)) break;
+        const r = decodeRecord(buf.subarray(pos + 8, end));
+        if (!removed.has(r.seq)) {
+          live += 1;
+          recovered.push({ seq: r.seq, message: r.message, redelivered: delivered.has(r.seq), expiresAt: r.expiresAt });
+        }
+        pos = end;
+      }
+      if (pos < buf.length) {
+        // A torn or corrupt tail (crash mid-write): everything after the last valid record goes.
+        const fd = openSync(path, 'r+');
+        ftruncateSync(fd, pos);
+        closeSync(fd);
+      }
+      if (live === 0) unlinkSync(path);
+      else kept.push({ first: Number(name.slice(0, 16)), path, live, size: pos });
+    }
+    const files = new QueueFiles(dir, commit);
+    files.rewriteMarks(recovered);
+    for (const k of kept) files.segments.push({ first: k.first, path: k.path, file: undefined, live: k.live });
+    return { files, recovered };
+  }
+
+  /** Starts the marks log afresh with only what still matters: delivered marks of surviving messages. */
+  private rewriteMarks(recovered: RecoveredMessage[]): void {
+    this.marks.close();
+    const path = join(this.dir, 'marks.log');
+    const tmp = path + '.tmp';
+    const w = new Writer(MARK_BYTES * (recovered.length + 1));
+    for (const r of recovered) if (r.redelivered) writeMark(w, DELIVERED, r.seq);
+    const fd = openSync(tmp, 'w');
+    if (w.pos > 0) writeSync(fd, w.buf, 0, w.pos);
+    closeSync(fd);
+    renameSync(tmp, path);
+    this.marks = new AppendFile(path, w.pos, this.commit);
+  }
+
+  // ---- QueueStore --------------------------------------------------------
+
+  append(seq: number, message: Message, expiresAt: number): void {
+    if (this.destroyed) return;
+    let seg = this.segments[this.segments.length - 1];
+    if (!seg || !seg.file || seg.file.length >= SEGMENT_BYTES) seg = this.startSegment(seq);
+    const w = seg.file!.writer;
+    const exLen = Buffer.byteLength(message.exchange);
+    const rkLen = Buffer.byteLength(message.routingKey);
+    const payloadLen = 16 + 1 + exLen + 1 + rkLen + 4 + message.propertiesRaw.length + message.body.length;
+    w.ensure(8 + payloadLen);
+    const start = w.pos;
+    w.u32(payloadLen);
+    w.u32(0);
+    w.u64(seq);
+    w.u64(expiresAt);
+    w.shortstr(message.exchange);
+    w.shortstr(message.routingKey);
+    w.u32(message.propertiesRaw.length);
+    w.raw(message.propertiesRaw);
+    w.raw(message.body);
+    w.buf.writeUInt32BE(crc32(w.buf.subarray(start + 8, w.pos)), start + 4);
+    seg.live += 1;
+    this.commit.noteAppend();
+  }
+
+  remove(seq: number): void {
+    if (this.destroyed) return;
+    writeMark(this.marks.writer, REMOVED, seq);
+    const i = this.segmentIndex(seq);
+    const seg = this.segments[i];
+    if (!seg) return;
+    seg.live -= 1;
+    if (seg.live <= 0 && i < this.segments.length - 1) {
+      // Every message of a closed segment is gone: the file goes and disk use shrinks.
+      this.segments.splice(i, 1);
+      seg.file?.close();
+      rmSync(seg.path, { force: true });
+    }
+  }
+
+  delivered(seq: number): void {
+    if (!this.destroyed) writeMark(this.marks.writer, DELIVERED, seq);
+  }
+
+  destroy(): void {
+    if (this.destroyed) return;
+    this.destroyed = true;
+    for (const s of this.segments) s.file?.close();
+    this.marks.close();
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+
+  private startSegment(first: number): Segment {
+    const last = this.segments[this.segments.length - 1];
+    if (last?.file) {
+      last.file.close();
+      last.file = undefined;
+      if (last.live <= 0) {
+        this.segments.pop();
+        rmSync(last.path, { force: true });
+      }
+    }
+    const path = join(this.dir, segmentName(first));
+    const seg: Segment = { first, path, file: new AppendFile(path, 0, this.commit), live: 0 };
+    this.segments.push(seg);
+    return seg;
+  }
+
+  /** Index of the segment holding `seq` (segments hold ascending, contiguous ranges). */
+  private segmentIndex(seq: number): number {
+    let lo = 0;
+    let hi = this.segments.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >>> 1;
+      if (this.segments[mid]!.first <= seq) lo = mid;
+      else hi = mid - 1;
+    }
+    return lo;
+  }
+}
+
+function writeMark(w: Writer, kind: number, seq: number): void {
+  w.u8(kind);
+  w.u64(seq);
+}
+
+function decodeRecord(p: Buffer): { seq: number; expiresAt: number; message: Message } {
+  const seq = p.readUInt32BE(0) * 0x100000000 + p.readUInt32BE(4);
+  const expiresAt = p.readUInt32BE(8) * 0x100000000 + p.readUInt32BE(12);
+  let pos = 16;
+  const exLen = p[pos]!;
+  const exchange = p.toString('utf8', pos + 1, pos + 1 + exLen);
+  pos += 1 + exLen;
+  const rkLen = p[pos]!;
+  const routingKey = p.toString('utf8', pos + 1, pos + 1 + rkLen);
+  pos += 1 + rkLen;
+  const propsLen = p.readUInt32BE(pos);
+  pos += 4;
+  const props = p.subarray(pos, pos + propsLen);
+  const body = p.subarray(pos + propsLen);
+  return { seq, expiresAt, message: new Message(exchange, routingKey, props, body) };
+}
