@@ -1,10 +1,14 @@
 // The broker's domain root: virtual hosts and users, with no knowledge of sockets.
+import { checkPasswordHash, type PasswordHash } from './password-hash.js';
 import type { MessagePersistence } from './persistence.js';
 import { VirtualHost, type ChangeListener } from './vhost.js';
 
 export interface User {
   readonly name: string;
-  readonly password: string;
+  /** Plaintext password (the configured default user). */
+  readonly password?: string;
+  /** RabbitMQ's salted hash (users imported from definitions); checked instead of `password` when set. */
+  readonly passwordHash?: PasswordHash;
   readonly tags: readonly string[];
 }
 
@@ -46,7 +50,9 @@ export class Broker {
   /** The user when the password matches, else undefined. */
   authenticate(username: string, password: string): User | undefined {
     const u = this.users.get(username);
-    return u && u.password === password ? u : undefined;
+    if (!u) return undefined;
+    if (u.passwordHash !== undefined) return checkPasswordHash(u.passwordHash, password) ? u : undefined;
+    return u.password === password ? u : undefined;
   }
 
   nextConnectionId(): number {

@@ -24,9 +24,10 @@ function routingKeysOf(message: Message, headers: FieldTable | undefined): Field
 }
 
 /**
- * The message as it leaves `queue` for its dead-letter exchange: x-death updated (an entry per queue and reason,
- * its count incremented and moved to the front when it repeats), x-first-death-* kept, x-last-death-* set,
- * `expiration` removed (kept in x-death as original-expiration).
+ * The message as it leaves `queue` for its dead-letter exchange, as RabbitMQ records it: an x-death entry per
+ * queue and reason (newest first; a repeat increments its count, keeps its first time, moves to the front with its
+ * fields in name order), x-first-death-* on the first death only, the header table in key order, `expiration` removed
+ * (kept as original-expiration), and with a dead-letter routing key the CC header removed.
  */
 export function deadLetteredMessage(
   message: Message,
@@ -38,41 +39,44 @@ export function deadLetteredMessage(
   const props = message.properties;
   const headers: FieldTable = new Map(props.headers ?? []);
   const entries = xDeathEntries(props.headers);
-  const now = Math.floor(Date.now() / 1000);
+  const firstDeath = entries.length === 0;
   const i = entries.findIndex((e) => text(e, 'queue') === queue && text(e, 'reason') === reason);
   let entry: FieldTable;
   if (i >= 0) {
-    entry = new Map(entries[i]!);
-    const count = entry.get('count');
-    entry.set('count', long(count && (count.type === 'l' || count.type === 'I') ? Number(count.value) + 1 : 1));
-    entry.set('time', { type: 'T', value: now });
+    const updated = new Map(entries[i]!);
+    const count = updated.get('count');
+    updated.set('count', long(count && (count.type === 'l' || count.type === 'I') ? Number(count.value) + 1 : 1));
+    entry = updated;
     entries.splice(i, 1);
   } else {
     entry = new Map<string, FieldValue>([
       ['count', long(1)],
       ['reason', str(reason)],
       ['queue', str(queue)],
-      ['time', { type: 'T', value: now }],
+      ['time', { type: 'T', value: Math.floor(Date.now() / 1000) }],
       ['exchange', str(message.exchange)],
       ['routing-keys', { type: 'A', value: routingKeysOf(message, props.headers) }],
     ]);
     if (props.expiration !== undefined) entry.set('original-expiration', str(props.expiration));
   }
-  entries.unshift(entry);
+  // RabbitMQ keeps creation order only for the very first death; a front entry is otherwise in name order.
+  entries.unshift(firstDeath ? entry : sortedTable(entry));
   headers.set('x-death', { type: 'A', value: entries.map((e) => table(e)) });
-  if (!headers.has('x-first-death-reason')) {
+  if (firstDeath) {
     headers.set('x-first-death-reason', str(reason));
     headers.set('x-first-death-queue', str(queue));
     headers.set('x-first-death-exchange', str(message.exchange));
   }
-  headers.set('x-last-death-reason', str(reason));
-  headers.set('x-last-death-queue', str(queue));
-  headers.set('x-last-death-exchange', str(message.exchange));
+  if (deadLetterRoutingKey !== undefined) headers.delete('CC');
   const { expiration: _dropped, ...rest } = props;
-  const routingKey = deadLetterRoutingKey ?? message.routingKey;
-  const out = message.withProperties({ ...rest, headers }, deadLetterExchange, routingKey);
+  const out = message.withProperties({ ...rest, headers: sortedTable(headers) }, deadLetterExchange, deadLetterRoutingKey ?? message.routingKey);
   out.ttl = undefined;
+  out.routingKeys = deadLetterRoutingKey === undefined ? message.routingKeys : undefined;
   return out;
+}
+
+function sortedTable(t: FieldTable): FieldTable {
+  return new Map([...t].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }
 
 /**

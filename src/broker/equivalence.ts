@@ -29,6 +29,11 @@ export const QUEUE_EQUIVALENCE_ARGS = [
 /** Exchange arguments RabbitMQ compares on redeclare. */
 export const EXCHANGE_EQUIVALENCE_ARGS = ['alternate-exchange'] as const;
 
+/** A queue declared without x-queue-type is a classic queue: absent and 'classic' are equivalent. */
+function impliedDefault(key: string, v: FieldValue): boolean {
+  return key === 'x-queue-type' && v.type === 'S' && v.value === 'classic';
+}
+
 function same(a: FieldValue, b: FieldValue): boolean {
   if (NUMERIC.has(a.type) && NUMERIC.has(b.type)) return Number(a.value) === Number(b.value);
   return fieldValuesEqual(a, b);
@@ -55,6 +60,7 @@ export function assertArgsEquivalent(
     const cur = current.get(key);
     const rec = received.get(key);
     if (cur === undefined && rec === undefined) continue;
+    if (impliedDefault(key, cur ?? rec!) && (cur === undefined || rec === undefined)) continue;
     if (cur !== undefined && rec !== undefined) {
       if (same(cur, rec)) continue;
       // Both present: RabbitMQ shows bare values.

@@ -12,6 +12,8 @@ export class Message {
   readonly body: Buffer;
   /** Per-message TTL from the `expiration` property, parsed once at publish; undefined when absent. */
   ttl: number | undefined;
+  /** Every key it was routed with (publish key, CC, BCC) when CC or BCC were given; dead-lettering reuses them. */
+  routingKeys: string[] | undefined;
   private decoded: BasicProperties | undefined;
 
   constructor(exchange: string, routingKey: string, propertiesRaw: Buffer, body: Buffer) {

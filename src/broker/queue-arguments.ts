@@ -1,6 +1,5 @@
-// Queue declaration arguments (x-message-ttl, x-max-length, x-dead-letter-*, …) validated with RabbitMQ's texts.
+// Queue declaration and consume arguments (x-message-ttl, x-max-length, x-dead-letter-*, …) validated with RabbitMQ's texts and order.
 import { preconditionFailed, FIELD_TYPE_NAMES, type FieldTable, type FieldValue } from '../protocol/index.js';
-import { erlangTerm } from './erlang-format.js';
 
 export type Overflow = 'drop-head' | 'reject-publish' | 'reject-publish-dlx';
 export type QueueType = 'classic' | 'quorum';
@@ -24,20 +23,52 @@ export interface QueueSettings {
 /** RabbitMQ 4.x's default delivery limit for quorum queues. */
 export const QUORUM_DEFAULT_DELIVERY_LIMIT = 20;
 const MAX_PRIORITY = 255;
+/** RabbitMQ's ceiling for TTLs and expiry intervals (ten years in ms). */
+const MAX_EXPIRY = 315_360_000_000;
 const INTEGER_TYPES = new Set(['b', 'B', 's', 'u', 'I', 'i', 'l']);
+
+/** Arguments each queue type understands; one known to another type only is refused. */
+const CLASSIC_ARGS = new Set([
+  'x-expires', 'x-message-ttl', 'x-dead-letter-exchange', 'x-dead-letter-routing-key', 'x-max-length',
+  'x-max-length-bytes', 'x-max-priority', 'x-overflow', 'x-queue-mode', 'x-queue-version',
+  'x-single-active-consumer', 'x-queue-type', 'x-queue-master-locator', 'x-consumer-timeout',
+]);
+const QUORUM_ARGS = new Set([
+  'x-expires', 'x-message-ttl', 'x-dead-letter-exchange', 'x-dead-letter-routing-key', 'x-dead-letter-strategy',
+  'x-max-length', 'x-max-length-bytes', 'x-max-in-memory-length', 'x-max-in-memory-bytes', 'x-overflow',
+  'x-single-active-consumer', 'x-queue-type', 'x-quorum-initial-group-size', 'x-quorum-target-group-size',
+  'x-delivery-limit', 'x-queue-leader-locator', 'x-consumer-timeout',
+]);
+const STREAM_ARGS = new Set([
+  'x-max-length-bytes', 'x-max-age', 'x-stream-max-segment-size-bytes', 'x-queue-type', 'x-initial-cluster-size',
+  'x-queue-leader-locator', 'x-stream-filter-size-bytes',
+]);
+const KNOWN_ARGS = new Set([...CLASSIC_ARGS, ...QUORUM_ARGS, ...STREAM_ARGS]);
+
+const CLASSIC_CONSUME_ARGS = new Set(['x-priority', 'x-credit', 'x-cancel-on-ha-failover']);
+const QUORUM_CONSUME_ARGS = new Set(['x-priority', 'x-credit']);
+const KNOWN_CONSUME_ARGS = new Set([...CLASSIC_CONSUME_ARGS, 'x-stream-offset', 'x-stream-filter', 'x-stream-match-unfiltered']);
 
 class ArgError {
   constructor(readonly term: string) {}
 }
 
 function int(v: FieldValue): number {
-  if (!INTEGER_TYPES.has(v.type)) throw new ArgError(`{unacceptable_type,${FIELD_TYPE_NAMES[v.type]}}`);
+  if (!INTEGER_TYPES.has(v.type)) throw new ArgError(`"expected integer, got ${FIELD_TYPE_NAMES[v.type]}"`);
   return Number(v.value);
 }
 
 function nonNegative(v: FieldValue): number {
   const n = int(v);
   if (n < 0) throw new ArgError(`{value_negative,${n}}`);
+  return n;
+}
+
+function expiry(v: FieldValue, zeroAllowed: boolean): number {
+  const n = int(v);
+  if (n === 0 && !zeroAllowed) throw new ArgError(`{value_zero,0}`);
+  if (n < 0) throw new ArgError(`{value_negative,${n}}`);
+  if (n > MAX_EXPIRY) throw new ArgError(`{value_too_large,${n}}`);
   return n;
 }
 
@@ -51,9 +82,8 @@ function bool(v: FieldValue): boolean {
   return v.value;
 }
 
-/** Validates and parses; an invalid value is 406 `invalid arg 'x-…' for queue 'q' in vhost '/': {…}`. */
-export function parseQueueArguments(args: FieldTable, resource: string): QueueSettings {
-  const s: QueueSettings = {
+function defaults(): QueueSettings {
+  return {
     type: 'classic',
     messageTtl: undefined,
     expires: undefined,
@@ -67,85 +97,122 @@ export function parseQueueArguments(args: FieldTable, resource: string): QueueSe
     deliveryLimit: undefined,
     consumerTimeout: undefined,
   };
-  let key = '';
-  try {
-    for (const [k, v] of args) {
-      key = k;
-      switch (k) {
-        case 'x-message-ttl':
-          s.messageTtl = nonNegative(v);
-          break;
-        case 'x-expires': {
-          const n = int(v);
-          if (n === 0) throw new ArgError(`{value_zero,0}`);
-          if (n < 0) throw new ArgError(`{value_negative,${n}}`);
-          s.expires = n;
-          break;
-        }
-        case 'x-max-length':
-          s.maxLength = nonNegative(v);
-          break;
-        case 'x-max-length-bytes':
-          s.maxLengthBytes = nonNegative(v);
-          break;
-        case 'x-overflow': {
-          const o = longstr(v);
-          if (o !== 'drop-head' && o !== 'reject-publish' && o !== 'reject-publish-dlx') {
-            throw new ArgError(`{invalid_overflow,${erlangTerm(v)}}`);
-          }
-          s.overflow = o;
-          break;
-        }
-        case 'x-dead-letter-exchange':
-          s.deadLetterExchange = longstr(v);
-          break;
-        case 'x-dead-letter-routing-key':
-          s.deadLetterRoutingKey = longstr(v);
-          break;
-        case 'x-max-priority': {
-          const n = nonNegative(v);
-          if (n > MAX_PRIORITY) throw new ArgError(`{max_value_exceeded,${n}}`);
-          s.maxPriority = n;
-          break;
-        }
-        case 'x-single-active-consumer':
-          s.singleActiveConsumer = bool(v);
-          break;
-        case 'x-delivery-limit':
-          s.deliveryLimit = nonNegative(v);
-          break;
-        case 'x-consumer-timeout':
-          s.consumerTimeout = nonNegative(v);
-          break;
-        case 'x-queue-type': {
-          const t = longstr(v);
-          if (t === 'stream') {
-            throw preconditionFailed(`invalid arg 'x-queue-type' for ${resource}: stream queues are not supported by Warren`);
-          }
-          if (t !== 'classic' && t !== 'quorum') throw new ArgError(`{invalid_queue_type,${erlangTerm(v)}}`);
-          s.type = t;
-          break;
-        }
-      }
+}
+
+/** One argument's check, in the order RabbitMQ runs them (the first failure is the one reported). */
+const CHECKS: ReadonlyArray<[string, (v: FieldValue, s: QueueSettings) => void]> = [
+  ['x-expires', (v, s) => void (s.expires = expiry(v, false))],
+  ['x-message-ttl', (v, s) => void (s.messageTtl = expiry(v, true))],
+  ['x-dead-letter-exchange', (v, s) => void (s.deadLetterExchange = longstr(v))],
+  ['x-dead-letter-routing-key', (v, s) => {
+    s.deadLetterRoutingKey = longstr(v);
+    if (s.deadLetterExchange === undefined) throw new ArgError('routing_key_but_no_dlx_defined');
+  }],
+  ['x-max-length', (v, s) => void (s.maxLength = nonNegative(v))],
+  ['x-max-length-bytes', (v, s) => void (s.maxLengthBytes = nonNegative(v))],
+  ['x-max-priority', (v, s) => {
+    const n = nonNegative(v);
+    if (n > MAX_PRIORITY) throw new ArgError(`{max_value_exceeded,${n}}`);
+    s.maxPriority = n === 0 ? undefined : n;
+  }],
+  ['x-overflow', (v, s) => {
+    const o = longstr(v);
+    if (o !== 'drop-head' && o !== 'reject-publish' && o !== 'reject-publish-dlx') throw new ArgError('invalid_overflow');
+    s.overflow = o;
+  }],
+  ['x-queue-mode', (v) => {
+    const m = longstr(v);
+    if (m !== 'default' && m !== 'lazy') throw new ArgError(`"unsupported queue mode '${m}'"`);
+  }],
+  ['x-queue-version', (v) => {
+    const n = int(v);
+    if (n !== 1 && n !== 2) throw new ArgError(`"unsupported queue version '${n}'"`);
+  }],
+  ['x-single-active-consumer', (v, s) => void (s.singleActiveConsumer = bool(v))],
+  ['x-delivery-limit', (v, s) => void (s.deliveryLimit = nonNegative(v))],
+  ['x-consumer-timeout', (v, s) => void (s.consumerTimeout = nonNegative(v))],
+];
+
+/**
+ * Validates and parses queue.declare arguments; an invalid value is 406
+ * `invalid arg 'x-…' for queue 'q' in vhost '/': <reason>`, the first failure in RabbitMQ's order.
+ */
+export function parseQueueArguments(args: FieldTable, resource: string): QueueSettings {
+  const s = defaults();
+  const dlx = args.get('x-dead-letter-exchange');
+  if (dlx !== undefined && dlx.type !== 'S') {
+    throw preconditionFailed(`invalid type '${FIELD_TYPE_NAMES[dlx.type]}' for arg 'x-dead-letter-exchange' in ${resource}`);
+  }
+  const type = args.get('x-queue-type');
+  if (type !== undefined) {
+    const t = type.type === 'S' ? type.value : undefined;
+    if (t === 'stream') {
+      throw preconditionFailed(`invalid arg 'x-queue-type' for ${resource}: stream queues are not supported by Warren`);
     }
-    if (s.deadLetterRoutingKey !== undefined && s.deadLetterExchange === undefined) {
-      key = 'x-dead-letter-routing-key';
-      throw new ArgError('routing_key_but_no_dlx_defined');
+    if (t !== 'classic' && t !== 'quorum') {
+      const reason = t === undefined ? `{unacceptable_type,${FIELD_TYPE_NAMES[type.type]}}` : `"unsupported queue type '${t}'"`;
+      throw preconditionFailed(`invalid arg 'x-queue-type' for ${resource}: ${reason}`);
     }
-  } catch (e) {
-    if (e instanceof ArgError) throw preconditionFailed(`invalid arg '${key}' for ${resource}: ${e.term}`);
-    throw e;
+    s.type = t;
+  }
+  const own = s.type === 'quorum' ? QUORUM_ARGS : CLASSIC_ARGS;
+  for (const [key, check] of CHECKS) {
+    const v = args.get(key);
+    if (v === undefined || !own.has(key)) continue;
+    try {
+      check(v, s);
+    } catch (e) {
+      if (e instanceof ArgError) throw preconditionFailed(`invalid arg '${key}' for ${resource}: ${e.term}`);
+      throw e;
+    }
+  }
+  for (const key of args.keys()) {
+    if (KNOWN_ARGS.has(key) && !own.has(key)) {
+      throw preconditionFailed(`invalid arg '${key}' for ${resource} of queue type rabbit_${s.type}_queue`);
+    }
   }
   if (s.type === 'quorum' && s.deliveryLimit === undefined) s.deliveryLimit = QUORUM_DEFAULT_DELIVERY_LIMIT;
   return s;
 }
 
+/** basic.consume arguments: x-priority must be an integer; other queue types' arguments are refused. Returns the priority. */
+export function parseConsumeArguments(args: FieldTable | undefined, type: QueueType, resource: string): number {
+  if (!args) return 0;
+  const own = type === 'quorum' ? QUORUM_CONSUME_ARGS : CLASSIC_CONSUME_ARGS;
+  let priority = 0;
+  const p = args.get('x-priority');
+  if (p !== undefined) {
+    try {
+      priority = int(p);
+    } catch (e) {
+      if (e instanceof ArgError) throw preconditionFailed(`invalid arg 'x-priority' for ${resource}: ${e.term}`);
+      throw e;
+    }
+  }
+  for (const key of args.keys()) {
+    if (KNOWN_CONSUME_ARGS.has(key) && !own.has(key)) {
+      throw preconditionFailed(`invalid arg '${key}' for ${resource} of queue type rabbit_${type}_queue`);
+    }
+  }
+  return priority;
+}
+
 /** Parses a message's `expiration` property as RabbitMQ does; throws 406 `invalid expiration '…': …`. */
 export function parseExpiration(expiration: string): number {
-  const m = /^\s*([+-]?\d+)(.*)$/s.exec(expiration);
-  if (!m) throw preconditionFailed(`invalid expiration '${expiration}': no_integer`);
-  if (m[2] !== '') throw preconditionFailed(`invalid expiration '${expiration}': {leftover_string,"${m[2]}"}`);
-  const n = Number(m[1]);
-  if (n < 0) throw preconditionFailed(`invalid expiration '${expiration}': {value_negative,${n}}`);
+  const prefix = `invalid expiration '${expiration}': `;
+  const m = /^([+-]?\d+)(.*)$/s.exec(expiration);
+  if (!m) throw preconditionFailed(`${prefix}no_integer`);
+  if (m[2] !== '') throw preconditionFailed(`${prefix}{leftover_string,"${m[2]}"}`);
+  const digits = m[1]!;
+  const n = Number(digits);
+  if (n < 0) throw preconditionFailed(`${prefix}{value_negative,${BigInt(digits)}}`);
+  if (n > MAX_EXPIRY) {
+    const value = BigInt(digits).toString();
+    // Erlang's ~p breaks a term that would not fit its line after its first element (seen from 19 digits on).
+    const term = prefix.length + `{value_too_large,${value}}`.length > 78
+      ? `{value_too_large,\n${' '.repeat(prefix.length + 1)}${value}}`
+      : `{value_too_large,${value}}`;
+    throw preconditionFailed(`${prefix}${term}`);
+  }
   return n;
 }

@@ -5,8 +5,10 @@ export type EntryState = 'ready' | 'out' | 'gone';
 
 /** A message routed to two queues has an entry in each. */
 export interface QueueEntry {
-  /** Replaced when the queue rewrites headers (x-delivery-count). */
-  message: Message;
+  /** As published (dead-lettering and the store use this one). */
+  readonly message: Message;
+  /** What consumers get when the queue adds headers (quorum x-delivery-count); else undefined. */
+  delivery: Message | undefined;
   /** Arrival order in this queue; requeued entries go back to their place by it. */
   readonly seq: number;
   readonly priority: number;

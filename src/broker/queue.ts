@@ -106,6 +106,7 @@ export class Queue {
         state: 'ready',
         deliveryCount: 0,
         persisted: true,
+        delivery: undefined,
       };
       this.nextSeq = Math.max(this.nextSeq, r.seq + 1);
       this.ready.push(entry);
@@ -152,6 +153,7 @@ export class Queue {
       state: 'ready',
       deliveryCount: 0,
       persisted: false,
+      delivery: undefined,
     };
     if (ttl === 0) {
       // TTL 0: delivered now to a consumer that can take it, or expired at once.
@@ -168,8 +170,9 @@ export class Queue {
     this.readyCount += 1;
     this.readyBytes += size;
     if (entry.expiresAt !== 0) this.scheduleExpiry(entry);
-    if (s.maxLength !== undefined || s.maxLengthBytes !== undefined) this.dropHeadWhileOver();
+    // A waiting consumer takes the message first; only what stays ready counts against the limits.
     this.drain();
+    if (s.maxLength !== undefined || s.maxLengthBytes !== undefined) this.dropHeadWhileOver();
     return true;
   }
 
@@ -214,6 +217,7 @@ export class Queue {
   }
 
   private handOver(consumer: Consumer, entry: QueueEntry): void {
+    if (this.settings.type === 'quorum' && entry.deliveryCount > 0) entry.delivery = withDeliveryCount(entry.message, entry.deliveryCount);
     if (consumer.noAck) {
       this.drop(entry);
     } else {
@@ -278,6 +282,8 @@ export class Queue {
         this.events.deadLetter(this, entry.message, 'expired');
         continue;
       }
+      // Quorum queues put x-delivery-count on every basic.get-ok, 0 the first time.
+      if (this.settings.type === 'quorum') entry.delivery = withDeliveryCount(entry.message, entry.deliveryCount);
       if (noAck) this.drop(entry);
       else {
         entry.state = 'out';
@@ -324,7 +330,6 @@ export class Queue {
           this.events.deadLetter(this, entry.message, 'delivery_limit');
           continue;
         }
-        entry.message = withDeliveryCount(entry.message, entry.deliveryCount);
       }
       if (entry.expiresAt !== 0 && entry.expiresAt <= now) {
         this.drop(entry);

@@ -6,6 +6,7 @@ import {
   preconditionFailed,
   resourceLocked,
   tablesEqual,
+  FIELD_TYPE_NAMES,
   type FieldTable,
 } from '../protocol/index.js';
 import {
@@ -187,6 +188,10 @@ export class VirtualHost implements QueueEvents {
       if (req.name.startsWith('amq.')) {
         throw accessRefused(`exchange name '${req.name}' contains reserved prefix 'amq.*'`);
       }
+      const ae = req.arguments.get('alternate-exchange');
+      if (ae !== undefined && ae.type !== 'S') {
+        throw preconditionFailed(`invalid type '${FIELD_TYPE_NAMES[ae.type]}' for arg 'alternate-exchange' in ${describe('exchange', req.name, this.name)}`);
+      }
       this.apply({ op: 'exchange.declare', ...req });
       return this.exchanges.get(req.name)!;
     }
@@ -219,31 +224,32 @@ export class VirtualHost implements QueueEvents {
 
   declareQueue(req: QueueDeclareRequest): Queue {
     let name = stripCrLf(req.name);
-    if (name === '') {
-      if (req.passive) throw notFound(`no ${describe('queue', name, this.name)}`);
-      do name = generateQueueName(); while (this.queues.has(name));
-    }
-    const existing = this.queues.get(name);
     if (req.passive) {
+      const existing = this.queues.get(name);
       if (!existing) throw notFound(`no ${describe('queue', name, this.name)}`);
       this.checkExclusive(existing, req.connectionId);
       existing.touch();
       return existing;
     }
+    if (name === '') {
+      if (isQuorum(req.arguments)) throw preconditionFailed('Cannot declare a server-named queue for type rabbit_quorum_queue');
+      do name = generateQueueName(); while (this.queues.has(name));
+    } else if (name.startsWith('amq.')) {
+      throw accessRefused(`queue name '${name}' contains reserved prefix 'amq.*'`);
+    }
+    const res = describe('queue', name, this.name);
+    const existing = this.queues.get(name);
     if (existing) {
-      const res = describe('queue', name, this.name);
       this.checkExclusive(existing, req.connectionId);
       if (req.exclusive !== existing.exclusive) throw lockedError(existing);
       assertFlagEquivalent('durable', req.durable, existing.durable, res);
       assertFlagEquivalent('auto_delete', req.autoDelete, existing.autoDelete, res);
       assertArgsEquivalent(existing.arguments, req.arguments, QUEUE_EQUIVALENCE_ARGS, res);
+      existing.touch();
       return existing;
     }
-    if (name.startsWith('amq.') && req.name !== '') {
-      throw accessRefused(`queue name '${name}' contains reserved prefix 'amq.*'`);
-    }
-    const settings = parseQueueArguments(req.arguments, describe('queue', name, this.name));
-    if (settings.type === 'quorum') checkQuorumDeclare(req, describe('queue', name, this.name));
+    const settings = parseQueueArguments(req.arguments, res);
+    if (settings.type === 'quorum') checkQuorumDeclare(req, res);
     this.apply({
       op: 'queue.declare',
       name,
@@ -393,20 +399,34 @@ export class VirtualHost implements QueueEvents {
     const headers = message.properties.headers;
     const cc = headers?.get('CC');
     const bcc = headers?.get('BCC');
-    if (cc?.type !== 'A' && bcc?.type !== 'A') {
+    if (cc === undefined && bcc === undefined) {
       this.routeFrom(exchange, message, routed);
       return message;
     }
+    for (const [name, list] of [['CC', cc], ['BCC', bcc]] as const) {
+      if (list !== undefined && list.type !== 'A') {
+        throw preconditionFailed(`invalid message: {unacceptable_type_in_header,"${name}",${FIELD_TYPE_NAMES[list.type]}}`);
+      }
+    }
     const keys = [message.routingKey];
     for (const list of [cc, bcc]) if (list?.type === 'A') for (const k of list.value) if (k.type === 'S') keys.push(k.value);
+    this.routeWithKeys(exchange, message, keys, routed);
+    let delivered = message;
+    if (bcc !== undefined) {
+      const stripped = new Map(headers);
+      stripped.delete('BCC');
+      delivered = message.withProperties({ ...message.properties, headers: stripped });
+    }
+    delivered.routingKeys = keys;
+    return delivered;
+  }
+
+  /** Routes as if the message had been published once with each key. */
+  private routeWithKeys(exchange: Exchange, message: Message, keys: readonly string[], routed: Set<Destination>): void {
     for (const key of keys) {
       const probe = key === message.routingKey ? message : new Message(message.exchange, key, message.propertiesRaw, message.body);
       this.routeFrom(exchange, probe, routed);
     }
-    if (bcc === undefined) return message;
-    const stripped = new Map(headers);
-    stripped.delete('BCC');
-    return message.withProperties({ ...message.properties, headers: stripped });
   }
 
   /** QueueEvents: republishes a message leaving `queue` to its dead-letter exchange; a missing DLX drops it. */
@@ -417,7 +437,7 @@ export class VirtualHost implements QueueEvents {
     if (!exchange) return;
     const dead = deadLetteredMessage(message, queue.name, reason, dlx, queue.settings.deadLetterRoutingKey);
     const routed = new Set<Destination>();
-    this.routeFrom(exchange, dead, routed);
+    this.routeWithKeys(exchange, dead, dead.routingKeys ?? [dead.routingKey], routed);
     for (const d of routed) {
       if (d instanceof Queue && !isDeadLetterCycle(dead, d.name)) d.enqueue(dead);
     }
@@ -428,6 +448,10 @@ export class VirtualHost implements QueueEvents {
   /** Registers a channel's reply consumer under its pseudo-queue name. */
   addReplyTarget(name: string, target: ReplyTarget): void {
     this.replyTargets.set(name, target);
+  }
+
+  hasReplyTarget(name: string): boolean {
+    return this.replyTargets.has(name);
   }
 
   removeReplyTarget(name: string): void {
@@ -453,9 +477,14 @@ export const REPLY_TO_PREFIX = 'amq.rabbitmq.reply-to.';
 
 /** Quorum queues are durable, shared and long-lived: RabbitMQ refuses the other flags. */
 function checkQuorumDeclare(req: QueueDeclareRequest, resource: string): void {
-  if (!req.durable) throw preconditionFailed(`invalid property 'non-durable' for ${resource}`);
-  if (req.exclusive) throw preconditionFailed(`invalid property 'exclusive-owner' for ${resource}`);
   if (req.autoDelete) throw preconditionFailed(`invalid property 'auto-delete' for ${resource}`);
+  if (req.exclusive) throw preconditionFailed(`invalid property 'exclusive-owner' for ${resource}`);
+  if (!req.durable) throw preconditionFailed(`invalid property 'non-durable' for ${resource}`);
+}
+
+function isQuorum(args: FieldTable): boolean {
+  const t = args.get('x-queue-type');
+  return t?.type === 'S' && t.value === 'quorum';
 }
 
 /** RabbitMQ strips CR and LF from declared names. */

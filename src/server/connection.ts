@@ -73,6 +73,14 @@ export class Connection {
   vhost: VirtualHost | undefined;
   user: User | undefined;
   clientCapabilities: FieldTable = new Map();
+  /** The client's start-ok properties (product, connection_name, …), for management. */
+  clientProperties: FieldTable = new Map();
+  /** Epoch ms the socket was accepted. */
+  readonly connectedAt = Date.now();
+  /** Negotiated heartbeat interval, seconds (0: none). */
+  heartbeat = 0;
+  /** SASL mechanism the client logged in with. */
+  authMechanism = '';
   private heartbeatTimer: NodeJS.Timeout | undefined;
   private handshakeTimer: NodeJS.Timeout | undefined;
   private closeTimer: NodeJS.Timeout | undefined;
@@ -258,6 +266,8 @@ export class Connection {
   }
 
   private onStartOk(clientProperties: FieldTable, mechanism: string, response: Buffer): void {
+    this.clientProperties = clientProperties;
+    this.authMechanism = mechanism;
     const caps = clientProperties.get('capabilities');
     if (caps?.type === 'F') this.clientCapabilities = caps.value;
     if (!isSupportedMechanism(mechanism)) throw new SilentClose(`unknown authentication mechanism '${mechanism}'`);
@@ -287,6 +297,7 @@ export class Connection {
     const fm = frameMax;
     this.reader.frameMax = fm;
     this.output.frameMax = fm;
+    this.heartbeat = heartbeat;
     this.startHeartbeat(heartbeat);
     this.state = 'open';
   }

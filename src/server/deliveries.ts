@@ -67,6 +67,8 @@ export class Deliveries {
   consumerPrefetch = 0;
   /** basic.qos global=true: limit shared by the channel's consumers. */
   channelPrefetch = 0;
+  /** Set while the channel goes away: nothing more is delivered to it. */
+  private releasing = false;
   /** Settlements held back by a transaction until commit. */
   private txSettlements: Array<{ tag: number; u: Unacked; how: Settle }> = [];
 
@@ -76,7 +78,7 @@ export class Deliveries {
 
   canDeliver(c: ChannelConsumer): boolean {
     const ch = this.channel;
-    if (ch.state !== 'open' || ch.conn.output.congested || !ch.conn.isOpen) return false;
+    if (this.releasing || ch.state !== 'open' || ch.conn.output.congested || !ch.conn.isOpen) return false;
     if (c.noAck) return true;
     if (c.prefetch !== 0 && c.unacked >= c.prefetch) return false;
     return this.channelPrefetch === 0 || this.unacked.size < this.channelPrefetch;
@@ -89,7 +91,7 @@ export class Deliveries {
       this.unacked.set(tag, { queue, entry, consumer: c, at: Date.now() });
       c.unacked += 1;
     }
-    const msg = entry.message;
+    const msg = entry.delivery ?? entry.message;
     const ch = this.channel;
     ch.conn.output.method(ch.id, {
       id: BASIC_DELIVER,
@@ -245,12 +247,14 @@ export class Deliveries {
 
   /** Channel or connection closing: consumers cancelled, every outstanding delivery requeued. */
   release(): void {
-    const consumers = [...this.consumers.values()];
-    this.consumers.clear();
-    for (const c of consumers) c.queue.removeConsumer(c);
+    // Requeue first (so a single active consumer's successor sees them at the head), delivering nothing here.
+    this.releasing = true;
     const outstanding = [...this.unacked.values(), ...this.txSettlements.map((s) => s.u)];
     this.unacked.clear();
     this.txSettlements = [];
     this.requeueAll(outstanding);
+    const consumers = [...this.consumers.values()];
+    this.consumers.clear();
+    for (const c of consumers) c.queue.removeConsumer(c);
   }
 }

@@ -1,6 +1,6 @@
 // basic.* methods on a channel: qos, consume, cancel, publish (with returns, confirms, transactions), get, ack, nack, reject, recover.
 import { randomBytes } from 'node:crypto';
-import { Message, parseExpiration, PROP_FLAG, REPLY_TO_QUEUE, type Exchange } from '../../broker/index.js';
+import { Message, parseConsumeArguments, parseExpiration, PROP_FLAG, REPLY_TO_QUEUE, type Exchange } from '../../broker/index.js';
 import {
   accessRefused,
   BASIC_ACK,
@@ -24,8 +24,6 @@ import {
   notImplemented,
   preconditionFailed,
   REPLY,
-  FIELD_TYPE_NAMES,
-  numberOf,
   type FieldTable,
   type BasicPublish,
   type Method,
@@ -98,10 +96,13 @@ function consume(
     return;
   }
   const q = ch.vhost.queue(queueName(ch, name), ch.conn.id);
-  if (q.consumers.some((c) => c.exclusive) || (exclusive && q.consumerCount > 0)) {
-    throw accessRefused(`queue '${q.name}' in vhost '${q.vhost}' in exclusive use`);
+  const resource = `queue '${q.name}' in vhost '${q.vhost}'`;
+  const priority = parseConsumeArguments(args, q.settings.type, resource);
+  if (q.consumers.some((c) => c.exclusive) || (exclusive && (q.consumerCount > 0 || q.settings.singleActiveConsumer))) {
+    throw accessRefused(`${resource} in exclusive use`);
   }
-  const consumer = new ChannelConsumer(d, q, tag, { noAck, exclusive, prefetch: d.consumerPrefetch, priority: consumerPriority(args) });
+  if (q.settings.type === 'quorum' && d.channelPrefetch > 0) throw notImplemented(`${resource} does not support global qos`);
+  const consumer = new ChannelConsumer(d, q, tag, { noAck, exclusive, prefetch: d.consumerPrefetch, priority });
   // consume-ok goes out before the first delivery.
   if (!nowait) ch.send({ id: BASIC_CONSUME_OK, consumerTag: tag });
   d.addConsumer(consumer);
@@ -115,7 +116,7 @@ function get(ch: Channel, name: string | undefined, noAck: boolean): void {
     return;
   }
   const tag = ch.deliveries.takeForGet(q, entry, noAck);
-  const msg = entry.message;
+  const msg = entry.delivery ?? entry.message;
   ch.send({
     id: BASIC_GET_OK,
     deliveryTag: tag,
@@ -125,15 +126,6 @@ function get(ch: Channel, name: string | undefined, noAck: boolean): void {
     messageCount: q.messageCount,
   });
   ch.conn.output.content(ch.id, msg.propertiesRaw, msg.body);
-}
-
-/** x-priority from basic.consume arguments (integers only; default 0). */
-function consumerPriority(args: FieldTable | undefined): number {
-  const v = args?.get('x-priority');
-  if (v === undefined) return 0;
-  const n = numberOf(v);
-  if (n === undefined || !Number.isInteger(n)) throw preconditionFailed(`invalid arg 'x-priority' for consumer: ${FIELD_TYPE_NAMES[v.type]}`);
-  return n;
 }
 
 /** Properties that need checks or rewriting before routing: user_id, expiration, direct reply-to. */

@@ -14,7 +14,7 @@ import {
   channelError,
   type Method,
 } from '../../protocol/index.js';
-import { REPLY_TO_QUEUE } from '../../broker/index.js';
+import { REPLY_TO_PREFIX, REPLY_TO_QUEUE } from '../../broker/index.js';
 import type { Channel } from '../channel.js';
 
 const EMPTY = new Map();
@@ -31,9 +31,11 @@ export function handleQueue(ch: Channel, m: Method): void {
   const connId = ch.conn.id;
   switch (m.id) {
     case QUEUE_DECLARE: {
-      if (m.queue === REPLY_TO_QUEUE && m.passive) {
-        // RabbitMQ answers a passive declare of the direct reply-to pseudo-queue as if it existed.
-        if (!m.nowait) ch.send({ id: QUEUE_DECLARE_OK, queue: REPLY_TO_QUEUE, messageCount: 0, consumerCount: 0 });
+      const name = m.queue ?? '';
+      if (name === REPLY_TO_QUEUE || name.startsWith(REPLY_TO_PREFIX)) {
+        // The direct reply-to pseudo-queue, and a live reply address, answer as an empty queue with one consumer.
+        if (name !== REPLY_TO_QUEUE && !vhost.hasReplyTarget(name)) throw notFound(`no queue '${name}' in vhost '${vhost.name}'`);
+        if (!m.nowait) ch.send({ id: QUEUE_DECLARE_OK, queue: name, messageCount: 0, consumerCount: 1 });
         return;
       }
       const q = vhost.declareQueue({

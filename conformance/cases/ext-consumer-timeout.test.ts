@@ -1,0 +1,176 @@
+// Delivery acknowledgement timeout: the x-consumer-timeout queue argument.
+//
+// RabbitMQ 3.10 does NOT know x-consumer-timeout: it accepts the argument with any value and
+// ignores it (no 3.10 module mentions it). 3.10 only has the node-wide `consumer_timeout` setting
+// (default 1800000 ms = 30 min), read when a channel opens and checked on the channel's tick (every
+// channel_tick_interval, default 60 s); it cannot be changed from a client, so these cases cannot
+// be checked against 3.10 and are skipped there. x-consumer-timeout (and the consumer-timeout
+// policy key) came with RabbitMQ 3.12.
+//
+// When a delivery stays unacked past the timeout, RabbitMQ closes the CHANNEL (3.10 code, same text
+// in 3.12+) with
+//   406 "PRECONDITION_FAILED - delivery acknowledgement on channel <n> timed out. Timeout value used:
+//   <ms> ms. This timeout value can be configured, see consumers doc guide to learn more"
+// and class/method 0/0 (it answers no particular method). The channel's unacked messages are
+// requeued as on any channel close. Because RabbitMQ only looks on its channel tick, against a real
+// RabbitMQ ≥ 3.12 the close can come up to channel_tick_interval (60 s) late; the waits below allow
+// for that when the product is RabbitMQ. Warren (product "Warren") runs every case.
+import type { Channel, ChannelModel, ConsumeMessage } from 'amqplib';
+import { afterEach, describe, expect, it } from 'vitest';
+import { closeAllAmqp, connect, uniqueName } from '../support/amqp.js';
+
+// ---------------------------------------------------------------------------------------------
+// Helpers (each ext-*.test.ts file carries its own small copy)
+// ---------------------------------------------------------------------------------------------
+
+/** product and version from connection.start, asked once when the file is collected. */
+const broker = await (async () => {
+  const conn = await connect();
+  const p = conn.connection.serverProperties as Record<string, unknown>;
+  await conn.close();
+  return { product: String(p.product), version: String(p.version) };
+})();
+
+function rabbitBefore(version: string): boolean {
+  if (broker.product !== 'RabbitMQ') return false;
+  const a = broker.version.split('.').map(Number);
+  const b = version.split('.').map(Number);
+  for (let i = 0; i < Math.max(a.length, b.length); i++) {
+    if ((a[i] ?? 0) !== (b[i] ?? 0)) return (a[i] ?? 0) < (b[i] ?? 0);
+  }
+  return false;
+}
+
+const NO_CONSUMER_TIMEOUT = rabbitBefore('3.12');
+/** How long to wait for the broker to notice: RabbitMQ checks on its 60 s channel tick. */
+const NOTICE_MS = broker.product === 'RabbitMQ' ? 75_000 : 5_000;
+const CASE_MS = NOTICE_MS + 10_000;
+
+const queues = new Set<string>();
+
+afterEach(async () => {
+  await closeAllAmqp();
+  if (queues.size === 0) return;
+  const conn = await connect();
+  let ch = await channel(conn);
+  for (const q of queues) {
+    await ch.deleteQueue(q).catch(async () => {
+      ch = await channel(conn);
+    });
+  }
+  queues.clear();
+  await conn.close();
+});
+
+async function channel(conn: ChannelModel): Promise<Channel> {
+  const ch = await conn.createChannel();
+  ch.on('error', () => {});
+  return ch;
+}
+
+interface ChannelError {
+  code: number | undefined;
+  classId: number | undefined;
+  methodId: number | undefined;
+  text: string;
+}
+
+function nextClose(ch: Channel, timeoutMs: number): Promise<ChannelError> {
+  return new Promise((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error(`no channel.close within ${timeoutMs} ms`)), timeoutMs);
+    ch.once('error', (e: Error & { code?: number; classId?: number; methodId?: number }) => {
+      clearTimeout(t);
+      const m = /with message "([\s\S]*)"$/.exec(e.message);
+      resolve({ code: e.code, classId: e.classId, methodId: e.methodId, text: m ? m[1]! : `(not a channel error) ${e.message}` });
+    });
+  });
+}
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+async function declare(timeoutMs: number): Promise<{ conn: ChannelModel; ch: Channel; q: string }> {
+  const conn = await connect();
+  const ch = await channel(conn);
+  const q = uniqueName('ext-consumer-timeout');
+  queues.add(q);
+  await ch.assertQueue(q, { durable: false, arguments: { 'x-consumer-timeout': timeoutMs } });
+  return { conn, ch, q };
+}
+
+const timedOut = (channelNo: number, ms: number) =>
+  `PRECONDITION_FAILED - delivery acknowledgement on channel ${channelNo} timed out. Timeout value used: ${ms} ms. ` +
+  'This timeout value can be configured, see consumers doc guide to learn more';
+
+// ---------------------------------------------------------------------------------------------
+
+describe('x-consumer-timeout', () => {
+  it.skipIf(NO_CONSUMER_TIMEOUT)(
+    'closes the consumer\'s channel with 406 "delivery acknowledgement on channel 1 timed out. Timeout value used: 200 ms. …"',
+    async () => {
+      expect.hasAssertions();
+      const { ch: admin, q } = await declare(200);
+      // The consumer's channel is the first (number 1) of its own connection.
+      const consumerConn = await connect();
+      const c = await channel(consumerConn);
+      const got: ConsumeMessage[] = [];
+      await c.consume(q, (m) => m && got.push(m), { noAck: false });
+      const closed = nextClose(c, NOTICE_MS);
+      admin.sendToQueue(q, Buffer.from('never acked'));
+      expect(await closed).toEqual({ code: 406, classId: 0, methodId: 0, text: timedOut(1, 200) });
+      expect(got.map((m) => m.content.toString())).toEqual(['never acked']);
+      // The unacked delivery went back to the queue with the channel.
+      const again = await admin.get(q, { noAck: true });
+      expect(again !== false && [again.content.toString(), again.fields.redelivered]).toEqual(['never acked', true]);
+    },
+    CASE_MS,
+  );
+
+  it.skipIf(NO_CONSUMER_TIMEOUT)(
+    'leaves a consumer that acks in time alone',
+    async () => {
+      expect.hasAssertions();
+      const { ch: admin, q } = await declare(300);
+      const consumerConn = await connect();
+      const c = await channel(consumerConn);
+      const errors: unknown[] = [];
+      c.on('error', (e: unknown) => errors.push(e));
+      const got: string[] = [];
+      await c.consume(
+        q,
+        (m) => {
+          if (!m) return;
+          got.push(m.content.toString());
+          setTimeout(() => c.ack(m), 50);
+        },
+        { noAck: false },
+      );
+      for (let i = 0; i < 6; i++) {
+        admin.sendToQueue(q, Buffer.from(`m${i}`));
+        await sleep(150);
+      }
+      await sleep(500);
+      expect(errors).toEqual([]);
+      expect(got).toEqual(['m0', 'm1', 'm2', 'm3', 'm4', 'm5']);
+      expect(await c.checkQueue(q)).toMatchObject({ queue: q, messageCount: 0, consumerCount: 1 });
+    },
+    CASE_MS,
+  );
+
+  it.skipIf(broker.product !== 'RabbitMQ' || !NO_CONSUMER_TIMEOUT)(
+    'RabbitMQ before 3.12 accepts x-consumer-timeout with any value and ignores it',
+    async () => {
+      expect.hasAssertions();
+      const conn = await connect();
+      const ch = await channel(conn);
+      for (const value of [100, -1, 'abc']) {
+        const q = uniqueName('ext-consumer-timeout.ignored');
+        queues.add(q);
+        expect(await ch.assertQueue(q, { durable: false, arguments: { 'x-consumer-timeout': value } })).toEqual({
+          queue: q,
+          messageCount: 0,
+          consumerCount: 0,
+        });
+      }
+    },
+  );
+});
