@@ -5,7 +5,7 @@ PORT ?= 5672
 DATA_DIR ?= ./data
 RABBITMQ_URL ?= amqp://guest:guest@localhost:5672
 
-.PHONY: help install build run test typecheck generate-check unit conformance conformance-rabbitmq rabbitmq pika bench clean
+.PHONY: help install build run test typecheck generate-check unit conformance conformance-rabbitmq rabbitmq pika bench stress celery clean
 
 help:
 	@echo "make run                   start Warren on port $(PORT) with data in $(DATA_DIR)"
@@ -13,6 +13,7 @@ help:
 	@echo "make conformance           conformance suite (AMQP_URL=... to target another broker)"
 	@echo "make conformance-rabbitmq  the same suite against a local RabbitMQ (installed if missing)"
 	@echo "make bench                 benchmarks"
+	@echo "make stress                many rounds of the kill -9 crash test"
 
 # npm ci when node_modules is missing or older than the lock file (it also builds, via prepare).
 node_modules/.package-lock.json: package-lock.json
@@ -40,10 +41,16 @@ pika:
 	  echo "installing python3-pika from Debian's packages"; \
 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-pika) >/dev/null; }
 
+# python3-celery is the Celery round trip of the conformance suite (from Debian's packages).
+celery:
+	@/usr/bin/python3 -c 'import celery' 2>/dev/null || { \
+	  echo "installing python3-celery from Debian's packages"; \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-celery) >/dev/null; }
+
 unit: build pika
 	npx vitest run --config test/vitest.config.ts
 
-conformance: build
+conformance: build celery
 	npx vitest run --config conformance/vitest.config.ts
 
 test: generate-check typecheck unit conformance
@@ -57,8 +64,12 @@ rabbitmq:
 	  for i in $$(seq 1 60); do rabbitmqctl -q status >/dev/null 2>&1 && break; sleep 1; done; }
 	@rabbitmqctl -q await_startup >/dev/null
 
-conformance-rabbitmq: build rabbitmq
+conformance-rabbitmq: build rabbitmq celery
 	AMQP_URL=$(RABBITMQ_URL) npx vitest run --config conformance/vitest.config.ts
+
+# Many rounds of the kill -9 crash test (make test runs three).
+stress: build
+	WARREN_CRASH_ROUNDS=$${WARREN_CRASH_ROUNDS:-50} npx vitest run --config test/vitest.config.ts test/integration/crash.test.ts
 
 bench: build
 	npx vitest bench --run --config test/vitest.config.ts --dir test/bench

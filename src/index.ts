@@ -2,6 +2,7 @@
 import { mkdirSync } from 'node:fs';
 import pino, { type Logger } from 'pino';
 import { Broker } from './broker/index.js';
+import { startManagement, startMetrics, type HttpListener } from './http/index.js';
 import { AmqpServer, DEFAULT_SERVER_OPTIONS, type ServerOptions } from './server/index.js';
 import { FileStore } from './store/index.js';
 
@@ -11,6 +12,10 @@ export interface StartOptions extends Partial<ServerOptions> {
   /** pino level; default 'info' (use 'silent' in tests). Ignored when `logger` is given. */
   logLevel?: string;
   logger?: Logger;
+  /** Management HTTP API port (0 picks a free one); undefined or -1 leaves it off. Off by default here; the CLI uses 15672. */
+  managementPort?: number;
+  /** Prometheus metrics port (0 picks a free one); undefined or -1 leaves it off. Off by default here; the CLI uses 15692. */
+  prometheusPort?: number;
 }
 
 export interface RunningBroker {
@@ -20,6 +25,10 @@ export interface RunningBroker {
   readonly url: string;
   readonly broker: Broker;
   readonly server: AmqpServer;
+  /** The management API's port, when it runs. */
+  readonly managementPort: number | undefined;
+  /** The Prometheus endpoint's port, when it runs. */
+  readonly prometheusPort: number | undefined;
   /** Sends connection.close 320 to every client and stops listening. */
   close(): Promise<void>;
 }
@@ -33,21 +42,67 @@ export async function startBroker(opts: StartOptions = {}): Promise<RunningBroke
   const logger = opts.logger ?? pino({ level: opts.logLevel ?? 'info' });
   const dataDir = opts.dataDir ?? './data';
   mkdirSync(dataDir, { recursive: true });
-  const store = new FileStore(dataDir, (err) => logger.error({ err }, 'message store write or sync failed; publishers get nacks'));
+  const store = new FileStore(
+    dataDir,
+    (err) => logger.error({ err }, 'message store write or sync failed; publishers get nacks'),
+    (msg, ctx) => logger.warn(ctx, msg),
+  );
   const broker = new Broker({ defaultUser: options.defaultUser, defaultPass: options.defaultPass, defaultVhost: options.defaultVhost }, store);
   recover(broker, store, logger);
   const server = new AmqpServer(broker, options, logger);
   const port = await server.listen();
   const vhostPart = options.defaultVhost === '/' ? '' : `/${encodeURIComponent(options.defaultVhost)}`;
   const url = `amqp://${encodeURIComponent(options.defaultUser)}:${encodeURIComponent(options.defaultPass)}@localhost:${port}${vhostPart}`;
+  const listeners: HttpListener[] = [];
+  const stop = async () => {
+    await Promise.all(listeners.map((l) => l.close()));
+    await server.close();
+    store.close();
+  };
+  let metrics: HttpListener | undefined;
+  let management: HttpListener | undefined;
+  try {
+    const deps = { broker, server, port };
+    const host = options.host;
+    const prometheusPort = opts.prometheusPort;
+    const managementPort = opts.managementPort;
+    if (enabled(prometheusPort)) {
+      metrics = await listenOrExplain('Prometheus metrics', '--prometheus-port', prometheusPort, () => startMetrics(deps, { port: prometheusPort, host }));
+      listeners.push(metrics);
+    }
+    if (enabled(managementPort)) {
+      const listen = { port: managementPort, host, prometheusPort: metrics?.port };
+      management = await listenOrExplain('management API', '--management-port', managementPort, () => startManagement(deps, listen));
+      listeners.push(management);
+    }
+  } catch (e) {
+    await stop();
+    throw e;
+  }
   let closing: Promise<void> | undefined;
   return {
     port,
     url,
     broker,
     server,
-    close: () => (closing ??= server.close().then(() => store.close())),
+    managementPort: management?.port,
+    prometheusPort: metrics?.port,
+    close: () => (closing ??= stop()),
   };
+}
+
+function enabled(port: number | undefined): port is number {
+  return port !== undefined && port >= 0;
+}
+
+/** Starts an HTTP listener; a port in use becomes a one-line error naming the port and the flag that changes it. */
+async function listenOrExplain(what: string, flag: string, port: number, start: () => Promise<HttpListener>): Promise<HttpListener> {
+  try {
+    return await start();
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'EADDRINUSE') throw new Error(`${what}: port ${port} is already in use (change it with ${flag})`);
+    throw e;
+  }
 }
 
 /** Replays the definitions log (which reopens durable queues with their messages), compacts it, and logs what came back. */

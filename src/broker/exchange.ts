@@ -1,5 +1,6 @@
 // An exchange: its declared attributes, its outgoing bindings and the router of its type.
 import type { FieldTable } from '../protocol/index.js';
+import { Deduplicator } from './deduplication.js';
 import type { Binding, ExchangeRouter } from './exchanges/index.js';
 
 export interface ExchangeOptions {
@@ -21,6 +22,8 @@ export class Exchange {
   readonly router: ExchangeRouter;
   /** The `alternate-exchange` argument: where messages go that this exchange routes nowhere. */
   readonly alternateExchange: string | undefined;
+  /** x-message-deduplication: drops messages whose x-deduplication-header was seen. */
+  readonly dedup: Deduplicator | undefined;
   /** Bindings with this exchange as source, in creation order. */
   readonly bindings: Binding[] = [];
 
@@ -35,6 +38,7 @@ export class Exchange {
     this.router = router;
     const ae = opts.arguments.get('alternate-exchange');
     this.alternateExchange = ae?.type === 'S' ? ae.value : undefined;
+    this.dedup = Deduplicator.fromArguments(opts.arguments, describe('exchange', name, vhost));
   }
 }
 

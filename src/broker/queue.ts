@@ -4,6 +4,7 @@ import { PROP_FLAG, type Message } from './message.js';
 import { parseQueueArguments, type QueueSettings } from './queue-arguments.js';
 import { ExpiryHeap, type QueueEntry } from './queue-entry.js';
 import { ReadyStore } from './ready-store.js';
+import { Deduplicator } from './deduplication.js';
 import type { QueueStore, RecoveredMessage } from './persistence.js';
 
 export type { QueueEntry } from './queue-entry.js';
@@ -76,6 +77,8 @@ export class Queue {
   deleted = false;
   private readonly events: QueueEvents;
   private readonly store: QueueStore | undefined;
+  /** x-message-deduplication: drops messages whose x-deduplication-header was seen. */
+  private readonly dedup: Deduplicator | undefined;
 
   constructor(name: string, vhost: string, opts: QueueOptions, events: QueueEvents) {
     this.name = name;
@@ -89,6 +92,7 @@ export class Queue {
     this.settings = parseQueueArguments(opts.arguments, `queue '${name}' in vhost '${vhost}'`);
     this.ready = new ReadyStore(this.settings.maxPriority ?? 0);
     this.store = opts.persistence?.store;
+    this.dedup = Deduplicator.fromArguments(opts.arguments, `queue '${name}' in vhost '${vhost}'`);
     if (opts.persistence) this.restore(opts.persistence.recovered);
     this.armIdleTimer();
   }
@@ -137,6 +141,8 @@ export class Queue {
 
   /** Takes a routed message; false when the queue refuses it (x-overflow reject-publish). */
   enqueue(message: Message): boolean {
+    // A duplicate is accepted and dropped (a confirm still acks it).
+    if (this.dedup?.isDuplicate(message)) return true;
     const s = this.settings;
     const size = message.bodySize;
     if (s.overflow !== 'drop-head' && this.isFullFor(size)) {

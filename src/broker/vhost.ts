@@ -17,7 +17,8 @@ import {
 } from './equivalence.js';
 import { describe, Exchange } from './exchange.js';
 import { DefaultRouter } from './exchanges/default.js';
-import { createRouter, isExchangeType, type Binding, type Destination } from './exchanges/index.js';
+import { createRouter, delayOf, DelayedRouter, isExchangeType, type Binding, type Destination } from './exchanges/index.js';
+import { Deduplicator } from './deduplication.js';
 import { commandInvalid } from '../protocol/index.js';
 import { deadLetteredMessage, isDeadLetterCycle } from './dead-letter.js';
 import { Message, PROP_FLAG } from './message.js';
@@ -77,6 +78,8 @@ export class VirtualHost implements QueueEvents {
   private routing = false;
   private readonly outcome: PublishOutcome = { routed: 0, rejected: 0 };
   private readonly replyTargets = new Map<string, ReplyTarget>();
+  /** Timers of messages waiting in x-delayed-message exchanges. */
+  private readonly delayed = new Set<NodeJS.Timeout>();
 
   /** Durable storage for persistent messages; undefined keeps everything in memory. */
   readonly persistence: MessagePersistence | undefined;
@@ -106,7 +109,7 @@ export class VirtualHost implements QueueEvents {
   apply(change: DefinitionChange): void {
     switch (change.op) {
       case 'exchange.declare': {
-        const router = createRouter(change.type);
+        const router = createRouter(change.type, change.arguments);
         this.exchanges.set(change.name, new Exchange(change.name, this.name, change, router));
         break;
       }
@@ -188,10 +191,13 @@ export class VirtualHost implements QueueEvents {
       if (req.name.startsWith('amq.')) {
         throw accessRefused(`exchange name '${req.name}' contains reserved prefix 'amq.*'`);
       }
+      const res = describe('exchange', req.name, this.name);
       const ae = req.arguments.get('alternate-exchange');
       if (ae !== undefined && ae.type !== 'S') {
-        throw preconditionFailed(`invalid type '${FIELD_TYPE_NAMES[ae.type]}' for arg 'alternate-exchange' in ${describe('exchange', req.name, this.name)}`);
+        throw preconditionFailed(`invalid type '${FIELD_TYPE_NAMES[ae.type]}' for arg 'alternate-exchange' in ${res}`);
       }
+      createRouter(req.type, req.arguments);
+      Deduplicator.fromArguments(req.arguments, res);
       this.apply({ op: 'exchange.declare', ...req });
       return this.exchanges.get(req.name)!;
     }
@@ -250,6 +256,7 @@ export class VirtualHost implements QueueEvents {
     }
     const settings = parseQueueArguments(req.arguments, res);
     if (settings.type === 'quorum') checkQuorumDeclare(req, res);
+    Deduplicator.fromArguments(req.arguments, res);
     this.apply({
       op: 'queue.declare',
       name,
@@ -351,6 +358,19 @@ export class VirtualHost implements QueueEvents {
       }
       return outcome;
     }
+    if (exchange.dedup?.isDuplicate(message)) {
+      // A duplicate is dropped as if delivered: no return, and a confirm still acks it.
+      outcome.routed = 1;
+      return outcome;
+    }
+    if (exchange.router instanceof DelayedRouter) {
+      const delay = delayOf(message);
+      if (delay > 0) {
+        // As the plugin: nothing is routed now (a mandatory publish is returned), the message is routed when due.
+        this.delay(exchange, message, delay);
+        return outcome;
+      }
+    }
     // Reuse the scratch set unless this publish happens inside another one (dead-lettering).
     const outer = this.routing;
     const routed = outer ? new Set<Destination>() : this.routed;
@@ -374,6 +394,33 @@ export class VirtualHost implements QueueEvents {
       routed.clear();
       this.routing = outer;
     }
+  }
+
+  /** Holds a message for an x-delayed-message exchange, then routes it through the bindings as they are then. */
+  private delay(exchange: Exchange, message: Message, ms: number): void {
+    // Delivered copies carry the delay negated, as the plugin does since RabbitMQ 3.13.
+    const headers = new Map(message.properties.headers);
+    headers.set('x-delay', ms <= 0x7fffffff ? { type: 'I', value: -ms } : { type: 'l', value: -ms });
+    const due = message.withProperties({ ...message.properties, headers });
+    const fire = () => {
+      if (this.exchanges.get(exchange.name) !== exchange) return;
+      const routed = new Set<Destination>();
+      this.routeFrom(exchange, due, routed);
+      for (const d of routed) if (d instanceof Queue) d.enqueue(due);
+    };
+    this.schedule(Date.now() + ms, fire);
+  }
+
+  /** setTimeout for any delay: Node's timers top out at 2^31-1 ms, so long waits are chained. */
+  private schedule(at: number, fire: () => void): void {
+    const wait = Math.min(at - Date.now(), 0x7fffffff);
+    const timer = setTimeout(() => {
+      this.delayed.delete(timer);
+      if (Date.now() < at) this.schedule(at, fire);
+      else fire();
+    }, Math.max(0, wait));
+    timer.unref();
+    this.delayed.add(timer);
   }
 
   /** Routes through `exchange` and every exchange it leads to; an exchange that routes nowhere tries its alternate. */

@@ -18,6 +18,8 @@ const KEYS: Record<string, (v: string, out: StartOptions) => void> = {
   channel_max: (v, o) => void (o.channelMax = int(v)),
   max_message_size: (v, o) => void (o.maxMessageSize = int(v)),
   consumer_timeout: (v, o) => void (o.consumerTimeout = int(v)),
+  'management.tcp.port': (v, o) => void (o.managementPort = int(v)),
+  'prometheus.tcp.port': (v, o) => void (o.prometheusPort = int(v)),
   'log.console.level': (v, o) => void (o.logLevel = v === 'warning' ? 'warn' : v),
 };
 

@@ -16,6 +16,10 @@ Options:
   --data-dir DIR       where durable state lives (default ./data)
   --config FILE        config file in rabbitmq.conf format
   --log-level LEVEL    trace, debug, info, warn, error, silent (default info)
+  --management-port PORT
+                       management HTTP API port (default 15672; 0 picks a free port; off turns it off)
+  --prometheus-port PORT
+                       Prometheus metrics port (default 15692; 0 picks a free port; off turns it off)
   --help               show this help
   --version            show the version
 `;
@@ -29,6 +33,8 @@ export async function main(argv: string[]): Promise<void> {
       'data-dir': { type: 'string' },
       config: { type: 'string' },
       'log-level': { type: 'string' },
+      'management-port': { type: 'string' },
+      'prometheus-port': { type: 'string' },
       help: { type: 'boolean' },
       version: { type: 'boolean' },
     },
@@ -44,10 +50,17 @@ export async function main(argv: string[]): Promise<void> {
   }
 
   const fromFile = values.config ? readConfigFile(values.config) : { options: {}, warnings: [] };
-  const opts: StartOptions = { dataDir: './data', ...fromFile.options };
+  const opts: StartOptions = { dataDir: './data', managementPort: 15672, prometheusPort: 15692, ...fromFile.options };
   if (values.port !== undefined) {
     if (!/^\d+$/.test(values.port) || Number(values.port) > 65535) throw new Error(`--port: not a port number: ${values.port}`);
     opts.port = Number(values.port);
+  }
+  for (const [flag, key] of [['management-port', 'managementPort'], ['prometheus-port', 'prometheusPort']] as const) {
+    const v = values[flag];
+    if (v === undefined) continue;
+    if (v === 'off' || v === '-1') opts[key] = -1;
+    else if (!/^\d+$/.test(v) || Number(v) > 65535) throw new Error(`--${flag}: not a port number (or off): ${v}`);
+    else opts[key] = Number(v);
   }
   if (values.host !== undefined) opts.host = values.host;
   if (values['data-dir'] !== undefined) opts.dataDir = values['data-dir'];
@@ -59,7 +72,10 @@ export async function main(argv: string[]): Promise<void> {
   for (const w of fromFile.warnings) logger.warn(w);
 
   const running = await startBroker({ ...opts, logger });
-  logger.info({ port: running.port, dataDir: opts.dataDir, version: WARREN_VERSION }, 'Server startup complete');
+  logger.info(
+    { port: running.port, managementPort: running.managementPort, prometheusPort: running.prometheusPort, dataDir: opts.dataDir, version: WARREN_VERSION },
+    'Server startup complete',
+  );
 
   let stopping = false;
   const stop = (signal: string) => {

@@ -11,6 +11,7 @@ import {
   CHANNEL_OPEN,
   CHANNEL_OPEN_OK,
   channelError,
+  commandInvalid,
   FRAME_BODY,
   FRAME_HEADER,
   FRAME_METHOD,
@@ -187,7 +188,8 @@ export class Channel {
         if (m.id === 0x001e000a) return this.send({ id: 0x001e000b, ticket: 1 });
         throw notImplemented('access.request-ok');
       default:
-        throw channelError(`unexpected method on a channel: class ${classId}`);
+        // RabbitMQ: a connection-class (or other non-channel) method on a channel is not implemented there.
+        throw commandInvalid('unimplemented method');
     }
   }
 

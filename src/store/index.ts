@@ -14,7 +14,10 @@ export class FileStore implements MessagePersistence {
   private readonly commit: GroupCommit;
   private readonly messagesDir: string;
 
-  constructor(dataDir: string, onError: (err: Error) => void) {
+  private readonly warn: (msg: string, ctx: object) => void;
+
+  constructor(dataDir: string, onError: (err: Error) => void, warn: (msg: string, ctx: object) => void = () => {}) {
+    this.warn = warn;
     mkdirSync(dataDir, { recursive: true });
     this.messagesDir = join(dataDir, 'messages');
     mkdirSync(this.messagesDir, { recursive: true });
@@ -24,7 +27,9 @@ export class FileStore implements MessagePersistence {
 
   openQueue(vhost: string, queue: string): { store: QueueStore; recovered: RecoveredMessage[] } {
     const id = createHash('sha256').update(vhost).update('\0').update(queue).digest('hex').slice(0, 32);
-    const { files, recovered } = QueueFiles.recover(join(this.messagesDir, id), this.commit);
+    const { files, recovered } = QueueFiles.recover(join(this.messagesDir, id), this.commit, (msg, ctx) =>
+      this.warn(msg, { vhost, queue, ...ctx }),
+    );
     return { store: files, recovered };
   }
 

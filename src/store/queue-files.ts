@@ -84,7 +84,7 @@ export class QueueFiles implements QueueStore {
   // ---- recovery ----------------------------------------------------------
 
   /** Reads what the queue held: segments in order minus removed messages; cuts torn tails. */
-  static recover(dir: string, commit: GroupCommit): { files: QueueFiles; recovered: RecoveredMessage[] } {
+  static recover(dir: string, commit: GroupCommit, warn: (msg: string, ctx: object) => void): { files: QueueFiles; recovered: RecoveredMessage[] } {
     mkdirSync(dir, { recursive: true });
     const removed = new Set<number>();
     const delivered = new Set<number>();
@@ -118,6 +118,7 @@ export class QueueFiles implements QueueStore {
       }
       if (pos < buf.length) {
         // A torn or corrupt tail (crash mid-write): everything after the last valid record goes.
+        warn('segment tail cut at the last valid record', { segment: path, validBytes: pos, droppedBytes: buf.length - pos });
         const fd = openSync(path, 'r+');
         ftruncateSync(fd, pos);
         closeSync(fd);

@@ -19,7 +19,7 @@ afterEach(() => {
 function startCli(extra: string[] = []): Promise<{ child: ChildProcess; port: number; output: () => string }> {
   const dir = mkdtempSync(join(tmpdir(), 'warren-cli-'));
   dirs.push(dir);
-  const child = spawn(process.execPath, [BIN, '--port', '0', '--data-dir', join(dir, 'data'), ...extra], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [BIN, '--port', '0', '--management-port', '0', '--prometheus-port', '0', '--data-dir', join(dir, 'data'), ...extra], { stdio: ['ignore', 'pipe', 'pipe'] });
   children.push(child);
   let out = '';
   return new Promise((resolve, reject) => {

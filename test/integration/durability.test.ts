@@ -24,7 +24,7 @@ function tempDir(): string {
 
 /** Runs the CLI as a separate process (so it can be killed -9); resolves with its port once it serves. */
 function startProcess(dataDir: string): Promise<{ child: ChildProcess; port: number }> {
-  const child = spawn(process.execPath, [BIN, '--port', '0', '--data-dir', dataDir, '--log-level', 'info'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [BIN, '--port', '0', '--management-port', '0', '--prometheus-port', '0', '--data-dir', dataDir, '--log-level', 'info'], { stdio: ['ignore', 'pipe', 'inherit'] });
   children.push(child);
   let out = '';
   return new Promise((resolve, reject) => {

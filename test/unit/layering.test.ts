@@ -1,10 +1,10 @@
-// Dependencies point one way: cli → server → broker → protocol; nothing imports cli.
+// Dependencies point one way: cli → http → server → broker → protocol; nothing imports cli.
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 const SRC = join(import.meta.dirname, '..', '..', 'src');
-const ORDER = ['protocol', 'broker', 'server', 'cli'];
+const ORDER = ['protocol', 'broker', 'server', 'http', 'cli'];
 
 function files(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? files(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : []));

@@ -1,0 +1,56 @@
+// Message deduplication (x-message-deduplication on exchanges and queues): an lru-cache of seen x-deduplication-header values.
+import { LRUCache } from 'lru-cache';
+import { preconditionFailed, FIELD_TYPE_NAMES, type FieldTable, type FieldValue } from '../protocol/index.js';
+import { PROP_FLAG, type Message } from './message.js';
+
+const DEFAULT_CACHE_SIZE = 1000;
+const INTEGER_TYPES = new Set(['b', 'B', 's', 'u', 'I', 'i', 'l']);
+
+function nonNegativeInt(key: string, v: FieldValue, resource: string): number {
+  if (!INTEGER_TYPES.has(v.type)) throw preconditionFailed(`invalid arg '${key}' for ${resource}: "expected integer, got ${FIELD_TYPE_NAMES[v.type]}"`);
+  const n = Number(v.value);
+  if (n < 0) throw preconditionFailed(`invalid arg '${key}' for ${resource}: {value_negative,${n}}`);
+  return n;
+}
+
+/** The id a message is deduplicated by: its x-deduplication-header, if any. */
+function dedupKey(message: Message): string | undefined {
+  if (!message.hasFlag(PROP_FLAG.headers)) return undefined;
+  const v = message.properties.headers?.get('x-deduplication-header');
+  if (v === undefined || v.type === 'V') return undefined;
+  return v.type === 'x' ? v.value.toString('hex') : String(v.value);
+}
+
+export class Deduplicator {
+  private readonly seen: LRUCache<string, true>;
+  private readonly ttl: number | undefined;
+
+  constructor(size: number, ttl: number | undefined) {
+    this.ttl = ttl;
+    this.seen = new LRUCache<string, true>({ max: Math.max(1, size), ...(ttl !== undefined ? { ttl, ttlAutopurge: false } : {}) });
+  }
+
+  /** Reads x-message-deduplication, x-cache-size and x-cache-ttl; undefined when deduplication is off. */
+  static fromArguments(args: FieldTable, resource: string): Deduplicator | undefined {
+    const on = args.get('x-message-deduplication');
+    if (on?.type !== 't' || !on.value) return undefined;
+    const size = args.get('x-cache-size');
+    const ttl = args.get('x-cache-ttl');
+    return new Deduplicator(
+      size === undefined ? DEFAULT_CACHE_SIZE : nonNegativeInt('x-cache-size', size, resource),
+      ttl === undefined ? undefined : nonNegativeInt('x-cache-ttl', ttl, resource) || undefined,
+    );
+  }
+
+  /** True when the message's id was seen (within the cache's size and age); otherwise records it. */
+  isDuplicate(message: Message): boolean {
+    const key = dedupKey(message);
+    if (key === undefined) return false;
+    if (this.seen.has(key)) return true;
+    // A per-message x-cache-ttl header overrides the cache's own age limit.
+    const own = message.properties.headers?.get('x-cache-ttl');
+    const ttl = own && INTEGER_TYPES.has(own.type) ? Number(own.value) : this.ttl;
+    this.seen.set(key, true, ttl !== undefined ? { ttl } : {});
+    return false;
+  }
+}

@@ -1,0 +1,310 @@
+// Definitions in RabbitMQ's JSON format: export of users, vhosts, permissions, queues, exchanges and bindings, and
+// import through each vhost's own declare and bind methods (validated first, so a bad file changes nothing).
+import { isExchangeType } from '../broker/exchanges/index.js';
+import { parseQueueArguments, Queue, type Broker, type VirtualHost } from '../broker/index.js';
+import { AmqpError, type FieldTable } from '../protocol/index.js';
+import { NO_CONNECTION, PRODUCT_NAME, PRODUCT_VERSION, RABBITMQ_COMPAT_VERSION } from './deps.js';
+import { jsonToTable, tableToJson } from './field-json.js';
+import { badRequest } from './http-kit.js';
+import { permissionsOf } from './permissions.js';
+import { userFromJson, userJson } from './users.js';
+
+type Json = Record<string, unknown>;
+
+/** Exchanges every vhost has from its creation (so bindings may name them in a vhost the same file creates). */
+const PREDECLARED = new Set(['amq.direct', 'amq.fanout', 'amq.topic', 'amq.headers', 'amq.match']);
+
+function header(): Json {
+  return {
+    rabbit_version: RABBITMQ_COMPAT_VERSION,
+    rabbitmq_version: RABBITMQ_COMPAT_VERSION,
+    product_name: PRODUCT_NAME,
+    product_version: PRODUCT_VERSION,
+  };
+}
+
+/** Queues a definitions file carries: all but exclusive ones (they belong to a connection), as RabbitMQ. */
+function exportedQueues(v: VirtualHost): Queue[] {
+  return [...v.queues.values()].filter((q) => !q.exclusive);
+}
+
+function queueDef(q: Queue, withVhost: boolean): Json {
+  return { name: q.name, ...(withVhost ? { vhost: q.vhost } : {}), durable: q.durable, auto_delete: q.autoDelete, arguments: tableToJson(q.arguments) };
+}
+
+function exchangeDefs(v: VirtualHost, withVhost: boolean): Json[] {
+  return [...v.exchanges.values()]
+    .filter((x) => x.name !== '' && !x.name.startsWith('amq.'))
+    .map((x) => ({
+      name: x.name,
+      ...(withVhost ? { vhost: x.vhost } : {}),
+      type: x.type,
+      durable: x.durable,
+      auto_delete: x.autoDelete,
+      internal: x.internal,
+      arguments: tableToJson(x.arguments),
+    }));
+}
+
+function bindingDefs(v: VirtualHost, withVhost: boolean): Json[] {
+  const out: Json[] = [];
+  for (const x of v.exchanges.values()) {
+    for (const b of x.bindings) {
+      const toQueue = b.destination instanceof Queue;
+      if (toQueue && (b.destination as Queue).exclusive) continue;
+      out.push({
+        source: x.name,
+        ...(withVhost ? { vhost: v.name } : {}),
+        destination: b.destination.name,
+        destination_type: toQueue ? 'queue' : 'exchange',
+        routing_key: b.routingKey,
+        arguments: tableToJson(b.arguments),
+      });
+    }
+  }
+  return out;
+}
+
+/** The whole broker's definitions, as GET /api/definitions returns them. */
+export function exportDefinitions(broker: Broker): Json {
+  const perms = permissionsOf(broker);
+  const vhosts = [...broker.vhosts.values()];
+  return {
+    ...header(),
+    users: [...broker.users.values()].map(userJson),
+    vhosts: vhosts.map((v) => ({ name: v.name })),
+    permissions: perms.list().map((p) => ({ user: p.user, vhost: p.vhost, configure: p.configure, write: p.write, read: p.read })),
+    topic_permissions: perms.listTopic().map((t) => ({ ...t })),
+    parameters: [],
+    global_parameters: [],
+    policies: [],
+    queues: vhosts.flatMap((v) => exportedQueues(v).map((q) => queueDef(q, true))),
+    exchanges: vhosts.flatMap((v) => exchangeDefs(v, true)),
+    bindings: vhosts.flatMap((v) => bindingDefs(v, true)),
+  };
+}
+
+/** One vhost's definitions, as GET /api/definitions/{vhost} returns them (objects without a vhost key). */
+export function exportVhostDefinitions(v: VirtualHost): Json {
+  return {
+    ...header(),
+    parameters: [],
+    policies: [],
+    queues: exportedQueues(v).map((q) => queueDef(q, false)),
+    exchanges: exchangeDefs(v, false),
+    bindings: bindingDefs(v, false),
+  };
+}
+
+// ---- import ------------------------------------------------------------
+
+interface QueueDef {
+  name: string;
+  vhost: string;
+  durable: boolean;
+  autoDelete: boolean;
+  arguments: FieldTable;
+}
+
+interface ExchangeDef {
+  name: string;
+  vhost: string;
+  type: string;
+  durable: boolean;
+  autoDelete: boolean;
+  internal: boolean;
+  arguments: FieldTable;
+}
+
+interface BindingDef {
+  vhost: string;
+  source: string;
+  destination: string;
+  destinationType: 'queue' | 'exchange';
+  routingKey: string;
+  arguments: FieldTable;
+}
+
+/** What an import did not apply (policies, parameters, …), for the log. */
+export interface ImportResult {
+  warnings: string[];
+}
+
+function list(defs: Json, key: string): Json[] {
+  const v = defs[key];
+  if (v === undefined || v === null) return [];
+  if (!Array.isArray(v) || !v.every((x) => typeof x === 'object' && x !== null && !Array.isArray(x))) {
+    throw badRequest(`definitions: '${key}' must be a list of objects`);
+  }
+  return v as Json[];
+}
+
+function str(o: Json, key: string, what: string, fallback?: string): string {
+  const v = o[key];
+  if (v === undefined && fallback !== undefined) return fallback;
+  if (typeof v !== 'string') throw badRequest(`definitions: ${what} needs a string '${key}'`);
+  return v;
+}
+
+function flag(o: Json, key: string, what: string): boolean {
+  const v = o[key];
+  if (v === undefined) return false;
+  if (typeof v !== 'boolean') throw badRequest(`definitions: ${what}: '${key}' must be true or false`);
+  return v;
+}
+
+function args(o: Json, what: string): FieldTable {
+  try {
+    return jsonToTable(o.arguments ?? {});
+  } catch (e) {
+    throw badRequest(`definitions: ${what}: ${e instanceof Error ? e.message : String(e)}`);
+  }
+}
+
+/**
+ * Imports definitions. With `vhost`, the file is one vhost's (objects carry no vhost key, no users or vhosts).
+ * Existing queues and exchanges are kept as they are (as RabbitMQ does); `amq.*` exchanges are skipped.
+ */
+export function importDefinitions(broker: Broker, defs: Json, vhost?: string): ImportResult {
+  const warnings: string[] = [];
+  const perms = permissionsOf(broker);
+  const vhostOf = (o: Json, what: string) => (vhost !== undefined ? vhost : str(o, 'vhost', what));
+
+  // ---- parse and validate everything before changing anything
+  const users = vhost !== undefined ? [] : list(defs, 'users').map((u) => {
+    const name = str(u, 'name', 'a user');
+    return userFromJson(name, u, broker.users.get(name));
+  });
+  const vhostNames = vhost !== undefined ? [] : list(defs, 'vhosts').map((v) => str(v, 'name', 'a vhost'));
+  const knownVhosts = new Set([...broker.vhosts.keys(), ...vhostNames]);
+  const knownUsers = new Set([...broker.users.keys(), ...users.map((u) => u.name)]);
+  const checkVhost = (name: string) => {
+    if (!knownVhosts.has(name)) throw badRequest(`definitions: vhost '${name}' does not exist`);
+    return name;
+  };
+  if (vhost !== undefined) checkVhost(vhost);
+
+  const permissions = vhost !== undefined ? [] : list(defs, 'permissions').map((p) => {
+    const user = str(p, 'user', 'a permission');
+    if (!knownUsers.has(user)) throw badRequest(`definitions: permission for unknown user '${user}'`);
+    return {
+      user,
+      vhost: checkVhost(str(p, 'vhost', 'a permission')),
+      configure: str(p, 'configure', 'a permission'),
+      write: str(p, 'write', 'a permission'),
+      read: str(p, 'read', 'a permission'),
+    };
+  });
+  const topicPermissions = vhost !== undefined ? [] : list(defs, 'topic_permissions').map((t) => ({
+    user: str(t, 'user', 'a topic permission'),
+    vhost: checkVhost(str(t, 'vhost', 'a topic permission')),
+    exchange: str(t, 'exchange', 'a topic permission'),
+    write: str(t, 'write', 'a topic permission'),
+    read: str(t, 'read', 'a topic permission'),
+  }));
+
+  for (const key of ['parameters', 'policies', 'global_parameters']) {
+    const items = list(defs, key).filter((p) => !(key === 'global_parameters' && (p.name === 'internal_cluster_id' || p.name === 'cluster_name')));
+    if (items.length > 0) warnings.push(`definitions: ${items.length} ${key.replace('_', ' ')} not imported (Warren has no ${key === 'policies' ? 'policies' : 'runtime parameters'})`);
+  }
+
+  const queues: QueueDef[] = list(defs, 'queues').map((q) => {
+    const name = str(q, 'name', 'a queue');
+    const what = `queue '${name}'`;
+    const def: QueueDef = {
+      name,
+      vhost: checkVhost(vhostOf(q, what)),
+      durable: flag(q, 'durable', what),
+      autoDelete: flag(q, 'auto_delete', what),
+      arguments: args(q, what),
+    };
+    // Newer RabbitMQ exports carry the type beside the arguments.
+    if (typeof q.type === 'string' && q.type !== 'classic' && !def.arguments.has('x-queue-type')) def.arguments.set('x-queue-type', { type: 'S', value: q.type });
+    if (name === '') throw badRequest('definitions: a queue needs a name');
+    asBadRequest(() => parseQueueArguments(def.arguments, `queue '${name}' in vhost '${def.vhost}'`));
+    return def;
+  });
+  const exchanges: ExchangeDef[] = [];
+  for (const x of list(defs, 'exchanges')) {
+    const name = str(x, 'name', 'an exchange');
+    const what = `exchange '${name}'`;
+    const def: ExchangeDef = {
+      name,
+      vhost: checkVhost(vhostOf(x, what)),
+      type: str(x, 'type', what),
+      durable: flag(x, 'durable', what),
+      autoDelete: flag(x, 'auto_delete', what),
+      internal: flag(x, 'internal', what),
+      arguments: args(x, what),
+    };
+    if (name === '' || name.startsWith('amq.')) {
+      warnings.push(`definitions: skipped exchange '${name}' in vhost '${def.vhost}': names starting with 'amq.' are reserved`);
+      continue;
+    }
+    if (!isExchangeType(def.type)) throw badRequest(`definitions: unknown exchange type '${def.type}' for ${what}`);
+    exchanges.push(def);
+  }
+  const bindings: BindingDef[] = [];
+  for (const b of list(defs, 'bindings')) {
+    const what = 'a binding';
+    const kind = str(b, 'destination_type', what);
+    if (kind !== 'queue' && kind !== 'exchange') throw badRequest(`definitions: binding destination_type must be 'queue' or 'exchange', not '${kind}'`);
+    const def: BindingDef = {
+      vhost: checkVhost(vhostOf(b, what)),
+      source: str(b, 'source', what),
+      destination: str(b, 'destination', what),
+      destinationType: kind,
+      routingKey: str(b, 'routing_key', what, ''),
+      arguments: args(b, what),
+    };
+    if (def.source === '') {
+      warnings.push(`definitions: skipped a binding from the default exchange to '${def.destination}' (it is implicit)`);
+      continue;
+    }
+    const hasExchange = (name: string) =>
+      PREDECLARED.has(name) || broker.vhosts.get(def.vhost)?.exchanges.has(name) || exchanges.some((x) => x.vhost === def.vhost && x.name === name);
+    const hasQueue = (name: string) => broker.vhosts.get(def.vhost)?.queues.has(name) || queues.some((q) => q.vhost === def.vhost && q.name === name);
+    if (!hasExchange(def.source)) throw badRequest(`definitions: binding source: no exchange '${def.source}' in vhost '${def.vhost}'`);
+    if (kind === 'queue' ? !hasQueue(def.destination) : !hasExchange(def.destination)) {
+      throw badRequest(`definitions: binding destination: no ${kind} '${def.destination}' in vhost '${def.vhost}'`);
+    }
+    bindings.push(def);
+  }
+
+  // ---- apply, in RabbitMQ's order
+  for (const u of users) {
+    // A new user has exactly the permissions the file gives it; an existing one keeps its own.
+    if (!broker.users.has(u.name)) perms.userCreated(u.name);
+    broker.users.set(u.name, u);
+  }
+  for (const name of vhostNames) broker.addVhost(name);
+  for (const p of permissions) perms.set(p);
+  for (const t of topicPermissions) if (broker.users.has(t.user)) perms.setTopic(t);
+  for (const q of queues) {
+    const v = broker.vhosts.get(q.vhost)!;
+    if (v.queues.has(q.name)) continue;
+    asBadRequest(() => v.declareQueue({ name: q.name, passive: false, durable: q.durable, exclusive: false, autoDelete: q.autoDelete, arguments: q.arguments, connectionId: NO_CONNECTION }));
+  }
+  for (const x of exchanges) {
+    const v = broker.vhosts.get(x.vhost)!;
+    if (v.exchanges.has(x.name)) continue;
+    asBadRequest(() => v.declareExchange({ ...x, passive: false }));
+  }
+  for (const b of bindings) {
+    const v = broker.vhosts.get(b.vhost)!;
+    asBadRequest(() => {
+      if (b.destinationType === 'queue') v.bindQueue(b.destination, b.source, b.routingKey, b.arguments, NO_CONNECTION);
+      else v.bindExchange(b.destination, b.source, b.routingKey, b.arguments, false);
+    });
+  }
+  return { warnings };
+}
+
+function asBadRequest<T>(fn: () => T): T {
+  try {
+    return fn();
+  } catch (e) {
+    if (e instanceof AmqpError) throw badRequest(e.detail);
+    throw e;
+  }
+}

@@ -1,0 +1,78 @@
+// What the HTTP servers read from a running broker, and the lookups and error mappings every route shares.
+import type { Broker, VirtualHost } from '../broker/index.js';
+import { AmqpError } from '../protocol/index.js';
+import type { AmqpServer, Connection } from '../server/index.js';
+import { WARREN_VERSION } from '../server/server-properties.js';
+import { badRequest, HttpError, objectNotFound } from './http-kit.js';
+
+/** A running broker as startBroker() returns it (only these parts are used). */
+export interface ManagementDeps {
+  readonly broker: Broker;
+  readonly server: AmqpServer;
+  /** The AMQP port actually listened on (the server's options may say 0). */
+  readonly port?: number;
+}
+
+/** The node name the API reports (matches the cluster_name Warren sends in connection.start). */
+export const NODE_NAME = 'warren@localhost';
+export const PRODUCT_NAME = 'Warren';
+export const PRODUCT_VERSION = WARREN_VERSION;
+/** The RabbitMQ release whose behaviour Warren follows; reported where tools expect a RabbitMQ version. */
+export const RABBITMQ_COMPAT_VERSION = '3.10.8';
+/** Management API id for no connection: exclusive queues always belong to a real connection (ids start at 1). */
+export const NO_CONNECTION = 0;
+
+/** The vhost named in a path, or 404. */
+export function vhostOr404(broker: Broker, name: string): VirtualHost {
+  const v = broker.vhosts.get(name);
+  if (!v) throw objectNotFound();
+  return v;
+}
+
+/** RabbitMQ names the default exchange `amq.default` in URLs. */
+export function exchangeNameFromPath(name: string): string {
+  return name === 'amq.default' ? '' : name;
+}
+
+/** Open connections (past the handshake), in accept order. */
+export function openConnections(server: AmqpServer): Connection[] {
+  return [...server.connections].filter((c) => c.vhost !== undefined);
+}
+
+/** RabbitMQ's address rendering: IPv4-mapped IPv6 shown as IPv4, IPv6 in brackets. */
+export function hostOf(address: string | undefined): string {
+  if (address === undefined) return '';
+  return address.startsWith('::ffff:') && address.includes('.') ? address.slice(7) : address;
+}
+
+function bracketed(address: string): string {
+  return address.includes(':') ? `[${address}]` : address;
+}
+
+/** `127.0.0.1:45974 -> 127.0.0.1:5672`, as RabbitMQ names connections. */
+export function connectionName(conn: Connection): string {
+  const s = conn.socket;
+  return `${bracketed(hostOf(s.remoteAddress))}:${s.remotePort ?? 0} -> ${bracketed(hostOf(s.localAddress))}:${s.localPort ?? 0}`;
+}
+
+/** Maps a broker error from a declare, delete, bind or purge as the management plugin does. */
+export function httpErrorOf(e: unknown): unknown {
+  if (!(e instanceof AmqpError)) return e;
+  switch (e.code) {
+    case 403:
+      return new HttpError(401, 'not_authorised', 'Access refused.');
+    case 404:
+      return new HttpError(404, 'not_found', e.detail);
+    default:
+      return badRequest(e.detail);
+  }
+}
+
+/** Runs a broker mutation, turning its AmqpError into the management plugin's HTTP error. */
+export function viaBroker<T>(fn: () => T): T {
+  try {
+    return fn();
+  } catch (e) {
+    throw httpErrorOf(e);
+  }
+}

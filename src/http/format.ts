@@ -1,0 +1,288 @@
+// The management API's JSON shapes for queues, exchanges, bindings, connections, channels and consumers, with RabbitMQ's keys.
+import { createHash } from 'node:crypto';
+import { Queue, type Binding, type Exchange, type VirtualHost } from '../broker/index.js';
+import type { FieldTable } from '../protocol/index.js';
+import type { Connection } from '../server/index.js';
+import type { Channel } from '../server/channel.js';
+import type { ChannelConsumer } from '../server/deliveries.js';
+import { connectionName, hostOf, NODE_NAME, openConnections } from './deps.js';
+import { tableToJson } from './field-json.js';
+import type { AmqpServer } from '../server/index.js';
+
+/** Bytes of messages delivered and not yet settled, per queue (found by walking the channels; nothing on the hot path). */
+export function unackedBytes(server: AmqpServer): Map<Queue, number> {
+  const bytes = new Map<Queue, number>();
+  for (const conn of server.connections) {
+    for (const ch of conn.channels.values()) {
+      for (const u of ch.deliveries.unacked.values()) bytes.set(u.queue, (bytes.get(u.queue) ?? 0) + u.entry.message.bodySize);
+    }
+  }
+  return bytes;
+}
+
+/** A consumer together with the channel it lives on. */
+export interface ConsumerRef {
+  readonly consumer: ChannelConsumer;
+  readonly channel: Channel;
+}
+
+export function allConsumers(server: AmqpServer): ConsumerRef[] {
+  const out: ConsumerRef[] = [];
+  for (const conn of openConnections(server)) {
+    for (const channel of conn.channels.values()) {
+      for (const consumer of channel.deliveries.consumers.values()) out.push({ consumer, channel });
+    }
+  }
+  return out;
+}
+
+export function queueJson(q: Queue, unacked: Map<Queue, number>, owner: Connection | undefined): Record<string, unknown> {
+  const ready = q.messageCount;
+  const readyBytes = q.messageBytes;
+  const unackedCount = q.unacked;
+  const unackedB = unacked.get(q) ?? 0;
+  const consumers = q.consumers;
+  const exclusiveConsumer = consumers.find((c) => c.exclusive);
+  const out: Record<string, unknown> = {
+    arguments: tableToJson(q.arguments),
+    auto_delete: q.autoDelete,
+    consumers: consumers.length,
+    durable: q.durable,
+    effective_policy_definition: {},
+    exclusive: q.exclusive,
+    exclusive_consumer_tag: exclusiveConsumer?.tag ?? null,
+    message_bytes: readyBytes + unackedB,
+    message_bytes_ready: readyBytes,
+    message_bytes_unacknowledged: unackedB,
+    messages: ready + unackedCount,
+    messages_ready: ready,
+    messages_unacknowledged: unackedCount,
+    name: q.name,
+    node: NODE_NAME,
+    operator_policy: null,
+    policy: null,
+    single_active_consumer_tag: q.settings.singleActiveConsumer ? (consumers[0]?.tag ?? null) : null,
+    state: 'running',
+    type: q.settings.type,
+    vhost: q.vhost,
+  };
+  if (owner) out.owner_pid_details = { name: connectionName(owner), peer_host: hostOf(owner.socket.remoteAddress), peer_port: owner.socket.remotePort ?? 0 };
+  return out;
+}
+
+/** The single-queue view adds its consumers (as /api/consumers shows them). */
+export function queueDetailJson(q: Queue, unacked: Map<Queue, number>, owner: Connection | undefined, consumers: ConsumerRef[]): Record<string, unknown> {
+  return {
+    ...queueJson(q, unacked, owner),
+    consumer_details: consumers.filter((c) => c.consumer.queue === q).map(consumerJson),
+    deliveries: [],
+    incoming: [],
+  };
+}
+
+export function exchangeJson(x: Exchange): Record<string, unknown> {
+  const out: Record<string, unknown> = {
+    arguments: tableToJson(x.arguments),
+    auto_delete: x.autoDelete,
+    durable: x.durable,
+    internal: x.internal,
+    name: x.name,
+    type: x.type,
+    vhost: x.vhost,
+  };
+  // Who declared an exchange is not recorded; the predeclared ones are the broker's own.
+  if (x.name === '' || x.name.startsWith('amq.')) out.user_who_performed_action = 'rmq-internal';
+  return out;
+}
+
+// ---- bindings ----------------------------------------------------------
+
+/** One binding as the API lists it (the default exchange's implicit ones included). */
+export interface BindingView {
+  readonly vhost: string;
+  readonly source: string;
+  readonly destination: string;
+  readonly destinationType: 'queue' | 'exchange';
+  readonly routingKey: string;
+  readonly arguments: Record<string, unknown>;
+  /** The arguments with their wire types (what unbinding must match). */
+  readonly table: FieldTable;
+}
+
+export function bindingView(b: Binding, vhost: string): BindingView {
+  return {
+    vhost,
+    source: b.source.name,
+    destination: b.destination.name,
+    destinationType: b.destination instanceof Queue ? 'queue' : 'exchange',
+    routingKey: b.routingKey,
+    arguments: tableToJson(b.arguments),
+    table: b.arguments,
+  };
+}
+
+/** Every binding of a vhost: the default exchange's implicit one per queue, then the declared ones. */
+export function vhostBindings(v: VirtualHost): BindingView[] {
+  const implicit: BindingView[] = [...v.queues.keys()].map((q) => ({
+    vhost: v.name,
+    source: '',
+    destination: q,
+    destinationType: 'queue',
+    routingKey: q,
+    arguments: {},
+    table: new Map(),
+  }));
+  const explicit: BindingView[] = [];
+  for (const x of v.exchanges.values()) for (const b of x.bindings) explicit.push(bindingView(b, v.name));
+  return [...implicit, ...explicit].sort(compareBindings);
+}
+
+function compareBindings(a: BindingView, b: BindingView): number {
+  return cmp(a.source, b.source) || cmp(a.destinationType, b.destinationType) || cmp(a.destination, b.destination) || cmp(a.routingKey, b.routingKey);
+}
+
+function cmp(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+export function bindingJson(b: BindingView): Record<string, unknown> {
+  return {
+    source: b.source,
+    vhost: b.vhost,
+    destination: b.destination,
+    destination_type: b.destinationType,
+    routing_key: b.routingKey,
+    arguments: b.arguments,
+    properties_key: propertiesKey(b.routingKey, b.arguments),
+  };
+}
+
+/**
+ * RabbitMQ's binding "properties key" used in binding URLs: the quoted routing key, plus `~` and a hash of the
+ * arguments when there are any ("~" alone for an empty key without arguments). The hash is Warren's own
+ * (RabbitMQ uses erlang:phash2), with the same shape: base64url of 4 bytes.
+ */
+export function propertiesKey(routingKey: string, args: Record<string, unknown>): string {
+  const hasArgs = Object.keys(args).length > 0;
+  if (routingKey === '' && !hasArgs) return '~';
+  const quoted = quotePlus(routingKey).replace(/~/g, '%7E');
+  if (!hasArgs) return quoted;
+  const hash = createHash('sha256').update(canonicalJson(args)).digest().subarray(0, 4).toString('base64url');
+  return `${quoted}~${hash}`;
+}
+
+/** mochiweb's quote_plus: unreserved characters kept, space as '+', the rest %XX. */
+export function quotePlus(s: string): string {
+  let out = '';
+  for (const byte of Buffer.from(s, 'utf8')) {
+    const c = String.fromCharCode(byte);
+    if (/[A-Za-z0-9_.\-~]/.test(c)) out += c;
+    else if (c === ' ') out += '+';
+    else out += '%' + byte.toString(16).toUpperCase().padStart(2, '0');
+  }
+  return out;
+}
+
+function canonicalJson(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(canonicalJson).join(',')}]`;
+  if (v !== null && typeof v === 'object') {
+    const keys = Object.keys(v).sort();
+    return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson((v as Record<string, unknown>)[k])}`).join(',')}}`;
+  }
+  return JSON.stringify(typeof v === 'bigint' ? v.toString() : v);
+}
+
+// ---- connections, channels, consumers -------------------------------------
+
+export function connectionJson(conn: Connection): Record<string, unknown> {
+  const s = conn.socket;
+  const props = tableToJson(conn.clientProperties);
+  const out: Record<string, unknown> = {
+    auth_mechanism: conn.authMechanism,
+    channel_max: conn.channelMax,
+    channels: conn.channels.size,
+    client_properties: props,
+    connected_at: conn.connectedAt,
+    frame_max: conn.output.frameMax,
+    host: hostOf(s.localAddress),
+    name: connectionName(conn),
+    node: NODE_NAME,
+    peer_cert_issuer: null,
+    peer_cert_subject: null,
+    peer_cert_validity: null,
+    peer_host: hostOf(s.remoteAddress),
+    peer_port: s.remotePort ?? 0,
+    port: s.localPort ?? 0,
+    protocol: 'AMQP 0-9-1',
+    recv_oct: s.bytesRead,
+    send_oct: s.bytesWritten,
+    ssl: false,
+    ssl_cipher: null,
+    ssl_hash: null,
+    ssl_key_exchange: null,
+    ssl_protocol: null,
+    state: conn.isOpen ? 'running' : 'closing',
+    timeout: conn.heartbeat,
+    type: 'network',
+    user: conn.username,
+    user_who_performed_action: conn.username,
+    vhost: conn.vhost?.name ?? '',
+  };
+  if (typeof props.connection_name === 'string') out.user_provided_name = props.connection_name;
+  return out;
+}
+
+export function channelName(ch: Channel): string {
+  return `${connectionName(ch.conn)} (${ch.id})`;
+}
+
+export function channelJson(ch: Channel): Record<string, unknown> {
+  const conn = ch.conn;
+  const d = ch.deliveries;
+  return {
+    acks_uncommitted: 0,
+    confirm: ch.confirmMode,
+    connection_details: { name: connectionName(conn), peer_host: hostOf(conn.socket.remoteAddress), peer_port: conn.socket.remotePort ?? 0 },
+    consumer_count: d.consumers.size + (ch.replyConsumer ? 1 : 0),
+    global_prefetch_count: d.channelPrefetch,
+    messages_unacknowledged: d.unacked.size,
+    messages_uncommitted: ch.txPublishes.length,
+    messages_unconfirmed: 0,
+    name: channelName(ch),
+    node: NODE_NAME,
+    number: ch.id,
+    pending_raft_commands: 0,
+    prefetch_count: d.consumerPrefetch,
+    state: ch.state === 'open' ? 'running' : 'closing',
+    transactional: ch.txMode,
+    user: conn.username,
+    user_who_performed_action: conn.username,
+    vhost: conn.vhost?.name ?? '',
+  };
+}
+
+export function consumerJson({ consumer: c, channel: ch }: ConsumerRef): Record<string, unknown> {
+  const conn = ch.conn;
+  const q = c.queue;
+  const sac = q.settings.singleActiveConsumer;
+  const active = !sac || q.consumers[0] === c;
+  return {
+    arguments: c.priority !== 0 ? { 'x-priority': c.priority } : {},
+    ack_required: !c.noAck,
+    active,
+    activity_status: sac ? (active ? 'single_active' : 'waiting') : 'up',
+    channel_details: {
+      connection_name: connectionName(conn),
+      name: channelName(ch),
+      node: NODE_NAME,
+      number: ch.id,
+      peer_host: hostOf(conn.socket.remoteAddress),
+      peer_port: conn.socket.remotePort ?? 0,
+      user: conn.username,
+    },
+    consumer_tag: c.tag,
+    exclusive: c.exclusive,
+    prefetch_count: c.prefetch,
+    queue: { name: q.name, vhost: q.vhost },
+  };
+}

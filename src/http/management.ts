@@ -1,0 +1,76 @@
+// The management HTTP API server (RabbitMQ's paths and JSON on port 15672): Basic auth against the broker's users, then routing.
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { ManagementDeps } from './deps.js';
+import { closeHttp, HttpError, listenHttp, objectNotFound, parseBasicAuth, send, sendError } from './http-kit.js';
+import { makeContext, pathSegments, Router } from './router.js';
+import { accessRoutes } from './routes-access.js';
+import { clientRoutes } from './routes-clients.js';
+import { definitionsRoutes } from './routes-definitions.js';
+import { nodeRoutes, type Listeners } from './routes-node.js';
+import { topologyRoutes } from './routes-topology.js';
+import { isAdministrator, isManagementUser } from './users.js';
+
+export interface HttpListenOptions {
+  /** 0 picks a free port. */
+  port: number;
+  /** Listen address; undefined listens on every IPv4 and IPv6 address. */
+  host?: string | undefined;
+}
+
+/** A started HTTP listener. */
+export interface HttpListener {
+  readonly port: number;
+  close(): Promise<void>;
+}
+
+const REALM = { 'www-authenticate': 'Basic realm="RabbitMQ Management"' };
+
+/** Builds the API's routes for a broker (exported for tests that drive the router without a socket). */
+export function managementRouter(deps: ManagementDeps, listeners: Listeners): Router {
+  const router = new Router();
+  nodeRoutes(router, deps, listeners);
+  accessRoutes(router, deps);
+  topologyRoutes(router, deps);
+  clientRoutes(router, deps);
+  definitionsRoutes(router, deps);
+  return router;
+}
+
+/** Starts the management API; `prometheusPort`, when given, is listed among the node's listeners. */
+export async function startManagement(deps: ManagementDeps, opts: HttpListenOptions & { prometheusPort?: number | undefined }): Promise<HttpListener> {
+  const listeners: Listeners = { amqp: deps.port ?? deps.server.options.port, management: undefined, prometheus: opts.prometheusPort };
+  const router = managementRouter(deps, listeners);
+  const log = deps.server.logger.child({ component: 'management' });
+
+  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const segments = pathSegments(url.pathname);
+    if (segments === undefined) throw objectNotFound();
+    const method = req.method ?? 'GET';
+    const match = router.match(method, segments);
+    if (match.kind === 'none') throw objectNotFound();
+    if (match.kind === 'method') {
+      const allowed = [...new Set(match.allowed.includes('GET') ? ['HEAD', ...match.allowed, 'OPTIONS'] : [...match.allowed, 'OPTIONS'])];
+      if (method === 'OPTIONS') return send(res, { status: 200, headers: { allow: allowed.join(', ') } });
+      return send(res, { status: 405, headers: { allow: allowed.join(', ') } });
+    }
+    const creds = parseBasicAuth(req.headers.authorization);
+    const user = creds ? deps.broker.authenticate(creds.username, creds.password) : undefined;
+    if (!user) throw new HttpError(401, 'not_authorized', 'Login failed', REALM);
+    if (!isManagementUser(user)) throw new HttpError(401, 'not_authorized', 'Not management user', REALM);
+    if (match.access === 'administrator' && !isAdministrator(user)) throw new HttpError(401, 'not_authorised', 'Not administrator user');
+    send(res, await match.handler(makeContext(req, user, url.searchParams, match.params)));
+  };
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch((e: unknown) => {
+      if (res.headersSent) return;
+      if (e instanceof HttpError) return sendError(res, e);
+      log.error({ err: e, method: req.method, url: req.url }, 'management request failed');
+      sendError(res, new HttpError(500, 'internal_error', e instanceof Error ? e.message : String(e)));
+    });
+  });
+  const port = await listenHttp(server, opts.port, opts.host);
+  listeners.management = port;
+  return { port, close: () => closeHttp(server) };
+}

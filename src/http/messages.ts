@@ -1,0 +1,160 @@
+// Publishing and fetching messages through the API: /api/exchanges/{vhost}/{name}/publish and /api/queues/{vhost}/{name}/get.
+import { Message, parseExpiration, type Broker, type QueueEntry, type User } from '../broker/index.js';
+import { AmqpError, type BasicProperties } from '../protocol/index.js';
+import { exchangeNameFromPath, NO_CONNECTION, vhostOr404 } from './deps.js';
+import { jsonToTable, tableToJson } from './field-json.js';
+import { badRequest, HttpError, keyMissing } from './http-kit.js';
+
+type Json = Record<string, unknown>;
+
+/** Publish errors come back as RabbitMQ's mgmt plugin shows them: 400 with "CODE NAME - text". */
+function publishError(e: unknown): unknown {
+  return e instanceof AmqpError ? badRequest(`${e.code} ${e.message}`) : e;
+}
+
+const STRING_PROPS: ReadonlyArray<[string, keyof BasicProperties]> = [
+  ['content_type', 'contentType'],
+  ['content_encoding', 'contentEncoding'],
+  ['correlation_id', 'correlationId'],
+  ['reply_to', 'replyTo'],
+  ['expiration', 'expiration'],
+  ['message_id', 'messageId'],
+  ['type', 'type'],
+  ['user_id', 'userId'],
+  ['app_id', 'appId'],
+  ['cluster_id', 'clusterId'],
+];
+
+const NUMBER_PROPS: ReadonlyArray<[string, 'deliveryMode' | 'priority' | 'timestamp', number]> = [
+  ['delivery_mode', 'deliveryMode', 255],
+  ['priority', 'priority', 255],
+  ['timestamp', 'timestamp', Number.MAX_SAFE_INTEGER],
+];
+
+/** The API's `properties` object as AMQP basic properties. */
+export function propertiesFromJson(p: Json): BasicProperties {
+  const out: BasicProperties = {};
+  for (const [key, field] of STRING_PROPS) {
+    const v = p[key];
+    if (v === undefined) continue;
+    if (typeof v !== 'string') throw badRequest(`property ${key} must be a string`);
+    (out as Record<string, unknown>)[field] = v;
+  }
+  for (const [key, field, max] of NUMBER_PROPS) {
+    const v = p[key];
+    if (v === undefined) continue;
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > max) throw badRequest(`property ${key} must be an integer from 0 to ${max}`);
+    out[field] = v;
+  }
+  if (p.headers !== undefined) out.headers = jsonToTable(p.headers);
+  return out;
+}
+
+/** AMQP basic properties as the API shows them (only those set). */
+export function propertiesToJson(p: BasicProperties): Json {
+  const out: Json = {};
+  for (const [key, field] of STRING_PROPS) if (p[field] !== undefined) out[key] = p[field];
+  for (const [key, field] of NUMBER_PROPS) if (p[field] !== undefined) out[key] = p[field];
+  if (p.headers !== undefined) out.headers = tableToJson(p.headers);
+  return out;
+}
+
+/** POST /api/exchanges/{vhost}/{name}/publish: routes one message; resolves `{routed}` once it is safely stored. */
+export async function publishViaApi(broker: Broker, user: User, vhostName: string, exchangeName: string, body: Json, maxMessageSize: number): Promise<{ routed: boolean }> {
+  const vhost = vhostOr404(broker, vhostName);
+  for (const key of ['properties', 'routing_key', 'payload', 'payload_encoding']) if (body[key] === undefined) throw keyMissing(key);
+  const { properties, routing_key: routingKey, payload, payload_encoding: encoding } = body;
+  if (typeof properties !== 'object' || properties === null || Array.isArray(properties)) throw badRequest('properties must be a JSON object');
+  if (typeof routingKey !== 'string') throw badRequest('routing_key must be a string');
+  if (typeof payload !== 'string') throw badRequest('payload must be a string');
+  if (encoding !== 'string' && encoding !== 'base64') throw badRequest(`Unsupported payload_encoding '${String(encoding)}'. Please use string or base64.`);
+  const bytes = encoding === 'base64' ? Buffer.from(payload, 'base64') : Buffer.from(payload, 'utf8');
+  if (bytes.length > maxMessageSize) throw badRequest(`406 PRECONDITION_FAILED - message size ${bytes.length} is larger than configured max size ${maxMessageSize}`);
+  const props = propertiesFromJson(properties as Json);
+
+  let routed: boolean;
+  try {
+    const exchange = vhost.exchange(exchangeNameFromPath(exchangeName));
+    if (exchange.internal) throw new AmqpError('ACCESS_REFUSED', `cannot publish to internal exchange '${exchange.name}' in vhost '${vhost.name}'`);
+    if (props.userId !== undefined && props.userId !== user.name) {
+      throw new AmqpError('PRECONDITION_FAILED', `user_id property set to '${props.userId}' but authenticated user was '${user.name}'`);
+    }
+    const message = Message.fromProperties(exchange.name, routingKey, props, bytes);
+    if (props.expiration !== undefined) message.ttl = parseExpiration(props.expiration);
+    routed = vhost.publish(exchange, message).routed > 0;
+  } catch (e) {
+    throw publishError(e);
+  }
+  // As a confirmed publish: answer once a persistent message is on disk.
+  const persistence = vhost.persistence;
+  if (persistence?.takeDirty()) {
+    await new Promise<void>((resolve, reject) => persistence.whenSynced((err) => (err ? reject(new HttpError(500, 'internal_error', err.message)) : resolve())));
+  }
+  return { routed };
+}
+
+export type AckMode = 'ack_requeue_true' | 'ack_requeue_false' | 'reject_requeue_true' | 'reject_requeue_false';
+const ACK_MODES: readonly string[] = ['ack_requeue_true', 'ack_requeue_false', 'reject_requeue_true', 'reject_requeue_false'];
+
+/** POST /api/queues/{vhost}/{name}/get: takes up to `count` messages with basic.get semantics, then settles them per `ackmode`. */
+export function getViaApi(broker: Broker, vhostName: string, queueName: string, body: Json): Json[] {
+  const vhost = vhostOr404(broker, vhostName);
+  for (const key of ['count', 'ackmode', 'encoding']) if (body[key] === undefined) throw keyMissing(key);
+  const { count, ackmode, encoding, truncate } = body;
+  if (typeof count !== 'number' || !Number.isInteger(count) || count < 1) throw badRequest('count must be a positive integer');
+  if (typeof ackmode !== 'string' || !ACK_MODES.includes(ackmode)) {
+    throw badRequest('Unsupported ackmode. Please use ack_requeue_true, ack_requeue_false, reject_requeue_true or reject_requeue_false.');
+  }
+  if (encoding !== 'auto' && encoding !== 'base64') throw badRequest('Unsupported encoding. Please use auto or base64.');
+  if (truncate !== undefined && (typeof truncate !== 'number' || !Number.isInteger(truncate) || truncate < 0)) throw badRequest('truncate must be a non-negative integer');
+
+  let queue;
+  try {
+    queue = vhost.queue(queueName, NO_CONNECTION);
+  } catch (e) {
+    if (e instanceof AmqpError && e.code === 404) throw new HttpError(404, 'not_found', e.message);
+    throw publishError(e);
+  }
+  const taken: QueueEntry[] = [];
+  const out: Json[] = [];
+  for (let i = 0; i < count; i++) {
+    const entry = queue.get(false);
+    if (!entry) break;
+    taken.push(entry);
+    const m = entry.message;
+    const body = truncate !== undefined && m.body.length > truncate ? m.body.subarray(0, truncate) : m.body;
+    const asText = encoding === 'auto' ? utf8OrUndefined(body) : undefined;
+    out.push({
+      payload_bytes: m.bodySize,
+      redelivered: entry.redelivered,
+      exchange: m.exchange,
+      routing_key: m.routingKey,
+      message_count: queue.messageCount,
+      properties: propertiesToJson(m.properties),
+      payload: asText ?? body.toString('base64'),
+      payload_encoding: asText !== undefined ? 'string' : 'base64',
+    });
+  }
+  // Settled after all are taken, so a requeue does not hand the same message out twice.
+  switch (ackmode as AckMode) {
+    case 'ack_requeue_false':
+      for (const e of taken) queue.settle(e);
+      break;
+    case 'reject_requeue_false':
+      for (const e of taken) queue.reject(e);
+      break;
+    default:
+      queue.requeue(taken);
+  }
+  return out;
+}
+
+const decoder = new TextDecoder('utf-8', { fatal: true });
+
+function utf8OrUndefined(b: Buffer): string | undefined {
+  try {
+    return decoder.decode(b);
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,87 @@
+// Prometheus metrics on port 15692 with rabbitmq_prometheus's names: /metrics (aggregated) and /metrics/per-object.
+// Everything is read from the broker model at scrape time; nothing is counted on the message path.
+import { createServer } from 'node:http';
+import type { Queue } from '../broker/index.js';
+import { NODE_NAME, openConnections, PRODUCT_VERSION, RABBITMQ_COMPAT_VERSION, type ManagementDeps } from './deps.js';
+import { closeHttp, listenHttp, send } from './http-kit.js';
+import type { HttpListener, HttpListenOptions } from './management.js';
+
+const CONTENT_TYPE = 'text/plain; version=0.0.4';
+
+type Labels = Record<string, string>;
+
+/** Accumulates metric families in Prometheus text format (TYPE then HELP, as rabbitmq_prometheus writes them). */
+class Exposition {
+  private readonly lines: string[] = [];
+
+  family(name: string, type: 'gauge' | 'counter' | 'untyped', help: string, samples: Array<[Labels, number]>): void {
+    this.lines.push(`# TYPE ${name} ${type}`, `# HELP ${name} ${help}`);
+    for (const [labels, value] of samples) this.lines.push(`${name}${labelText(labels)} ${formatValue(value)}`);
+  }
+
+  toString(): string {
+    return this.lines.join('\n') + '\n';
+  }
+}
+
+function labelText(labels: Labels): string {
+  const entries = Object.entries(labels);
+  if (entries.length === 0) return '';
+  return `{${entries.map(([k, v]) => `${k}="${v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')}"`).join(',')}}`;
+}
+
+function formatValue(v: number): string {
+  if (Number.isNaN(v)) return 'NaN';
+  if (!Number.isFinite(v)) return v > 0 ? '+Inf' : '-Inf';
+  return String(v);
+}
+
+const QUEUE_SERIES: ReadonlyArray<[string, string, (q: Queue) => number]> = [
+  ['rabbitmq_queue_messages_ready', 'Messages ready to be delivered to consumers', (q) => q.messageCount],
+  ['rabbitmq_queue_messages_unacked', 'Messages delivered to consumers but not yet acknowledged', (q) => q.unacked],
+  ['rabbitmq_queue_messages', 'Sum of ready and unacknowledged messages - total queue depth', (q) => q.messageCount + q.unacked],
+  ['rabbitmq_queue_messages_ready_bytes', 'Size in bytes of ready messages', (q) => q.messageBytes],
+  ['rabbitmq_queue_consumers', 'Consumers on a queue', (q) => q.consumerCount],
+];
+
+/** The scrape body; `perObject` labels queue series with vhost and queue instead of summing them. */
+export function renderMetrics(deps: ManagementDeps, perObject: boolean): string {
+  const out = new Exposition();
+  const queues = [...deps.broker.vhosts.values()].flatMap((v) => [...v.queues.values()]);
+  const conns = openConnections(deps.server);
+  const channels = conns.reduce((n, c) => n + c.channels.size, 0);
+  const consumers = queues.reduce((n, q) => n + q.consumerCount, 0);
+
+  out.family('rabbitmq_build_info', 'untyped', 'RabbitMQ & Erlang/OTP version info', [
+    [{ rabbitmq_version: RABBITMQ_COMPAT_VERSION, prometheus_plugin_version: RABBITMQ_COMPAT_VERSION, product: 'Warren', product_version: PRODUCT_VERSION, erlang_version: process.version }, 1],
+  ]);
+  out.family('rabbitmq_identity_info', 'untyped', 'RabbitMQ node & cluster identity info', [
+    [{ rabbitmq_node: NODE_NAME, rabbitmq_cluster: NODE_NAME, rabbitmq_cluster_permanent_id: `warren-cluster-id-${NODE_NAME}` }, 1],
+  ]);
+  for (const [name, help, read] of QUEUE_SERIES) {
+    const samples: Array<[Labels, number]> = perObject
+      ? queues.map((q) => [{ vhost: q.vhost, queue: q.name }, read(q)])
+      : [[{}, queues.reduce((n, q) => n + read(q), 0)]];
+    out.family(name, 'gauge', help, samples);
+  }
+  out.family('rabbitmq_connections', 'gauge', 'Connections currently open', [[{}, conns.length]]);
+  out.family('rabbitmq_channels', 'gauge', 'Channels currently open', [[{}, channels]]);
+  out.family('rabbitmq_consumers', 'gauge', 'Consumers currently connected', [[{}, consumers]]);
+  out.family('rabbitmq_queues', 'gauge', 'Queues available', [[{}, queues.length]]);
+  out.family('rabbitmq_process_resident_memory_bytes', 'gauge', 'Memory used in bytes', [[{}, process.memoryUsage().rss]]);
+  return out.toString();
+}
+
+/** Starts the Prometheus endpoint (no authentication, as rabbitmq_prometheus). */
+export async function startMetrics(deps: ManagementDeps, opts: HttpListenOptions): Promise<HttpListener> {
+  const server = createServer((req, res) => {
+    const path = new URL(req.url ?? '/', 'http://localhost').pathname.replace(/\/+$/, '');
+    if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, { status: 405, headers: { allow: 'GET, HEAD' } });
+    if (path === '/metrics' || path === '/metrics/per-object') {
+      return send(res, { status: 200, text: renderMetrics(deps, path === '/metrics/per-object'), contentType: CONTENT_TYPE });
+    }
+    send(res, { status: 404, text: 'Not Found\n' });
+  });
+  const port = await listenHttp(server, opts.port, opts.host);
+  return { port, close: () => closeHttp(server) };
+}

@@ -1,0 +1,149 @@
+// Vhosts, users and permissions: /api/vhosts, /api/users, /api/permissions, /api/topic-permissions.
+import type { Broker, VirtualHost } from '../broker/index.js';
+import { NODE_NAME, openConnections, vhostOr404, type ManagementDeps } from './deps.js';
+import { badRequest, created, json, keyMissing, noContent, objectNotFound } from './http-kit.js';
+import { listReply } from './listing.js';
+import { permissionsOf, type Permission } from './permissions.js';
+import type { Router } from './router.js';
+import { userFromJson, userJson } from './users.js';
+
+interface VhostMeta {
+  description: string;
+  tags: string[];
+}
+
+/** Descriptions and tags given to vhosts through the API (the broker does not keep them). */
+const vhostMeta = new WeakMap<VirtualHost, VhostMeta>();
+
+function metaOf(v: VirtualHost): VhostMeta {
+  return vhostMeta.get(v) ?? { description: v.name === '/' ? 'Default virtual host' : '', tags: [] };
+}
+
+function vhostJson(v: VirtualHost): Record<string, unknown> {
+  let ready = 0;
+  let unacked = 0;
+  for (const q of v.queues.values()) {
+    ready += q.messageCount;
+    unacked += q.unacked;
+  }
+  const meta = metaOf(v);
+  return {
+    name: v.name,
+    description: meta.description,
+    tags: meta.tags,
+    default_queue_type: 'undefined',
+    metadata: { description: meta.description, tags: meta.tags },
+    tracing: false,
+    cluster_state: { [NODE_NAME]: 'running' },
+    messages: ready + unacked,
+    messages_ready: ready,
+    messages_unacknowledged: unacked,
+  };
+}
+
+function permissionJson(p: Permission): Record<string, unknown> {
+  return { user: p.user, vhost: p.vhost, configure: p.configure, write: p.write, read: p.read };
+}
+
+/** Closes the vhost's connections and removes its queues and exchanges through the vhost's own methods, then the vhost. */
+function deleteVhost(deps: ManagementDeps, v: VirtualHost): void {
+  for (const conn of openConnections(deps.server)) {
+    if (conn.vhost === v) conn.forceClose(`vhost '${v.name}' is deleted`);
+  }
+  for (const q of [...v.queues.values()]) v.deleteQueue(q.name, false, false, q.owner ?? 0);
+  for (const x of [...v.exchanges.values()]) if (x.name !== '' && !x.name.startsWith('amq.')) v.deleteExchange(x.name, false);
+  deps.broker.vhosts.delete(v.name);
+  permissionsOf(deps.broker).vhostDeleted(v.name);
+}
+
+function userOr404(broker: Broker, name: string) {
+  const u = broker.users.get(name);
+  if (!u) throw objectNotFound();
+  return u;
+}
+
+export function accessRoutes(router: Router, deps: ManagementDeps): void {
+  const { broker } = deps;
+  const perms = permissionsOf(broker);
+
+  router
+    .get('/api/vhosts', (ctx) => listReply([...broker.vhosts.values()].map(vhostJson), ctx.query))
+    .get('/api/vhosts/:vhost', (ctx) => json(vhostJson(vhostOr404(broker, ctx.param('vhost')))))
+    .put('/api/vhosts/:vhost', async (ctx) => {
+      const name = ctx.param('vhost');
+      const body = await ctx.body();
+      const existed = broker.vhosts.has(name);
+      const v = broker.addVhost(name);
+      const prev = metaOf(v);
+      const description = typeof body.description === 'string' ? body.description : prev.description;
+      const tags = Array.isArray(body.tags) ? body.tags.filter((t): t is string => typeof t === 'string') : typeof body.tags === 'string' ? body.tags.split(',').map((t) => t.trim()).filter((t) => t !== '') : prev.tags;
+      vhostMeta.set(v, { description, tags });
+      return existed ? noContent() : created();
+    }, 'administrator')
+    .delete('/api/vhosts/:vhost', (ctx) => {
+      deleteVhost(deps, vhostOr404(broker, ctx.param('vhost')));
+      return noContent();
+    }, 'administrator')
+    .get('/api/vhosts/:vhost/permissions', (ctx) => {
+      const name = vhostOr404(broker, ctx.param('vhost')).name;
+      return listReply(perms.list().filter((p) => p.vhost === name).map(permissionJson), ctx.query);
+    }, 'administrator')
+
+    .get('/api/users', (ctx) => listReply([...broker.users.values()].map(userJson), ctx.query), 'administrator')
+    .get('/api/users/without-permissions', (ctx) => {
+      const withPerms = new Set(perms.list().map((p) => p.user));
+      return listReply([...broker.users.values()].filter((u) => !withPerms.has(u.name)).map(userJson), ctx.query);
+    }, 'administrator')
+    .get('/api/users/:user', (ctx) => json(userJson(userOr404(broker, ctx.param('user')))), 'administrator')
+    .put('/api/users/:user', async (ctx) => {
+      const name = ctx.param('user');
+      const existing = broker.users.get(name);
+      const user = userFromJson(name, await ctx.body(), existing);
+      broker.users.set(name, user);
+      if (existing) return noContent();
+      perms.userCreated(name);
+      return created();
+    }, 'administrator')
+    .delete('/api/users/:user', (ctx) => {
+      const name = userOr404(broker, ctx.param('user')).name;
+      broker.users.delete(name);
+      perms.userDeleted(name);
+      return noContent();
+    }, 'administrator')
+    .get('/api/users/:user/permissions', (ctx) => {
+      const name = userOr404(broker, ctx.param('user')).name;
+      return listReply(perms.list().filter((p) => p.user === name).map(permissionJson), ctx.query);
+    }, 'administrator')
+
+    .get('/api/permissions', (ctx) => listReply(perms.list().map(permissionJson), ctx.query), 'administrator')
+    .get('/api/permissions/:vhost/:user', (ctx) => {
+      const p = perms.get(ctx.param('user'), ctx.param('vhost'));
+      if (!p) throw objectNotFound();
+      return json(permissionJson(p));
+    }, 'administrator')
+    .put('/api/permissions/:vhost/:user', async (ctx) => {
+      const vhost = vhostOr404(broker, ctx.param('vhost')).name;
+      const user = userOr404(broker, ctx.param('user')).name;
+      const body = await ctx.body();
+      const fields: Record<string, string> = {};
+      for (const key of ['configure', 'write', 'read']) {
+        const v = body[key];
+        if (v === undefined) throw keyMissing(key);
+        if (typeof v !== 'string') throw badRequest(`${key} must be a string`);
+        try {
+          new RegExp(v);
+        } catch {
+          throw badRequest(`invalid regular expression '${v}'`);
+        }
+        fields[key] = v;
+      }
+      const existed = perms.get(user, vhost) !== undefined;
+      perms.set({ user, vhost, configure: fields.configure!, write: fields.write!, read: fields.read! });
+      return existed ? noContent() : created();
+    }, 'administrator')
+    .delete('/api/permissions/:vhost/:user', (ctx) => {
+      if (!perms.clear(ctx.param('user'), ctx.param('vhost'))) throw objectNotFound();
+      return noContent();
+    }, 'administrator')
+    .get('/api/topic-permissions', (ctx) => listReply(perms.listTopic().map((t) => ({ ...t })), ctx.query), 'administrator');
+}

@@ -1,0 +1,148 @@
+// Node-level routes: /api/overview, /api/whoami, /api/nodes, /api/health/checks/*, /api/aliveness-test/{vhost}, /api/extensions.
+import { cpus, totalmem } from 'node:os';
+import { Message } from '../broker/index.js';
+import { NODE_NAME, NO_CONNECTION, openConnections, PRODUCT_NAME, PRODUCT_VERSION, RABBITMQ_COMPAT_VERSION, vhostOr404, type ManagementDeps } from './deps.js';
+import { allConsumers } from './format.js';
+import { json, objectNotFound, type Reply } from './http-kit.js';
+import type { Router } from './router.js';
+
+/** Ports the node listens on, filled in as listeners start. */
+export interface Listeners {
+  amqp: number;
+  management: number | undefined;
+  prometheus: number | undefined;
+}
+
+export const EXCHANGE_TYPES = [
+  { name: 'direct', description: 'AMQP direct exchange, as per the AMQP specification', enabled: true },
+  { name: 'fanout', description: 'AMQP fanout exchange, as per the AMQP specification', enabled: true },
+  { name: 'headers', description: 'AMQP headers exchange, as per the AMQP specification', enabled: true },
+  { name: 'topic', description: 'AMQP topic exchange, as per the AMQP specification', enabled: true },
+];
+
+const AUTH_MECHANISMS = [
+  { name: 'AMQPLAIN', description: 'QPid AMQPLAIN mechanism', enabled: true },
+  { name: 'PLAIN', description: 'SASL PLAIN authentication mechanism', enabled: true },
+];
+
+function listenersJson(l: Listeners): unknown[] {
+  const out: unknown[] = [{ node: NODE_NAME, protocol: 'amqp', ip_address: '::', port: l.amqp }];
+  if (l.management !== undefined) out.push({ node: NODE_NAME, protocol: 'http', ip_address: '::', port: l.management });
+  if (l.prometheus !== undefined) out.push({ node: NODE_NAME, protocol: 'http/prometheus', ip_address: '::', port: l.prometheus });
+  return out;
+}
+
+function overview(deps: ManagementDeps, listeners: Listeners): Record<string, unknown> {
+  const { broker, server } = deps;
+  let queues = 0;
+  let exchanges = 0;
+  let ready = 0;
+  let unacked = 0;
+  for (const v of broker.vhosts.values()) {
+    exchanges += v.exchanges.size;
+    for (const q of v.queues.values()) {
+      queues += 1;
+      ready += q.messageCount;
+      unacked += q.unacked;
+    }
+  }
+  const conns = openConnections(server);
+  return {
+    management_version: RABBITMQ_COMPAT_VERSION,
+    rates_mode: 'none',
+    exchange_types: EXCHANGE_TYPES,
+    product_version: PRODUCT_VERSION,
+    product_name: PRODUCT_NAME,
+    rabbitmq_version: RABBITMQ_COMPAT_VERSION,
+    cluster_name: NODE_NAME,
+    erlang_version: `Node.js ${process.version}`,
+    disable_stats: false,
+    enable_queue_totals: true,
+    message_stats: {},
+    queue_totals: { messages: ready + unacked, messages_ready: ready, messages_unacknowledged: unacked },
+    object_totals: {
+      channels: conns.reduce((n, c) => n + c.channels.size, 0),
+      connections: conns.length,
+      consumers: allConsumers(server).length,
+      exchanges,
+      queues,
+    },
+    statistics_db_event_queue: 0,
+    node: NODE_NAME,
+    listeners: listenersJson(listeners),
+    contexts: listeners.management === undefined ? [] : [{ node: NODE_NAME, description: 'RabbitMQ Management', path: '/', port: String(listeners.management) }],
+  };
+}
+
+function nodeJson(deps: ManagementDeps): Record<string, unknown> {
+  const mem = process.memoryUsage();
+  return {
+    name: NODE_NAME,
+    type: 'disc',
+    running: true,
+    os_pid: String(process.pid),
+    uptime: Math.round(process.uptime() * 1000),
+    processors: cpus().length,
+    mem_used: mem.rss,
+    mem_limit: Math.round(totalmem() * 0.4),
+    mem_alarm: false,
+    disk_free_alarm: false,
+    disk_free_limit: 50_000_000,
+    sockets_used: deps.server.connections.size,
+    partitions: [],
+    cluster_links: [],
+    run_queue: 0,
+    rates_mode: 'none',
+    exchange_types: EXCHANGE_TYPES,
+    auth_mechanisms: AUTH_MECHANISMS,
+    applications: [{ name: 'warren', description: 'Warren, an AMQP 0-9-1 broker', version: PRODUCT_VERSION }],
+    enabled_plugins: ['rabbitmq_management', 'rabbitmq_prometheus'],
+  };
+}
+
+/** RabbitMQ's aliveness test: declare `aliveness-test`, publish to it through the default exchange, get it back. */
+function aliveness(deps: ManagementDeps, vhostName: string): Reply {
+  const vhost = vhostOr404(deps.broker, vhostName);
+  try {
+    const q = vhost.declareQueue({ name: 'aliveness-test', passive: false, durable: false, exclusive: false, autoDelete: false, arguments: new Map(), connectionId: NO_CONNECTION });
+    const body = Buffer.from('test_message');
+    vhost.publish(vhost.exchange(''), Message.fromProperties('', q.name, {}, body));
+    for (let e = q.get(true); e; e = q.get(true)) if (e.message.body.equals(body)) return json({ status: 'ok' });
+    return { status: 503, body: { status: 'failed', reason: 'message not returned' } };
+  } catch (e) {
+    return { status: 503, body: { status: 'failed', reason: e instanceof Error ? e.message : String(e) } };
+  }
+}
+
+export function nodeRoutes(router: Router, deps: ManagementDeps, listeners: Listeners): void {
+  const ok = () => json({ status: 'ok' });
+  router
+    .get('/api/overview', () => json(overview(deps, listeners)))
+    .get('/api/cluster-name', () => json({ name: NODE_NAME }))
+    .get('/api/whoami', (ctx) => json({ name: ctx.user.name, tags: [...ctx.user.tags] }))
+    .get('/api/extensions', () => json([]))
+    .get('/api/nodes', () => json([nodeJson(deps)]))
+    .get('/api/nodes/:node', (ctx) => {
+      if (ctx.param('node') !== NODE_NAME) throw objectNotFound();
+      return json(nodeJson(deps));
+    })
+    .get('/api/health/checks/alarms', ok)
+    .get('/api/health/checks/local-alarms', ok)
+    .get('/api/health/checks/virtual-hosts', ok)
+    .get('/api/health/checks/node-is-quorum-critical', ok)
+    .get('/api/health/checks/node-is-mirror-sync-critical', ok)
+    .get('/api/health/checks/certificate-expiration/:within/:unit', ok)
+    .get('/api/health/checks/port-listener/:port', (ctx) => {
+      const port = Number(ctx.param('port'));
+      const ports = [listeners.amqp, listeners.management, listeners.prometheus].filter((p): p is number => p !== undefined);
+      if (ports.includes(port)) return json({ status: 'ok', port });
+      return { status: 503, body: { status: 'failed', reason: 'No active listener', missing: port, ports } };
+    })
+    .get('/api/health/checks/protocol-listener/:protocol', (ctx) => {
+      const protocol = ctx.param('protocol').toLowerCase();
+      const known = ['amqp', 'amqp091', 'amqp0.9.1', 'amqp0-9-1', 'http', 'management'];
+      if (known.includes(protocol)) return json({ status: 'ok', protocol });
+      return { status: 503, body: { status: 'failed', reason: 'No active listener', missing: protocol, protocols: ['amqp', 'http'] } };
+    })
+    .get('/api/aliveness-test/:vhost', (ctx) => aliveness(deps, ctx.param('vhost')));
+}

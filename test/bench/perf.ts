@@ -1,0 +1,206 @@
+// `make bench` throughput: Warren and RabbitMQ side by side in one run, scenarios as in RabbitMQ's PerfTest.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PerfClient, properties } from './perf-client.js';
+
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
+/** Most messages a producer may be ahead of its consumers (keeps both brokers' queues short). */
+const MAX_AHEAD = 20_000;
+
+interface Target {
+  name: string;
+  host: string;
+  port: number;
+}
+
+const tick = () => new Promise<void>((r) => setImmediate(r));
+let counter = 0;
+const unique = (p: string) => `perf-${p}-${process.pid}-${++counter}`;
+
+/** Publishes as fast as the broker takes it while `room()` allows, until the deadline. */
+async function produce(p: PerfClient, ch: number, exchange: string, key: string, props: Buffer, body: Buffer, end: number, room: () => boolean): Promise<number> {
+  let sent = 0;
+  while (Date.now() < end) {
+    let batch = 0;
+    while (batch < 200 && room()) {
+      p.publish(ch, exchange, key, props, body);
+      batch++;
+    }
+    sent += batch;
+    const drained = p.flush();
+    if (drained) await drained;
+    else await tick();
+  }
+  return sent;
+}
+
+async function transient(t: Target, size: number, manualAck: boolean): Promise<number> {
+  const cons = new PerfClient();
+  const prod = new PerfClient();
+  await cons.open(t.host, t.port);
+  await prod.open(t.host, t.port);
+  await cons.openChannel(1, manualAck ? { prefetch: 1000 } : {});
+  await prod.openChannel(1);
+  const q = unique('q');
+  await cons.declareQueue(1, q, false);
+  if (manualAck) {
+    let sinceAck = 0;
+    cons.onDeliver = (ch, tag) => {
+      if (++sinceAck >= 500) {
+        sinceAck = 0;
+        cons.ack(ch, tag, true);
+        void cons.flush();
+      }
+    };
+  }
+  await cons.consume(1, q, !manualAck);
+  const body = Buffer.alloc(size, 0x61);
+  const start = Date.now();
+  let sent = 0;
+  const counted = () => cons.delivered.get(1) ?? 0;
+  sent = await produce(prod, 1, '', q, properties(false), body, start + SECONDS * 1000, () => sent + 200 - counted() < MAX_AHEAD);
+  const rate = counted() / ((Date.now() - start) / 1000);
+  await cons.deleteQueue(1, q);
+  cons.close();
+  prod.close();
+  return rate;
+}
+
+async function persistentConfirms(t: Target, size: number): Promise<number> {
+  const cons = new PerfClient();
+  const prod = new PerfClient();
+  await cons.open(t.host, t.port);
+  await prod.open(t.host, t.port);
+  await cons.openChannel(1, { prefetch: 1000 });
+  await prod.openChannel(1, { confirm: true });
+  const q = unique('durable');
+  await cons.declareQueue(1, q, true);
+  let sinceAck = 0;
+  cons.onDeliver = (ch, tag) => {
+    if (++sinceAck >= 500) {
+      sinceAck = 0;
+      cons.ack(ch, tag, true);
+      void cons.flush();
+    }
+  };
+  await cons.consume(1, q, false);
+  const body = Buffer.alloc(size, 0x62);
+  const start = Date.now();
+  let published = 0;
+  const confirmed = () => prod.confirmed.get(1) ?? 0;
+  let wake: (() => void) | undefined;
+  prod.onConfirm = () => wake?.();
+  const end = start + SECONDS * 1000;
+  const props = properties(true);
+  while (Date.now() < end) {
+    while (published - confirmed() < 1000) {
+      prod.publish(1, '', q, props, body);
+      published++;
+    }
+    const d = prod.flush();
+    if (d) await d;
+    await new Promise<void>((r) => {
+      wake = r;
+      setTimeout(r, 50);
+    });
+  }
+  const rate = confirmed() / ((Date.now() - start) / 1000);
+  await cons.deleteQueue(1, q);
+  cons.close();
+  prod.close();
+  return rate;
+}
+
+async function fanout(t: Target, size: number, queues: number): Promise<number> {
+  const cons = new PerfClient();
+  const prod = new PerfClient();
+  await cons.open(t.host, t.port);
+  await prod.open(t.host, t.port);
+  await prod.openChannel(1);
+  const names: string[] = [];
+  for (let i = 1; i <= queues; i++) {
+    await cons.openChannel(i);
+    const q = unique('fan');
+    names.push(q);
+    await cons.declareQueue(i, q, false);
+    await cons.consume(i, q, true);
+  }
+  const ex = unique('fanout');
+  await cons.declareFanout(1, ex, names);
+  const body = Buffer.alloc(size, 0x63);
+  const start = Date.now();
+  const total = () => [...cons.delivered.values()].reduce((a, b) => a + b, 0);
+  let sent = 0;
+  sent = await produce(prod, 1, ex, '', properties(false), body, start + SECONDS * 1000, () => (sent + 200) * queues - total() < MAX_AHEAD * queues);
+  const rate = total() / ((Date.now() - start) / 1000);
+  for (let i = 1; i <= queues; i++) await cons.deleteQueue(i, names[i - 1]!);
+  cons.close();
+  prod.close();
+  return rate;
+}
+
+async function reachable(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = connect({ host, port }, () => {
+      s.destroy();
+      resolve(true);
+    });
+    s.on('error', () => resolve(false));
+  });
+}
+
+async function startWarren(): Promise<{ target: Target; child: ChildProcess; dir: string }> {
+  const dir = mkdtempSync(join(tmpdir(), 'warren-bench-'));
+  const bin = join(import.meta.dirname, '..', '..', '..', 'bin', 'warren');
+  const child = spawn(process.execPath, [bin, '--port', '0', '--management-port', '0', '--prometheus-port', '0', '--data-dir', dir, '--log-level', 'info'], {
+    stdio: ['ignore', 'pipe', 'ignore'],
+  });
+  const port = await new Promise<number>((resolve, reject) => {
+    let out = '';
+    child.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      const line = out.split('\n').find((l) => l.includes('Server startup complete'));
+      if (line) resolve((JSON.parse(line) as { port: number }).port);
+    });
+    child.on('exit', (code) => reject(new Error(`warren exited ${code}`)));
+  });
+  return { target: { name: 'Warren', host: '127.0.0.1', port }, child, dir };
+}
+
+async function main(): Promise<void> {
+  const warren = await startWarren();
+  const targets: Target[] = [warren.target];
+  if (await reachable('127.0.0.1', 5672)) targets.push({ name: 'RabbitMQ', host: '127.0.0.1', port: 5672 });
+  else console.log('RabbitMQ is not running on 5672: Warren only (make conformance-rabbitmq starts one)');
+  const scenarios: Array<[string, (t: Target, size: number) => Promise<number>]> = [
+    ['transient 1→1 auto-ack', (t, s) => transient(t, s, false)],
+    ['transient manual ack, prefetch 1000', (t, s) => transient(t, s, true)],
+    ['persistent + confirms (window 1000)', persistentConfirms],
+    ['fanout to 10 queues (deliveries/s)', (t, s) => fanout(t, s, 10)],
+  ];
+  const rows: string[] = [];
+  console.log(`each scenario runs ${SECONDS} s per broker and body size`);
+  for (const [name, run] of scenarios) {
+    for (const size of [16, 1024]) {
+      const results: number[] = [];
+      for (const t of targets) results.push(await run(t, size));
+      const [w, r] = results;
+      const ratio = r ? ` (${(w! / r).toFixed(2)}×)` : '';
+      const row = `| ${name} | ${size} B | ${Math.round(w!).toLocaleString('en')} |${r ? ` ${Math.round(r).toLocaleString('en')} |` : ' – |'}${ratio}`;
+      rows.push(row);
+      console.log(row);
+    }
+  }
+  warren.child.kill('SIGTERM');
+  rmSync(warren.dir, { recursive: true, force: true });
+  console.log('\n| scenario | body | Warren msgs/s | RabbitMQ msgs/s | Warren / RabbitMQ |\n|---|---|---|---|---|');
+  for (const r of rows) console.log(r.endsWith('|') ? `${r} – |` : `${r.replace(/ \((.*)\)$/, ' $1 |')}`);
+}
+
+main().catch((e: unknown) => {
+  console.error(e);
+  process.exit(1);
+});
