@@ -45,6 +45,8 @@ const PROTOCOL_HEADER = Buffer.from([0x41, 0x4d, 0x51, 0x50, 0, 0, 9, 1]);
 const FRAME_MIN_SIZE = 4096;
 const HANDSHAKE_TIMEOUT_MS = 10_000;
 const CLOSE_OK_TIMEOUT_MS = 3_000;
+/** Bytes read from one socket before it yields the rest of the loop turn to the others. */
+const READ_TURN = 128 * 1024;
 
 /** What a connection needs from the server that owns it. */
 export interface ConnectionContext {
@@ -137,7 +139,27 @@ export class Connection {
     } catch (e) {
       this.onError(e, 0);
     }
+    this.yieldIfGreedy(chunk.length);
   }
+
+  /**
+   * Fairness: libuv reads a busy socket many times per loop turn, so one flooding publisher could starve every
+   * other connection (a consumer's acks wait behind megabytes of publishes). After READ_TURN bytes in one turn,
+   * reading pauses until the next turn.
+   */
+  private yieldIfGreedy(bytes: number): void {
+    this.readThisTurn += bytes;
+    if (this.readThisTurn < READ_TURN || this.yielding) return;
+    this.yielding = true;
+    this.socket.pause();
+    setImmediate(() => {
+      this.yielding = false;
+      this.readThisTurn = 0;
+      if (!this.output.congested && this.state !== 'closed') this.socket.resume();
+    });
+  }
+  private readThisTurn = 0;
+  private yielding = false;
 
   /** Accumulates the 8-byte protocol header; answers a wrong one with ours and closes. */
   private readProtocolHeader(chunk: Buffer): Buffer {

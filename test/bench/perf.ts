@@ -173,7 +173,7 @@ async function startWarren(): Promise<{ target: Target; child: ChildProcess; dir
 async function main(): Promise<void> {
   const warren = await startWarren();
   const targets: Target[] = [warren.target];
-  if (await reachable('127.0.0.1', 5672)) targets.push({ name: 'RabbitMQ', host: '127.0.0.1', port: 5672 });
+  if (process.env.BENCH_RABBITMQ !== '0' && (await reachable('127.0.0.1', 5672))) targets.push({ name: 'RabbitMQ', host: '127.0.0.1', port: 5672 });
   else console.log('RabbitMQ is not running on 5672: Warren only (make conformance-rabbitmq starts one)');
   const scenarios: Array<[string, (t: Target, size: number) => Promise<number>]> = [
     ['transient 1→1 auto-ack', (t, s) => transient(t, s, false)],
@@ -188,8 +188,8 @@ async function main(): Promise<void> {
       const results: number[] = [];
       for (const t of targets) results.push(await run(t, size));
       const [w, r] = results;
-      const ratio = r ? ` (${(w! / r).toFixed(2)}×)` : '';
-      const row = `| ${name} | ${size} B | ${Math.round(w!).toLocaleString('en')} |${r ? ` ${Math.round(r).toLocaleString('en')} |` : ' – |'}${ratio}`;
+      const fmt = (n: number | undefined) => (n === undefined ? '–' : Math.round(n).toLocaleString('en'));
+      const row = `| ${name} | ${size} B | ${fmt(w)} | ${fmt(r)} | ${r ? `${(w! / r).toFixed(2)}×` : '–'} |`;
       rows.push(row);
       console.log(row);
     }
@@ -197,7 +197,7 @@ async function main(): Promise<void> {
   warren.child.kill('SIGTERM');
   rmSync(warren.dir, { recursive: true, force: true });
   console.log('\n| scenario | body | Warren msgs/s | RabbitMQ msgs/s | Warren / RabbitMQ |\n|---|---|---|---|---|');
-  for (const r of rows) console.log(r.endsWith('|') ? `${r} – |` : `${r.replace(/ \((.*)\)$/, ' $1 |')}`);
+  for (const r of rows) console.log(r);
 }
 
 main().catch((e: unknown) => {
