@@ -8,3 +8,4 @@ export type { Binding, Destination } from './exchanges/index.js';
 export * from './queue-arguments.js';
 export * from './dead-letter.js';
 export * from './persistence.js';
+export * from './stats.js';

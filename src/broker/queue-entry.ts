@@ -19,6 +19,8 @@ export interface QueueEntry {
   state: EntryState;
   /** Times returned to the queue (quorum queues' x-delivery-count). */
   deliveryCount: number;
+  /** Epoch ms it entered the queue (the age of the oldest ready message is the consumer lag). */
+  readonly enqueuedAt: number;
   /** Written to the queue's store (persistent message, durable queue): its removal must be recorded. */
   persisted: boolean;
 }

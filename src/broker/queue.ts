@@ -5,6 +5,7 @@ import { parseQueueArguments, type QueueSettings } from './queue-arguments.js';
 import { ExpiryHeap, type QueueEntry } from './queue-entry.js';
 import { ReadyStore } from './ready-store.js';
 import { Deduplicator } from './deduplication.js';
+import { GLOBAL, newCounters, type MessageCounters } from './stats.js';
 import type { QueueStore, RecoveredMessage } from './persistence.js';
 
 export type { QueueEntry } from './queue-entry.js';
@@ -72,6 +73,8 @@ export class Queue {
   private nextSeq = 0;
   /** Messages delivered to ack-mode consumers or basic.get and not yet settled. */
   unacked = 0;
+  /** Counts since the queue was created, for rates and metrics. */
+  readonly stats: MessageCounters = newCounters();
   private hadConsumer = false;
   private draining = false;
   deleted = false;
@@ -111,6 +114,7 @@ export class Queue {
         deliveryCount: 0,
         persisted: true,
         delivery: undefined,
+        enqueuedAt: Date.now(),
       };
       this.nextSeq = Math.max(this.nextSeq, r.seq + 1);
       this.ready.push(entry);
@@ -149,6 +153,7 @@ export class Queue {
       if (s.overflow === 'reject-publish-dlx') this.events.deadLetter(this, message, 'maxlen');
       return false;
     }
+    this.stats.published += 1;
     const ttl = minTtl(s.messageTtl, message.ttl);
     const entry: QueueEntry = {
       message,
@@ -160,6 +165,7 @@ export class Queue {
       deliveryCount: 0,
       persisted: false,
       delivery: undefined,
+      enqueuedAt: Date.now(),
     };
     if (ttl === 0) {
       // TTL 0: delivered now to a consumer that can take it, or expired at once.
@@ -222,7 +228,17 @@ export class Queue {
     }
   }
 
+  private countDelivery(entry: QueueEntry): void {
+    this.stats.delivered += 1;
+    GLOBAL.delivered += 1;
+    if (entry.redelivered) {
+      this.stats.redelivered += 1;
+      GLOBAL.redelivered += 1;
+    }
+  }
+
   private handOver(consumer: Consumer, entry: QueueEntry): void {
+    this.countDelivery(entry);
     if (this.settings.type === 'quorum' && entry.deliveryCount > 0) entry.delivery = withDeliveryCount(entry.message, entry.deliveryCount);
     if (consumer.noAck) {
       this.drop(entry);
@@ -288,6 +304,7 @@ export class Queue {
         this.events.deadLetter(this, entry.message, 'expired');
         continue;
       }
+      this.countDelivery(entry);
       // Quorum queues put x-delivery-count on every basic.get-ok, 0 the first time.
       if (this.settings.type === 'quorum') entry.delivery = withDeliveryCount(entry.message, entry.deliveryCount);
       if (noAck) this.drop(entry);
@@ -307,6 +324,13 @@ export class Queue {
     if (entry.state !== 'out') return;
     this.drop(entry);
     this.unacked -= 1;
+    this.stats.acked += 1;
+    GLOBAL.acked += 1;
+  }
+
+  /** Epoch ms at which the oldest ready message arrived, or undefined when none waits (consumer lag). */
+  get oldestReadyAt(): number | undefined {
+    return this.ready.peek()?.enqueuedAt;
   }
 
   /** An unacked entry was rejected or nacked without requeue: dead-lettered if configured. */

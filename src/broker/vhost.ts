@@ -19,6 +19,7 @@ import { describe, Exchange } from './exchange.js';
 import { DefaultRouter } from './exchanges/default.js';
 import { createRouter, delayOf, DelayedRouter, isExchangeType, type Binding, type Destination } from './exchanges/index.js';
 import { Deduplicator } from './deduplication.js';
+import { GLOBAL } from './stats.js';
 import { commandInvalid } from '../protocol/index.js';
 import { deadLetteredMessage, isDeadLetterCycle } from './dead-letter.js';
 import { Message, PROP_FLAG } from './message.js';
@@ -389,6 +390,7 @@ export class VirtualHost implements QueueEvents {
       }
       outcome.routed = routedCount;
       outcome.rejected = rejected;
+      if (routedCount === 0) GLOBAL.unroutable += 1;
       return outcome;
     } finally {
       routed.clear();
@@ -480,6 +482,7 @@ export class VirtualHost implements QueueEvents {
   deadLetter(queue: Queue, message: Message, reason: DeadLetterReason): void {
     const dlx = queue.settings.deadLetterExchange;
     if (dlx === undefined) return;
+    GLOBAL.deadLettered[reason] += 1;
     const exchange = this.exchanges.get(dlx);
     if (!exchange) return;
     const dead = deadLetteredMessage(message, queue.name, reason, dlx, queue.settings.deadLetterRoutingKey);

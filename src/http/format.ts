@@ -1,4 +1,5 @@
 // The management API's JSON shapes for queues, exchanges, bindings, connections, channels and consumers, with RabbitMQ's keys.
+import { messageStats } from './rates.js';
 import { createHash } from 'node:crypto';
 import { Queue, type Binding, type Exchange, type VirtualHost } from '../broker/index.js';
 import type { FieldTable } from '../protocol/index.js';
@@ -66,6 +67,8 @@ export function queueJson(q: Queue, unacked: Map<Queue, number>, owner: Connecti
     type: q.settings.type,
     vhost: q.vhost,
   };
+  const stats = messageStats(q, q.stats);
+  if (stats) out.message_stats = stats;
   if (owner) out.owner_pid_details = { name: connectionName(owner), peer_host: hostOf(owner.socket.remoteAddress), peer_port: owner.socket.remotePort ?? 0 };
   return out;
 }

@@ -1,5 +1,6 @@
 // Prometheus metrics on port 15692 with rabbitmq_prometheus's names: /metrics (aggregated) and /metrics/per-object.
 // Everything is read from the broker model at scrape time; nothing is counted on the message path.
+import { GLOBAL } from '../broker/index.js';
 import { createServer } from 'node:http';
 import type { Queue } from '../broker/index.js';
 import { NODE_NAME, openConnections, PRODUCT_VERSION, RABBITMQ_COMPAT_VERSION, type ManagementDeps } from './deps.js';
@@ -44,6 +45,12 @@ const QUEUE_SERIES: ReadonlyArray<[string, string, (q: Queue) => number]> = [
   ['rabbitmq_queue_consumers', 'Consumers on a queue', (q) => q.consumerCount],
 ];
 
+const QUEUE_COUNTERS: ReadonlyArray<[string, string, (q: Queue) => number]> = [
+  ['rabbitmq_queue_messages_published_total', 'Total number of messages published to queues', (q) => q.stats.published],
+  ['rabbitmq_queue_messages_delivered_total', 'Total number of messages delivered to consumers (and basic.get)', (q) => q.stats.delivered],
+  ['rabbitmq_queue_messages_acked_total', 'Total number of messages acknowledged by consumers', (q) => q.stats.acked],
+];
+
 /** The scrape body; `perObject` labels queue series with vhost and queue instead of summing them. */
 export function renderMetrics(deps: ManagementDeps, perObject: boolean): string {
   const out = new Exposition();
@@ -63,6 +70,27 @@ export function renderMetrics(deps: ManagementDeps, perObject: boolean): string 
       ? queues.map((q) => [{ vhost: q.vhost, queue: q.name }, read(q)])
       : [[{}, queues.reduce((n, q) => n + read(q), 0)]];
     out.family(name, 'gauge', help, samples);
+  }
+  for (const [name, help, read] of QUEUE_COUNTERS) {
+    const samples: Array<[Labels, number]> = perObject
+      ? queues.map((q) => [{ vhost: q.vhost, queue: q.name }, read(q)])
+      : [[{}, queues.reduce((n, q) => n + read(q), 0)]];
+    out.family(name, 'counter', help, samples);
+  }
+  const now = Date.now();
+  const age = (q: Queue) => {
+    const at = q.oldestReadyAt;
+    return at === undefined ? 0 : (now - at) / 1000;
+  };
+  out.family('warren_queue_oldest_message_age_seconds', 'gauge', 'Age of the oldest message waiting in a queue (consumer lag)',
+    perObject ? queues.map((q) => [{ vhost: q.vhost, queue: q.name }, age(q)]) : [[{}, queues.reduce((m, q) => Math.max(m, age(q)), 0)]]);
+  out.family('rabbitmq_global_messages_received_total', 'counter', 'Total number of messages received from publishers', [[{}, GLOBAL.published]]);
+  out.family('rabbitmq_global_messages_delivered_total', 'counter', 'Total number of messages delivered to consumers', [[{}, GLOBAL.delivered]]);
+  out.family('rabbitmq_global_messages_redelivered_total', 'counter', 'Total number of messages redelivered to consumers', [[{}, GLOBAL.redelivered]]);
+  out.family('rabbitmq_global_messages_acknowledged_total', 'counter', 'Total number of messages acknowledged by consumers', [[{}, GLOBAL.acked]]);
+  out.family('rabbitmq_global_messages_unroutable_dropped_total', 'counter', 'Total number of messages published as non-mandatory into an exchange and dropped as unroutable', [[{}, GLOBAL.unroutable]]);
+  for (const reason of ['expired', 'rejected', 'maxlen', 'delivery_limit'] as const) {
+    out.family(`rabbitmq_global_messages_dead_lettered_${reason}_total`, 'counter', `Total number of messages dead-lettered due to ${reason}`, [[{}, GLOBAL.deadLettered[reason]]]);
   }
   out.family('rabbitmq_connections', 'gauge', 'Connections currently open', [[{}, conns.length]]);
   out.family('rabbitmq_channels', 'gauge', 'Channels currently open', [[{}, channels]]);

@@ -1,4 +1,6 @@
 // Node-level routes: /api/overview, /api/whoami, /api/nodes, /api/health/checks/*, /api/aliveness-test/{vhost}, /api/extensions.
+import { GLOBAL } from '../broker/index.js';
+import { messageStats } from './rates.js';
 import { cpus, totalmem } from 'node:os';
 import { Message } from '../broker/index.js';
 import { NODE_NAME, NO_CONNECTION, openConnections, PRODUCT_NAME, PRODUCT_VERSION, RABBITMQ_COMPAT_VERSION, vhostOr404, type ManagementDeps } from './deps.js';
@@ -58,7 +60,7 @@ function overview(deps: ManagementDeps, listeners: Listeners): Record<string, un
     erlang_version: `Node.js ${process.version}`,
     disable_stats: false,
     enable_queue_totals: true,
-    message_stats: {},
+    message_stats: messageStats(GLOBAL, GLOBAL) ?? {},
     queue_totals: { messages: ready + unacked, messages_ready: ready, messages_unacknowledged: unacked },
     object_totals: {
       channels: conns.reduce((n, c) => n + c.channels.size, 0),

@@ -1,6 +1,6 @@
 // basic.* methods on a channel: qos, consume, cancel, publish (with returns, confirms, transactions), get, ack, nack, reject, recover.
 import { randomBytes } from 'node:crypto';
-import { Message, parseConsumeArguments, parseExpiration, PROP_FLAG, REPLY_TO_QUEUE, type Exchange } from '../../broker/index.js';
+import { GLOBAL, Message, parseConsumeArguments, parseExpiration, PROP_FLAG, REPLY_TO_QUEUE, type Exchange } from '../../broker/index.js';
 import {
   accessRefused,
   BASIC_ACK,
@@ -134,6 +134,7 @@ const CHECKED_FLAGS = PROP_FLAG.userId | PROP_FLAG.expiration | PROP_FLAG.replyT
 /** A publish whose content has fully arrived. */
 export function publishContent(ch: Channel, m: BasicPublish, propertiesRaw: Buffer, body: Buffer): void {
   if (m.immediate) throw notImplemented('immediate=true');
+  GLOBAL.published += 1;
   const exchange = ch.vhost.exchange(m.exchange ?? '');
   if (exchange.internal) throw accessRefused(`cannot publish to internal exchange '${exchange.name}' in vhost '${exchange.vhost}'`);
   let message = new Message(exchange.name, m.routingKey ?? '', propertiesRaw, body);

@@ -1,0 +1,68 @@
+// The signals that tell whether consumers keep up: message counters and rates, oldest-message age, dead-letter counts.
+import amqp from 'amqplib';
+import { describe, expect, it } from 'vitest';
+import { useBroker } from '../support/broker.js';
+import { apiClient } from '../support/http.js';
+
+const broker = useBroker({ prometheusPort: 0, managementPort: 0 });
+
+async function metric(name: string, perObject = false): Promise<string> {
+  const res = await fetch(`http://localhost:${broker.current.prometheusPort}/metrics${perObject ? '/per-object' : ''}`);
+  return (await res.text()).split('\n').filter((l) => l.startsWith(name)).join('\n');
+}
+
+describe('message counters', () => {
+  it('counts published, delivered, redelivered and acked messages per queue (API message_stats) and globally (metrics)', async () => {
+    expect.hasAssertions();
+    const conn = await amqp.connect(broker.current.url);
+    const ch = await conn.createConfirmChannel();
+    await ch.assertQueue('stats-q');
+    for (let i = 0; i < 5; i++) ch.sendToQueue('stats-q', Buffer.from(`m${i}`));
+    await ch.waitForConfirms();
+    const a = await ch.get('stats-q');
+    if (!a) throw new Error('no message');
+    ch.nack(a, false, true); // back to the queue: the next get is a redelivery
+    for (let i = 0; i < 5; i++) {
+      const m = await ch.get('stats-q');
+      if (!m) throw new Error('no message');
+      ch.ack(m);
+    }
+    await ch.waitForConfirms();
+    const q = (await apiClient(`http://localhost:${broker.current.managementPort}`).get('/api/queues/%2F/stats-q')).json;
+    expect(q.message_stats).toMatchObject({ publish: 5, deliver_get: 6, redeliver: 1, ack: 5 });
+    expect(q.message_stats.publish_details).toEqual({ rate: expect.any(Number) });
+    expect(await metric('rabbitmq_queue_messages_published_total', true)).toContain('queue="stats-q"} 5');
+    expect(await metric('rabbitmq_global_messages_acknowledged_total')).toMatch(/ [5-9]\d*$/);
+    await conn.close();
+  });
+
+  it('reports the age of the oldest waiting message, and 0 once consumers caught up', async () => {
+    expect.hasAssertions();
+    const conn = await amqp.connect(broker.current.url);
+    const ch = await conn.createConfirmChannel();
+    await ch.assertQueue('lagging');
+    ch.sendToQueue('lagging', Buffer.from('waiting'));
+    await ch.waitForConfirms();
+    await new Promise((r) => setTimeout(r, 300));
+    const line = await metric('warren_queue_oldest_message_age_seconds{vhost="/",queue="lagging"}', true);
+    expect(Number(line.split(' ').pop())).toBeGreaterThanOrEqual(0.25);
+    await ch.purgeQueue('lagging');
+    expect(await metric('warren_queue_oldest_message_age_seconds{vhost="/",queue="lagging"}', true)).toMatch(/ 0$/);
+    await conn.close();
+  });
+
+  it('counts dead-lettered messages by reason', async () => {
+    expect.hasAssertions();
+    const conn = await amqp.connect(broker.current.url);
+    const ch = await conn.createConfirmChannel();
+    await ch.assertExchange('stats-dlx', 'fanout');
+    await ch.assertQueue('stats-src', { arguments: { 'x-dead-letter-exchange': 'stats-dlx', 'x-message-ttl': 20 } });
+    const before = Number((await metric('rabbitmq_global_messages_dead_lettered_expired_total')).split(' ').pop());
+    ch.sendToQueue('stats-src', Buffer.from('x'));
+    ch.sendToQueue('stats-src', Buffer.from('y'));
+    await ch.waitForConfirms();
+    await new Promise((r) => setTimeout(r, 150));
+    expect(Number((await metric('rabbitmq_global_messages_dead_lettered_expired_total')).split(' ').pop())).toBe(before + 2);
+    await conn.close();
+  });
+});
