@@ -5,13 +5,14 @@ PORT ?= 5672
 DATA_DIR ?= ./data
 RABBITMQ_URL ?= amqp://guest:guest@localhost:5672
 
-.PHONY: help install build run test typecheck generate-check unit conformance conformance-rabbitmq rabbitmq pika bench stress celery clean
+.PHONY: help install build run test typecheck generate-check unit conformance conformance-rabbitmq rabbitmq pika bench stress celery conformance-clients clean
 
 help:
 	@echo "make run                   start Warren on port $(PORT) with data in $(DATA_DIR)"
 	@echo "make test                  type-check, unit and integration tests, conformance suite"
 	@echo "make conformance           conformance suite (AMQP_URL=... to target another broker)"
 	@echo "make conformance-rabbitmq  the same suite against a local RabbitMQ (installed if missing)"
+	@echo "make conformance-clients   real client libraries (installed from Debian if missing) against Warren, or AMQP_URL=..."
 	@echo "make bench                 benchmarks"
 	@echo "make stress                many rounds of the kill -9 crash test"
 
@@ -54,6 +55,13 @@ conformance: build celery
 	npx vitest run --config conformance/vitest.config.ts
 
 test: generate-check typecheck unit conformance
+
+# Real client libraries (amqplib, pika, aio-pika, kombu, amqp091-go, the Java client, php-amqplib,
+# AnyEvent::RabbitMQ, rabbitmq-c's tools), installed from Debian's packages when missing, against a Warren it
+# starts (and then rewrites the README's matrix), or against AMQP_URL.
+conformance-clients: build
+	@bash conformance/clients/install.sh
+	node conformance/clients/run-matrix.mjs $(if $(AMQP_URL),,--update-readme)
 
 # Installs RabbitMQ from Debian's packages if missing, starts it if it is not running, runs the same suite.
 rabbitmq:

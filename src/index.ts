@@ -1,7 +1,7 @@
 // Warren's programmatic entry: startBroker() runs a real broker in-process (port 0 picks a free port).
 import { mkdirSync } from 'node:fs';
 import pino, { type Logger } from 'pino';
-import { Broker } from './broker/index.js';
+import { Broker, type PagingWindow } from './broker/index.js';
 import { startManagement, startMetrics, type HttpListener } from './http/index.js';
 import { AmqpServer, DEFAULT_SERVER_OPTIONS, type ServerOptions } from './server/index.js';
 import { FileStore } from './store/index.js';
@@ -11,6 +11,8 @@ export interface StartOptions extends Partial<ServerOptions> {
   dataDir?: string;
   /** pino level; default 'info' (use 'silent' in tests). Ignored when `logger` is given. */
   logLevel?: string;
+  /** Ready messages (and body bytes) a queue keeps in memory before paging the rest to disk. */
+  pagingWindow?: PagingWindow;
   logger?: Logger;
   /** Management HTTP API port (0 picks a free one); undefined or -1 leaves it off. Off by default here; the CLI uses 15672. */
   managementPort?: number;
@@ -46,6 +48,7 @@ export async function startBroker(opts: StartOptions = {}): Promise<RunningBroke
     dataDir,
     (err) => logger.error({ err }, 'message store write or sync failed; publishers get nacks'),
     (msg, ctx) => logger.warn(ctx, msg),
+    opts.pagingWindow,
   );
   const broker = new Broker({ defaultUser: options.defaultUser, defaultPass: options.defaultPass, defaultVhost: options.defaultVhost }, store);
   recover(broker, store, logger);

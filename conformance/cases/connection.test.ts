@@ -2,7 +2,8 @@
 // authentication, vhosts, host names, server properties, tuning, channel churn, clean close.
 import { afterEach, describe, expect, it } from 'vitest';
 import { amqp, closeAllAmqp, connect, tuning } from '../support/amqp.js';
-import { ArgsReader, HandshakeRefusedError, PROTOCOL_HEADER, destroyAllRaw, rawConnect, rawSocket } from '../support/raw.js';
+import { connect as netConnect } from 'node:net';
+import { ArgsReader, HandshakeRefusedError, PROTOCOL_HEADER, destroyAllRaw, hostPort, rawConnect, rawSocket } from '../support/raw.js';
 import { isLoopbackHost, url, withCredentials, withHost, withQuery, withVhost } from '../support/urls.js';
 
 afterEach(async () => {
@@ -256,3 +257,23 @@ describe('closing', () => {
   });
 });
 
+
+describe('protocol header', () => {
+  for (const [name, bytes] of [
+    ['AMQP 0-9 (1,1,0,9), as Net::AMQP sends it', [0x41, 0x4d, 0x51, 0x50, 1, 1, 0, 9]],
+  ] as const) {
+    it(`answers the older header ${name} with connection.start for 0-9`, async () => {
+      expect.hasAssertions();
+      const { host, port } = hostPort();
+      const socket = netConnect({ host, port });
+      const first = await new Promise<Buffer>((resolve, reject) => {
+        socket.once('data', resolve);
+        socket.once('error', reject);
+        socket.write(Buffer.from(bytes));
+      });
+      socket.destroy();
+      // A method frame on channel 0: connection.start (10,10), version 0-9.
+      expect([first[0], first.readUInt16BE(1), first.readUInt16BE(7), first.readUInt16BE(9), first[11], first[12]]).toEqual([1, 0, 10, 10, 0, 9]);
+    });
+  }
+});

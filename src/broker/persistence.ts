@@ -1,5 +1,6 @@
 // What the broker needs from durable storage; src/store implements these interfaces.
 import type { Message } from './message.js';
+import type { QueueEntry } from './queue-entry.js';
 
 /** Stores one durable queue's persistent messages and their settlement. */
 export interface QueueStore {
@@ -22,8 +23,27 @@ export interface RecoveredMessage {
   expiresAt: number;
 }
 
+/** Where a queue's ready messages beyond its memory window wait, in order (transient and persistent alike). */
+export interface PageFile {
+  append(entry: QueueEntry): void;
+  /** The next entries in arrival order, up to `max`. */
+  read(max: number): QueueEntry[];
+  /** Drops everything paged (purge). */
+  clear(): void;
+  destroy(): void;
+}
+
+/** How many ready messages (and bytes) a queue keeps in memory before paging the rest to disk. */
+export interface PagingWindow {
+  messages: number;
+  bytes: number;
+}
+
 /** Provides queue stores and the group commit that publisher confirms wait for. */
 export interface MessagePersistence {
+  readonly pagingWindow: PagingWindow;
+  /** A page file for a queue (created on first use; not kept across restarts). */
+  openPageFile(vhost: string, queue: string): PageFile;
   /** Opens (or creates) the store of a durable queue; `recovered` is what it held, in order. */
   openQueue(vhost: string, queue: string): { store: QueueStore; recovered: RecoveredMessage[] };
   /** True when writes were buffered since the last call (a confirm must wait for the next sync). */

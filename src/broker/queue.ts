@@ -6,7 +6,7 @@ import { ExpiryHeap, type QueueEntry } from './queue-entry.js';
 import { ReadyStore } from './ready-store.js';
 import { Deduplicator } from './deduplication.js';
 import { GLOBAL, newCounters, type MessageCounters } from './stats.js';
-import type { QueueStore, RecoveredMessage } from './persistence.js';
+import type { PageFile, PagingWindow, QueueStore, RecoveredMessage } from './persistence.js';
 
 export type { QueueEntry } from './queue-entry.js';
 
@@ -40,6 +40,8 @@ export interface QueueOptions {
   owner: number | undefined;
   /** Where a durable queue keeps persistent messages, with what it held before a restart. */
   persistence?: { store: QueueStore; recovered: RecoveredMessage[] } | undefined;
+  /** Where ready messages beyond the memory window wait. */
+  paging?: { file: PageFile; window: PagingWindow } | undefined;
 }
 
 /** How a queue reaches its vhost: deletion requests and dead-lettering. */
@@ -59,8 +61,14 @@ export class Queue {
   readonly owner: number | undefined;
   readonly settings: QueueSettings;
   private readonly ready: ReadyStore;
+  /** Ready messages and their body bytes, in memory and paged out together. */
   private readyCount = 0;
   private readyBytes = 0;
+  /** Of those, how many wait in the page file (always the newest ones, in order). */
+  private pagedCount = 0;
+  private pagedBytes = 0;
+  private readonly pager: PageFile | undefined;
+  private readonly window: PagingWindow | undefined;
   private readonly expiry = new ExpiryHeap();
   private expiryTimer: NodeJS.Timeout | undefined;
   private expiryAt = 0;
@@ -95,6 +103,9 @@ export class Queue {
     this.settings = parseQueueArguments(opts.arguments, `queue '${name}' in vhost '${vhost}'`);
     this.ready = new ReadyStore(this.settings.maxPriority ?? 0);
     this.store = opts.persistence?.store;
+    // Priority queues keep everything in memory: their order is not the arrival order paging relies on.
+    this.pager = this.settings.maxPriority === undefined ? opts.paging?.file : undefined;
+    this.window = opts.paging?.window;
     this.dedup = Deduplicator.fromArguments(opts.arguments, `queue '${name}' in vhost '${vhost}'`);
     if (opts.persistence) this.restore(opts.persistence.recovered);
     this.armIdleTimer();
@@ -117,10 +128,7 @@ export class Queue {
         enqueuedAt: Date.now(),
       };
       this.nextSeq = Math.max(this.nextSeq, r.seq + 1);
-      this.ready.push(entry);
-      this.readyCount += 1;
-      this.readyBytes += message.bodySize;
-      if (entry.expiresAt !== 0) this.scheduleExpiry(entry);
+      this.addReady(entry);
     }
   }
 
@@ -178,14 +186,48 @@ export class Queue {
       entry.persisted = true;
       this.store.append(entry.seq, message, entry.expiresAt);
     }
-    this.ready.push(entry);
-    this.readyCount += 1;
-    this.readyBytes += size;
-    if (entry.expiresAt !== 0) this.scheduleExpiry(entry);
+    this.addReady(entry);
     // A waiting consumer takes the message first; only what stays ready counts against the limits.
     this.drain();
     if (s.maxLength !== undefined || s.maxLengthBytes !== undefined) this.dropHeadWhileOver();
     return true;
+  }
+
+  /** A new ready entry goes to memory, or to the page file once the memory window is full (or already paging). */
+  private addReady(entry: QueueEntry): void {
+    const size = entry.message.bodySize;
+    this.readyCount += 1;
+    this.readyBytes += size;
+    const w = this.window;
+    if (this.pager && w && (this.pagedCount > 0 || this.readyCount - this.pagedCount > w.messages || this.readyBytes - this.pagedBytes > w.bytes)) {
+      this.pager.append(entry);
+      this.pagedCount += 1;
+      this.pagedBytes += size;
+      return;
+    }
+    this.ready.push(entry);
+    if (entry.expiresAt !== 0) this.scheduleExpiry(entry);
+  }
+
+  /** Brings the next paged entries into memory when the in-memory part runs low. */
+  private pageIn(): void {
+    const w = this.window!;
+    if (this.readyCount - this.pagedCount > w.messages / 2) return;
+    const now = Date.now();
+    for (const entry of this.pager!.read(Math.max(1, w.messages / 2))) {
+      this.pagedCount -= 1;
+      this.pagedBytes -= entry.message.bodySize;
+      if (entry.expiresAt !== 0 && entry.expiresAt <= now) {
+        // Expired while paged out: it leaves now.
+        this.readyCount -= 1;
+        this.readyBytes -= entry.message.bodySize;
+        this.drop(entry);
+        this.events.deadLetter(this, entry.message, 'expired');
+        continue;
+      }
+      this.ready.push(entry);
+      if (entry.expiresAt !== 0) this.scheduleExpiry(entry);
+    }
   }
 
   private isFullFor(size: number): boolean {
@@ -258,6 +300,7 @@ export class Queue {
 
   /** Removes the next ready entry from the counts. */
   private takeReady(): QueueEntry | undefined {
+    if (this.pagedCount > 0) this.pageIn();
     const entry = this.ready.shift();
     if (entry) {
       this.readyCount -= 1;
@@ -465,13 +508,25 @@ export class Queue {
   purge(): number {
     const count = this.readyCount;
     for (const e of this.ready.clear()) this.drop(e);
+    if (this.pagedCount > 0) {
+      // Persistent paged messages must leave the store too.
+      for (let batch = this.pager!.read(10_000); batch.length > 0; batch = this.pager!.read(10_000)) for (const e of batch) this.drop(e);
+      this.pager!.clear();
+      this.pagedCount = 0;
+      this.pagedBytes = 0;
+    }
     this.expiry.clear();
     this.readyCount = 0;
     this.readyBytes = 0;
     return count;
   }
 
-  /** Ready messages in delivery order, for inspection (management, tests). */
+  /** Ready messages held in memory (the rest are paged out). */
+  get inMemoryCount(): number {
+    return this.readyCount - this.pagedCount;
+  }
+
+  /** Ready messages in memory in delivery order, for inspection (management, tests). */
   readyEntries(): QueueEntry[] {
     return this.ready.toArray();
   }
@@ -481,6 +536,7 @@ export class Queue {
     const count = this.purge();
     this.deleted = true;
     this.store?.destroy();
+    this.pager?.destroy();
     if (this.expiryTimer !== undefined) clearTimeout(this.expiryTimer);
     if (this.idleTimer !== undefined) clearTimeout(this.idleTimer);
     const consumers = this.consumerList.splice(0);

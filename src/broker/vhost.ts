@@ -126,7 +126,9 @@ export class VirtualHost implements QueueEvents {
       case 'queue.declare': {
         const durable = change.durable && !change.exclusive && this.persistence !== undefined;
         const persistence = durable ? this.persistence!.openQueue(this.name, change.name) : undefined;
-        this.queues.set(change.name, new Queue(change.name, this.name, { ...change, persistence }, this));
+        const p = this.persistence;
+        const paging = p ? { file: p.openPageFile(this.name, change.name), window: p.pagingWindow } : undefined;
+        this.queues.set(change.name, new Queue(change.name, this.name, { ...change, persistence, paging }, this));
         break;
       }
       case 'queue.delete': {

@@ -41,6 +41,8 @@ import { Output } from './output.js';
 import { serverProperties } from './server-properties.js';
 
 const PROTOCOL_HEADER = Buffer.from([0x41, 0x4d, 0x51, 0x50, 0, 0, 9, 1]);
+/** Headers RabbitMQ also serves as 0-9-1: the AMQP 0-9 one older clients (Net::AMQP) send. (0-8 is not spoken.) */
+const ACCEPTED_HEADERS = [PROTOCOL_HEADER, Buffer.from([0x41, 0x4d, 0x51, 0x50, 1, 1, 0, 9])];
 /** Smallest frame_max a client may ask for (RabbitMQ's FRAME_MIN_SIZE). */
 const FRAME_MIN_SIZE = 4096;
 const HANDSHAKE_TIMEOUT_MS = 10_000;
@@ -167,7 +169,7 @@ export class Connection {
     this.header = Buffer.concat([this.header, chunk.subarray(0, need)]);
     const rest = chunk.subarray(need);
     const sofar = this.header.length;
-    if (!this.header.equals(PROTOCOL_HEADER.subarray(0, sofar))) {
+    if (!ACCEPTED_HEADERS.some((h) => this.header.equals(h.subarray(0, sofar)))) {
       this.state = 'closed';
       this.reader.stop();
       this.output.raw(PROTOCOL_HEADER);

@@ -142,6 +142,32 @@ async function fanout(t: Target, size: number, queues: number): Promise<number> 
   return rate;
 }
 
+/** Resident memory of the Warren process while `count` messages of `size` bytes wait in one queue. */
+async function backlogMemory(t: Target, metricsPort: number, count: number, size: number): Promise<number> {
+  const prod = new PerfClient();
+  await prod.open(t.host, t.port);
+  await prod.openChannel(1, { confirm: true });
+  const q = unique('backlog');
+  await prod.declareQueue(1, q, false);
+  const body = Buffer.alloc(size, 0x64);
+  const props = properties(false);
+  let published = 0;
+  while (published < count) {
+    const n = Math.min(1000, count - published);
+    for (let i = 0; i < n; i++) prod.publish(1, '', q, props, body);
+    published += n;
+    const d = prod.flush();
+    if (d) await d;
+    while (published - (prod.confirmed.get(1) ?? 0) > 5000) await new Promise((r) => setTimeout(r, 1));
+  }
+  while ((prod.confirmed.get(1) ?? 0) < count) await new Promise((r) => setTimeout(r, 5));
+  const text = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+  const rss = Number(/^rabbitmq_process_resident_memory_bytes (\d+)/m.exec(text)?.[1] ?? NaN);
+  await prod.deleteQueue(1, q);
+  prod.close();
+  return rss;
+}
+
 async function reachable(host: string, port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const s = connect({ host, port }, () => {
@@ -152,22 +178,22 @@ async function reachable(host: string, port: number): Promise<boolean> {
   });
 }
 
-async function startWarren(): Promise<{ target: Target; child: ChildProcess; dir: string }> {
+async function startWarren(): Promise<{ target: Target; child: ChildProcess; dir: string; metricsPort: number }> {
   const dir = mkdtempSync(join(tmpdir(), 'warren-bench-'));
   const bin = join(import.meta.dirname, '..', '..', '..', 'bin', 'warren');
   const child = spawn(process.execPath, [bin, '--port', '0', '--management-port', '0', '--prometheus-port', '0', '--data-dir', dir, '--log-level', 'info'], {
     stdio: ['ignore', 'pipe', 'ignore'],
   });
-  const port = await new Promise<number>((resolve, reject) => {
+  const { port, prometheusPort } = await new Promise<{ port: number; prometheusPort: number }>((resolve, reject) => {
     let out = '';
     child.stdout!.on('data', (d: Buffer) => {
       out += d.toString();
       const line = out.split('\n').find((l) => l.includes('Server startup complete'));
-      if (line) resolve((JSON.parse(line) as { port: number }).port);
+      if (line) resolve(JSON.parse(line) as { port: number; prometheusPort: number });
     });
     child.on('exit', (code) => reject(new Error(`warren exited ${code}`)));
   });
-  return { target: { name: 'Warren', host: '127.0.0.1', port }, child, dir };
+  return { target: { name: 'Warren', host: '127.0.0.1', port }, child, dir, metricsPort: prometheusPort };
 }
 
 async function main(): Promise<void> {
@@ -193,6 +219,11 @@ async function main(): Promise<void> {
       rows.push(row);
       console.log(row);
     }
+  }
+  const backlog = Number(process.env.BENCH_BACKLOG ?? 1_000_000);
+  if (backlog > 0) {
+    const rss = await backlogMemory(warren.target, warren.metricsPort, backlog, 1024);
+    console.log(`\nWarren resident memory with ${backlog.toLocaleString('en')} 1 KB messages waiting in one queue: ${(rss / 1e6).toFixed(0)} MB (goal: under 300 MB)`);
   }
   warren.child.kill('SIGTERM');
   rmSync(warren.dir, { recursive: true, force: true });

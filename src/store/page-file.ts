@@ -1,0 +1,135 @@
+// A queue's page file: ready messages beyond its memory window, appended in order and read back in batches.
+import { closeSync, ftruncateSync, mkdirSync, openSync, readSync, rmSync, writeSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { Message, type PageFile, type QueueEntry } from '../broker/index.js';
+import { Writer } from '../protocol/index.js';
+
+/** Bytes read from the file per batch (whole records only are used). */
+const READ_CHUNK = 4 * 1024 * 1024;
+const REDELIVERED = 1;
+const PERSISTED = 2;
+
+export class QueuePageFile implements PageFile {
+  private readonly path: string;
+  private fd = -1;
+  private readonly w = new Writer(64 * 1024);
+  /** Bytes on disk; the next read starts at readOffset. */
+  private written = 0;
+  private readOffset = 0;
+
+  constructor(path: string) {
+    this.path = path;
+  }
+
+  append(e: QueueEntry): void {
+    if (this.fd < 0) {
+      mkdirSync(dirname(this.path), { recursive: true });
+      this.fd = openSync(this.path, 'w+');
+    }
+    const m = e.message;
+    const w = this.w;
+    const start = w.pos;
+    w.u32(0);
+    w.u64(e.seq);
+    w.u64(e.expiresAt);
+    w.u64(e.enqueuedAt);
+    w.u8((e.redelivered ? REDELIVERED : 0) | (e.persisted ? PERSISTED : 0));
+    w.u8(e.priority);
+    w.u32(e.deliveryCount);
+    w.shortstr(m.exchange);
+    w.shortstr(m.routingKey);
+    w.u32(m.propertiesRaw.length);
+    w.raw(m.propertiesRaw);
+    w.u32(m.body.length);
+    w.raw(m.body);
+    w.buf.writeUInt32BE(w.pos - start - 4, start);
+    if (w.pos >= 1024 * 1024) this.flush();
+  }
+
+  private flush(): void {
+    if (this.w.pos === 0) return;
+    let off = 0;
+    while (off < this.w.pos) off += writeSync(this.fd, this.w.buf, off, this.w.pos - off, this.written + off);
+    this.written += this.w.pos;
+    this.w.pos = 0;
+  }
+
+  read(max: number): QueueEntry[] {
+    const out: QueueEntry[] = [];
+    if (this.fd < 0) return out;
+    this.flush();
+    while (out.length < max && this.readOffset < this.written) {
+      const want = Math.min(READ_CHUNK, this.written - this.readOffset);
+      const buf = Buffer.allocUnsafe(want);
+      const got = readSync(this.fd, buf, 0, want, this.readOffset);
+      let pos = 0;
+      while (out.length < max && pos + 4 <= got) {
+        const len = buf.readUInt32BE(pos);
+        if (pos + 4 + len > got) {
+          if (pos === 0) {
+            // One record larger than the chunk: read exactly it.
+            const big = Buffer.allocUnsafe(4 + len);
+            readSync(this.fd, big, 0, 4 + len, this.readOffset);
+            out.push(decode(big.subarray(4)));
+            pos = 4 + len;
+          }
+          break;
+        }
+        out.push(decode(buf.subarray(pos + 4, pos + 4 + len)));
+        pos += 4 + len;
+      }
+      this.readOffset += pos;
+      if (pos === 0) break;
+    }
+    if (this.readOffset >= this.written && this.w.pos === 0) this.clear();
+    return out;
+  }
+
+  clear(): void {
+    this.w.pos = 0;
+    this.written = 0;
+    this.readOffset = 0;
+    if (this.fd >= 0) ftruncateSync(this.fd, 0);
+  }
+
+  destroy(): void {
+    if (this.fd >= 0) closeSync(this.fd);
+    this.fd = -1;
+    rmSync(this.path, { force: true });
+  }
+}
+
+function decode(p: Buffer): QueueEntry {
+  const u64 = (at: number) => p.readUInt32BE(at) * 0x100000000 + p.readUInt32BE(at + 4);
+  const seq = u64(0);
+  const expiresAt = u64(8);
+  const enqueuedAt = u64(16);
+  const flags = p[24]!;
+  const priority = p[25]!;
+  const deliveryCount = p.readUInt32BE(26);
+  let pos = 30;
+  const exLen = p[pos]!;
+  const exchange = p.toString('utf8', pos + 1, pos + 1 + exLen);
+  pos += 1 + exLen;
+  const rkLen = p[pos]!;
+  const routingKey = p.toString('utf8', pos + 1, pos + 1 + rkLen);
+  pos += 1 + rkLen;
+  const propsLen = p.readUInt32BE(pos);
+  const props = p.subarray(pos + 4, pos + 4 + propsLen);
+  pos += 4 + propsLen;
+  const bodyLen = p.readUInt32BE(pos);
+  // Copies, so the read chunk is not kept alive by one small message.
+  const message = new Message(exchange, routingKey, Buffer.from(props), Buffer.from(p.subarray(pos + 4, pos + 4 + bodyLen)));
+  return {
+    message,
+    seq,
+    priority,
+    expiresAt,
+    redelivered: (flags & REDELIVERED) !== 0,
+    state: 'ready',
+    deliveryCount,
+    persisted: (flags & PERSISTED) !== 0,
+    delivery: undefined,
+    enqueuedAt,
+  };
+}

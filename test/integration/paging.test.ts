@@ -1,0 +1,101 @@
+// Paging: a queue keeps a bounded window of messages in memory; the rest wait on disk and come back in order.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import amqp from 'amqplib';
+import { afterEach, describe, expect, it } from 'vitest';
+import { startBroker, type RunningBroker } from '../../src/index.js';
+
+const WINDOW = { messages: 500, bytes: 1024 * 1024 };
+const running: RunningBroker[] = [];
+const dirs: string[] = [];
+
+afterEach(async () => {
+  for (const b of running.splice(0)) await b.close();
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+async function start(dataDir: string): Promise<RunningBroker> {
+  const b = await startBroker({ port: 0, dataDir, logLevel: 'silent', pagingWindow: WINDOW });
+  running.push(b);
+  return b;
+}
+
+async function consumeAll(ch: amqp.Channel, queue: string, total: number): Promise<string[]> {
+  const got: string[] = [];
+  await ch.prefetch(200);
+  await ch.consume(queue, (m) => {
+    if (!m) return;
+    got.push(m.content.toString());
+    ch.ack(m);
+  });
+  const deadline = Date.now() + 20_000;
+  while (got.length < total && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+  return got;
+}
+
+describe('paging', () => {
+  it('keeps at most the window in memory while a backlog grows, and delivers the backlog in order', async () => {
+    expect.hasAssertions();
+    const dataDir = mkdtempSync(join(tmpdir(), 'warren-paging-'));
+    dirs.push(dataDir);
+    const b = await start(dataDir);
+    const conn = await amqp.connect(b.url);
+    const ch = await conn.createConfirmChannel();
+    await ch.assertQueue('backlog', { durable: true });
+    const total = 10_000;
+    for (let i = 0; i < total; i++) ch.sendToQueue('backlog', Buffer.from(`m${i}`), { persistent: i % 2 === 0 });
+    await ch.waitForConfirms();
+    const q = b.broker.vhosts.get('/')!.queues.get('backlog')!;
+    expect(q.messageCount).toBe(total);
+    expect(q.inMemoryCount).toBeLessThanOrEqual(WINDOW.messages);
+    const consumer = await conn.createChannel();
+    const got = await consumeAll(consumer, 'backlog', total);
+    expect(got).toEqual(Array.from({ length: total }, (_, i) => `m${i}`));
+    expect(q.messageCount).toBe(0);
+    await conn.close();
+  });
+
+  it('bounds memory by bytes too, and purges paged messages', async () => {
+    expect.hasAssertions();
+    const dataDir = mkdtempSync(join(tmpdir(), 'warren-paging-'));
+    dirs.push(dataDir);
+    const b = await start(dataDir);
+    const conn = await amqp.connect(b.url);
+    const ch = await conn.createConfirmChannel();
+    await ch.assertQueue('big');
+    const body = Buffer.alloc(64 * 1024);
+    for (let i = 0; i < 100; i++) ch.sendToQueue('big', body);
+    await ch.waitForConfirms();
+    const q = b.broker.vhosts.get('/')!.queues.get('big')!;
+    expect(q.inMemoryCount).toBeLessThanOrEqual(WINDOW.bytes / body.length + 1);
+    expect((await ch.purgeQueue('big')).messageCount).toBe(100);
+    expect(q.messageCount).toBe(0);
+    ch.sendToQueue('big', Buffer.from('after purge'));
+    await ch.waitForConfirms();
+    const m = await ch.get('big', { noAck: true });
+    expect(m && m.content.toString()).toBe('after purge');
+    await conn.close();
+  });
+
+  it('brings persistent paged messages back after a restart, in order, without the transient ones', async () => {
+    expect.hasAssertions();
+    const dataDir = mkdtempSync(join(tmpdir(), 'warren-paging-'));
+    dirs.push(dataDir);
+    let b = await start(dataDir);
+    let conn = await amqp.connect(b.url);
+    const ch = await conn.createConfirmChannel();
+    await ch.assertQueue('durable-backlog', { durable: true });
+    for (let i = 0; i < 3000; i++) ch.sendToQueue('durable-backlog', Buffer.from(`p${i}`), { persistent: i % 3 !== 0 });
+    await ch.waitForConfirms();
+    await conn.close();
+    await b.close();
+    running.length = 0;
+    b = await start(dataDir);
+    conn = await amqp.connect(b.url);
+    const expected = Array.from({ length: 3000 }, (_, i) => i).filter((i) => i % 3 !== 0).map((i) => `p${i}`);
+    expect(b.broker.vhosts.get('/')!.queues.get('durable-backlog')!.inMemoryCount).toBeLessThanOrEqual(WINDOW.messages);
+    expect(await consumeAll(await conn.createChannel(), 'durable-backlog', expected.length)).toEqual(expected);
+    await conn.close();
+  });
+});
