@@ -168,6 +168,42 @@ async function backlogMemory(t: Target, metricsPort: number, count: number, size
   return rss;
 }
 
+/** Publishes `count` persistent messages to a durable queue, stops Warren cleanly, and times its restart. */
+async function restartTime(count: number, size: number): Promise<{ ms: number; recovered: number }> {
+  const w = await startWarren();
+  const prod = new PerfClient();
+  await prod.open(w.target.host, w.target.port);
+  await prod.openChannel(1, { confirm: true });
+  await prod.declareQueue(1, 'restart-backlog', true);
+  const body = Buffer.alloc(size, 0x65);
+  const props = properties(true);
+  let published = 0;
+  while (published < count) {
+    const n = Math.min(1000, count - published);
+    for (let i = 0; i < n; i++) prod.publish(1, '', 'restart-backlog', props, body);
+    published += n;
+    const d = prod.flush();
+    if (d) await d;
+    while (published - (prod.confirmed.get(1) ?? 0) > 5000) await new Promise((r) => setTimeout(r, 1));
+  }
+  while ((prod.confirmed.get(1) ?? 0) < count) await new Promise((r) => setTimeout(r, 5));
+  prod.close();
+  const exited = new Promise((r) => w.child.once('exit', r));
+  w.child.kill('SIGTERM');
+  await exited;
+  const started = Date.now();
+  const again = await startWarren(w.dir);
+  const ms = Date.now() - started;
+  const check = new PerfClient();
+  await check.open(again.target.host, again.target.port);
+  await check.openChannel(1);
+  const ok = await check.rpc(1, { id: 0x0032000a, queue: 'restart-backlog', passive: true }, 0x0032000b);
+  check.close();
+  again.child.kill('SIGTERM');
+  rmSync(w.dir, { recursive: true, force: true });
+  return { ms, recovered: ok.id === 0x0032000b ? ok.messageCount : -1 };
+}
+
 async function reachable(host: string, port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const s = connect({ host, port }, () => {
@@ -178,8 +214,8 @@ async function reachable(host: string, port: number): Promise<boolean> {
   });
 }
 
-async function startWarren(): Promise<{ target: Target; child: ChildProcess; dir: string; metricsPort: number }> {
-  const dir = mkdtempSync(join(tmpdir(), 'warren-bench-'));
+async function startWarren(existingDir?: string): Promise<{ target: Target; child: ChildProcess; dir: string; metricsPort: number }> {
+  const dir = existingDir ?? mkdtempSync(join(tmpdir(), 'warren-bench-'));
   const bin = join(import.meta.dirname, '..', '..', '..', 'bin', 'warren');
   const child = spawn(process.execPath, [bin, '--port', '0', '--management-port', '0', '--prometheus-port', '0', '--data-dir', dir, '--log-level', 'info'], {
     stdio: ['ignore', 'pipe', 'ignore'],
@@ -193,6 +229,7 @@ async function startWarren(): Promise<{ target: Target; child: ChildProcess; dir
     });
     child.on('exit', (code) => reject(new Error(`warren exited ${code}`)));
   });
+  child.removeAllListeners('exit');
   return { target: { name: 'Warren', host: '127.0.0.1', port }, child, dir, metricsPort: prometheusPort };
 }
 
@@ -227,6 +264,11 @@ async function main(): Promise<void> {
   }
   warren.child.kill('SIGTERM');
   rmSync(warren.dir, { recursive: true, force: true });
+  const restartCount = Number(process.env.BENCH_RESTART ?? 1_000_000);
+  if (restartCount > 0) {
+    const r = await restartTime(restartCount, 1024);
+    console.log(`Warren restart with ${restartCount.toLocaleString('en')} persistent 1 KB messages queued: ${(r.ms / 1000).toFixed(1)} s to accept connections (${r.recovered.toLocaleString('en')} recovered)`);
+  }
   console.log('\n| scenario | body | Warren msgs/s | RabbitMQ msgs/s | Warren / RabbitMQ |\n|---|---|---|---|---|');
   for (const r of rows) console.log(r);
 }
