@@ -5,7 +5,7 @@ PORT ?= 5672
 DATA_DIR ?= ./data
 RABBITMQ_URL ?= amqp://guest:guest@localhost:5672
 
-.PHONY: help install build run test typecheck generate-check unit conformance conformance-rabbitmq rabbitmq pika bench stress celery conformance-clients clean
+.PHONY: help install build run test typecheck generate-check unit conformance conformance-rabbitmq rabbitmq pika bench stress celery chromium conformance-clients clean
 
 help:
 	@echo "make run                   start Warren on port $(PORT) with data in $(DATA_DIR)"
@@ -48,8 +48,14 @@ celery:
 	  echo "installing python3-celery from Debian's packages"; \
 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-celery) >/dev/null; }
 
-unit: build pika
-	npx vitest run --config test/vitest.config.ts
+# chromium drives the web dashboard's browser test (Debian's package; playwright-core downloads no browser).
+chromium:
+	@test -x /usr/bin/chromium || { \
+	  echo "installing chromium from Debian's packages"; \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) >/dev/null; }
+
+unit: build pika chromium
+	WARREN_REQUIRE_CHROMIUM=1 npx vitest run --config test/vitest.config.ts
 
 conformance: build celery
 	npx vitest run --config conformance/vitest.config.ts
@@ -71,6 +77,7 @@ rabbitmq:
 	@rabbitmqctl -q status >/dev/null 2>&1 || { rabbitmq-server -detached; \
 	  for i in $$(seq 1 60); do rabbitmqctl -q status >/dev/null 2>&1 && break; sleep 1; done; }
 	@rabbitmqctl -q await_startup >/dev/null
+	@rabbitmq-plugins -q list -e rabbitmq_management | grep -q rabbitmq_management || rabbitmq-plugins -q enable rabbitmq_management >/dev/null
 
 conformance-rabbitmq: build rabbitmq celery
 	AMQP_URL=$(RABBITMQ_URL) npx vitest run --config conformance/vitest.config.ts

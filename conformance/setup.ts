@@ -10,23 +10,27 @@ import type { TestProject } from 'vitest/node';
 declare module 'vitest' {
   export interface ProvidedContext {
     amqpUrl: string;
+    /** The broker's management HTTP API (for cases that set up users and permissions), e.g. http://localhost:15672. */
+    managementUrl: string;
   }
 }
 
 interface StartedBroker {
   port: number;
   url: string;
+  managementPort?: number;
   close(): Promise<void>;
 }
 
 interface WarrenModule {
-  startBroker(opts: { port: number; dataDir: string; logLevel: string }): Promise<StartedBroker>;
+  startBroker(opts: { port: number; dataDir: string; logLevel: string; managementPort: number }): Promise<StartedBroker>;
 }
 
 export default async function setup(project: TestProject): Promise<(() => Promise<void>) | undefined> {
   const external = process.env.AMQP_URL;
   if (external) {
     project.provide('amqpUrl', external);
+    project.provide('managementUrl', process.env.MANAGEMENT_URL ?? `http://${new URL(external).hostname}:15672`);
     console.log(`conformance: testing the broker at ${redact(external)}`);
     return undefined;
   }
@@ -47,13 +51,14 @@ export default async function setup(project: TestProject): Promise<(() => Promis
   const dataDir = await mkdtemp(join(tmpdir(), 'warren-conformance-'));
   let broker: StartedBroker;
   try {
-    broker = await warren.startBroker({ port: 0, dataDir, logLevel: 'error' });
+    broker = await warren.startBroker({ port: 0, dataDir, logLevel: 'error', managementPort: 0 });
   } catch (e) {
     await rm(dataDir, { recursive: true, force: true });
     throw e;
   }
   const url = broker.url || `amqp://guest:guest@127.0.0.1:${broker.port}`;
   project.provide('amqpUrl', url);
+  project.provide('managementUrl', `http://localhost:${broker.managementPort}`);
   console.log(`conformance: started Warren in-process at ${redact(url)} (data in ${dataDir})`);
 
   return async () => {

@@ -1,6 +1,7 @@
 // The broker's domain root: virtual hosts and users, with no knowledge of sockets.
 import { checkPasswordHash, type PasswordHash } from './password-hash.js';
 import type { MessagePersistence } from './persistence.js';
+import { PermissionTable } from './permissions.js';
 import { VirtualHost, type ChangeListener } from './vhost.js';
 
 export interface User {
@@ -21,6 +22,8 @@ export interface BrokerOptions {
 export class Broker {
   readonly vhosts = new Map<string, VirtualHost>();
   readonly users = new Map<string, User>();
+  /** Who may do what where. */
+  readonly permissions = new PermissionTable(this);
   private connectionIds = 0;
   private readonly persistence: MessagePersistence | undefined;
   private readonly listeners: ChangeListener[] = [];

@@ -9,3 +9,4 @@ export * from './queue-arguments.js';
 export * from './dead-letter.js';
 export * from './persistence.js';
 export * from './stats.js';
+export * from './permissions.js';

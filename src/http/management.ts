@@ -1,5 +1,6 @@
 // The management HTTP API server (RabbitMQ's paths and JSON on port 15672): Basic auth against the broker's users, then routing.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { dashboardReply } from './dashboard/index.js';
 import type { ManagementDeps } from './deps.js';
 import { closeHttp, HttpError, listenHttp, objectNotFound, parseBasicAuth, send, sendError } from './http-kit.js';
 import { makeContext, pathSegments, Router } from './router.js';
@@ -44,6 +45,8 @@ export async function startManagement(deps: ManagementDeps, opts: HttpListenOpti
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const url = new URL(req.url ?? '/', 'http://localhost');
+    const page = dashboardReply(req.method ?? 'GET', url.pathname);
+    if (page) return send(res, page);
     const segments = pathSegments(url.pathname);
     if (segments === undefined) throw objectNotFound();
     const method = req.method ?? 'GET';

@@ -60,6 +60,12 @@ export interface ConnectionContext {
 
 type State = 'header' | 'start' | 'tune' | 'open' | 'running' | 'closing' | 'closed';
 
+/** True for the loopback addresses (IPv4, IPv6 and IPv4-mapped IPv6). */
+function isLoopback(address: string | undefined): boolean {
+  if (!address) return false;
+  return address === '::1' || address.startsWith('127.') || address.startsWith('::ffff:127.');
+}
+
 /** Input RabbitMQ answers by dropping the socket without a close frame. */
 class SilentClose extends Error {}
 
@@ -305,6 +311,10 @@ export class Connection {
         { classId: 0, methodId: 0 },
       );
     }
+    if (this.ctx.options.loopbackUsers.includes(user.name) && !isLoopback(this.socket.remoteAddress)) {
+      this.log.warn({ user: user.name }, 'user can only connect via localhost (loopback_users)');
+      throw new AmqpError('ACCESS_REFUSED', `User '${user.name}' can only connect via localhost`, { classId: 0, methodId: 0 });
+    }
     this.user = user;
     this.state = 'tune';
     const o = this.ctx.options;
@@ -329,6 +339,9 @@ export class Connection {
   private onOpen(vhostName: string): void {
     const vhost = this.ctx.broker.vhosts.get(vhostName);
     if (!vhost) throw notAllowed(`vhost ${vhostName} not found`);
+    if (!this.ctx.broker.permissions.get(this.username, vhostName)) {
+      throw notAllowed(`access to vhost '${vhostName}' refused for user '${this.username}'`);
+    }
     this.vhost = vhost;
     this.log = this.log.child({ vhost: vhostName, user: this.username });
     this.state = 'running';

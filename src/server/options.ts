@@ -15,6 +15,8 @@ export interface ServerOptions {
   consumerTimeout: number;
   /** How often unacknowledged deliveries are checked against their timeout, ms. */
   consumerTimeoutCheckInterval: number;
+  /** Users allowed to connect only from loopback addresses (RabbitMQ's loopback_users; guest by default). */
+  loopbackUsers: string[];
   defaultUser: string;
   defaultPass: string;
   defaultVhost: string;
@@ -29,6 +31,7 @@ export const DEFAULT_SERVER_OPTIONS: ServerOptions = {
   maxMessageSize: 16 * 1024 * 1024,
   consumerTimeout: 30 * 60 * 1000,
   consumerTimeoutCheckInterval: 1000,
+  loopbackUsers: ['guest'],
   defaultUser: 'guest',
   defaultPass: 'guest',
   defaultVhost: '/',

@@ -117,8 +117,10 @@ describe('definitions', () => {
     });
     expect(r.status).toBe(204);
     expect((await api().get('/api/users/imp-a')).json).toEqual({ name: 'imp-a', password_hash: rabbitHash('alpha'), hashing_algorithm: 'rabbit_password_hashing_sha256', tags: ['management', 'monitoring'], limits: {} });
-    await (await amqp.connect(`amqp://imp-a:alpha@localhost:${source.current.port}`)).close();
-    await (await amqp.connect(`amqp://imp-b:five12@localhost:${source.current.port}`)).close();
+    // The hashes authenticate over AMQP: login passes and only connection.open is refused, for want of permissions.
+    await expect(amqp.connect(`amqp://imp-a:alpha@localhost:${source.current.port}`)).rejects.toThrow(/ConnectionClose/);
+    await expect(amqp.connect(`amqp://imp-b:five12@localhost:${source.current.port}`)).rejects.toThrow(/ConnectionClose/);
+    await expect(amqp.connect(`amqp://imp-b:wrong@localhost:${source.current.port}`)).rejects.toThrow(/ACCESS_REFUSED|403/);
     expect((await apiClient(api().base, 'imp-b', 'five12').get('/api/whoami')).json).toEqual({ name: 'imp-b', tags: ['administrator'] });
     expect((await api().get('/api/permissions/%2F/imp-a')).status).toBe(404);
   });

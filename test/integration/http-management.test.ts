@@ -129,6 +129,7 @@ describe('management API: vhosts, users, permissions', () => {
     expect(users.json).toContainEqual({ name: 'guest', password_hash: expect.any(String), hashing_algorithm: 'rabbit_password_hashing_sha256', tags: ['administrator'], limits: {} });
     expect(Buffer.from(users.json[0].password_hash, 'base64')).toHaveLength(36);
     expect((await api().put('/api/users/http-user', { password: 's3cret', tags: 'management,monitoring' })).status).toBe(201);
+    expect((await api().put('/api/permissions/%2F/http-user', { configure: '.*', write: '.*', read: '.*' })).status).toBe(201);
     expect((await api().get('/api/users/http-user')).json.tags).toEqual(['management', 'monitoring']);
     const conn = await amqp.connect(`amqp://http-user:s3cret@localhost:${broker.current.port}`);
     await conn.close();

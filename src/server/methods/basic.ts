@@ -28,6 +28,7 @@ import {
   type BasicPublish,
   type Method,
 } from '../../protocol/index.js';
+import { authorize } from '../access.js';
 import type { Channel } from '../channel.js';
 import { ChannelConsumer } from '../deliveries.js';
 import { queueName } from './queue.js';
@@ -95,6 +96,7 @@ function consume(
     if (!nowait) ch.send({ id: BASIC_CONSUME_OK, consumerTag: tag });
     return;
   }
+  authorize(ch, 'queue', queueName(ch, name), 'read');
   const q = ch.vhost.queue(queueName(ch, name), ch.conn.id);
   const resource = `queue '${q.name}' in vhost '${q.vhost}'`;
   const priority = parseConsumeArguments(args, q.settings.type, resource);
@@ -109,6 +111,7 @@ function consume(
 }
 
 function get(ch: Channel, name: string | undefined, noAck: boolean): void {
+  authorize(ch, 'queue', queueName(ch, name), 'read');
   const q = ch.vhost.queue(queueName(ch, name), ch.conn.id);
   const entry = q.get(noAck);
   if (!entry) {
@@ -135,6 +138,7 @@ const CHECKED_FLAGS = PROP_FLAG.userId | PROP_FLAG.expiration | PROP_FLAG.replyT
 export function publishContent(ch: Channel, m: BasicPublish, propertiesRaw: Buffer, body: Buffer): void {
   if (m.immediate) throw notImplemented('immediate=true');
   GLOBAL.published += 1;
+  authorize(ch, 'exchange', m.exchange ?? '', 'write');
   const exchange = ch.vhost.exchange(m.exchange ?? '');
   if (exchange.internal) throw accessRefused(`cannot publish to internal exchange '${exchange.name}' in vhost '${exchange.vhost}'`);
   let message = new Message(exchange.name, m.routingKey ?? '', propertiesRaw, body);

@@ -11,6 +11,7 @@ import {
   channelError,
   type Method,
 } from '../../protocol/index.js';
+import { authorize } from '../access.js';
 import type { Channel } from '../channel.js';
 
 const EMPTY = new Map();
@@ -19,6 +20,7 @@ export function handleExchange(ch: Channel, m: Method): void {
   const vhost = ch.vhost;
   switch (m.id) {
     case EXCHANGE_DECLARE:
+      if (!m.passive) authorize(ch, 'exchange', m.exchange, 'configure');
       vhost.declareExchange({
         name: m.exchange,
         type: m.type ?? 'direct',
@@ -31,12 +33,15 @@ export function handleExchange(ch: Channel, m: Method): void {
       if (!m.nowait) ch.send({ id: EXCHANGE_DECLARE_OK });
       return;
     case EXCHANGE_DELETE:
+      authorize(ch, 'exchange', m.exchange, 'configure');
       vhost.deleteExchange(m.exchange, m.ifUnused ?? false);
       if (!m.nowait) ch.send({ id: EXCHANGE_DELETE_OK });
       return;
     case EXCHANGE_BIND:
     case EXCHANGE_UNBIND: {
       const unbind = m.id === EXCHANGE_UNBIND;
+      authorize(ch, 'exchange', m.destination, 'write');
+      authorize(ch, 'exchange', m.source, 'read');
       vhost.bindExchange(m.destination, m.source, m.routingKey ?? '', m.arguments ?? EMPTY, unbind);
       if (!m.nowait) ch.send({ id: unbind ? EXCHANGE_UNBIND_OK : EXCHANGE_BIND_OK });
       return;

@@ -15,6 +15,7 @@ import {
   type Method,
 } from '../../protocol/index.js';
 import { REPLY_TO_PREFIX, REPLY_TO_QUEUE } from '../../broker/index.js';
+import { authorize } from '../access.js';
 import type { Channel } from '../channel.js';
 
 const EMPTY = new Map();
@@ -38,6 +39,7 @@ export function handleQueue(ch: Channel, m: Method): void {
         if (!m.nowait) ch.send({ id: QUEUE_DECLARE_OK, queue: name, messageCount: 0, consumerCount: 1 });
         return;
       }
+      if (!m.passive && name !== '') authorize(ch, 'queue', name, 'configure');
       const q = vhost.declareQueue({
         name: m.queue ?? '',
         passive: m.passive ?? false,
@@ -56,6 +58,8 @@ export function handleQueue(ch: Channel, m: Method): void {
       const unbind = m.id === QUEUE_UNBIND;
       const name = queueName(ch, m.queue);
       const key = m.routingKey === '' && !m.queue ? name : (m.routingKey ?? '');
+      authorize(ch, 'queue', name, 'write');
+      authorize(ch, 'exchange', m.exchange, 'read');
       if (unbind) {
         vhost.unbindQueue(name, m.exchange, key, m.arguments ?? EMPTY, connId);
         ch.send({ id: QUEUE_UNBIND_OK });
@@ -66,11 +70,14 @@ export function handleQueue(ch: Channel, m: Method): void {
       return;
     }
     case QUEUE_PURGE: {
-      const count = vhost.queue(queueName(ch, m.queue), connId).purge();
+      const name = queueName(ch, m.queue);
+      authorize(ch, 'queue', name, 'read');
+      const count = vhost.queue(name, connId).purge();
       if (!m.nowait) ch.send({ id: QUEUE_PURGE_OK, messageCount: count });
       return;
     }
     case QUEUE_DELETE: {
+      authorize(ch, 'queue', queueName(ch, m.queue), 'configure');
       const count = vhost.deleteQueue(queueName(ch, m.queue), m.ifUnused ?? false, m.ifEmpty ?? false, connId);
       if (!m.nowait) ch.send({ id: QUEUE_DELETE_OK, messageCount: count });
       return;

@@ -1,0 +1,136 @@
+// User permissions per vhost (configure / write / read regular expressions), enforced as RabbitMQ does.
+// Boot-time users (the default user) have full permissions on every vhost; users created or imported through the API,
+// and anyone whose permissions were set, have exactly what was set.
+import type { Broker } from './broker.js';
+
+export interface Permission {
+  readonly user: string;
+  readonly vhost: string;
+  readonly configure: string;
+  readonly write: string;
+  readonly read: string;
+}
+
+export interface TopicPermission {
+  readonly user: string;
+  readonly vhost: string;
+  readonly exchange: string;
+  readonly write: string;
+  readonly read: string;
+}
+
+const FULL = { configure: '.*', write: '.*', read: '.*' } as const;
+
+/** Permissions recorded for one broker. */
+export class PermissionTable {
+  private readonly broker: Broker;
+  /** Users whose permissions are explicit (the rest have full access everywhere). */
+  private readonly explicitUsers = new Set<string>();
+  /** user → vhost → permission. */
+  private readonly byUser = new Map<string, Map<string, Permission>>();
+  private readonly topic = new Map<string, TopicPermission>();
+  /** Bumped on every change, so callers can cache decisions. */
+  version = 0;
+
+  constructor(broker: Broker) {
+    this.broker = broker;
+  }
+
+  /** Every permission in force, by user then vhost; only users and vhosts that exist. */
+  list(): Permission[] {
+    const out: Permission[] = [];
+    for (const user of this.broker.users.keys()) {
+      for (const vhost of this.broker.vhosts.keys()) {
+        const p = this.get(user, vhost);
+        if (p) out.push(p);
+      }
+    }
+    return out;
+  }
+
+  /** Whether `user` may `access` the named resource in `vhost`. */
+  allows(user: string, vhost: string, access: Access, name: string): boolean {
+    const p = this.get(user, vhost);
+    return p !== undefined && permits(p[access], name);
+  }
+
+  get(user: string, vhost: string): Permission | undefined {
+    if (!this.broker.users.has(user) || !this.broker.vhosts.has(vhost)) return undefined;
+    if (!this.explicitUsers.has(user)) return { user, vhost, ...FULL };
+    return this.byUser.get(user)?.get(vhost);
+  }
+
+  /** A user created through the API or a definitions import starts with the permissions given to it, none by default. */
+  userCreated(user: string): void {
+    this.version += 1;
+    this.explicitUsers.add(user);
+    this.byUser.delete(user);
+  }
+
+  userDeleted(user: string): void {
+    this.version += 1;
+    this.explicitUsers.delete(user);
+    this.byUser.delete(user);
+    for (const [k, t] of this.topic) if (t.user === user) this.topic.delete(k);
+  }
+
+  set(p: Permission): void {
+    this.version += 1;
+    this.makeExplicit(p.user);
+    let m = this.byUser.get(p.user);
+    if (!m) this.byUser.set(p.user, (m = new Map()));
+    m.set(p.vhost, { user: p.user, vhost: p.vhost, configure: p.configure, write: p.write, read: p.read });
+  }
+
+  /** Removes a user's permissions on a vhost; false when there were none. */
+  clear(user: string, vhost: string): boolean {
+    if (!this.get(user, vhost)) return false;
+    this.version += 1;
+    this.makeExplicit(user);
+    this.byUser.get(user)?.delete(vhost);
+    return true;
+  }
+
+  vhostDeleted(vhost: string): void {
+    this.version += 1;
+    for (const m of this.byUser.values()) m.delete(vhost);
+    for (const [k, t] of this.topic) if (t.vhost === vhost) this.topic.delete(k);
+  }
+
+  /** The implicit full permissions become explicit records before the first change to them. */
+  private makeExplicit(user: string): void {
+    if (this.explicitUsers.has(user)) return;
+    this.explicitUsers.add(user);
+    const m = new Map<string, Permission>();
+    for (const vhost of this.broker.vhosts.keys()) m.set(vhost, { user, vhost, ...FULL });
+    this.byUser.set(user, m);
+  }
+
+  listTopic(): TopicPermission[] {
+    return [...this.topic.values()].filter((t) => this.broker.users.has(t.user) && this.broker.vhosts.has(t.vhost));
+  }
+
+  setTopic(t: TopicPermission): void {
+    this.topic.set(JSON.stringify([t.user, t.vhost, t.exchange]), { ...t });
+  }
+}
+
+export type Access = 'configure' | 'write' | 'read';
+
+const compiled = new Map<string, RegExp | null>();
+
+/** Whether a permission pattern allows a name: an unanchored regular-expression search; "" allows nothing. */
+export function permits(pattern: string, name: string): boolean {
+  if (pattern === '') return false;
+  let re = compiled.get(pattern);
+  if (re === undefined) {
+    try {
+      re = new RegExp(pattern, 'u');
+    } catch {
+      re = null;
+    }
+    if (compiled.size > 1000) compiled.clear();
+    compiled.set(pattern, re);
+  }
+  return re !== null && re.test(name);
+}

@@ -1,0 +1,23 @@
+// Permission checks on channel operations (configure / write / read), with RabbitMQ's ACCESS_REFUSED texts.
+import type { Access } from '../broker/index.js';
+import { accessRefused } from '../protocol/index.js';
+import type { Channel } from './channel.js';
+
+/** Decisions cached per channel until the permission table changes (publish checks run per message). */
+const caches = new WeakMap<Channel, { version: number; decisions: Map<string, boolean> }>();
+
+/** Throws 403 unless the channel's user may `access` the named queue or exchange. The default exchange is 'amq.default'. */
+export function authorize(ch: Channel, kind: 'exchange' | 'queue', name: string, access: Access): void {
+  const permissions = ch.conn.ctx.broker.permissions;
+  let cache = caches.get(ch);
+  if (!cache || cache.version !== permissions.version) caches.set(ch, (cache = { version: permissions.version, decisions: new Map() }));
+  const resource = kind === 'exchange' && name === '' ? 'amq.default' : name;
+  const key = `${access}\0${kind}\0${resource}`;
+  let allowed = cache.decisions.get(key);
+  if (allowed === undefined) {
+    allowed = permissions.allows(ch.conn.username, ch.vhost.name, access, resource);
+    if (cache.decisions.size > 1000) cache.decisions.clear();
+    cache.decisions.set(key, allowed);
+  }
+  if (!allowed) throw accessRefused(`access to ${kind} '${resource}' in vhost '${ch.vhost.name}' refused for user '${ch.conn.username}'`);
+}
