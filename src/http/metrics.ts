@@ -92,6 +92,11 @@ export function renderMetrics(deps: ManagementDeps, perObject: boolean): string 
   for (const reason of ['expired', 'rejected', 'maxlen', 'delivery_limit'] as const) {
     out.family(`rabbitmq_global_messages_dead_lettered_${reason}_total`, 'counter', `Total number of messages dead-lettered due to ${reason}`, [[{}, GLOBAL.deadLettered[reason]]]);
   }
+  const alarms = deps.server.alarms;
+  out.family('rabbitmq_alarms_memory_used_watermark', 'gauge', 'is set when a node memory used watermark is exceeded', [[{}, alarms.active.has('memory') ? 1 : 0]]);
+  out.family('rabbitmq_alarms_free_disk_space_watermark', 'gauge', 'is set when a node free disk space watermark is exceeded', [[{}, alarms.active.has('disk') ? 1 : 0]]);
+  out.family('rabbitmq_resident_memory_limit_bytes', 'gauge', 'Memory high watermark in bytes', [[{}, Math.round(alarms.memoryLimit)]]);
+  out.family('rabbitmq_disk_space_available_limit_bytes', 'gauge', 'Free disk space low watermark in bytes', [[{}, Math.round(alarms.diskLimit)]]);
   out.family('rabbitmq_connections', 'gauge', 'Connections currently open', [[{}, conns.length]]);
   out.family('rabbitmq_channels', 'gauge', 'Channels currently open', [[{}, channels]]);
   out.family('rabbitmq_consumers', 'gauge', 'Consumers currently connected', [[{}, consumers]]);

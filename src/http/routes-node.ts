@@ -1,7 +1,7 @@
 // Node-level routes: /api/overview, /api/whoami, /api/nodes, /api/health/checks/*, /api/aliveness-test/{vhost}, /api/extensions.
 import { GLOBAL } from '../broker/index.js';
 import { messageStats } from './rates.js';
-import { cpus, totalmem } from 'node:os';
+import { cpus } from 'node:os';
 import { Message } from '../broker/index.js';
 import { NODE_NAME, NO_CONNECTION, openConnections, PRODUCT_NAME, PRODUCT_VERSION, RABBITMQ_COMPAT_VERSION, vhostOr404, type ManagementDeps } from './deps.js';
 import { allConsumers } from './format.js';
@@ -76,6 +76,16 @@ function overview(deps: ManagementDeps, listeners: Listeners): Record<string, un
   };
 }
 
+/** RabbitMQ's alarms health check: 200 ok, or 503 naming the resources in alarm. */
+function alarmsCheck(deps: ManagementDeps): Reply {
+  const active = [...deps.server.alarms.active];
+  if (active.length === 0) return json({ status: 'ok' });
+  return {
+    status: 503,
+    body: { status: 'failed', reason: 'resource alarm(s) in effect', alarms: active.map((resource) => ({ node: NODE_NAME, resource })) },
+  };
+}
+
 function nodeJson(deps: ManagementDeps): Record<string, unknown> {
   const mem = process.memoryUsage();
   return {
@@ -86,10 +96,10 @@ function nodeJson(deps: ManagementDeps): Record<string, unknown> {
     uptime: Math.round(process.uptime() * 1000),
     processors: cpus().length,
     mem_used: mem.rss,
-    mem_limit: Math.round(totalmem() * 0.4),
-    mem_alarm: false,
-    disk_free_alarm: false,
-    disk_free_limit: 50_000_000,
+    mem_limit: Math.round(deps.server.alarms.memoryLimit),
+    mem_alarm: deps.server.alarms.active.has('memory'),
+    disk_free_alarm: deps.server.alarms.active.has('disk'),
+    disk_free_limit: Math.round(deps.server.alarms.diskLimit),
     sockets_used: deps.server.connections.size,
     partitions: [],
     cluster_links: [],
@@ -128,8 +138,8 @@ export function nodeRoutes(router: Router, deps: ManagementDeps, listeners: List
       if (ctx.param('node') !== NODE_NAME) throw objectNotFound();
       return json(nodeJson(deps));
     })
-    .get('/api/health/checks/alarms', ok)
-    .get('/api/health/checks/local-alarms', ok)
+    .get('/api/health/checks/alarms', () => alarmsCheck(deps))
+    .get('/api/health/checks/local-alarms', () => alarmsCheck(deps))
     .get('/api/health/checks/virtual-hosts', ok)
     .get('/api/health/checks/node-is-quorum-critical', ok)
     .get('/api/health/checks/node-is-mirror-sync-critical', ok)

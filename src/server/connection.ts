@@ -6,8 +6,10 @@ import {
   AmqpError,
   channelError,
   commandInvalid,
+  CONNECTION_BLOCKED,
   CONNECTION_CLOSE,
   CONNECTION_CLOSE_OK,
+  CONNECTION_UNBLOCKED,
   CONNECTION_OPEN,
   CONNECTION_OPEN_OK,
   CONNECTION_SECURE_OK,
@@ -56,6 +58,8 @@ export interface ConnectionContext {
   readonly options: ServerOptions;
   readonly logger: Logger;
   connectionClosed(conn: Connection): void;
+  /** connection.blocked's reason while a resource alarm is in effect, else undefined. */
+  blockReason(): string | undefined;
 }
 
 type State = 'header' | 'start' | 'tune' | 'open' | 'running' | 'closing' | 'closed';
@@ -163,7 +167,7 @@ export class Connection {
     setImmediate(() => {
       this.yielding = false;
       this.readThisTurn = 0;
-      if (!this.output.congested && this.state !== 'closed') this.socket.resume();
+      this.resumeReading();
     });
   }
   private readThisTurn = 0;
@@ -491,8 +495,40 @@ export class Connection {
     this.log.debug('connection closed');
   }
 
+  /** Reads again unless something still holds them back (send buffer full, a turn's share used, a resource alarm). */
+  private resumeReading(): void {
+    if (this.output.congested || this.yielding || this.blocked || this.state === 'closed') return;
+    this.socket.resume();
+  }
+
+  /** True once this connection published: resource alarms block publishers only. */
+  hasPublished = false;
+  /** Reads stopped by a resource alarm. */
+  private blocked = false;
+
+  /** A resource alarm is in effect: stop reading from this publisher and tell it (connection.blocked). */
+  block(reason: string): void {
+    if (this.blocked || this.state !== 'running') return;
+    this.blocked = true;
+    this.socket.pause();
+    if (this.capability('connection.blocked')) this.send(0, { id: CONNECTION_BLOCKED, reason });
+  }
+
+  /** The alarms cleared: read again and tell the client (connection.unblocked). */
+  unblock(): void {
+    if (!this.blocked) return;
+    this.blocked = false;
+    if (this.state === 'running' && this.capability('connection.blocked')) this.send(0, { id: CONNECTION_UNBLOCKED });
+    this.resumeReading();
+  }
+
+  get isBlocked(): boolean {
+    return this.blocked;
+  }
+
   /** The socket's send buffer drained: serve consumers again. */
   private onSocketDrain(): void {
+    this.resumeReading();
     for (const ch of this.channels.values()) ch.resumeDeliveries();
   }
 }

@@ -1,4 +1,5 @@
 // Server settings with RabbitMQ's defaults.
+import type { Threshold } from './alarms.js';
 
 export interface ServerOptions {
   /** TCP port; 0 picks a free one. */
@@ -17,6 +18,14 @@ export interface ServerOptions {
   consumerTimeoutCheckInterval: number;
   /** Users allowed to connect only from loopback addresses (RabbitMQ's loopback_users; guest by default). */
   loopbackUsers: string[];
+  /** Where durable data lives (the disk alarm watches its file system). */
+  dataDir: string;
+  /** vm_memory_high_watermark (RabbitMQ: 0.6 of system memory). */
+  memoryHighWatermark: Threshold;
+  /** disk_free_limit (RabbitMQ: 50 MB). */
+  diskFreeLimit: Threshold;
+  /** How often memory and disk are checked against their limits, ms. */
+  alarmCheckInterval: number;
   defaultUser: string;
   defaultPass: string;
   defaultVhost: string;
@@ -32,6 +41,10 @@ export const DEFAULT_SERVER_OPTIONS: ServerOptions = {
   consumerTimeout: 30 * 60 * 1000,
   consumerTimeoutCheckInterval: 1000,
   loopbackUsers: ['guest'],
+  dataDir: './data',
+  memoryHighWatermark: { relative: 0.6 },
+  diskFreeLimit: { absolute: 50_000_000 },
+  alarmCheckInterval: 1000,
   defaultUser: 'guest',
   defaultPass: 'guest',
   defaultVhost: '/',

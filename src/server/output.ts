@@ -33,7 +33,6 @@ export class Output {
     this.onDrain = onDrain;
     socket.on('drain', () => {
       this.congested = false;
-      socket.resume();
       this.onDrain();
     });
   }

@@ -3,6 +3,7 @@ import { createServer, type Server as NetServer, type Socket } from 'node:net';
 import type { Logger } from 'pino';
 import type { Broker } from '../broker/index.js';
 import { AmqpError } from '../protocol/index.js';
+import { Alarms } from './alarms.js';
 import { Connection, type ConnectionContext } from './connection.js';
 import type { ServerOptions } from './options.js';
 
@@ -17,6 +18,7 @@ export class AmqpServer implements ConnectionContext {
   private readonly net: NetServer;
   private readonly sockets = new Set<Socket>();
   private readonly timeoutTimer: NodeJS.Timeout;
+  readonly alarms: Alarms;
 
   constructor(broker: Broker, options: ServerOptions, logger: Logger) {
     this.broker = broker;
@@ -25,6 +27,27 @@ export class AmqpServer implements ConnectionContext {
     this.net = createServer((socket) => this.accept(socket));
     this.timeoutTimer = setInterval(() => this.checkConsumerTimeouts(), options.consumerTimeoutCheckInterval);
     this.timeoutTimer.unref();
+    this.alarms = new Alarms(
+      { memoryHighWatermark: options.memoryHighWatermark, diskFreeLimit: options.diskFreeLimit, dataDir: options.dataDir, interval: options.alarmCheckInterval },
+      logger,
+      () => this.applyAlarms(),
+    );
+  }
+
+  /** Blocks every connection that has published while an alarm is in effect; unblocks them all when none is. */
+  applyAlarms(): void {
+    const reason = this.blockReason();
+    for (const conn of this.connections) {
+      if (reason === undefined) conn.unblock();
+      else if (conn.hasPublished) conn.block(reason);
+    }
+  }
+
+  /** RabbitMQ's connection.blocked reasons; undefined when no alarm is in effect. */
+  blockReason(): string | undefined {
+    if (this.alarms.active.has('memory')) return 'low on memory';
+    if (this.alarms.active.has('disk')) return 'low on disk';
+    return undefined;
   }
 
   /** Closes channels holding a delivery unacknowledged past its consumer timeout (406, as RabbitMQ). */
@@ -84,6 +107,7 @@ export class AmqpServer implements ConnectionContext {
   /** Stops accepting, sends connection.close 320 to every client, waits briefly for them, then closes sockets. */
   async close(): Promise<void> {
     clearInterval(this.timeoutTimer);
+    this.alarms.stop();
     const closed = new Promise<void>((resolve) => this.net.close(() => resolve()));
     for (const conn of this.connections) conn.forceClose('broker shutdown');
     const deadline = Date.now() + SHUTDOWN_GRACE_MS;

@@ -138,6 +138,11 @@ const CHECKED_FLAGS = PROP_FLAG.userId | PROP_FLAG.expiration | PROP_FLAG.replyT
 export function publishContent(ch: Channel, m: BasicPublish, propertiesRaw: Buffer, body: Buffer): void {
   if (m.immediate) throw notImplemented('immediate=true');
   GLOBAL.published += 1;
+  const conn = ch.conn;
+  if (!conn.hasPublished) conn.hasPublished = true;
+  const alarm = conn.ctx.blockReason();
+  // A resource alarm blocks a publisher at its next publish (this one is still taken, as in RabbitMQ).
+  if (alarm !== undefined) conn.block(alarm);
   authorize(ch, 'exchange', m.exchange ?? '', 'write');
   const exchange = ch.vhost.exchange(m.exchange ?? '');
   if (exchange.internal) throw accessRefused(`cannot publish to internal exchange '${exchange.name}' in vhost '${exchange.vhost}'`);
