@@ -1,8 +1,9 @@
 // Warren's programmatic entry: startBroker() runs a real broker in-process (port 0 picks a free port).
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import pino, { type Logger } from 'pino';
 import { Broker, type PagingWindow } from './broker/index.js';
-import { startManagement, startMetrics, type HttpListener } from './http/index.js';
+import { importDefinitions, startManagement, startMetrics, type HttpListener } from './http/index.js';
 import { AmqpServer, DEFAULT_SERVER_OPTIONS, type ServerOptions } from './server/index.js';
 import { FileStore } from './store/index.js';
 
@@ -18,6 +19,26 @@ export interface StartOptions extends Partial<ServerOptions> {
   managementPort?: number;
   /** Prometheus metrics port (0 picks a free one); undefined or -1 leaves it off. Off by default here; the CLI uses 15692. */
   prometheusPort?: number;
+  /** Definitions file (RabbitMQ's JSON), or a directory of `.json` files, imported before listening (`load_definitions`). */
+  loadDefinitions?: string;
+  /** Tags of the default user (`default_user_tags.*`); default `administrator`. */
+  defaultUserTags?: string[];
+  /** `default_permissions.*`. Parsed and kept; not enforced yet (every user may use every vhost). */
+  defaultPermissions?: { configure: string; write: string; read: string };
+  /** `vm_memory_high_watermark.relative` (fraction of RAM) or `.absolute` (bytes), for memory alarms. Kept; not enforced yet. */
+  memoryHighWatermark?: { relative: number } | { absolute: number };
+  /** `disk_free_limit.absolute` (bytes) or `.relative` (fraction of RAM), for disk alarms. Kept; not enforced yet. */
+  diskFreeLimit?: { absolute: number } | { relative: number };
+  /** `listeners.ssl.default` and `ssl_options.*`. Kept; TLS is not implemented yet, so no TLS listener starts. */
+  tls?: TlsSettings;
+}
+
+/** The TLS listener as rabbitmq.conf describes it (`listeners.ssl.default`, `ssl_options.*`). */
+export interface TlsSettings {
+  port?: number;
+  host?: string;
+  /** `ssl_options.cacertfile`, `certfile`, `keyfile`, `verify`, `fail_if_no_peer_cert`, … as written. */
+  options: Record<string, string>;
 }
 
 export interface RunningBroker {
@@ -52,8 +73,26 @@ export async function startBroker(opts: StartOptions = {}): Promise<RunningBroke
   );
   const broker = new Broker({ defaultUser: options.defaultUser, defaultPass: options.defaultPass, defaultVhost: options.defaultVhost }, store);
   recover(broker, store, logger);
+  const defaultUser = broker.users.get(options.defaultUser);
+  if (opts.defaultUserTags && defaultUser) broker.users.set(defaultUser.name, { ...defaultUser, tags: [...opts.defaultUserTags] });
+  if (opts.loadDefinitions !== undefined) {
+    try {
+      loadDefinitionsAtBoot(broker, opts.loadDefinitions, logger);
+    } catch (e) {
+      store.close();
+      throw e;
+    }
+  }
   const server = new AmqpServer(broker, options, logger);
-  const port = await server.listen();
+  let port: number;
+  try {
+    port = await server.listen();
+  } catch (e) {
+    await server.close().catch(() => {});
+    store.close();
+    if ((e as NodeJS.ErrnoException).code === 'EADDRINUSE') throw new Error(`AMQP: port ${options.port} is already in use (change it with --port)`);
+    throw e;
+  }
   const vhostPart = options.defaultVhost === '/' ? '' : `/${encodeURIComponent(options.defaultVhost)}`;
   const url = `amqp://${encodeURIComponent(options.defaultUser)}:${encodeURIComponent(options.defaultPass)}@localhost:${port}${vhostPart}`;
   const listeners: HttpListener[] = [];
@@ -125,6 +164,33 @@ function recover(broker: Broker, store: FileStore, logger: Logger): void {
     }
   }
   if (changes > 0) logger.info({ queues, messages, bytes, ms: Date.now() - started }, 'recovered definitions and messages');
+}
+
+/** Imports a definitions file, or every `.json` file of a directory in name order, as RabbitMQ's `load_definitions` does. */
+function loadDefinitionsAtBoot(broker: Broker, path: string, logger: Logger): void {
+  const fail = (file: string, why: string) => new Error(`load_definitions: ${file}: ${why}`);
+  let files: string[];
+  try {
+    files = statSync(path).isDirectory() ? readdirSync(path).filter((f) => f.endsWith('.json')).sort().map((f) => join(path, f)) : [path];
+  } catch (e) {
+    throw fail(path, (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file or directory' : (e as Error).message);
+  }
+  for (const file of files) {
+    let defs: unknown;
+    try {
+      defs = JSON.parse(readFileSync(file, 'utf8'));
+    } catch (e) {
+      throw fail(file, e instanceof SyntaxError ? `not valid JSON (${e.message})` : (e as Error).message);
+    }
+    if (defs === null || typeof defs !== 'object' || Array.isArray(defs)) throw fail(file, 'expected a JSON object of definitions');
+    try {
+      const { warnings } = importDefinitions(broker, defs as Record<string, unknown>);
+      for (const w of warnings) logger.warn({ file }, w);
+    } catch (e) {
+      throw fail(file, e instanceof Error ? e.message : String(e));
+    }
+    logger.info({ file }, 'imported definitions (load_definitions)');
+  }
 }
 
 export { Broker } from './broker/index.js';

@@ -1,31 +1,86 @@
-// Reads a config file in RabbitMQ's rabbitmq.conf format (`key = value` lines) into start options.
-import { readFileSync } from 'node:fs';
+// Reads a config file in RabbitMQ's rabbitmq.conf format (`key = value` lines, `#` comments) into start options.
+import { existsSync, readFileSync } from 'node:fs';
 import type { StartOptions } from '../index.js';
+import {
+  parseBoolean,
+  parseBytes,
+  parseFraction,
+  parseInteger,
+  parseListener,
+  parseLogLevel,
+  parseNonEmpty,
+  parsePortOrOff,
+} from './values.js';
 
-/** Keys understood so far, mapped onto start options. */
-const KEYS: Record<string, (v: string, out: StartOptions) => void> = {
+type Apply = (value: string, out: StartOptions) => void;
+
+/** Keys understood, mapped onto start options. */
+const KEYS: Record<string, Apply> = {
   'listeners.tcp.default': (v, o) => {
-    const m = /^(?:(.*):)?(\d+)$/.exec(v);
-    if (!m) throw new Error('expected PORT or HOST:PORT');
-    o.port = Number(m[2]);
-    if (m[1]) o.host = m[1];
+    const l = parseListener(v);
+    o.port = l.port;
+    if (l.host !== undefined) o.host = l.host;
   },
-  default_user: (v, o) => void (o.defaultUser = v),
+  'listeners.ssl.default': (v, o) => {
+    const l = parseListener(v);
+    o.tls = { ...(o.tls ?? { options: {} }), port: l.port, ...(l.host !== undefined ? { host: l.host } : {}) };
+  },
+  default_user: (v, o) => void (o.defaultUser = parseNonEmpty(v)),
   default_pass: (v, o) => void (o.defaultPass = v),
-  default_vhost: (v, o) => void (o.defaultVhost = v),
-  heartbeat: (v, o) => void (o.heartbeat = int(v)),
-  frame_max: (v, o) => void (o.frameMax = int(v)),
-  channel_max: (v, o) => void (o.channelMax = int(v)),
-  max_message_size: (v, o) => void (o.maxMessageSize = int(v)),
-  consumer_timeout: (v, o) => void (o.consumerTimeout = int(v)),
-  'management.tcp.port': (v, o) => void (o.managementPort = int(v)),
-  'prometheus.tcp.port': (v, o) => void (o.prometheusPort = int(v)),
-  'log.console.level': (v, o) => void (o.logLevel = v === 'warning' ? 'warn' : v),
+  default_vhost: (v, o) => void (o.defaultVhost = parseNonEmpty(v)),
+  loopback_users: (v, o) => {
+    if (v !== 'none') throw new Error(`expected 'none' (or loopback_users.USER = true|false), got '${v}'`);
+    o.loopbackUsers = [];
+  },
+  heartbeat: (v, o) => void (o.heartbeat = parseInteger(v, 65535)),
+  frame_max: (v, o) => void (o.frameMax = parseInteger(v, 0xffffffff)),
+  channel_max: (v, o) => void (o.channelMax = parseInteger(v, 65535)),
+  max_message_size: (v, o) => void (o.maxMessageSize = parseInteger(v, 512 * 1024 * 1024)),
+  consumer_timeout: (v, o) => void (o.consumerTimeout = parseInteger(v)),
+  'management.tcp.port': (v, o) => void (o.managementPort = parsePortOrOff(v)),
+  'management.listener.port': (v, o) => void (o.managementPort = parsePortOrOff(v)),
+  'prometheus.tcp.port': (v, o) => void (o.prometheusPort = parsePortOrOff(v)),
+  load_definitions: (v, o) => void (o.loadDefinitions = parseNonEmpty(v)),
+  'management.load_definitions': (v, o) => void (o.loadDefinitions = parseNonEmpty(v)),
+  'log.console.level': (v, o) => void (o.logLevel = parseLogLevel(v)),
+  'vm_memory_high_watermark.relative': (v, o) => void (o.memoryHighWatermark = { relative: parseFraction(v) }),
+  'vm_memory_high_watermark.absolute': (v, o) => void (o.memoryHighWatermark = { absolute: parseBytes(v) }),
+  'disk_free_limit.absolute': (v, o) => void (o.diskFreeLimit = { absolute: parseBytes(v) }),
+  'disk_free_limit.relative': (v, o) => void (o.diskFreeLimit = { relative: parseFraction(v) }),
 };
 
-function int(v: string): number {
-  if (!/^\d+$/.test(v)) throw new Error('expected a non-negative integer');
-  return Number(v);
+/** Keys whose last part is a name: `loopback_users.guest = false`, `default_user_tags.administrator = true`, … */
+const FAMILIES: Record<string, (name: string, value: string, out: StartOptions) => void> = {
+  loopback_users: (name, v, o) => {
+    const users = new Set(o.loopbackUsers ?? ['guest']);
+    if (parseBoolean(v)) users.add(name);
+    else users.delete(name);
+    o.loopbackUsers = [...users];
+  },
+  default_user_tags: (name, v, o) => {
+    const tags = new Set(o.defaultUserTags ?? []);
+    if (parseBoolean(v)) tags.add(name);
+    else tags.delete(name);
+    o.defaultUserTags = [...tags];
+  },
+  default_permissions: (name, v, o) => {
+    if (name !== 'configure' && name !== 'write' && name !== 'read') throw new Error(`expected default_permissions.configure, .write or .read`);
+    regex(v);
+    o.defaultPermissions = { ...(o.defaultPermissions ?? { configure: '.*', write: '.*', read: '.*' }), [name]: v };
+  },
+  ssl_options: (name, v, o) => {
+    if (name === 'verify' && v !== 'verify_peer' && v !== 'verify_none') throw new Error(`expected verify_peer or verify_none, got '${v}'`);
+    if (name === 'fail_if_no_peer_cert') parseBoolean(v);
+    o.tls = { ...(o.tls ?? { options: {} }), options: { ...(o.tls?.options ?? {}), [name]: v } };
+  },
+};
+
+function regex(v: string): void {
+  try {
+    new RegExp(v);
+  } catch {
+    throw new Error(`expected a regular expression, got '${v}'`);
+  }
 }
 
 export interface ConfigResult {
@@ -33,27 +88,54 @@ export interface ConfigResult {
   warnings: string[];
 }
 
-/** Parses the file; a bad value throws an Error naming the key and line, an unknown key is a warning. */
+/** A config file's problem, naming the file, line and key. */
+export class ConfigError extends Error {}
+
+/**
+ * RabbitMQ's RABBITMQ_CONFIG_FILE may name the file without its `.conf` extension; so may --config.
+ * Returns the path that exists, or the path as given (which then fails to open with a clear message).
+ */
+export function resolveConfigPath(path: string): string {
+  if (!existsSync(path) && existsSync(`${path}.conf`)) return `${path}.conf`;
+  return path;
+}
+
+/** Parses the file; a bad value throws a ConfigError naming file, line and key; an unknown key is a warning. */
 export function readConfigFile(path: string): ConfigResult {
+  let text: string;
+  try {
+    text = readFileSync(resolveConfigPath(path), 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new ConfigError(`config file ${path}: ${code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
+  }
+  return parseConfig(text, path);
+}
+
+/** Parses rabbitmq.conf text; `name` is used in messages (`name:line`). */
+export function parseConfig(text: string, name: string): ConfigResult {
   const options: StartOptions = {};
   const warnings: string[] = [];
-  const lines = readFileSync(path, 'utf8').split(/\r?\n/);
-  lines.forEach((raw, i) => {
+  text.split(/\r?\n/).forEach((raw, i) => {
+    const where = `${name}:${i + 1}`;
     const line = raw.replace(/#.*$/, '').trim();
     if (line === '') return;
     const eq = line.indexOf('=');
-    if (eq < 0) throw new Error(`${path}:${i + 1}: expected 'key = value'`);
+    if (eq < 0) throw new ConfigError(`${where}: expected 'key = value', got '${line}'`);
     const key = line.slice(0, eq).trim();
     const value = line.slice(eq + 1).trim();
-    const apply = KEYS[key];
+    if (key === '') throw new ConfigError(`${where}: expected 'key = value', got '${line}'`);
+    const dot = key.indexOf('.');
+    const family = dot > 0 ? FAMILIES[key.slice(0, dot)] : undefined;
+    const apply: Apply | undefined = KEYS[key] ?? (family ? (v, o) => family(key.slice(dot + 1), v, o) : undefined);
     if (!apply) {
-      warnings.push(`${path}:${i + 1}: unknown key '${key}' ignored`);
+      warnings.push(`${where}: unknown key '${key}' ignored`);
       return;
     }
     try {
       apply(value, options);
     } catch (e) {
-      throw new Error(`${path}:${i + 1}: bad value for '${key}': ${(e as Error).message}`);
+      throw new ConfigError(`${where}: bad value for '${key}': ${(e as Error).message}`);
     }
   });
   return { options, warnings };

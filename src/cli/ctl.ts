@@ -1,0 +1,372 @@
+// `warren ctl`: rabbitmqctl's everyday commands (list_*, purge/delete queue, users, vhosts, permissions, close_connection),
+// run against a running broker through its management HTTP API. Lists print tab-separated columns under a header line.
+import type { Output } from './diagnostics.js';
+import { ManagementClient, seg } from './management-client.js';
+import { CliError, type ClientTarget } from './settings.js';
+
+type Row = Record<string, unknown>;
+type Column = (row: Row) => unknown;
+
+const field =
+  (...path: string[]): Column =>
+  (row) => {
+    let v: unknown = row;
+    for (const key of path) {
+      if (v === null || typeof v !== 'object') return undefined;
+      v = (v as Row)[key];
+    }
+    return v;
+  };
+
+/** Columns answered straight from the API's field of the same name. */
+function same(names: string[]): Record<string, Column> {
+  return Object.fromEntries(names.map((n) => [n, field(n)]));
+}
+
+/** How -p applies: `vhost` lists one vhost (default: the broker's default vhost); `filter` lists all unless -p is given. */
+type Scope = 'vhost' | 'filter' | 'none';
+
+interface ListSpec {
+  readonly scope: Scope;
+  readonly path: (vhost: string | undefined) => string;
+  readonly defaults: readonly string[];
+  readonly columns: Readonly<Record<string, Column>>;
+}
+
+/** rabbitmqctl's info items (those Warren can answer), with its default columns. Connection and channel "pids" are their names. */
+const LISTS: Record<string, ListSpec> = {
+  list_queues: {
+    scope: 'vhost',
+    path: (v) => `/api/queues/${seg(v!)}`,
+    defaults: ['name', 'messages'],
+    columns: {
+      ...same([
+        'name',
+        'durable',
+        'auto_delete',
+        'arguments',
+        'policy',
+        'exclusive',
+        'exclusive_consumer_tag',
+        'messages_ready',
+        'messages_unacknowledged',
+        'messages',
+        'messages_ready_ram',
+        'messages_unacknowledged_ram',
+        'messages_ram',
+        'messages_persistent',
+        'message_bytes',
+        'message_bytes_ready',
+        'message_bytes_unacknowledged',
+        'message_bytes_ram',
+        'message_bytes_persistent',
+        'head_message_timestamp',
+        'consumers',
+        'consumer_utilisation',
+        'consumer_capacity',
+        'memory',
+        'state',
+        'type',
+      ]),
+      owner_pid: field('owner_pid_details', 'name'),
+    },
+  },
+  list_exchanges: {
+    scope: 'vhost',
+    path: (v) => `/api/exchanges/${seg(v!)}`,
+    defaults: ['name', 'type'],
+    columns: same(['name', 'type', 'durable', 'auto_delete', 'internal', 'arguments', 'policy']),
+  },
+  list_bindings: {
+    scope: 'vhost',
+    path: (v) => `/api/bindings/${seg(v!)}`,
+    defaults: ['source_name', 'source_kind', 'destination_name', 'destination_kind', 'routing_key', 'arguments'],
+    columns: {
+      source_name: field('source'),
+      source_kind: () => 'exchange',
+      destination_name: field('destination'),
+      destination_kind: field('destination_type'),
+      routing_key: field('routing_key'),
+      arguments: field('arguments'),
+    },
+  },
+  list_connections: {
+    scope: 'filter',
+    path: (v) => (v === undefined ? '/api/connections' : `/api/vhosts/${seg(v)}/connections`),
+    defaults: ['user', 'peer_host', 'peer_port', 'state'],
+    columns: {
+      pid: field('name'),
+      ...same([
+        'name',
+        'port',
+        'host',
+        'peer_port',
+        'peer_host',
+        'ssl',
+        'ssl_protocol',
+        'ssl_key_exchange',
+        'ssl_cipher',
+        'ssl_hash',
+        'peer_cert_subject',
+        'peer_cert_issuer',
+        'peer_cert_validity',
+        'state',
+        'channels',
+        'protocol',
+        'auth_mechanism',
+        'user',
+        'vhost',
+        'timeout',
+        'frame_max',
+        'channel_max',
+        'client_properties',
+        'recv_oct',
+        'recv_cnt',
+        'send_oct',
+        'send_cnt',
+        'send_pend',
+        'connected_at',
+        'user_provided_name',
+      ]),
+    },
+  },
+  list_channels: {
+    scope: 'filter',
+    path: (v) => (v === undefined ? '/api/channels' : `/api/vhosts/${seg(v)}/channels`),
+    defaults: ['pid', 'user', 'consumer_count', 'messages_unacknowledged'],
+    columns: {
+      pid: field('name'),
+      connection: field('connection_details', 'name'),
+      ...same([
+        'name',
+        'number',
+        'user',
+        'vhost',
+        'transactional',
+        'confirm',
+        'consumer_count',
+        'messages_unacknowledged',
+        'messages_uncommitted',
+        'acks_uncommitted',
+        'messages_unconfirmed',
+        'prefetch_count',
+        'global_prefetch_count',
+      ]),
+    },
+  },
+  list_consumers: {
+    scope: 'vhost',
+    path: (v) => `/api/consumers/${seg(v!)}`,
+    defaults: ['queue_name', 'channel_pid', 'consumer_tag', 'ack_required', 'prefetch_count', 'active', 'arguments'],
+    columns: {
+      queue_name: field('queue', 'name'),
+      channel_pid: field('channel_details', 'name'),
+      ...same(['consumer_tag', 'ack_required', 'prefetch_count', 'active', 'activity_status', 'arguments']),
+    },
+  },
+  list_users: {
+    scope: 'none',
+    path: () => '/api/users',
+    defaults: ['user', 'tags'],
+    columns: { user: field('name'), tags: field('tags') },
+  },
+  list_vhosts: {
+    scope: 'none',
+    path: () => '/api/vhosts',
+    defaults: ['name'],
+    columns: same(['name', 'description', 'tags', 'tracing', 'cluster_state', 'default_queue_type', 'messages', 'messages_ready', 'messages_unacknowledged']),
+  },
+  list_permissions: {
+    scope: 'vhost',
+    path: (v) => `/api/vhosts/${seg(v!)}/permissions`,
+    defaults: ['user', 'configure', 'write', 'read'],
+    columns: same(['user', 'configure', 'write', 'read']),
+  },
+};
+
+/** rabbitmqctl's rendering: strings bare, lists in brackets, maps as lists of `{"key",value}` tuples. */
+export function renderValue(v: unknown, nested = false): string {
+  if (v === undefined || v === null) return '';
+  if (typeof v === 'string') return nested ? JSON.stringify(v) : v.replace(/[\t\n]/g, ' ');
+  if (typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint') return String(v);
+  if (Array.isArray(v)) return `[${v.map((x) => renderValue(x, nested)).join(', ')}]`;
+  return `[${Object.entries(v as Row).map(([k, x]) => `{${JSON.stringify(k)},${renderValue(x, true)}}`).join(',')}]`;
+}
+
+export interface CtlOptions {
+  vhost: string | undefined;
+  quiet: boolean;
+  tableHeaders: boolean;
+  ifEmpty: boolean;
+  ifUnused: boolean;
+}
+
+interface Command {
+  readonly usage: string;
+  readonly args: number | [number, number];
+  readonly run: (api: ManagementClient, args: string[], o: CtlOptions, io: Output) => Promise<void>;
+}
+
+const vhostOf = (api: ManagementClient, o: CtlOptions): string => o.vhost ?? api.target.vhost;
+const info = (o: CtlOptions, io: Output, line: string) => {
+  if (!o.quiet) io.out(line);
+};
+const noVhost = (v: string) => `vhost '${v}' does not exist`;
+
+async function userExists(api: ManagementClient, user: string): Promise<boolean> {
+  const r = await api.request('GET', `/api/users/${seg(user)}`);
+  if (r.status === 200) return true;
+  if (r.status === 404) return false;
+  throw new CliError(`GET /api/users/${user}: ${r.status} ${r.text}`);
+}
+
+const MUTATIONS: Record<string, Command> = {
+  purge_queue: {
+    usage: 'purge_queue [-p VHOST] QUEUE',
+    args: 1,
+    run: async (api, [queue], o, io) => {
+      const v = vhostOf(api, o);
+      info(o, io, `Purging queue '${queue!}' in vhost '${v}' ...`);
+      await api.expectOk('DELETE', `/api/queues/${seg(v)}/${seg(queue!)}/contents`, undefined, { notFound: `queue '${queue!}' in vhost '${v}' does not exist` });
+    },
+  },
+  delete_queue: {
+    usage: 'delete_queue [-p VHOST] QUEUE [--if-empty|-e] [--if-unused|-u]',
+    args: 1,
+    run: async (api, [queue], o, io) => {
+      const v = vhostOf(api, o);
+      const path = `/api/queues/${seg(v)}/${seg(queue!)}`;
+      const before = await api.request('GET', path);
+      if (before.status === 404) throw new CliError(`queue '${queue!}' in vhost '${v}' does not exist`);
+      info(o, io, `Deleting queue '${queue!}' on vhost '${v}' ...`);
+      const query = [o.ifEmpty ? 'if-empty=true' : '', o.ifUnused ? 'if-unused=true' : ''].filter(Boolean).join('&');
+      await api.expectOk('DELETE', query === '' ? path : `${path}?${query}`, undefined, { notFound: `queue '${queue!}' in vhost '${v}' does not exist` });
+      const messages = (before.json as { messages?: number } | undefined)?.messages;
+      if (typeof messages === 'number') info(o, io, `Queue was successfully deleted with ${messages} message${messages === 1 ? '' : 's'}`);
+    },
+  },
+  close_connection: {
+    usage: 'close_connection CONNECTION [REASON]   (CONNECTION as `list_connections name` prints it)',
+    args: [1, 2],
+    run: async (api, [name, reason], o, io) => {
+      const why = reason ?? 'Closed via warren ctl';
+      info(o, io, `Closing connection ${name!}, reason: ${why}...`);
+      await api.expectOk('DELETE', `/api/connections/${seg(name!)}`, undefined, { notFound: `no connection named '${name!}'`, headers: { 'x-reason': why } });
+    },
+  },
+  add_user: {
+    usage: 'add_user USER PASSWORD',
+    args: 2,
+    run: async (api, [user, password], o, io) => {
+      info(o, io, `Adding user "${user!}" ...`);
+      if (await userExists(api, user!)) throw new CliError(`user '${user!}' already exists`);
+      await api.expectOk('PUT', `/api/users/${seg(user!)}`, { password: password!, tags: '' });
+    },
+  },
+  delete_user: {
+    usage: 'delete_user USER',
+    args: 1,
+    run: async (api, [user], o, io) => {
+      info(o, io, `Deleting user "${user!}" ...`);
+      await api.expectOk('DELETE', `/api/users/${seg(user!)}`, undefined, { notFound: `user '${user!}' does not exist` });
+    },
+  },
+  change_password: {
+    usage: 'change_password USER PASSWORD',
+    args: 2,
+    run: async (api, [user, password], o, io) => {
+      info(o, io, `Changing password for user "${user!}" ...`);
+      if (!(await userExists(api, user!))) throw new CliError(`user '${user!}' does not exist`);
+      await api.expectOk('PUT', `/api/users/${seg(user!)}`, { password: password! });
+    },
+  },
+  set_user_tags: {
+    usage: 'set_user_tags USER [TAG ...]',
+    args: [1, Infinity],
+    run: async (api, [user, ...tags], o, io) => {
+      info(o, io, `Setting tags for user "${user!}" to [${tags.join(', ')}] ...`);
+      if (!(await userExists(api, user!))) throw new CliError(`user '${user!}' does not exist`);
+      await api.expectOk('PUT', `/api/users/${seg(user!)}`, { tags: tags.join(',') });
+    },
+  },
+  set_permissions: {
+    usage: 'set_permissions [-p VHOST] USER CONFIGURE WRITE READ',
+    args: 4,
+    run: async (api, [user, configure, write, read], o, io) => {
+      const v = vhostOf(api, o);
+      info(o, io, `Setting permissions for user "${user!}" in vhost "${v}" ...`);
+      if (!(await userExists(api, user!))) throw new CliError(`user '${user!}' does not exist`);
+      await api.expectOk('PUT', `/api/permissions/${seg(v)}/${seg(user!)}`, { configure, write, read }, { notFound: noVhost(v) });
+    },
+  },
+  clear_permissions: {
+    usage: 'clear_permissions [-p VHOST] USER',
+    args: 1,
+    run: async (api, [user], o, io) => {
+      const v = vhostOf(api, o);
+      info(o, io, `Clearing permissions for user "${user!}" in vhost "${v}" ...`);
+      await api.expectOk('DELETE', `/api/permissions/${seg(v)}/${seg(user!)}`, undefined, { notFound: `user '${user!}' has no permissions in vhost '${v}'` });
+    },
+  },
+  add_vhost: {
+    usage: 'add_vhost VHOST',
+    args: 1,
+    run: async (api, [vhost], o, io) => {
+      info(o, io, `Adding vhost "${vhost!}" ...`);
+      await api.expectOk('PUT', `/api/vhosts/${seg(vhost!)}`, {});
+    },
+  },
+  delete_vhost: {
+    usage: 'delete_vhost VHOST',
+    args: 1,
+    run: async (api, [vhost], o, io) => {
+      info(o, io, `Deleting vhost "${vhost!}" ...`);
+      await api.expectOk('DELETE', `/api/vhosts/${seg(vhost!)}`, undefined, { notFound: noVhost(vhost!) });
+    },
+  },
+};
+
+export const CTL_COMMANDS = [...Object.keys(LISTS), ...Object.keys(MUTATIONS)];
+
+export function ctlHelp(): string {
+  const lists = Object.entries(LISTS).map(([name, spec]) => {
+    const p = spec.scope === 'none' ? '' : '[-p VHOST] ';
+    return `  ${name} ${p}[COLUMN ...]\n      default columns: ${spec.defaults.join(' ')}\n      columns: ${Object.keys(spec.columns).join(' ')}`;
+  });
+  const mutations = Object.values(MUTATIONS).map((c) => `  ${c.usage}`);
+  return `Usage: warren ctl COMMAND [options] [arguments]
+
+Runs rabbitmqctl's commands against a running broker through its management HTTP API.
+
+Lists (tab-separated, the first line names the columns):
+${lists.join('\n')}
+
+Changes:
+${mutations.join('\n')}
+`;
+}
+
+/** Runs one ctl command; `args` are the positionals after the command name. */
+export async function runCtl(command: string, args: string[], target: ClientTarget, o: CtlOptions, io: Output): Promise<void> {
+  const api = new ManagementClient(target);
+  const list = LISTS[command];
+  if (list) {
+    const columns = args.length > 0 ? args : [...list.defaults];
+    const bad = columns.filter((c) => list.columns[c] === undefined);
+    if (bad.length > 0) {
+      throw new CliError(`${command}: unknown column${bad.length > 1 ? 's' : ''} ${bad.join(', ')}; known columns: ${Object.keys(list.columns).join(', ')}`, 64);
+    }
+    const vhost = list.scope === 'vhost' ? vhostOf(api, o) : list.scope === 'filter' ? o.vhost : undefined;
+    if (list.scope === 'none' && o.vhost !== undefined) throw new CliError(`${command} lists every vhost; it takes no -p`, 64);
+    const rows = await api.get(list.path(vhost), vhost !== undefined ? noVhost(vhost) : undefined);
+    if (!Array.isArray(rows)) throw new CliError(`${command}: unexpected reply from ${list.path(vhost)}`);
+    if (o.tableHeaders) io.out(columns.join('\t'));
+    for (const row of rows as Row[]) io.out(columns.map((c) => renderValue(list.columns[c]!(row))).join('\t'));
+    return;
+  }
+  const mutation = MUTATIONS[command];
+  if (!mutation) throw new CliError(`unknown ctl command '${command}'; run \`warren ctl --help\` for the list`, 64);
+  const [min, max] = typeof mutation.args === 'number' ? [mutation.args, mutation.args] : mutation.args;
+  if (args.length < min || args.length > max) throw new CliError(`usage: warren ctl ${mutation.usage}`, 64);
+  await mutation.run(api, args, o, io);
+}

@@ -1,0 +1,47 @@
+// `warren` with no command: resolves the settings (flags, environment, config file, defaults), starts the broker,
+// logs where everything listens, and stops on SIGINT/SIGTERM.
+import pino from 'pino';
+import pretty from 'pino-pretty';
+import { startBroker } from '../index.js';
+import { WARREN_VERSION } from '../server/server-properties.js';
+import { resolveSettings, type Env, type Flags } from './settings.js';
+
+export async function serve(flags: Flags, env: Env): Promise<void> {
+  const { options, warnings, configFile } = resolveSettings(flags, env);
+  const level = options.logLevel;
+  const logger = process.stdout.isTTY ? pino({ level }, pretty({ colorize: true, sync: true })) : pino({ level });
+  for (const w of warnings) logger.warn(w);
+  if (options.tls?.port !== undefined) logger.warn({ port: options.tls.port }, 'listeners.ssl.default: TLS is not implemented yet; no TLS listener was started');
+
+  const running = await startBroker({ ...options, logger });
+  logger.info(
+    {
+      port: running.port,
+      managementPort: running.managementPort,
+      prometheusPort: running.prometheusPort,
+      dataDir: options.dataDir,
+      ...(configFile !== undefined ? { config: configFile } : {}),
+      version: WARREN_VERSION,
+    },
+    'Server startup complete',
+  );
+
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down');
+    running.close().then(
+      () => {
+        logger.info('stopped');
+        process.exit(0);
+      },
+      (err: unknown) => {
+        logger.error({ err }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+}
