@@ -204,6 +204,37 @@ async function restartTime(count: number, size: number): Promise<{ ms: number; r
   return { ms, recovered: ok.id === 0x0032000b ? ok.messageCount : -1 };
 }
 
+/** Resident memory of a broker process: Warren's from its metrics, RabbitMQ's (beam.smp) from /proc. */
+async function rssOf(t: Target, metricsPort: number | undefined): Promise<number> {
+  if (metricsPort !== undefined) {
+    const text = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+    return Number(/^rabbitmq_process_resident_memory_bytes (\d+)/m.exec(text)?.[1] ?? NaN);
+  }
+  const { execSync } = await import('node:child_process');
+  const out = execSync('ps -C beam.smp -o rss= 2>/dev/null || true').toString().trim();
+  return out ? Number(out.split('\n')[0]) * 1024 : NaN;
+}
+
+/** Memory per idle connection (each with one channel open): RSS before and after opening `n` of them. */
+async function idleConnections(t: Target, metricsPort: number | undefined, n: number): Promise<number> {
+  const before = await rssOf(t, metricsPort);
+  const clients: PerfClient[] = [];
+  for (let i = 0; i < n; i += 100) {
+    await Promise.all(
+      Array.from({ length: Math.min(100, n - i) }, async () => {
+        const c = new PerfClient();
+        await c.open(t.host, t.port);
+        await c.openChannel(1);
+        clients.push(c);
+      }),
+    );
+  }
+  await new Promise((r) => setTimeout(r, 2000));
+  const after = await rssOf(t, metricsPort);
+  for (const c of clients) c.close();
+  return (after - before) / n;
+}
+
 async function reachable(host: string, port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const s = connect({ host, port }, () => {
@@ -234,7 +265,10 @@ async function startWarren(existingDir?: string): Promise<{ target: Target; chil
 }
 
 async function main(): Promise<void> {
+  const t0 = Date.now();
   const warren = await startWarren();
+  const startupMs = Date.now() - t0;
+  console.log(`Warren: ${startupMs} ms from spawn to accepting connections; ${((await rssOf(warren.target, warren.metricsPort)) / 1e6).toFixed(0)} MB resident memory idle`);
   const targets: Target[] = [warren.target];
   if (process.env.BENCH_RABBITMQ !== '0' && (await reachable('127.0.0.1', 5672))) targets.push({ name: 'RabbitMQ', host: '127.0.0.1', port: 5672 });
   else console.log('RabbitMQ is not running on 5672: Warren only (make conformance-rabbitmq starts one)');
@@ -256,6 +290,14 @@ async function main(): Promise<void> {
       rows.push(row);
       console.log(row);
     }
+  }
+  const idle = Number(process.env.BENCH_IDLE_CONNECTIONS ?? 10_000);
+  if (idle > 0) {
+    const perConn = await Promise.all(targets.map(async (t) => [t.name, await idleConnections(t, t === warren.target ? warren.metricsPort : undefined, idle)] as const));
+    for (const [name, bytes] of perConn) console.log(`${name}: ${(bytes / 1024).toFixed(1)} KB resident memory per idle connection (${idle.toLocaleString('en')} connections, one channel each)`);
+  }
+  for (const t of targets) {
+    if (t !== warren.target) console.log(`${t.name}: ${((await rssOf(t, undefined)) / 1e6).toFixed(0)} MB resident memory now`);
   }
   const backlog = Number(process.env.BENCH_BACKLOG ?? 1_000_000);
   if (backlog > 0) {
