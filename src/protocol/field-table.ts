@@ -1,5 +1,5 @@
 // AMQP field tables and arrays with RabbitMQ's errata type tags, decoded with their types kept so they re-encode byte for byte.
-import { frameError } from './errors.js';
+import { frameError, syntaxError } from './errors.js';
 
 /** One typed field value; `type` is the wire tag from RabbitMQ's errata. */
 export type FieldValue =
@@ -52,7 +52,8 @@ const CODE = {
 
 /** Decodes a table whose body spans buf[start, end). */
 export function decodeTable(buf: Buffer, start: number, end: number, depth = 0): FieldTable {
-  if (depth > MAX_TABLE_DEPTH) throw frameError('field table nested too deeply');
+  // Unbounded nesting would mean unbounded recursion: a syntax error, as the issue and RabbitMQ's limits want.
+  if (depth > MAX_TABLE_DEPTH) throw syntaxError('field table nested too deeply');
   const table: FieldTable = new Map();
   let pos = start;
   while (pos < end) {
@@ -122,7 +123,7 @@ export function decodeValue(buf: Buffer, pos: number, end: number, depth: number
       const len = buf.readUInt32BE(pos);
       pos += 4;
       need(pos, len, end);
-      if (depth + 1 > MAX_TABLE_DEPTH) throw frameError('field array nested too deeply');
+      if (depth + 1 > MAX_TABLE_DEPTH) throw syntaxError('field array nested too deeply');
       const items: FieldValue[] = [];
       const stop = pos + len;
       while (pos < stop) {

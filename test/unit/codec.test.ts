@@ -147,7 +147,7 @@ describe('field tables', () => {
     expect(() => decodeTable(overrun, 0, overrun.length)).toThrow(expect.objectContaining({ code: 501 }));
   });
 
-  it('refuses nesting deeper than the limit without overflowing the stack', () => {
+  it('refuses nesting deeper than the limit with 502 SYNTAX_ERROR, without overflowing the stack', () => {
     // 100k nested arrays: A len [A len [ ... ]]
     const depth = 100_000;
     const buf = Buffer.alloc(2 + depth * 5);
@@ -158,6 +158,6 @@ describe('field tables', () => {
       buf[at] = 0x41;
       buf.writeUInt32BE(buf.length - at - 5, at + 1);
     }
-    expect(() => decodeTable(buf, 0, buf.length)).toThrow(expect.objectContaining({ code: 501 }));
+    expect(() => decodeTable(buf, 0, buf.length)).toThrow(expect.objectContaining({ code: 502 }));
   });
 });
