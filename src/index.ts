@@ -3,8 +3,9 @@ import { mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import pino, { type Logger } from 'pino';
 import { Broker, type PagingWindow } from './broker/index.js';
-import { importDefinitions, startManagement, startMetrics, type HttpListener } from './http/index.js';
+import { importDefinitions, startManagement, startMetrics, type HttpListener, type ManagementListener } from './http/index.js';
 import { AmqpServer, DEFAULT_SERVER_OPTIONS, type ServerOptions } from './server/index.js';
+import { serverTls, tlsWanted, type ServerTls, type TlsSettings } from './server/tls.js';
 import { FileStore } from './store/index.js';
 
 export interface StartOptions extends Partial<ServerOptions> {
@@ -29,17 +30,19 @@ export interface StartOptions extends Partial<ServerOptions> {
   memoryHighWatermark?: { relative: number } | { absolute: number };
   /** `disk_free_limit.absolute` (bytes) or `.relative` (fraction of RAM), for disk alarms. Kept; not enforced yet. */
   diskFreeLimit?: { absolute: number } | { relative: number };
-  /** `listeners.ssl.default` and `ssl_options.*`. Kept; TLS is not implemented yet, so no TLS listener starts. */
+  /**
+   * The amqps listener (`listeners.ssl.default`, `ssl_options.*`): starts when a port or a certificate is given, on
+   * 5671 unless `port` says otherwise (0 picks a free one, -1 turns it off). Certificate and key are required.
+   */
   tls?: TlsSettings;
+  /**
+   * The management API over HTTPS (`management.ssl.*`): starts when given, on 15671 unless `port` says otherwise.
+   * Without its own certificate it uses `tls`'s certificate, key and CA. Plain HTTP still runs on `managementPort`.
+   */
+  managementTls?: TlsSettings;
 }
 
-/** The TLS listener as rabbitmq.conf describes it (`listeners.ssl.default`, `ssl_options.*`). */
-export interface TlsSettings {
-  port?: number;
-  host?: string;
-  /** `ssl_options.cacertfile`, `certfile`, `keyfile`, `verify`, `fail_if_no_peer_cert`, … as written. */
-  options: Record<string, string>;
-}
+export type { TlsSettings } from './server/tls.js';
 
 export interface RunningBroker {
   /** The port actually listened on. */
@@ -48,8 +51,12 @@ export interface RunningBroker {
   readonly url: string;
   readonly broker: Broker;
   readonly server: AmqpServer;
+  /** The amqps listener's port, when TLS is configured. */
+  readonly tlsPort: number | undefined;
   /** The management API's port, when it runs. */
   readonly managementPort: number | undefined;
+  /** The management API's HTTPS port, when it runs. */
+  readonly managementTlsPort: number | undefined;
   /** The Prometheus endpoint's port, when it runs. */
   readonly prometheusPort: number | undefined;
   /** Sends connection.close 320 to every client and stops listening. */
@@ -83,10 +90,33 @@ export async function startBroker(opts: StartOptions = {}): Promise<RunningBroke
       throw e;
     }
   }
+  let amqpTls: ServerTls | undefined;
+  let managementTls: ServerTls | undefined;
+  try {
+    // Certificates are read and checked before anything listens.
+    if (tlsWanted(opts.tls)) amqpTls = serverTls(opts.tls, 'TLS');
+    if (opts.managementTls !== undefined && !(opts.managementTls.port !== undefined && opts.managementTls.port < 0)) {
+      managementTls = serverTls(opts.managementTls, 'management TLS', opts.tls);
+    }
+  } catch (e) {
+    store.close();
+    throw e;
+  }
+  for (const w of [...(amqpTls?.warnings ?? []), ...(managementTls?.warnings ?? [])]) logger.warn(w);
   const server = new AmqpServer(broker, options, logger);
   let port: number;
+  let tlsPort: number | undefined;
   try {
     port = await server.listen();
+    if (amqpTls) {
+      const wanted = opts.tls?.port ?? 5671;
+      try {
+        tlsPort = await server.listenTls(wanted, opts.tls?.host ?? options.host, amqpTls);
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code === 'EADDRINUSE') throw new Error(`AMQP over TLS: port ${wanted} is already in use (change it with --tls-port)`);
+        throw e;
+      }
+    }
   } catch (e) {
     await server.close().catch(() => {});
     store.close();
@@ -95,14 +125,14 @@ export async function startBroker(opts: StartOptions = {}): Promise<RunningBroke
   }
   const vhostPart = options.defaultVhost === '/' ? '' : `/${encodeURIComponent(options.defaultVhost)}`;
   const url = `amqp://${encodeURIComponent(options.defaultUser)}:${encodeURIComponent(options.defaultPass)}@localhost:${port}${vhostPart}`;
-  const listeners: HttpListener[] = [];
+  const listeners: Array<{ close(): Promise<void> }> = [];
   const stop = async () => {
     await Promise.all(listeners.map((l) => l.close()));
     await server.close();
     store.close();
   };
   let metrics: HttpListener | undefined;
-  let management: HttpListener | undefined;
+  let management: ManagementListener | undefined;
   try {
     const deps = { broker, server, port };
     const host = options.host;
@@ -112,9 +142,25 @@ export async function startBroker(opts: StartOptions = {}): Promise<RunningBroke
       metrics = await listenOrExplain('Prometheus metrics', '--prometheus-port', prometheusPort, () => startMetrics(deps, { port: prometheusPort, host }));
       listeners.push(metrics);
     }
-    if (enabled(managementPort)) {
-      const listen = { port: managementPort, host, prometheusPort: metrics?.port };
-      management = await listenOrExplain('management API', '--management-port', managementPort, () => startManagement(deps, listen));
+    const httpsPort = managementTls ? (opts.managementTls?.port ?? 15671) : undefined;
+    if (enabled(managementPort) || managementTls) {
+      const listen = {
+        port: enabled(managementPort) ? managementPort : undefined,
+        host,
+        prometheusPort: metrics?.port,
+        amqpTlsPort: tlsPort,
+        https: managementTls && httpsPort !== undefined ? { port: httpsPort, host: opts.managementTls?.host ?? host, tls: managementTls.options } : undefined,
+      };
+      try {
+        management = await startManagement(deps, listen);
+      } catch (e) {
+        const inUse = (e as NodeJS.ErrnoException & { port?: number }).port;
+        if ((e as NodeJS.ErrnoException).code === 'EADDRINUSE' && inUse !== undefined && inUse === httpsPort && inUse !== managementPort) {
+          throw new Error(`management API over HTTPS: port ${inUse} is already in use (change it with --management-tls-port)`);
+        }
+        if ((e as NodeJS.ErrnoException).code === 'EADDRINUSE') throw new Error(`management API: port ${managementPort} is already in use (change it with --management-port)`);
+        throw e;
+      }
       listeners.push(management);
     }
   } catch (e) {
@@ -127,7 +173,9 @@ export async function startBroker(opts: StartOptions = {}): Promise<RunningBroke
     url,
     broker,
     server,
+    tlsPort,
     managementPort: management?.port,
+    managementTlsPort: management?.httpsPort,
     prometheusPort: metrics?.port,
     close: () => (closing ??= stop()),
   };

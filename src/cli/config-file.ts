@@ -25,6 +25,14 @@ const KEYS: Record<string, Apply> = {
     const l = parseListener(v);
     o.tls = { ...(o.tls ?? { options: {} }), port: l.port, ...(l.host !== undefined ? { host: l.host } : {}) };
   },
+  'listeners.ssl': (v, o) => {
+    if (v !== 'none') throw new Error(`expected 'none' (or listeners.ssl.default = PORT), got '${v}'`);
+    o.tls = { ...(o.tls ?? { options: {} }), port: -1 };
+  },
+  ssl_cert_login_from: (v, o) => {
+    if (v !== 'common_name' && v !== 'distinguished_name') throw new Error(`expected common_name or distinguished_name, got '${v}'`);
+    o.sslCertLoginFrom = v;
+  },
   default_user: (v, o) => void (o.defaultUser = parseNonEmpty(v)),
   default_pass: (v, o) => void (o.defaultPass = v),
   default_vhost: (v, o) => void (o.defaultVhost = parseNonEmpty(v)),
@@ -69,11 +77,35 @@ const FAMILIES: Record<string, (name: string, value: string, out: StartOptions) 
     o.defaultPermissions = { ...(o.defaultPermissions ?? { configure: '.*', write: '.*', read: '.*' }), [name]: v };
   },
   ssl_options: (name, v, o) => {
-    if (name === 'verify' && v !== 'verify_peer' && v !== 'verify_none') throw new Error(`expected verify_peer or verify_none, got '${v}'`);
-    if (name === 'fail_if_no_peer_cert') parseBoolean(v);
+    checkSslOption(name, v);
     o.tls = { ...(o.tls ?? { options: {} }), options: { ...(o.tls?.options ?? {}), [name]: v } };
   },
+  /** The management API over HTTPS: `management.ssl.port`, `.ip`, and the ssl_options keys (`.certfile`, …). */
+  'management.ssl': (name, v, o) => {
+    const current = o.managementTls ?? { options: {} };
+    if (name === 'port') o.managementTls = { ...current, port: parsePortOrOff(v) };
+    else if (name === 'ip') o.managementTls = { ...current, host: parseNonEmpty(v) };
+    else {
+      checkSslOption(name, v);
+      o.managementTls = { ...current, options: { ...(current.options ?? {}), [name]: v } };
+    }
+  },
 };
+
+/** Values checked when the file is read (the files themselves are read when the listener starts). */
+function checkSslOption(name: string, v: string): void {
+  if (name === 'verify' && v !== 'verify_peer' && v !== 'verify_none') throw new Error(`expected verify_peer or verify_none, got '${v}'`);
+  if (name === 'fail_if_no_peer_cert' || name === 'honor_cipher_order') parseBoolean(v);
+}
+
+/** The family a dotted key belongs to, longest prefix first: `management.ssl.certfile` → `management.ssl`, `certfile`. */
+function familyOf(key: string): { apply: (name: string, value: string, out: StartOptions) => void; name: string } | undefined {
+  for (let i = key.lastIndexOf('.'); i > 0; i = key.lastIndexOf('.', i - 1)) {
+    const apply = FAMILIES[key.slice(0, i)];
+    if (apply) return { apply, name: key.slice(i + 1) };
+  }
+  return undefined;
+}
 
 function regex(v: string): void {
   try {
@@ -125,9 +157,8 @@ export function parseConfig(text: string, name: string): ConfigResult {
     const key = line.slice(0, eq).trim();
     const value = line.slice(eq + 1).trim();
     if (key === '') throw new ConfigError(`${where}: expected 'key = value', got '${line}'`);
-    const dot = key.indexOf('.');
-    const family = dot > 0 ? FAMILIES[key.slice(0, dot)] : undefined;
-    const apply: Apply | undefined = KEYS[key] ?? (family ? (v, o) => family(key.slice(dot + 1), v, o) : undefined);
+    const family = familyOf(key);
+    const apply: Apply | undefined = KEYS[key] ?? (family ? (v, o) => family.apply(family.name, v, o) : undefined);
     if (!apply) {
       warnings.push(`${where}: unknown key '${key}' ignored`);
       return;

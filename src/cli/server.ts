@@ -11,13 +11,14 @@ export async function serve(flags: Flags, env: Env): Promise<void> {
   const level = options.logLevel;
   const logger = process.stdout.isTTY ? pino({ level }, pretty({ colorize: true, sync: true })) : pino({ level });
   for (const w of warnings) logger.warn(w);
-  if (options.tls?.port !== undefined) logger.warn({ port: options.tls.port }, 'listeners.ssl.default: TLS is not implemented yet; no TLS listener was started');
 
   const running = await startBroker({ ...options, logger });
   logger.info(
     {
       port: running.port,
+      ...(running.tlsPort !== undefined ? { tlsPort: running.tlsPort } : {}),
       managementPort: running.managementPort,
+      ...(running.managementTlsPort !== undefined ? { managementTlsPort: running.managementTlsPort } : {}),
       prometheusPort: running.prometheusPort,
       dataDir: options.dataDir,
       ...(configFile !== undefined ? { config: configFile } : {}),

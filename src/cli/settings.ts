@@ -1,10 +1,10 @@
 // Where the settings come from, in RabbitMQ's precedence: command-line flags, then environment variables
 // (WARREN_* before RabbitMQ's own), then the rabbitmq.conf file, then defaults. Used by the server and,
 // to find a running broker and its credentials, by the client commands (ping, status, ctl, definitions).
-import type { StartOptions } from '../index.js';
+import type { StartOptions, TlsSettings } from '../index.js';
 import { ConfigError, readConfigFile, resolveConfigPath } from './config-file.js';
 import { existsSync } from 'node:fs';
-import { parseLogLevel, parseNonEmpty, parsePort, parsePortOrOff } from './values.js';
+import { parseBoolean, parseLogLevel, parseNonEmpty, parsePort, parsePortOrOff } from './values.js';
 
 /** A failure the CLI reports as one line, with the exit code to use (64: usage, as rabbitmqctl). */
 export class CliError extends Error {
@@ -44,6 +44,40 @@ export const SERVER_SETTINGS: readonly SettingDef[] = [
     help: 'Prometheus metrics port (default 15692; 0 picks a free port; off turns it off)',
     apply: (v, o) => void (o.prometheusPort = parsePortOrOff(v)),
   },
+  {
+    flag: 'tls-port',
+    env: ['WARREN_TLS_PORT'],
+    arg: 'PORT',
+    help: 'amqps port (default 5671 once --tls-cert is given; 0 picks a free port; off turns it off)',
+    apply: (v, o) => void (o.tls = { ...o.tls, port: parsePortOrOff(v) }),
+  },
+  { flag: 'tls-cert', env: ['WARREN_TLS_CERT'], arg: 'FILE', help: 'server certificate, PEM (ssl_options.certfile); turns amqps on', apply: (v, o) => tlsOption(o, 'certfile', parseNonEmpty(v)) },
+  { flag: 'tls-key', env: ['WARREN_TLS_KEY'], arg: 'FILE', help: "the certificate's private key, PEM (ssl_options.keyfile)", apply: (v, o) => tlsOption(o, 'keyfile', parseNonEmpty(v)) },
+  { flag: 'tls-ca', env: ['WARREN_TLS_CA'], arg: 'FILE', help: 'CA certificates client certificates must chain to, PEM (ssl_options.cacertfile)', apply: (v, o) => tlsOption(o, 'cacertfile', parseNonEmpty(v)) },
+  {
+    flag: 'tls-verify',
+    env: ['WARREN_TLS_VERIFY'],
+    arg: 'MODE',
+    help: 'verify_peer asks clients for a certificate (SASL EXTERNAL); verify_none does not (default)',
+    apply: (v, o) => {
+      if (v !== 'verify_peer' && v !== 'verify_none') throw new Error(`expected verify_peer or verify_none, got '${v}'`);
+      tlsOption(o, 'verify', v);
+    },
+  },
+  {
+    flag: 'tls-fail-if-no-peer-cert',
+    env: ['WARREN_TLS_FAIL_IF_NO_PEER_CERT'],
+    arg: 'BOOL',
+    help: 'true refuses TLS clients without a certificate (needs verify_peer; default false)',
+    apply: (v, o) => tlsOption(o, 'fail_if_no_peer_cert', String(parseBoolean(v))),
+  },
+  {
+    flag: 'management-tls-port',
+    env: ['WARREN_MANAGEMENT_TLS_PORT'],
+    arg: 'PORT',
+    help: 'management API over HTTPS with the --tls-cert certificate (off by default; plain HTTP then stays off unless --management-port is given)',
+    apply: (v, o) => void (o.managementTls = { ...o.managementTls, port: parsePortOrOff(v) }),
+  },
   { flag: 'default-user', env: ['WARREN_DEFAULT_USER', 'RABBITMQ_DEFAULT_USER'], arg: 'USER', help: 'the user created at boot (default guest)', apply: (v, o) => void (o.defaultUser = parseNonEmpty(v)) },
   { flag: 'default-pass', env: ['WARREN_DEFAULT_PASS', 'RABBITMQ_DEFAULT_PASS'], arg: 'PASSWORD', help: "that user's password (default guest)", apply: (v, o) => void (o.defaultPass = v) },
   { flag: 'default-vhost', env: ['WARREN_DEFAULT_VHOST', 'RABBITMQ_DEFAULT_VHOST'], arg: 'VHOST', help: 'the vhost created at boot (default /)', apply: (v, o) => void (o.defaultVhost = parseNonEmpty(v)) },
@@ -55,6 +89,20 @@ export const SERVER_SETTINGS: readonly SettingDef[] = [
     apply: (v, o) => void (o.loadDefinitions = parseNonEmpty(v)),
   },
 ];
+
+function tlsOption(o: StartOptions, name: string, value: string): void {
+  o.tls = { ...o.tls, options: { ...o.tls?.options, [name]: value } };
+}
+
+/** TLS settings from several sources, later ones winning key by key (a flag does not drop the file's ssl_options). */
+function mergeTls(...parts: Array<TlsSettings | undefined>): TlsSettings | undefined {
+  let out: TlsSettings | undefined;
+  for (const p of parts) {
+    if (p === undefined) continue;
+    out = { ...out, ...p, options: { ...out?.options, ...p.options } };
+  }
+  return out;
+}
 
 export const SERVER_DEFAULTS = { dataDir: './data', managementPort: 15672, prometheusPort: 15692, logLevel: 'info' } as const;
 
@@ -130,6 +178,15 @@ export function resolveSettings(flags: Flags, env: Env): ResolvedSettings {
     }
   }
   const options = { ...SERVER_DEFAULTS, ...fromFile, ...fromEnv, ...fromFlags };
+  const tls = mergeTls(fromFile.tls, fromEnv.tls, fromFlags.tls);
+  if (tls !== undefined) options.tls = tls;
+  const managementTls = mergeTls(fromFile.managementTls, fromEnv.managementTls, fromFlags.managementTls);
+  if (managementTls !== undefined) {
+    options.managementTls = managementTls;
+    // As RabbitMQ: once the management API has an HTTPS listener, plain HTTP runs only when configured explicitly.
+    const httpsOn = managementTls.port === undefined || managementTls.port >= 0;
+    if (httpsOn && [fromFile, fromEnv, fromFlags].every((o) => o.managementPort === undefined)) options.managementPort = -1;
+  }
   return { options, warnings, configFile };
 }
 
@@ -167,8 +224,13 @@ export function resolveClientTarget(flags: Flags, env: Env): ClientTarget {
   );
   const host = options.host === undefined || WILDCARDS.has(options.host) ? 'localhost' : options.host;
   let managementUrl = flagValue(flags, 'management-url') ?? envValue(env, 'WARREN_MANAGEMENT_URL');
-  const managementOff = managementUrl === undefined && options.managementPort < 0;
-  managementUrl ??= `http://${urlHost(host)}:${managementOff ? SERVER_DEFAULTS.managementPort : options.managementPort}`;
+  const mt = options.managementTls;
+  const httpsPort = mt !== undefined && !(mt.port !== undefined && mt.port < 0) ? (mt.port ?? 15671) : undefined;
+  const managementOff = managementUrl === undefined && options.managementPort < 0 && httpsPort === undefined;
+  if (managementUrl === undefined) {
+    if (options.managementPort >= 0 || httpsPort === undefined) managementUrl = `http://${urlHost(host)}:${managementOff ? SERVER_DEFAULTS.managementPort : options.managementPort}`;
+    else managementUrl = `https://${urlHost(host)}:${httpsPort}`;
+  }
   let url: URL;
   try {
     url = new URL(managementUrl);

@@ -6,6 +6,7 @@ import type { FieldTable } from '../protocol/index.js';
 import type { Connection } from '../server/index.js';
 import type { Channel } from '../server/channel.js';
 import type { ChannelConsumer } from '../server/deliveries.js';
+import { tlsInfo } from '../server/tls.js';
 import { connectionName, hostOf, NODE_NAME, openConnections } from './deps.js';
 import { tableToJson } from './field-json.js';
 import type { AmqpServer } from '../server/index.js';
@@ -199,6 +200,7 @@ function canonicalJson(v: unknown): string {
 
 export function connectionJson(conn: Connection): Record<string, unknown> {
   const s = conn.socket;
+  const tls = tlsInfo(s);
   const props = tableToJson(conn.clientProperties);
   const out: Record<string, unknown> = {
     auth_mechanism: conn.authMechanism,
@@ -210,20 +212,20 @@ export function connectionJson(conn: Connection): Record<string, unknown> {
     host: hostOf(s.localAddress),
     name: connectionName(conn),
     node: NODE_NAME,
-    peer_cert_issuer: null,
-    peer_cert_subject: null,
-    peer_cert_validity: null,
+    peer_cert_issuer: tls.peer_cert_issuer,
+    peer_cert_subject: tls.peer_cert_subject,
+    peer_cert_validity: tls.peer_cert_validity,
     peer_host: hostOf(s.remoteAddress),
     peer_port: s.remotePort ?? 0,
     port: s.localPort ?? 0,
     protocol: 'AMQP 0-9-1',
     recv_oct: s.bytesRead,
     send_oct: s.bytesWritten,
-    ssl: false,
-    ssl_cipher: null,
+    ssl: tls.ssl,
+    ssl_cipher: tls.ssl_cipher,
     ssl_hash: null,
     ssl_key_exchange: null,
-    ssl_protocol: null,
+    ssl_protocol: tls.ssl_protocol,
     state: conn.isOpen ? 'running' : 'closing',
     timeout: conn.heartbeat,
     type: 'network',

@@ -1,5 +1,7 @@
 // The management HTTP API server (RabbitMQ's paths and JSON on port 15672): Basic auth against the broker's users, then routing.
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import type { TlsOptions } from 'node:tls';
 import { dashboardReply } from './dashboard/index.js';
 import type { ManagementDeps } from './deps.js';
 import { closeHttp, HttpError, listenHttp, objectNotFound, parseBasicAuth, send, sendError } from './http-kit.js';
@@ -24,6 +26,27 @@ export interface HttpListener {
   close(): Promise<void>;
 }
 
+/** Where the management API listens: plain HTTP, HTTPS (RabbitMQ's `management.ssl.*`), or both. */
+export interface ManagementListenOptions {
+  /** HTTP port (0 picks a free one); undefined leaves plain HTTP off. */
+  port?: number | undefined;
+  /** Listen address; undefined listens on every IPv4 and IPv6 address. */
+  host?: string | undefined;
+  /** The HTTPS listener: its port (0 picks a free one), address and node TLS options. */
+  https?: { port: number; host?: string | undefined; tls: TlsOptions } | undefined;
+  /** Listed among the node's listeners when given. */
+  prometheusPort?: number | undefined;
+  /** The amqps port, listed among the node's listeners when given. */
+  amqpTlsPort?: number | undefined;
+}
+
+/** The started management API: its HTTP and HTTPS ports (undefined for one that is off). */
+export interface ManagementListener {
+  readonly port: number | undefined;
+  readonly httpsPort: number | undefined;
+  close(): Promise<void>;
+}
+
 const REALM = { 'www-authenticate': 'Basic realm="RabbitMQ Management"' };
 
 /** Builds the API's routes for a broker (exported for tests that drive the router without a socket). */
@@ -37,9 +60,15 @@ export function managementRouter(deps: ManagementDeps, listeners: Listeners): Ro
   return router;
 }
 
-/** Starts the management API; `prometheusPort`, when given, is listed among the node's listeners. */
-export async function startManagement(deps: ManagementDeps, opts: HttpListenOptions & { prometheusPort?: number | undefined }): Promise<HttpListener> {
-  const listeners: Listeners = { amqp: deps.port ?? deps.server.options.port, management: undefined, prometheus: opts.prometheusPort };
+/** Starts the management API over HTTP, HTTPS or both (one router; the node's listeners list every port). */
+export async function startManagement(deps: ManagementDeps, opts: ManagementListenOptions): Promise<ManagementListener> {
+  const listeners: Listeners = {
+    amqp: deps.port ?? deps.server.options.port,
+    amqpTls: opts.amqpTlsPort,
+    management: undefined,
+    managementTls: undefined,
+    prometheus: opts.prometheusPort,
+  };
   const router = managementRouter(deps, listeners);
   const log = deps.server.logger.child({ component: 'management' });
 
@@ -65,15 +94,31 @@ export async function startManagement(deps: ManagementDeps, opts: HttpListenOpti
     send(res, await match.handler(makeContext(req, user, url.searchParams, match.params)));
   };
 
-  const server = createServer((req, res) => {
+  const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
     handle(req, res).catch((e: unknown) => {
       if (res.headersSent) return;
       if (e instanceof HttpError) return sendError(res, e);
       log.error({ err: e, method: req.method, url: req.url }, 'management request failed');
       sendError(res, new HttpError(500, 'internal_error', e instanceof Error ? e.message : String(e)));
     });
-  });
-  const port = await listenHttp(server, opts.port, opts.host);
-  listeners.management = port;
-  return { port, close: () => closeHttp(server) };
+  };
+  const servers: Server[] = [];
+  const close = () => Promise.all(servers.map((s) => closeHttp(s))).then(() => {});
+  try {
+    if (opts.port !== undefined) {
+      const server = createServer(onRequest);
+      servers.push(server);
+      listeners.management = await listenHttp(server, opts.port, opts.host);
+    }
+    if (opts.https !== undefined) {
+      const server = createHttpsServer(opts.https.tls, onRequest);
+      server.on('tlsClientError', (err) => log.debug({ reason: err.message }, 'TLS handshake failed'));
+      servers.push(server);
+      listeners.managementTls = await listenHttp(server, opts.https.port, opts.https.host);
+    }
+  } catch (e) {
+    await close();
+    throw e;
+  }
+  return { port: listeners.management, httpsPort: listeners.managementTls, close };
 }

@@ -11,7 +11,11 @@ import type { Router } from './router.js';
 /** Ports the node listens on, filled in as listeners start. */
 export interface Listeners {
   amqp: number;
+  /** amqps (RabbitMQ's `amqp/ssl` listener). */
+  amqpTls?: number | undefined;
   management: number | undefined;
+  /** The management API over HTTPS. */
+  managementTls?: number | undefined;
   prometheus: number | undefined;
 }
 
@@ -29,7 +33,9 @@ const AUTH_MECHANISMS = [
 
 function listenersJson(l: Listeners): unknown[] {
   const out: unknown[] = [{ node: NODE_NAME, protocol: 'amqp', ip_address: '::', port: l.amqp }];
+  if (l.amqpTls !== undefined) out.push({ node: NODE_NAME, protocol: 'amqp/ssl', ip_address: '::', port: l.amqpTls });
   if (l.management !== undefined) out.push({ node: NODE_NAME, protocol: 'http', ip_address: '::', port: l.management });
+  if (l.managementTls !== undefined) out.push({ node: NODE_NAME, protocol: 'https', ip_address: '::', port: l.managementTls });
   if (l.prometheus !== undefined) out.push({ node: NODE_NAME, protocol: 'http/prometheus', ip_address: '::', port: l.prometheus });
   return out;
 }
@@ -72,7 +78,9 @@ function overview(deps: ManagementDeps, listeners: Listeners): Record<string, un
     statistics_db_event_queue: 0,
     node: NODE_NAME,
     listeners: listenersJson(listeners),
-    contexts: listeners.management === undefined ? [] : [{ node: NODE_NAME, description: 'RabbitMQ Management', path: '/', port: String(listeners.management) }],
+    contexts: [listeners.management, listeners.managementTls]
+      .filter((p): p is number => p !== undefined)
+      .map((p) => ({ node: NODE_NAME, description: 'RabbitMQ Management', path: '/', port: String(p), ...(p === listeners.managementTls ? { ssl: 'true' } : {}) })),
   };
 }
 
@@ -146,13 +154,15 @@ export function nodeRoutes(router: Router, deps: ManagementDeps, listeners: List
     .get('/api/health/checks/certificate-expiration/:within/:unit', ok)
     .get('/api/health/checks/port-listener/:port', (ctx) => {
       const port = Number(ctx.param('port'));
-      const ports = [listeners.amqp, listeners.management, listeners.prometheus].filter((p): p is number => p !== undefined);
+      const ports = [listeners.amqp, listeners.amqpTls, listeners.management, listeners.managementTls, listeners.prometheus].filter((p): p is number => p !== undefined);
       if (ports.includes(port)) return json({ status: 'ok', port });
       return { status: 503, body: { status: 'failed', reason: 'No active listener', missing: port, ports } };
     })
     .get('/api/health/checks/protocol-listener/:protocol', (ctx) => {
       const protocol = ctx.param('protocol').toLowerCase();
       const known = ['amqp', 'amqp091', 'amqp0.9.1', 'amqp0-9-1', 'http', 'management'];
+      if (listeners.amqpTls !== undefined) known.push('amqps', 'amqp/ssl');
+      if (listeners.managementTls !== undefined) known.push('https');
       if (known.includes(protocol)) return json({ status: 'ok', protocol });
       return { status: 503, body: { status: 'failed', reason: 'No active listener', missing: protocol, protocols: ['amqp', 'http'] } };
     })

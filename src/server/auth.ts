@@ -1,7 +1,15 @@
-// SASL mechanisms offered at connection.start: PLAIN and AMQPLAIN, turned into a username and password.
+// SASL mechanisms offered at connection.start: PLAIN and AMQPLAIN, turned into a username and password, and EXTERNAL
+// (rabbitmq_auth_mechanism_ssl) on TLS connections whose client certificate verified.
+import type { Socket } from 'node:net';
 import { decodeTable, stringOf } from '../protocol/index.js';
+import { peerCertificateUser, type CertLoginFrom } from './tls.js';
 
 export const MECHANISMS = 'AMQPLAIN PLAIN';
+
+/** The mechanisms for this socket: EXTERNAL joins them when the peer presented a certificate that verified. */
+export function offeredMechanisms(socket: Socket, from: CertLoginFrom): string {
+  return peerCertificateUser(socket, from) === undefined ? MECHANISMS : `${MECHANISMS} EXTERNAL`;
+}
 
 export interface Credentials {
   username: string;
@@ -29,6 +37,7 @@ export function parseCredentials(mechanism: string, response: Buffer): Credentia
   return undefined;
 }
 
+/** Mechanisms Warren knows (EXTERNAL without a verified certificate is then refused with 403, not dropped). */
 export function isSupportedMechanism(mechanism: string): boolean {
-  return MECHANISMS.split(' ').includes(mechanism);
+  return mechanism === 'EXTERNAL' || MECHANISMS.split(' ').includes(mechanism);
 }

@@ -36,11 +36,12 @@ import {
   FRAME_BODY,
   FRAME_HEADER,
 } from '../protocol/index.js';
-import { isSupportedMechanism, MECHANISMS, parseCredentials } from './auth.js';
+import { isSupportedMechanism, offeredMechanisms, parseCredentials } from './auth.js';
 import { Channel } from './channel.js';
 import type { ServerOptions } from './options.js';
 import { Output } from './output.js';
 import { serverProperties } from './server-properties.js';
+import { peerCertificateUser } from './tls.js';
 
 const PROTOCOL_HEADER = Buffer.from([0x41, 0x4d, 0x51, 0x50, 0, 0, 9, 1]);
 /** Headers RabbitMQ also serves as 0-9-1: the AMQP 0-9 one older clients (Net::AMQP) send. (0-8 is not spoken.) */
@@ -193,7 +194,7 @@ export class Connection {
       versionMajor: 0,
       versionMinor: 9,
       serverProperties: serverProperties(),
-      mechanisms: Buffer.from(MECHANISMS),
+      mechanisms: Buffer.from(offeredMechanisms(this.socket, this.ctx.options.sslCertLoginFrom)),
       locales: Buffer.from('en_US'),
     });
     return rest;
@@ -305,10 +306,19 @@ export class Connection {
     const caps = clientProperties.get('capabilities');
     if (caps?.type === 'F') this.clientCapabilities = caps.value;
     if (!isSupportedMechanism(mechanism)) throw new SilentClose(`unknown authentication mechanism '${mechanism}'`);
-    const creds = parseCredentials(mechanism, response);
-    const user = creds ? this.ctx.broker.authenticate(creds.username, creds.password) : undefined;
+    let username: string | undefined;
+    let user: User | undefined;
+    if (mechanism === 'EXTERNAL') {
+      // rabbitmq_auth_mechanism_ssl: the verified client certificate names the user; no password is checked.
+      username = peerCertificateUser(this.socket, this.ctx.options.sslCertLoginFrom);
+      user = username === undefined ? undefined : this.ctx.broker.users.get(username);
+    } else {
+      const creds = parseCredentials(mechanism, response);
+      username = creds?.username;
+      user = creds ? this.ctx.broker.authenticate(creds.username, creds.password) : undefined;
+    }
     if (!user) {
-      this.log.warn({ user: creds?.username, mechanism }, 'authentication failed');
+      this.log.warn({ user: username, mechanism, ...(mechanism === 'EXTERNAL' && username === undefined ? { reason: 'no verified peer certificate' } : {}) }, 'authentication failed');
       throw new AmqpError(
         'ACCESS_REFUSED',
         `Login was refused using authentication mechanism ${mechanism}. For details see the broker logfile.`,

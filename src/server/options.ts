@@ -1,5 +1,6 @@
 // Server settings with RabbitMQ's defaults.
 import type { Threshold } from './alarms.js';
+import type { CertLoginFrom } from './tls.js';
 
 export interface ServerOptions {
   /** TCP port; 0 picks a free one. */
@@ -29,6 +30,8 @@ export interface ServerOptions {
   defaultUser: string;
   defaultPass: string;
   defaultVhost: string;
+  /** Which part of a client certificate names the SASL EXTERNAL user (RabbitMQ's `ssl_cert_login_from`). */
+  sslCertLoginFrom: CertLoginFrom;
 }
 
 export const DEFAULT_SERVER_OPTIONS: ServerOptions = {
@@ -48,4 +51,5 @@ export const DEFAULT_SERVER_OPTIONS: ServerOptions = {
   defaultUser: 'guest',
   defaultPass: 'guest',
   defaultVhost: '/',
+  sslCertLoginFrom: 'common_name',
 };

@@ -1,11 +1,13 @@
 // The TCP listener: accepts sockets, owns the set of live connections, and shuts them down cleanly.
 import { createServer, type Server as NetServer, type Socket } from 'node:net';
+import { createServer as createTlsServer, type TLSSocket } from 'node:tls';
 import type { Logger } from 'pino';
 import type { Broker } from '../broker/index.js';
 import { AmqpError } from '../protocol/index.js';
 import { Alarms } from './alarms.js';
 import { Connection, type ConnectionContext } from './connection.js';
 import type { ServerOptions } from './options.js';
+import type { ServerTls } from './tls.js';
 
 /** How long shutdown waits for clients to answer connection.close. */
 const SHUTDOWN_GRACE_MS = 2_000;
@@ -16,6 +18,8 @@ export class AmqpServer implements ConnectionContext {
   readonly logger: Logger;
   readonly connections = new Set<Connection>();
   private readonly net: NetServer;
+  /** The amqps listener, once listenTls() started it. */
+  private tls: NetServer | undefined;
   private readonly sockets = new Set<Socket>();
   private readonly timeoutTimer: NodeJS.Timeout;
   readonly alarms: Alarms;
@@ -80,25 +84,58 @@ export class AmqpServer implements ConnectionContext {
   }
 
   /** Listens on the configured host, or on every IPv4 and IPv6 address when none is given. */
-  async listen(): Promise<number> {
-    const { port, host } = this.options;
-    if (host !== undefined) return this.listenOn({ port, host });
+  listen(): Promise<number> {
+    return this.listenAny(this.net, this.options.port, this.options.host);
+  }
+
+  /**
+   * Starts the amqps listener: the same connections over TLS. With verify_peer a client certificate is asked for and
+   * one that does not verify is dropped; with fail_if_no_peer_cert a client without one fails the handshake.
+   */
+  listenTls(port: number, host: string | undefined, tls: ServerTls): Promise<number> {
+    if (this.tls) throw new Error('the TLS listener is already started');
+    const server = createTlsServer(tls.options, (socket: TLSSocket) => {
+      if (!socket.authorized && socket.getPeerX509Certificate() !== undefined) {
+        // Without fail_if_no_peer_cert node completes the handshake; a certificate that was presented must still verify.
+        this.logger.warn({ peer: `${socket.remoteAddress}:${socket.remotePort}`, reason: String(socket.authorizationError) }, 'TLS client certificate refused');
+        socket.destroy();
+        return;
+      }
+      this.accept(socket);
+    });
+    // Raw sockets still in their handshake are tracked too, so shutdown does not wait for them.
+    server.on('connection', (raw: Socket) => {
+      this.sockets.add(raw);
+      raw.on('close', () => this.sockets.delete(raw));
+    });
+    server.on('tlsClientError', (err, socket) => {
+      // A probe that connects and hangs up (health checks, port scanners) is not worth a warning.
+      const level = (err as NodeJS.ErrnoException).code === 'ECONNRESET' ? 'debug' : 'warn';
+      const reason = /SSL routines:[^:]*:([^:]+):/.exec(err.message)?.[1] ?? err.message;
+      this.logger[level]({ peer: `${socket.remoteAddress}:${socket.remotePort}`, reason }, 'TLS handshake failed');
+    });
+    this.tls = server;
+    return this.listenAny(server, port, host);
+  }
+
+  private async listenAny(server: NetServer, port: number, host: string | undefined): Promise<number> {
+    if (host !== undefined) return this.listenOn(server, { port, host });
     try {
-      return await this.listenOn({ port, host: '::', ipv6Only: false });
+      return await this.listenOn(server, { port, host: '::', ipv6Only: false });
     } catch (e) {
       // No IPv6 on this machine: IPv4 only.
       if ((e as NodeJS.ErrnoException).code !== 'EAFNOSUPPORT' && (e as NodeJS.ErrnoException).code !== 'EADDRNOTAVAIL') throw e;
-      return this.listenOn({ port, host: '0.0.0.0' });
+      return this.listenOn(server, { port, host: '0.0.0.0' });
     }
   }
 
-  private listenOn(opts: { port: number; host: string; ipv6Only?: boolean }): Promise<number> {
+  private listenOn(server: NetServer, opts: { port: number; host: string; ipv6Only?: boolean }): Promise<number> {
     return new Promise((resolve, reject) => {
       const onError = (err: Error) => reject(err);
-      this.net.once('error', onError);
-      this.net.listen(opts, () => {
-        this.net.off('error', onError);
-        const addr = this.net.address();
+      server.once('error', onError);
+      server.listen(opts, () => {
+        server.off('error', onError);
+        const addr = server.address();
         resolve(typeof addr === 'object' && addr ? addr.port : opts.port);
       });
     });
@@ -108,7 +145,7 @@ export class AmqpServer implements ConnectionContext {
   async close(): Promise<void> {
     clearInterval(this.timeoutTimer);
     this.alarms.stop();
-    const closed = new Promise<void>((resolve) => this.net.close(() => resolve()));
+    const closed = Promise.all([this.net, this.tls].map((s) => (s?.listening ? new Promise<void>((resolve) => s.close(() => resolve())) : undefined)));
     for (const conn of this.connections) conn.forceClose('broker shutdown');
     const deadline = Date.now() + SHUTDOWN_GRACE_MS;
     while (this.sockets.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
