@@ -83,6 +83,11 @@ export class Queue {
   unacked = 0;
   /** Counts since the queue was created, for rates and metrics. */
   readonly stats: MessageCounters = newCounters();
+  /** Messages that left this queue for its dead-letter exchange. */
+  deadLettered = 0;
+  /** Time (ms) messages waited while consumers existed but none could take one: consumer utilisation's complement. */
+  private blockedMs = 0;
+  private blockedSince = 0;
   private hadConsumer = false;
   private draining = false;
   deleted = false;
@@ -255,7 +260,10 @@ export class Queue {
     try {
       while (this.readyCount > 0 && this.consumerList.length > 0) {
         const consumer = this.pickConsumer();
-        if (!consumer) break;
+        if (!consumer) {
+          if (this.blockedSince === 0) this.blockedSince = Date.now();
+          break;
+        }
         const entry = this.takeReady();
         if (!entry) break;
         if (entry.expiresAt !== 0 && entry.expiresAt <= Date.now()) {
@@ -281,6 +289,10 @@ export class Queue {
 
   private handOver(consumer: Consumer, entry: QueueEntry): void {
     this.countDelivery(entry);
+    if (this.blockedSince !== 0) {
+      this.blockedMs += Date.now() - this.blockedSince;
+      this.blockedSince = 0;
+    }
     if (this.settings.type === 'quorum' && entry.deliveryCount > 0) entry.delivery = withDeliveryCount(entry.message, entry.deliveryCount);
     if (consumer.noAck) {
       this.drop(entry);
@@ -369,6 +381,11 @@ export class Queue {
     this.unacked -= 1;
     this.stats.acked += 1;
     GLOBAL.acked += 1;
+  }
+
+  /** Total ms during which ready messages waited on consumers that could not take them (up to `now`). */
+  consumerBlockedMs(now: number): number {
+    return this.blockedMs + (this.blockedSince !== 0 && this.readyCount > 0 ? now - this.blockedSince : 0);
   }
 
   /** Epoch ms at which the oldest ready message arrived, or undefined when none waits (consumer lag). */

@@ -485,6 +485,7 @@ export class VirtualHost implements QueueEvents {
     const dlx = queue.settings.deadLetterExchange;
     if (dlx === undefined) return;
     GLOBAL.deadLettered[reason] += 1;
+    queue.deadLettered += 1;
     const exchange = this.exchanges.get(dlx);
     if (!exchange) return;
     const dead = deadLetteredMessage(message, queue.name, reason, dlx, queue.settings.deadLetterRoutingKey);

@@ -1,5 +1,5 @@
 // The management API's JSON shapes for queues, exchanges, bindings, connections, channels and consumers, with RabbitMQ's keys.
-import { messageStats } from './rates.js';
+import { consumerUtilisation, messageStats } from './rates.js';
 import { createHash } from 'node:crypto';
 import { Queue, type Binding, type Exchange, type VirtualHost } from '../broker/index.js';
 import type { FieldTable } from '../protocol/index.js';
@@ -70,6 +70,12 @@ export function queueJson(q: Queue, unacked: Map<Queue, number>, owner: Connecti
   };
   const stats = messageStats(q, q.stats);
   if (stats) out.message_stats = stats;
+  // Whether consumers keep up: RabbitMQ's consumer_utilisation, and two Warren additions (consumer lag, dead letters).
+  const util = consumerUtilisation(q, consumers.length, (now) => q.consumerBlockedMs(now));
+  if (util !== undefined) out.consumer_utilisation = Math.round(util * 1000) / 1000;
+  const oldest = q.oldestReadyAt;
+  out.oldest_message_age_ms = oldest === undefined ? 0 : Date.now() - oldest;
+  out.messages_dead_lettered = q.deadLettered;
   if (owner) out.owner_pid_details = { name: connectionName(owner), peer_host: hostOf(owner.socket.remoteAddress), peer_port: owner.socket.remotePort ?? 0 };
   return out;
 }

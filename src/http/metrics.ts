@@ -49,6 +49,7 @@ const QUEUE_COUNTERS: ReadonlyArray<[string, string, (q: Queue) => number]> = [
   ['rabbitmq_queue_messages_published_total', 'Total number of messages published to queues', (q) => q.stats.published],
   ['rabbitmq_queue_messages_delivered_total', 'Total number of messages delivered to consumers (and basic.get)', (q) => q.stats.delivered],
   ['rabbitmq_queue_messages_acked_total', 'Total number of messages acknowledged by consumers', (q) => q.stats.acked],
+  ['warren_queue_messages_dead_lettered_total', 'Total number of messages that left the queue for its dead-letter exchange', (q) => q.deadLettered],
 ];
 
 /** The scrape body; `perObject` labels queue series with vhost and queue instead of summing them. */

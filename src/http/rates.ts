@@ -50,3 +50,25 @@ export function messageStats(key: object, c: MessageCounters): Record<string, un
     redeliver_details: { rate: round(r.redelivered) },
   };
 }
+
+const utilisation = new WeakMap<object, { at: number; blocked: number; value: number | undefined }>();
+
+/**
+ * RabbitMQ's consumer_utilisation: the share of the last sampling interval in which the queue could hand messages
+ * to its consumers at once (1 when they keep up). Undefined without consumers.
+ */
+export function consumerUtilisation(key: object, consumers: number, blockedMs: (now: number) => number, now = Date.now()): number | undefined {
+  if (consumers === 0) return undefined;
+  const s = utilisation.get(key);
+  if (!s) {
+    utilisation.set(key, { at: now, blocked: blockedMs(now), value: 1 });
+    return 1;
+  }
+  if (now - s.at >= SAMPLE_MS) {
+    const blocked = blockedMs(now);
+    s.value = Math.max(0, Math.min(1, 1 - (blocked - s.blocked) / (now - s.at)));
+    s.at = now;
+    s.blocked = blocked;
+  }
+  return s.value;
+}

@@ -12,6 +12,24 @@ async function metric(name: string, perObject = false): Promise<string> {
 }
 
 describe('message counters', () => {
+  it('reports consumer utilisation: 1 while consumers keep up, below 1 while they are saturated', async () => {
+    expect.hasAssertions();
+    const conn = await amqp.connect(broker.current.url);
+    const ch = await conn.createConfirmChannel();
+    await ch.assertQueue('util-q');
+    const consumer = await conn.createChannel();
+    await consumer.prefetch(1);
+    // A consumer that never acks: after its one message, the queue waits on it.
+    await consumer.consume('util-q', () => {});
+    const api = apiClient(`http://localhost:${broker.current.managementPort}`);
+    expect((await api.get('/api/queues/%2F/util-q')).json.consumer_utilisation).toBe(1);
+    for (let i = 0; i < 3; i++) ch.sendToQueue('util-q', Buffer.from(`u${i}`));
+    await ch.waitForConfirms();
+    await new Promise((r) => setTimeout(r, 5200));
+    expect((await api.get('/api/queues/%2F/util-q')).json.consumer_utilisation).toBeLessThan(0.5);
+    await conn.close();
+  });
+
   it('counts published, delivered, redelivered and acked messages per queue (API message_stats) and globally (metrics)', async () => {
     expect.hasAssertions();
     const conn = await amqp.connect(broker.current.url);
@@ -27,7 +45,8 @@ describe('message counters', () => {
       if (!m) throw new Error('no message');
       ch.ack(m);
     }
-    await ch.waitForConfirms();
+    // A synchronous method after the acks: the broker has handled them once it answers.
+    await ch.checkQueue('stats-q');
     const q = (await apiClient(`http://localhost:${broker.current.managementPort}`).get('/api/queues/%2F/stats-q')).json;
     expect(q.message_stats).toMatchObject({ publish: 5, deliver_get: 6, redeliver: 1, ack: 5 });
     expect(q.message_stats.publish_details).toEqual({ rate: expect.any(Number) });
@@ -46,7 +65,10 @@ describe('message counters', () => {
     await new Promise((r) => setTimeout(r, 300));
     const line = await metric('warren_queue_oldest_message_age_seconds{vhost="/",queue="lagging"}', true);
     expect(Number(line.split(' ').pop())).toBeGreaterThanOrEqual(0.25);
+    const api = apiClient(`http://localhost:${broker.current.managementPort}`);
+    expect((await api.get('/api/queues/%2F/lagging')).json.oldest_message_age_ms).toBeGreaterThanOrEqual(250);
     await ch.purgeQueue('lagging');
+    expect((await api.get('/api/queues/%2F/lagging')).json.oldest_message_age_ms).toBe(0);
     expect(await metric('warren_queue_oldest_message_age_seconds{vhost="/",queue="lagging"}', true)).toMatch(/ 0$/);
     await conn.close();
   });
@@ -63,6 +85,8 @@ describe('message counters', () => {
     await ch.waitForConfirms();
     await new Promise((r) => setTimeout(r, 150));
     expect(Number((await metric('rabbitmq_global_messages_dead_lettered_expired_total')).split(' ').pop())).toBe(before + 2);
+    expect((await apiClient(`http://localhost:${broker.current.managementPort}`).get('/api/queues/%2F/stats-src')).json.messages_dead_lettered).toBe(2);
+    expect(await metric('warren_queue_messages_dead_lettered_total{vhost="/",queue="stats-src"}', true)).toMatch(/ 2$/);
     await conn.close();
   });
 });

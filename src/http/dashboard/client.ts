@@ -596,6 +596,8 @@ function queueColumns(rows, compact) {
     haveRates ? { id: 'incoming', label: 'Incoming', text: (q) => fmtRate(q._r.publish), num: true } : null,
     haveRates ? { id: 'deliver', label: 'Deliver / get', text: (q) => fmtRate(q._r.deliver_get), num: true } : null,
     haveRates ? { id: 'ack', label: 'Ack', text: (q) => fmtRate(q._r.ack), num: true } : null,
+    compact ? null : { id: 'lag', label: 'Oldest waiting', title: 'Age of the oldest ready message (consumer lag)', text: (q) => (typeof q.oldest_message_age_ms === 'number' && q.oldest_message_age_ms > 0 ? (q.oldest_message_age_ms / 1000).toFixed(1) + ' s' : '–'), num: true },
+    compact ? null : { id: 'dead-lettered', label: 'Dead-lettered', title: 'Messages that left the queue for its dead-letter exchange', text: (q) => fmtNum(q.messages_dead_lettered || 0), num: true },
   ].filter(Boolean);
 }
 
