@@ -1,6 +1,6 @@
 // `make bench` throughput: Warren and RabbitMQ side by side in one run, scenarios as in RabbitMQ's PerfTest.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -296,6 +296,7 @@ async function main(): Promise<void> {
     ['fanout to 10 queues (deliveries/s)', (t, s) => fanout(t, s, 10)],
   ];
   const rows: string[] = [];
+  const summary: Array<{ scenario: string; bodyBytes: number; warren: number; rabbitmq: number | undefined }> = [];
   console.log(`each scenario runs ${SECONDS} s per broker and body size`);
   for (const [name, run] of scenarios) {
     for (const size of [16, 1024]) {
@@ -304,6 +305,7 @@ async function main(): Promise<void> {
       const [w, r] = results;
       const fmt = (n: number | undefined) => (n === undefined ? '–' : Math.round(n).toLocaleString('en'));
       const row = `| ${name} | ${size} B | ${fmt(w)} | ${fmt(r)} | ${r ? `${(w! / r).toFixed(2)}×` : '–'} |`;
+      summary.push({ scenario: name, bodyBytes: size, warren: Math.round(w!), rabbitmq: r === undefined ? undefined : Math.round(r) });
       rows.push(row);
       console.log(row);
     }
@@ -332,6 +334,9 @@ async function main(): Promise<void> {
   }
   console.log('\n| scenario | body | Warren msgs/s | RabbitMQ msgs/s | Warren / RabbitMQ |\n|---|---|---|---|---|');
   for (const r of rows) console.log(r);
+  const file = process.env.BENCH_JSON ?? 'bench-results.json';
+  writeFileSync(file, JSON.stringify({ date: new Date().toISOString(), seconds: SECONDS, startupMs, results: summary }, null, 2) + '\n');
+  console.log(`results written to ${file}`);
 }
 
 main().catch((e: unknown) => {
