@@ -5,7 +5,7 @@ PORT ?= 5672
 DATA_DIR ?= ./data
 RABBITMQ_URL ?= amqp://guest:guest@localhost:5672
 
-.PHONY: help install build run test typecheck generate-check unit conformance conformance-rabbitmq rabbitmq pika bench stress celery chromium conformance-clients clean
+.PHONY: help install build run test typecheck generate-check unit conformance conformance-rabbitmq rabbitmq pika bench stress fuzz celery chromium conformance-clients clean
 
 help:
 	@echo "make run                   start Warren on port $(PORT) with data in $(DATA_DIR)"
@@ -15,6 +15,7 @@ help:
 	@echo "make conformance-clients   real client libraries (installed from Debian if missing) against Warren, or AMQP_URL=..."
 	@echo "make bench                 benchmarks"
 	@echo "make stress                many rounds of the kill -9 crash test"
+	@echo "make fuzz                  a long protocol fuzz run (minutes, millions of frames)"
 
 # npm ci when node_modules is missing or older than the lock file (it also builds, via prepare).
 node_modules/.package-lock.json: package-lock.json
@@ -81,6 +82,10 @@ rabbitmq:
 
 conformance-rabbitmq: build rabbitmq celery
 	AMQP_URL=$(RABBITMQ_URL) npx vitest run --config conformance/vitest.config.ts
+
+# The long protocol fuzz run (make test runs 15 s): WARREN_FUZZ_SECONDS, WARREN_FUZZ_SEED to replay.
+fuzz: build
+	WARREN_FUZZ_SECONDS=$${WARREN_FUZZ_SECONDS:-300} npx vitest run --config test/vitest.config.ts test/integration/fuzz.test.ts
 
 # Many rounds of the kill -9 crash test (make test runs three).
 stress: build

@@ -2,7 +2,7 @@
 import { mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import pino, { type Logger } from 'pino';
-import { Broker, type PagingWindow } from './broker/index.js';
+import { Broker, internalErrors, type PagingWindow } from './broker/index.js';
 import { importDefinitions, startManagement, startMetrics, type HttpListener, type ManagementListener } from './http/index.js';
 import { AmqpServer, DEFAULT_SERVER_OPTIONS, type ServerOptions } from './server/index.js';
 import { serverTls, tlsWanted, type ServerTls, type TlsSettings } from './server/tls.js';
@@ -70,6 +70,7 @@ export async function startBroker(opts: StartOptions = {}): Promise<RunningBroke
     if (v !== undefined) (options as unknown as Record<string, unknown>)[key] = v;
   }
   const logger = opts.logger ?? pino({ level: opts.logLevel ?? 'info' });
+  internalErrors.report = (err, where) => logger.error({ err, where }, 'internal error (the broker keeps running)');
   const dataDir = opts.dataDir ?? './data';
   mkdirSync(dataDir, { recursive: true });
   const store = new FileStore(

@@ -10,3 +10,4 @@ export * from './dead-letter.js';
 export * from './persistence.js';
 export * from './stats.js';
 export * from './permissions.js';
+export * from './internal-errors.js';

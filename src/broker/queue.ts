@@ -5,6 +5,7 @@ import { parseQueueArguments, type QueueSettings } from './queue-arguments.js';
 import { ExpiryHeap, type QueueEntry } from './queue-entry.js';
 import { ReadyStore } from './ready-store.js';
 import { Deduplicator } from './deduplication.js';
+import { guarded } from './internal-errors.js';
 import { GLOBAL, newCounters, type MessageCounters } from './stats.js';
 import type { PageFile, PagingWindow, QueueStore, RecoveredMessage } from './persistence.js';
 
@@ -444,7 +445,7 @@ export class Queue {
   private armExpiryTimer(at: number): void {
     if (this.expiryTimer !== undefined) clearTimeout(this.expiryTimer);
     this.expiryAt = at;
-    this.expiryTimer = setTimeout(() => this.expireDue(), Math.max(0, at - Date.now()));
+    this.expiryTimer = setTimeout(() => guarded(`expiry of queue '${this.name}'`, () => this.expireDue()), Math.max(0, at - Date.now()));
     this.expiryTimer.unref();
   }
 
@@ -476,7 +477,9 @@ export class Queue {
     if (this.idleTimer !== undefined) clearTimeout(this.idleTimer);
     this.idleTimer = setTimeout(() => {
       this.idleTimer = undefined;
-      if (!this.deleted && this.consumerList.length === 0) this.events.removeQueue(this);
+      guarded(`x-expires of queue '${this.name}'`, () => {
+        if (!this.deleted && this.consumerList.length === 0) this.events.removeQueue(this);
+      });
     }, ms);
     this.idleTimer.unref();
   }

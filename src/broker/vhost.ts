@@ -19,6 +19,7 @@ import { describe, Exchange } from './exchange.js';
 import { DefaultRouter } from './exchanges/default.js';
 import { createRouter, delayOf, DelayedRouter, isExchangeType, type Binding, type Destination } from './exchanges/index.js';
 import { Deduplicator } from './deduplication.js';
+import { guarded } from './internal-errors.js';
 import { GLOBAL } from './stats.js';
 import { commandInvalid } from '../protocol/index.js';
 import { deadLetteredMessage, isDeadLetterCycle } from './dead-letter.js';
@@ -421,7 +422,7 @@ export class VirtualHost implements QueueEvents {
     const timer = setTimeout(() => {
       this.delayed.delete(timer);
       if (Date.now() < at) this.schedule(at, fire);
-      else fire();
+      else guarded('a delayed message', fire);
     }, Math.max(0, wait));
     timer.unref();
     this.delayed.add(timer);

@@ -50,6 +50,17 @@ const CODE = {
   f: 0x66, d: 0x64, D: 0x44, S: 0x53, x: 0x78, T: 0x54, F: 0x46, A: 0x41, V: 0x56,
 } as const;
 
+/**
+ * A short string (field names, exchange and queue names, routing keys, properties). Invalid UTF-8 is a 502
+ * SYNTAX_ERROR: decoded with replacement characters it would no longer fit 255 bytes when sent back.
+ */
+export function decodeShortstr(buf: Buffer, start: number, len: number): string {
+  const s = buf.toString('utf8', start, start + len);
+  // Fast path: as many characters as bytes means plain ASCII.
+  if (s.length !== len && Buffer.byteLength(s) !== len) throw syntaxError('invalid UTF-8 in a short string');
+  return s;
+}
+
 /** Decodes a table whose body spans buf[start, end). */
 export function decodeTable(buf: Buffer, start: number, end: number, depth = 0): FieldTable {
   // Unbounded nesting would mean unbounded recursion: a syntax error, as the issue and RabbitMQ's limits want.
@@ -60,7 +71,7 @@ export function decodeTable(buf: Buffer, start: number, end: number, depth = 0):
     const keyLen = buf[pos]!;
     pos += 1;
     if (pos + keyLen > end) throw frameError('field table key overruns the table');
-    const key = buf.toString('utf8', pos, pos + keyLen);
+    const key = decodeShortstr(buf, pos, keyLen);
     pos += keyLen;
     const r = decodeValue(buf, pos, end, depth);
     table.set(key, r.value);

@@ -30,7 +30,7 @@
 //   8444db91e2949dbecfb2585e9eef6d64  amqp-xml-doc0-9.pdf
 //   https://jira.amqp.org/confluence/download/attachments/720900/amqp-xml-doc0-9.pdf?version=1
 /* eslint-disable */
-import { decodeTable, encodeTable, type FieldTable } from './field-table.js';
+import { decodeShortstr, decodeTable, encodeTable, type FieldTable } from './field-table.js';
 import { frameError, AmqpError } from './errors.js';
 import type { Writer } from './writer.js';
 
@@ -614,8 +614,8 @@ export function decodeMethod(buf: Buffer): Method {
       }
       case BASIC_CONSUME: {
         const _ticket = buf.readUInt16BE(pos); pos += 2;
-        len = buf[pos]!; const _queue = buf.toString('utf8', pos + 1, pos + 1 + len); pos += 1 + len;
-        len = buf[pos]!; const _consumerTag = buf.toString('utf8', pos + 1, pos + 1 + len); pos += 1 + len;
+        len = buf[pos] ?? 0x100; if (pos + 1 + len > end) throw frameError('short string overruns the method frame'); const _queue = decodeShortstr(buf, pos + 1, len); pos += 1 + len;
+        len = buf[pos] ?? 0x100; if (pos + 1 + len > end) throw frameError('short string overruns the method frame'); const _consumerTag = decodeShortstr(buf, pos + 1, len); pos += 1 + len;
         bits = buf[pos++]!;
         const _noLocal = (bits & 1) !== 0;
         const _noAck = (bits & 2) !== 0;
@@ -626,26 +626,26 @@ export function decodeMethod(buf: Buffer): Method {
         break;
       }
       case BASIC_CONSUME_OK: {
-        len = buf[pos]!; const _consumerTag = buf.toString('utf8', pos + 1, pos + 1 + len); pos += 1 + len;
+        len = buf[pos] ?? 0x100; if (pos + 1 + len > end) throw frameError('short string overruns the method frame'); const _consumerTag = decodeShortstr(buf, pos + 1, len); pos += 1 + len;
         m = { id, consumerTag: _consumerTag };
         break;
       }
       case BASIC_CANCEL: {
-        len = buf[pos]!; const _consumerTag = buf.toString('utf8', pos + 1, pos + 1 + len); pos += 1 + len;
+        len = buf[pos] ?? 0x100; if (pos + 1 + len > end) throw frameError('short string overruns the method frame'); const _consumerTag = decodeShortstr(buf, pos + 1, len); pos += 1 + len;
         bits = buf[pos++]!;
         const _nowait = (bits & 1) !== 0;
         m = { id, consumerTag: _consumerTag, nowait: _nowait };
         break;
       }
       case BASIC_CANCEL_OK: {
-        len = buf[pos]!; const _consumerTag = buf.toString('utf8', pos + 1, pos + 1 + len); pos += 1 + len;
+        len = buf[pos] ?? 0x100; if (pos + 1 + len > end) throw frameError('short string overruns the method frame'); const _consumerTag = decodeShortstr(buf, pos + 1, len); pos += 1 + len;
         m = { id, consumerTag: _consumerTag };
         break;
       }
       case BASIC_PUBLISH: {
         const _ticket = buf.readUInt16BE(pos); pos += 2;
-        len = buf[pos]!; const _exchange = buf.toString('utf8', pos + 1, pos + 1 + len); pos += 1 + len;
-        len = buf[pos]!; const _routingKey = buf.toString('utf8', pos + 1, pos + 1 + len); pos += 1 + len;
+        len = buf[pos] ?? 0x100; if (pos + 1 + len > end) throw frameError('short string overruns the method frame'); const _exchange = decodeShortstr(buf, pos + 1, len); pos += 1 + len;
+        len = buf[pos] ?? 0x100; if (pos + 1 + len > end) throw frameError('short string overruns the method frame'); const _routingKey = decodeShortstr(buf, pos + 1, len); pos += 1 + len;
         bits = buf[pos++]!;
         const _mandatory = (bits & 1) !== 0;
         const _immediate = (bits & 2) !== 0;
@@ -654,25 +654,25 @@ export function decodeMethod(buf: Buffer): Method {
       }
       case BASIC_RETURN: {
         const _replyCode = buf.readUInt16BE(pos); pos += 2;
-        len = buf[pos]!; const _replyText = buf.toString('utf8', pos + 1, pos + 1 + len); pos += 1 + len;
-        len = buf[pos]!; const _exchange = buf.toString('utf8', pos + 1, pos + 1 + len); pos += 1 + len;
-        len = buf[pos]!; const _routingKey = buf.toString('utf8', pos + 1, pos + 1 + len); pos += 1 + len;
+        len = buf[pos] ?? 0x100; if (pos + 1 + len > end) throw frameError('short string overruns the method frame'); const _replyText = decodeShortstr(buf, pos + 1, len); pos += 1 + len;
+        len = buf[pos] ?? 0x100; if (pos + 1 + len > end) throw frameError('short string overruns the method frame'); const _exchange = decodeShortstr(buf, pos + 1, len); pos += 1 + len;
+        len = buf[pos] ?? 0x100; if (pos + 1 + len > end) throw frameError('short string overruns the method frame'); const _routingKey = decodeShortstr(buf, pos + 1, len); pos += 1 + len;
         m = { id, replyCode: _replyCode, replyText: _replyText, exchange: _exchange, routingKey: _routingKey };
         break;
       }
       case BASIC_DELIVER: {
-        len = buf[pos]!; const _consumerTag = buf.toString('utf8', pos + 1, pos + 1 + len); pos += 1 + len;
+        len = buf[pos] ?? 0x100; if (pos + 1 + len > end) throw frameError('short string overruns the method frame'); const _consumerTag = decodeShortstr(buf, pos + 1, len); pos += 1 + len;
         const _deliveryTag = buf.readUInt32BE(pos) * 0x100000000 + buf.readUInt32BE(pos + 4); pos += 8;
         bits = buf[pos++]!;
         const _redelivered = (bits & 1) !== 0;
-        len = buf[pos]!; const _exchange = buf.toString('utf8', pos + 1, pos + 1 + len); pos += 1 + len;
-        len = buf[pos]!; const _routingKey = buf.toString('utf8', pos + 1, pos + 1 + len); pos += 1 + len;
+        len = buf[pos] ?? 0x100; if (pos + 1 + len > end) throw frameError('short string overruns the method frame'); const _exchange = decodeShortstr(buf, pos + 1, len); pos += 1 + len;
+        len = buf[pos] ?? 0x100; if (pos + 1 + len > end) throw frameError('short string overruns the method frame'); const _routingKey = decodeShortstr(buf, pos + 1, len); pos += 1 + len;
         m = { id, consumerTag: _consumerTag, deliveryTag: _deliveryTag, redelivered: _redelivered, exchange: _exchange, routingKey: _routingKey };
         break;
       }
       case BASIC_GET: {
         const _ticket = buf.readUInt16BE(pos); pos += 2;
-        len = buf[pos]!; const _queue = buf.toString('utf8', pos + 1, pos + 1 + len); pos += 1 + len;
+        len = buf[pos] ?? 0x100; if (pos + 1 + len > end) throw frameError('short string overruns the method frame'); const _queue = decodeShortstr(buf, pos + 1, len); pos += 1 + len;
         bits = buf[pos++]!;
         const _noAck = (bits & 1) !== 0;
         m = { id, ticket: _ticket, queue: _queue, noAck: _noAck };
@@ -682,14 +682,14 @@ export function decodeMethod(buf: Buffer): Method {
         const _deliveryTag = buf.readUInt32BE(pos) * 0x100000000 + buf.readUInt32BE(pos + 4); pos += 8;
         bits = buf[pos++]!;
         const _redelivered = (bits & 1) !== 0;
-        len = buf[pos]!; const _exchange = buf.toString('utf8', pos + 1, pos + 1 + len); pos += 1 + len;
-        len = buf[pos]!; const _routingKey = buf.toString('utf8', pos + 1, pos + 1 + len); pos += 1 + len;
+        len = buf[pos] ?? 0x100; if (pos + 1 + len > end) throw frameError('short string overruns the method frame'); const _exchange = decodeShortstr(buf, pos + 1, len); pos += 1 + len;
+        len = buf[pos] ?? 0x100; if (pos + 1 + len > end) throw frameError('short string overruns the method frame'); const _routingKey = decodeShortstr(buf, pos + 1, len); pos += 1 + len;
         const _messageCount = buf.readUInt32BE(pos); pos += 4;
         m = { id, deliveryTag: _deliveryTag, redelivered: _redelivered, exchange: _exchange, routingKey: _routingKey, messageCount: _messageCount };
         break;
       }
       case BASIC_GET_EMPTY: {
-        len = buf[pos]!; const _clusterId = buf.toString('utf8', pos + 1, pos + 1 + len); pos += 1 + len;
+        len = buf[pos] ?? 0x100; if (pos + 1 + len > end) throw frameError('short string overruns the method frame'); const _clusterId = decodeShortstr(buf, pos + 1, len); pos += 1 + len;
         m = { id, clusterId: _clusterId };
         break;
       }
@@ -742,9 +742,9 @@ export function decodeMethod(buf: Buffer): Method {
       }
       case CONNECTION_START_OK: {
         len = buf.readUInt32BE(pos); if (pos + 4 + len > end) throw frameError('table overruns the method frame'); const _clientProperties = decodeTable(buf, pos + 4, pos + 4 + len); pos += 4 + len;
-        len = buf[pos]!; const _mechanism = buf.toString('utf8', pos + 1, pos + 1 + len); pos += 1 + len;
+        len = buf[pos] ?? 0x100; if (pos + 1 + len > end) throw frameError('short string overruns the method frame'); const _mechanism = decodeShortstr(buf, pos + 1, len); pos += 1 + len;
         len = buf.readUInt32BE(pos); const _response = buf.subarray(pos + 4, pos + 4 + len); pos += 4 + len;
-        len = buf[pos]!; const _locale = buf.toString('utf8', pos + 1, pos + 1 + len); pos += 1 + len;
+        len = buf[pos] ?? 0x100; if (pos + 1 + len > end) throw frameError('short string overruns the method frame'); const _locale = decodeShortstr(buf, pos + 1, len); pos += 1 + len;
         m = { id, clientProperties: _clientProperties, mechanism: _mechanism, response: _response, locale: _locale };
         break;
       }
@@ -773,21 +773,21 @@ export function decodeMethod(buf: Buffer): Method {
         break;
       }
       case CONNECTION_OPEN: {
-        len = buf[pos]!; const _virtualHost = buf.toString('utf8', pos + 1, pos + 1 + len); pos += 1 + len;
-        len = buf[pos]!; const _capabilities = buf.toString('utf8', pos + 1, pos + 1 + len); pos += 1 + len;
+        len = buf[pos] ?? 0x100; if (pos + 1 + len > end) throw frameError('short string overruns the method frame'); const _virtualHost = decodeShortstr(buf, pos + 1, len); pos += 1 + len;
+        len = buf[pos] ?? 0x100; if (pos + 1 + len > end) throw frameError('short string overruns the method frame'); const _capabilities = decodeShortstr(buf, pos + 1, len); pos += 1 + len;
         bits = buf[pos++]!;
         const _insist = (bits & 1) !== 0;
         m = { id, virtualHost: _virtualHost, capabilities: _capabilities, insist: _insist };
         break;
       }
       case CONNECTION_OPEN_OK: {
-        len = buf[pos]!; const _knownHosts = buf.toString('utf8', pos + 1, pos + 1 + len); pos += 1 + len;
+        len = buf[pos] ?? 0x100; if (pos + 1 + len > end) throw frameError('short string overruns the method frame'); const _knownHosts = decodeShortstr(buf, pos + 1, len); pos += 1 + len;
         m = { id, knownHosts: _knownHosts };
         break;
       }
       case CONNECTION_CLOSE: {
         const _replyCode = buf.readUInt16BE(pos); pos += 2;
-        len = buf[pos]!; const _replyText = buf.toString('utf8', pos + 1, pos + 1 + len); pos += 1 + len;
+        len = buf[pos] ?? 0x100; if (pos + 1 + len > end) throw frameError('short string overruns the method frame'); const _replyText = decodeShortstr(buf, pos + 1, len); pos += 1 + len;
         const _classId = buf.readUInt16BE(pos); pos += 2;
         const _methodId = buf.readUInt16BE(pos); pos += 2;
         m = { id, replyCode: _replyCode, replyText: _replyText, classId: _classId, methodId: _methodId };
@@ -798,7 +798,7 @@ export function decodeMethod(buf: Buffer): Method {
         break;
       }
       case CONNECTION_BLOCKED: {
-        len = buf[pos]!; const _reason = buf.toString('utf8', pos + 1, pos + 1 + len); pos += 1 + len;
+        len = buf[pos] ?? 0x100; if (pos + 1 + len > end) throw frameError('short string overruns the method frame'); const _reason = decodeShortstr(buf, pos + 1, len); pos += 1 + len;
         m = { id, reason: _reason };
         break;
       }
@@ -808,7 +808,7 @@ export function decodeMethod(buf: Buffer): Method {
       }
       case CONNECTION_UPDATE_SECRET: {
         len = buf.readUInt32BE(pos); const _newSecret = buf.subarray(pos + 4, pos + 4 + len); pos += 4 + len;
-        len = buf[pos]!; const _reason = buf.toString('utf8', pos + 1, pos + 1 + len); pos += 1 + len;
+        len = buf[pos] ?? 0x100; if (pos + 1 + len > end) throw frameError('short string overruns the method frame'); const _reason = decodeShortstr(buf, pos + 1, len); pos += 1 + len;
         m = { id, newSecret: _newSecret, reason: _reason };
         break;
       }
@@ -817,7 +817,7 @@ export function decodeMethod(buf: Buffer): Method {
         break;
       }
       case CHANNEL_OPEN: {
-        len = buf[pos]!; const _outOfBand = buf.toString('utf8', pos + 1, pos + 1 + len); pos += 1 + len;
+        len = buf[pos] ?? 0x100; if (pos + 1 + len > end) throw frameError('short string overruns the method frame'); const _outOfBand = decodeShortstr(buf, pos + 1, len); pos += 1 + len;
         m = { id, outOfBand: _outOfBand };
         break;
       }
@@ -840,7 +840,7 @@ export function decodeMethod(buf: Buffer): Method {
       }
       case CHANNEL_CLOSE: {
         const _replyCode = buf.readUInt16BE(pos); pos += 2;
-        len = buf[pos]!; const _replyText = buf.toString('utf8', pos + 1, pos + 1 + len); pos += 1 + len;
+        len = buf[pos] ?? 0x100; if (pos + 1 + len > end) throw frameError('short string overruns the method frame'); const _replyText = decodeShortstr(buf, pos + 1, len); pos += 1 + len;
         const _classId = buf.readUInt16BE(pos); pos += 2;
         const _methodId = buf.readUInt16BE(pos); pos += 2;
         m = { id, replyCode: _replyCode, replyText: _replyText, classId: _classId, methodId: _methodId };
@@ -851,7 +851,7 @@ export function decodeMethod(buf: Buffer): Method {
         break;
       }
       case ACCESS_REQUEST: {
-        len = buf[pos]!; const _realm = buf.toString('utf8', pos + 1, pos + 1 + len); pos += 1 + len;
+        len = buf[pos] ?? 0x100; if (pos + 1 + len > end) throw frameError('short string overruns the method frame'); const _realm = decodeShortstr(buf, pos + 1, len); pos += 1 + len;
         bits = buf[pos++]!;
         const _exclusive = (bits & 1) !== 0;
         const _passive = (bits & 2) !== 0;
@@ -868,8 +868,8 @@ export function decodeMethod(buf: Buffer): Method {
       }
       case EXCHANGE_DECLARE: {
         const _ticket = buf.readUInt16BE(pos); pos += 2;
-        len = buf[pos]!; const _exchange = buf.toString('utf8', pos + 1, pos + 1 + len); pos += 1 + len;
-        len = buf[pos]!; const _type = buf.toString('utf8', pos + 1, pos + 1 + len); pos += 1 + len;
+        len = buf[pos] ?? 0x100; if (pos + 1 + len > end) throw frameError('short string overruns the method frame'); const _exchange = decodeShortstr(buf, pos + 1, len); pos += 1 + len;
+        len = buf[pos] ?? 0x100; if (pos + 1 + len > end) throw frameError('short string overruns the method frame'); const _type = decodeShortstr(buf, pos + 1, len); pos += 1 + len;
         bits = buf[pos++]!;
         const _passive = (bits & 1) !== 0;
         const _durable = (bits & 2) !== 0;
@@ -886,7 +886,7 @@ export function decodeMethod(buf: Buffer): Method {
       }
       case EXCHANGE_DELETE: {
         const _ticket = buf.readUInt16BE(pos); pos += 2;
-        len = buf[pos]!; const _exchange = buf.toString('utf8', pos + 1, pos + 1 + len); pos += 1 + len;
+        len = buf[pos] ?? 0x100; if (pos + 1 + len > end) throw frameError('short string overruns the method frame'); const _exchange = decodeShortstr(buf, pos + 1, len); pos += 1 + len;
         bits = buf[pos++]!;
         const _ifUnused = (bits & 1) !== 0;
         const _nowait = (bits & 2) !== 0;
@@ -899,9 +899,9 @@ export function decodeMethod(buf: Buffer): Method {
       }
       case EXCHANGE_BIND: {
         const _ticket = buf.readUInt16BE(pos); pos += 2;
-        len = buf[pos]!; const _destination = buf.toString('utf8', pos + 1, pos + 1 + len); pos += 1 + len;
-        len = buf[pos]!; const _source = buf.toString('utf8', pos + 1, pos + 1 + len); pos += 1 + len;
-        len = buf[pos]!; const _routingKey = buf.toString('utf8', pos + 1, pos + 1 + len); pos += 1 + len;
+        len = buf[pos] ?? 0x100; if (pos + 1 + len > end) throw frameError('short string overruns the method frame'); const _destination = decodeShortstr(buf, pos + 1, len); pos += 1 + len;
+        len = buf[pos] ?? 0x100; if (pos + 1 + len > end) throw frameError('short string overruns the method frame'); const _source = decodeShortstr(buf, pos + 1, len); pos += 1 + len;
+        len = buf[pos] ?? 0x100; if (pos + 1 + len > end) throw frameError('short string overruns the method frame'); const _routingKey = decodeShortstr(buf, pos + 1, len); pos += 1 + len;
         bits = buf[pos++]!;
         const _nowait = (bits & 1) !== 0;
         len = buf.readUInt32BE(pos); if (pos + 4 + len > end) throw frameError('table overruns the method frame'); const _arguments = decodeTable(buf, pos + 4, pos + 4 + len); pos += 4 + len;
@@ -914,9 +914,9 @@ export function decodeMethod(buf: Buffer): Method {
       }
       case EXCHANGE_UNBIND: {
         const _ticket = buf.readUInt16BE(pos); pos += 2;
-        len = buf[pos]!; const _destination = buf.toString('utf8', pos + 1, pos + 1 + len); pos += 1 + len;
-        len = buf[pos]!; const _source = buf.toString('utf8', pos + 1, pos + 1 + len); pos += 1 + len;
-        len = buf[pos]!; const _routingKey = buf.toString('utf8', pos + 1, pos + 1 + len); pos += 1 + len;
+        len = buf[pos] ?? 0x100; if (pos + 1 + len > end) throw frameError('short string overruns the method frame'); const _destination = decodeShortstr(buf, pos + 1, len); pos += 1 + len;
+        len = buf[pos] ?? 0x100; if (pos + 1 + len > end) throw frameError('short string overruns the method frame'); const _source = decodeShortstr(buf, pos + 1, len); pos += 1 + len;
+        len = buf[pos] ?? 0x100; if (pos + 1 + len > end) throw frameError('short string overruns the method frame'); const _routingKey = decodeShortstr(buf, pos + 1, len); pos += 1 + len;
         bits = buf[pos++]!;
         const _nowait = (bits & 1) !== 0;
         len = buf.readUInt32BE(pos); if (pos + 4 + len > end) throw frameError('table overruns the method frame'); const _arguments = decodeTable(buf, pos + 4, pos + 4 + len); pos += 4 + len;
@@ -929,7 +929,7 @@ export function decodeMethod(buf: Buffer): Method {
       }
       case QUEUE_DECLARE: {
         const _ticket = buf.readUInt16BE(pos); pos += 2;
-        len = buf[pos]!; const _queue = buf.toString('utf8', pos + 1, pos + 1 + len); pos += 1 + len;
+        len = buf[pos] ?? 0x100; if (pos + 1 + len > end) throw frameError('short string overruns the method frame'); const _queue = decodeShortstr(buf, pos + 1, len); pos += 1 + len;
         bits = buf[pos++]!;
         const _passive = (bits & 1) !== 0;
         const _durable = (bits & 2) !== 0;
@@ -941,7 +941,7 @@ export function decodeMethod(buf: Buffer): Method {
         break;
       }
       case QUEUE_DECLARE_OK: {
-        len = buf[pos]!; const _queue = buf.toString('utf8', pos + 1, pos + 1 + len); pos += 1 + len;
+        len = buf[pos] ?? 0x100; if (pos + 1 + len > end) throw frameError('short string overruns the method frame'); const _queue = decodeShortstr(buf, pos + 1, len); pos += 1 + len;
         const _messageCount = buf.readUInt32BE(pos); pos += 4;
         const _consumerCount = buf.readUInt32BE(pos); pos += 4;
         m = { id, queue: _queue, messageCount: _messageCount, consumerCount: _consumerCount };
@@ -949,9 +949,9 @@ export function decodeMethod(buf: Buffer): Method {
       }
       case QUEUE_BIND: {
         const _ticket = buf.readUInt16BE(pos); pos += 2;
-        len = buf[pos]!; const _queue = buf.toString('utf8', pos + 1, pos + 1 + len); pos += 1 + len;
-        len = buf[pos]!; const _exchange = buf.toString('utf8', pos + 1, pos + 1 + len); pos += 1 + len;
-        len = buf[pos]!; const _routingKey = buf.toString('utf8', pos + 1, pos + 1 + len); pos += 1 + len;
+        len = buf[pos] ?? 0x100; if (pos + 1 + len > end) throw frameError('short string overruns the method frame'); const _queue = decodeShortstr(buf, pos + 1, len); pos += 1 + len;
+        len = buf[pos] ?? 0x100; if (pos + 1 + len > end) throw frameError('short string overruns the method frame'); const _exchange = decodeShortstr(buf, pos + 1, len); pos += 1 + len;
+        len = buf[pos] ?? 0x100; if (pos + 1 + len > end) throw frameError('short string overruns the method frame'); const _routingKey = decodeShortstr(buf, pos + 1, len); pos += 1 + len;
         bits = buf[pos++]!;
         const _nowait = (bits & 1) !== 0;
         len = buf.readUInt32BE(pos); if (pos + 4 + len > end) throw frameError('table overruns the method frame'); const _arguments = decodeTable(buf, pos + 4, pos + 4 + len); pos += 4 + len;
@@ -964,7 +964,7 @@ export function decodeMethod(buf: Buffer): Method {
       }
       case QUEUE_PURGE: {
         const _ticket = buf.readUInt16BE(pos); pos += 2;
-        len = buf[pos]!; const _queue = buf.toString('utf8', pos + 1, pos + 1 + len); pos += 1 + len;
+        len = buf[pos] ?? 0x100; if (pos + 1 + len > end) throw frameError('short string overruns the method frame'); const _queue = decodeShortstr(buf, pos + 1, len); pos += 1 + len;
         bits = buf[pos++]!;
         const _nowait = (bits & 1) !== 0;
         m = { id, ticket: _ticket, queue: _queue, nowait: _nowait };
@@ -977,7 +977,7 @@ export function decodeMethod(buf: Buffer): Method {
       }
       case QUEUE_DELETE: {
         const _ticket = buf.readUInt16BE(pos); pos += 2;
-        len = buf[pos]!; const _queue = buf.toString('utf8', pos + 1, pos + 1 + len); pos += 1 + len;
+        len = buf[pos] ?? 0x100; if (pos + 1 + len > end) throw frameError('short string overruns the method frame'); const _queue = decodeShortstr(buf, pos + 1, len); pos += 1 + len;
         bits = buf[pos++]!;
         const _ifUnused = (bits & 1) !== 0;
         const _ifEmpty = (bits & 2) !== 0;
@@ -992,9 +992,9 @@ export function decodeMethod(buf: Buffer): Method {
       }
       case QUEUE_UNBIND: {
         const _ticket = buf.readUInt16BE(pos); pos += 2;
-        len = buf[pos]!; const _queue = buf.toString('utf8', pos + 1, pos + 1 + len); pos += 1 + len;
-        len = buf[pos]!; const _exchange = buf.toString('utf8', pos + 1, pos + 1 + len); pos += 1 + len;
-        len = buf[pos]!; const _routingKey = buf.toString('utf8', pos + 1, pos + 1 + len); pos += 1 + len;
+        len = buf[pos] ?? 0x100; if (pos + 1 + len > end) throw frameError('short string overruns the method frame'); const _queue = decodeShortstr(buf, pos + 1, len); pos += 1 + len;
+        len = buf[pos] ?? 0x100; if (pos + 1 + len > end) throw frameError('short string overruns the method frame'); const _exchange = decodeShortstr(buf, pos + 1, len); pos += 1 + len;
+        len = buf[pos] ?? 0x100; if (pos + 1 + len > end) throw frameError('short string overruns the method frame'); const _routingKey = decodeShortstr(buf, pos + 1, len); pos += 1 + len;
         len = buf.readUInt32BE(pos); if (pos + 4 + len > end) throw frameError('table overruns the method frame'); const _arguments = decodeTable(buf, pos + 4, pos + 4 + len); pos += 4 + len;
         m = { id, ticket: _ticket, queue: _queue, exchange: _exchange, routingKey: _routingKey, arguments: _arguments };
         break;
@@ -1426,20 +1426,20 @@ export function decodeProperties(buf: Buffer, start: number, end: number): Basic
   let len = 0;
   const p: BasicProperties = {};
   try {
-    if (flags & 0x00008000) { len = buf[pos]!; p.contentType = buf.toString('utf8', pos + 1, pos + 1 + len); pos += 1 + len; }
-    if (flags & 0x00004000) { len = buf[pos]!; p.contentEncoding = buf.toString('utf8', pos + 1, pos + 1 + len); pos += 1 + len; }
+    if (flags & 0x00008000) { len = buf[pos] ?? 0x100; if (pos + 1 + len > end) throw frameError('short string overruns the content header'); p.contentType = decodeShortstr(buf, pos + 1, len); pos += 1 + len; }
+    if (flags & 0x00004000) { len = buf[pos] ?? 0x100; if (pos + 1 + len > end) throw frameError('short string overruns the content header'); p.contentEncoding = decodeShortstr(buf, pos + 1, len); pos += 1 + len; }
     if (flags & 0x00002000) { len = buf.readUInt32BE(pos); if (pos + 4 + len > end) throw frameError('headers overrun the content header'); p.headers = decodeTable(buf, pos + 4, pos + 4 + len); pos += 4 + len; }
     if (flags & 0x00001000) { p.deliveryMode = buf[pos]!; pos += 1; }
     if (flags & 0x00000800) { p.priority = buf[pos]!; pos += 1; }
-    if (flags & 0x00000400) { len = buf[pos]!; p.correlationId = buf.toString('utf8', pos + 1, pos + 1 + len); pos += 1 + len; }
-    if (flags & 0x00000200) { len = buf[pos]!; p.replyTo = buf.toString('utf8', pos + 1, pos + 1 + len); pos += 1 + len; }
-    if (flags & 0x00000100) { len = buf[pos]!; p.expiration = buf.toString('utf8', pos + 1, pos + 1 + len); pos += 1 + len; }
-    if (flags & 0x00000080) { len = buf[pos]!; p.messageId = buf.toString('utf8', pos + 1, pos + 1 + len); pos += 1 + len; }
+    if (flags & 0x00000400) { len = buf[pos] ?? 0x100; if (pos + 1 + len > end) throw frameError('short string overruns the content header'); p.correlationId = decodeShortstr(buf, pos + 1, len); pos += 1 + len; }
+    if (flags & 0x00000200) { len = buf[pos] ?? 0x100; if (pos + 1 + len > end) throw frameError('short string overruns the content header'); p.replyTo = decodeShortstr(buf, pos + 1, len); pos += 1 + len; }
+    if (flags & 0x00000100) { len = buf[pos] ?? 0x100; if (pos + 1 + len > end) throw frameError('short string overruns the content header'); p.expiration = decodeShortstr(buf, pos + 1, len); pos += 1 + len; }
+    if (flags & 0x00000080) { len = buf[pos] ?? 0x100; if (pos + 1 + len > end) throw frameError('short string overruns the content header'); p.messageId = decodeShortstr(buf, pos + 1, len); pos += 1 + len; }
     if (flags & 0x00000040) { p.timestamp = buf.readUInt32BE(pos) * 0x100000000 + buf.readUInt32BE(pos + 4); pos += 8; }
-    if (flags & 0x00000020) { len = buf[pos]!; p.type = buf.toString('utf8', pos + 1, pos + 1 + len); pos += 1 + len; }
-    if (flags & 0x00000010) { len = buf[pos]!; p.userId = buf.toString('utf8', pos + 1, pos + 1 + len); pos += 1 + len; }
-    if (flags & 0x00000008) { len = buf[pos]!; p.appId = buf.toString('utf8', pos + 1, pos + 1 + len); pos += 1 + len; }
-    if (flags & 0x00000004) { len = buf[pos]!; p.clusterId = buf.toString('utf8', pos + 1, pos + 1 + len); pos += 1 + len; }
+    if (flags & 0x00000020) { len = buf[pos] ?? 0x100; if (pos + 1 + len > end) throw frameError('short string overruns the content header'); p.type = decodeShortstr(buf, pos + 1, len); pos += 1 + len; }
+    if (flags & 0x00000010) { len = buf[pos] ?? 0x100; if (pos + 1 + len > end) throw frameError('short string overruns the content header'); p.userId = decodeShortstr(buf, pos + 1, len); pos += 1 + len; }
+    if (flags & 0x00000008) { len = buf[pos] ?? 0x100; if (pos + 1 + len > end) throw frameError('short string overruns the content header'); p.appId = decodeShortstr(buf, pos + 1, len); pos += 1 + len; }
+    if (flags & 0x00000004) { len = buf[pos] ?? 0x100; if (pos + 1 + len > end) throw frameError('short string overruns the content header'); p.clusterId = decodeShortstr(buf, pos + 1, len); pos += 1 + len; }
   } catch (e) {
     if (e instanceof AmqpError) throw e;
     throw frameError('cannot decode content header properties');

@@ -42,11 +42,19 @@ export class Writer implements ByteSink {
     this.buf.writeUInt32BE(v, this.pos);
     this.pos += 4;
   }
-  /** Unsigned 64-bit from a JS number (delivery tags and sizes stay below 2^53). */
+  /**
+   * Unsigned 64-bit from a JS number (delivery tags and sizes stay below 2^53). A value decoded from a peer's
+   * 64-bit field may have rounded up to 2^64: it is written as the largest value instead of throwing.
+   */
   u64(v: number): void {
     this.ensure(8);
-    this.buf.writeUInt32BE(Math.floor(v / 0x100000000), this.pos);
-    this.buf.writeUInt32BE(v >>> 0, this.pos + 4);
+    if (v >= 18446744073709551615) {
+      this.buf.writeUInt32BE(0xffffffff, this.pos);
+      this.buf.writeUInt32BE(0xffffffff, this.pos + 4);
+    } else {
+      this.buf.writeUInt32BE(Math.floor(v / 0x100000000), this.pos);
+      this.buf.writeUInt32BE(v % 0x100000000, this.pos + 4);
+    }
     this.pos += 8;
   }
   shortstr(s: string): void {

@@ -40,9 +40,16 @@ export class Output {
   /** Queues a method frame. */
   method(channel: number, m: Method): void {
     const w = this.w;
-    w.beginFrame(FRAME_METHOD, channel);
-    encodeMethod(w, m);
-    w.endFrame();
+    const start = w.pos;
+    try {
+      w.beginFrame(FRAME_METHOD, channel);
+      encodeMethod(w, m);
+      w.endFrame();
+    } catch (e) {
+      // A value that cannot be encoded (e.g. a shortstr grown past 255 bytes) must not leave half a frame behind.
+      w.pos = start;
+      throw e;
+    }
     this.schedule();
   }
 

@@ -147,6 +147,9 @@ export function publishContent(ch: Channel, m: BasicPublish, propertiesRaw: Buff
   const exchange = ch.vhost.exchange(m.exchange ?? '');
   if (exchange.internal) throw accessRefused(`cannot publish to internal exchange '${exchange.name}' in vhost '${exchange.vhost}'`);
   let message = new Message(exchange.name, m.routingKey ?? '', propertiesRaw, body);
+  // Properties are validated here, on the publisher's connection (a malformed list is its error), and decoded once;
+  // routing, expiry and dead-lettering read them later, some from timers where an error would have no connection.
+  if (propertiesRaw.length !== 2 || propertiesRaw[0] !== 0 || propertiesRaw[1] !== 0) void message.properties;
   if (message.hasFlag(CHECKED_FLAGS)) message = checkProperties(ch, message);
   if (ch.txMode) {
     ch.txPublishes.push({ exchange, message, mandatory: m.mandatory ?? false });
