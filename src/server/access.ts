@@ -4,13 +4,23 @@ import { accessRefused } from '../protocol/index.js';
 import type { Channel } from './channel.js';
 
 /** Decisions cached per channel until the permission table changes (publish checks run per message). */
-const caches = new WeakMap<Channel, { version: number; decisions: Map<string, boolean> }>();
+const caches = new WeakMap<Channel, { version: number; decisions: Map<string, boolean>; lastWrite: string | undefined }>();
+
+/** basic.publish's check: the exchange last allowed on this channel passes without building a cache key. */
+export function authorizePublish(ch: Channel, exchange: string): void {
+  const cache = caches.get(ch);
+  if (cache !== undefined && cache.lastWrite === exchange && cache.version === ch.conn.ctx.broker.permissions.version) return;
+  authorize(ch, 'exchange', exchange, 'write');
+  caches.get(ch)!.lastWrite = exchange;
+}
 
 /** Throws 403 unless the channel's user may `access` the named queue or exchange. The default exchange is 'amq.default'. */
 export function authorize(ch: Channel, kind: 'exchange' | 'queue', name: string, access: Access): void {
   const permissions = ch.conn.ctx.broker.permissions;
   let cache = caches.get(ch);
-  if (!cache || cache.version !== permissions.version) caches.set(ch, (cache = { version: permissions.version, decisions: new Map() }));
+  if (!cache || cache.version !== permissions.version) {
+    caches.set(ch, (cache = { version: permissions.version, decisions: new Map(), lastWrite: undefined }));
+  }
   const resource = kind === 'exchange' && name === '' ? 'amq.default' : name;
   const key = `${access}\0${kind}\0${resource}`;
   let allowed = cache.decisions.get(key);

@@ -28,7 +28,7 @@ import {
   type BasicPublish,
   type Method,
 } from '../../protocol/index.js';
-import { authorize } from '../access.js';
+import { authorize, authorizePublish } from '../access.js';
 import type { Channel } from '../channel.js';
 import { ChannelConsumer } from '../deliveries.js';
 import { queueName } from './queue.js';
@@ -143,7 +143,7 @@ export function publishContent(ch: Channel, m: BasicPublish, propertiesRaw: Buff
   const alarm = conn.ctx.blockReason();
   // A resource alarm blocks a publisher at its next publish (this one is still taken, as in RabbitMQ).
   if (alarm !== undefined) conn.block(alarm);
-  authorize(ch, 'exchange', m.exchange ?? '', 'write');
+  authorizePublish(ch, m.exchange ?? '');
   const exchange = ch.vhost.exchange(m.exchange ?? '');
   if (exchange.internal) throw accessRefused(`cannot publish to internal exchange '${exchange.name}' in vhost '${exchange.vhost}'`);
   let message = new Message(exchange.name, m.routingKey ?? '', propertiesRaw, body);
