@@ -77,6 +77,14 @@ function longstr(v: FieldValue): string {
   return v.value;
 }
 
+/** A name that ends up in a shortstr on the wire (exchange, routing key): at most 255 bytes. */
+function shortName(v: FieldValue): string {
+  const name = longstr(v);
+  const bytes = Buffer.byteLength(name);
+  if (bytes > 255) throw new ArgError(`{too_long,${bytes}}`);
+  return name;
+}
+
 function bool(v: FieldValue): boolean {
   if (v.type !== 't') throw new ArgError(`{unacceptable_type,${FIELD_TYPE_NAMES[v.type]}}`);
   return v.value;
@@ -103,9 +111,9 @@ function defaults(): QueueSettings {
 const CHECKS: ReadonlyArray<[string, (v: FieldValue, s: QueueSettings) => void]> = [
   ['x-expires', (v, s) => void (s.expires = expiry(v, false))],
   ['x-message-ttl', (v, s) => void (s.messageTtl = expiry(v, true))],
-  ['x-dead-letter-exchange', (v, s) => void (s.deadLetterExchange = longstr(v))],
+  ['x-dead-letter-exchange', (v, s) => void (s.deadLetterExchange = shortName(v))],
   ['x-dead-letter-routing-key', (v, s) => {
-    s.deadLetterRoutingKey = longstr(v);
+    s.deadLetterRoutingKey = shortName(v);
     if (s.deadLetterExchange === undefined) throw new ArgError('routing_key_but_no_dlx_defined');
   }],
   ['x-max-length', (v, s) => void (s.maxLength = nonNegative(v))],
