@@ -25,6 +25,8 @@ export class Message {
 
   /** Builds a message from decoded properties (for broker-made or rewritten messages). */
   static fromProperties(exchange: string, routingKey: string, properties: BasicProperties, body: Buffer): Message {
+    // A failed encode earlier must not leave bytes behind in the shared scratch writer.
+    scratch.pos = 0;
     encodeProperties(scratch, properties);
     const m = new Message(exchange, routingKey, scratch.take(), body);
     m.decoded = properties;

@@ -56,8 +56,8 @@ const CODE = {
  */
 export function decodeShortstr(buf: Buffer, start: number, len: number): string {
   const s = buf.toString('utf8', start, start + len);
-  // Fast path: as many characters as bytes means plain ASCII.
-  if (s.length !== len && Buffer.byteLength(s) !== len) throw syntaxError('invalid UTF-8 in a short string');
+  // Invalid bytes decode to U+FFFD (3 bytes each): the re-encoded length tells.
+  if (Buffer.byteLength(s) !== len) throw syntaxError('invalid UTF-8 in a short string');
   return s;
 }
 
@@ -194,7 +194,8 @@ export function encodeValue(w: ByteSink, v: FieldValue): void {
     case 'f': b.writeFloatBE(v.value, w.pos); w.pos += 4; return;
     case 'd': b.writeDoubleBE(v.value, w.pos); w.pos += 8; return;
     case 'D': b[w.pos] = v.value.scale; b.writeInt32BE(v.value.value, w.pos + 1); w.pos += 5; return;
-    case 'T': b.writeBigUInt64BE(BigInt(v.value), w.pos); w.pos += 8; return;
+    // A timestamp decoded near 2^64 rounds up to it as a Number: written back as the largest value.
+    case 'T': b.writeBigUInt64BE(v.value >= 18446744073709551615 ? 0xffffffffffffffffn : BigInt(v.value), w.pos); w.pos += 8; return;
     case 'S': {
       const len = Buffer.byteLength(v.value);
       w.ensure(4 + len);

@@ -498,10 +498,19 @@ export class Connection {
     if (this.heartbeatTimer) clearInterval(this.heartbeatTimer);
     if (this.handshakeTimer) clearTimeout(this.handshakeTimer);
     if (this.closeTimer) clearTimeout(this.closeTimer);
-    this.releaseChannels();
-    this.channels.clear();
-    this.vhost?.connectionClosed(this.id);
-    this.ctx.connectionClosed(this);
+    try {
+      this.releaseChannels();
+    } catch (e) {
+      this.log.error({ err: e }, 'error while releasing channels');
+    } finally {
+      // Whatever happened above, the connection is forgotten (never leaked).
+      this.channels.clear();
+      try {
+        this.vhost?.connectionClosed(this.id);
+      } finally {
+        this.ctx.connectionClosed(this);
+      }
+    }
     this.log.debug('connection closed');
   }
 
