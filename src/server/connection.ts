@@ -50,6 +50,8 @@ const ACCEPTED_HEADERS = [PROTOCOL_HEADER, Buffer.from([0x41, 0x4d, 0x51, 0x50, 
 const FRAME_MIN_SIZE = 4096;
 const HANDSHAKE_TIMEOUT_MS = 10_000;
 const CLOSE_OK_TIMEOUT_MS = 3_000;
+/** How long the socket stays open after close-ok to a client's connection.close, for the client to close it first. */
+const CLIENT_CLOSE_GRACE_MS = 1_000;
 /** Bytes read from one socket before it yields the rest of the loop turn to the others. */
 const READ_TURN = 128 * 1024;
 
@@ -275,7 +277,7 @@ export class Connection {
         switch (m.id) {
           case CONNECTION_CLOSE:
             this.send(0, { id: CONNECTION_CLOSE_OK });
-            this.finish();
+            this.finish(CLIENT_CLOSE_GRACE_MS);
             return;
           case CONNECTION_CLOSE_OK:
             return;
@@ -470,11 +472,20 @@ export class Connection {
   }
 
   /** Ends the socket after flushing; state is closed from here on. */
-  private finish(): void {
+  /**
+   * Ends the connection. After the client's own connection.close, RabbitMQ sends close-ok and lets the client close
+   * the TCP connection (some clients report an error if the server's FIN races their close-ok); `graceMs` waits for it.
+   */
+  private finish(graceMs = 0): void {
     if (this.state === 'closed') return;
     this.state = 'closed';
     this.reader.stop();
-    this.output.end();
+    if (graceMs > 0) {
+      this.output.flush();
+      setTimeout(() => this.output.end(), graceMs).unref();
+    } else {
+      this.output.end();
+    }
     this.cleanup();
   }
 
