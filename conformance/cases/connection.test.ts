@@ -3,7 +3,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { amqp, closeAllAmqp, connect, tuning } from '../support/amqp.js';
 import { connect as netConnect } from 'node:net';
-import { ArgsReader, HandshakeRefusedError, PROTOCOL_HEADER, destroyAllRaw, hostPort, rawConnect, rawSocket } from '../support/raw.js';
+import { ArgsReader, HandshakeRefusedError, PROTOCOL_HEADER, args, destroyAllRaw, encodeMethodFrame, hostPort, rawConnect, rawSocket } from '../support/raw.js';
 import { isLoopbackHost, url, withCredentials, withHost, withQuery, withVhost } from '../support/urls.js';
 
 afterEach(async () => {
@@ -255,8 +255,26 @@ describe('closing', () => {
     c.socket.end();
     await expect(c.waitForClose(10_000)).resolves.toBeUndefined();
   });
-});
 
+  it('a channel.close crossing the broker\'s own channel.close gets close-ok, and the channel ends at the client\'s close-ok', async () => {
+    expect.hasAssertions();
+    const c = await rawConnect();
+    await c.openChannel(1);
+    // A passive declare of a missing queue makes the broker close the channel (404) while the client,
+    // in the same write, closes it too: each side then answers the other's close.
+    const passive = args().short(0).shortstr(`missing-${process.pid}-${Date.now()}`).bits(true, false, false, false, false).table({}).build();
+    const close = args().short(200).shortstr('bye').short(0).short(0).build();
+    c.sendRaw(Buffer.concat([encodeMethodFrame(1, 50, 10, passive), encodeMethodFrame(1, 20, 40, close)]));
+    const brokerClose = await c.expectChannelClose(1, 5_000, false);
+    expect(brokerClose.replyCode).toBe(404);
+    await c.expectMethod(20, 41);
+    c.sendMethod(1, 20, 41);
+    // The client's close-ok ended the channel; the connection is still open and the number can be reused.
+    await c.openChannel(1);
+    c.sendMethod(1, 40, 10, args().short(0).shortstr('amq.direct').shortstr('direct').bits(true, false, false, false, false).table({}).build());
+    await expect(c.expectMethod(40, 11)).resolves.toBeDefined();
+  });
+});
 
 describe('protocol header', () => {
   for (const [name, bytes] of [

@@ -222,8 +222,9 @@ export class Channel {
     if (m.id === CHANNEL_CLOSE_OK) {
       this.conn.channelFinished(this);
     } else if (m.id === CHANNEL_CLOSE) {
+      // The client closed while our channel.close was on its way: answer, and keep the channel (closing) until
+      // the close-ok for ours arrives, as RabbitMQ does, so that close-ok is not a frame on an unknown channel.
       this.send({ id: CHANNEL_CLOSE_OK });
-      this.conn.channelFinished(this);
     }
   }
 
