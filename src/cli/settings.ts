@@ -4,7 +4,7 @@
 import type { StartOptions, TlsSettings } from '../index.js';
 import { ConfigError, readConfigFile, resolveConfigPath } from './config-file.js';
 import { existsSync } from 'node:fs';
-import { parseBoolean, parseLogLevel, parseNonEmpty, parsePort, parsePortOrOff } from './values.js';
+import { parseBoolean, parseInteger, parseLogLevel, parseNonEmpty, parsePort, parsePortOrOff } from './values.js';
 
 /** A failure the CLI reports as one line, with the exit code to use (64: usage, as rabbitmqctl). */
 export class CliError extends Error {
@@ -81,6 +81,13 @@ export const SERVER_SETTINGS: readonly SettingDef[] = [
   { flag: 'default-user', env: ['WARREN_DEFAULT_USER', 'RABBITMQ_DEFAULT_USER'], arg: 'USER', help: 'the user created at boot (default guest)', apply: (v, o) => void (o.defaultUser = parseNonEmpty(v)) },
   { flag: 'default-pass', env: ['WARREN_DEFAULT_PASS', 'RABBITMQ_DEFAULT_PASS'], arg: 'PASSWORD', help: "that user's password (default guest)", apply: (v, o) => void (o.defaultPass = v) },
   { flag: 'default-vhost', env: ['WARREN_DEFAULT_VHOST', 'RABBITMQ_DEFAULT_VHOST'], arg: 'VHOST', help: 'the vhost created at boot (default /)', apply: (v, o) => void (o.defaultVhost = parseNonEmpty(v)) },
+  {
+    flag: 'max-connection-buffer',
+    env: ['WARREN_MAX_CONNECTION_BUFFER'],
+    arg: 'BYTES',
+    help: 'most bytes one connection may hold in partly received messages (default 256 MiB; 506 beyond)',
+    apply: (v, o) => void (o.maxConnectionBuffer = parseInteger(v)),
+  },
   {
     flag: 'load-definitions',
     env: ['WARREN_LOAD_DEFINITIONS'],

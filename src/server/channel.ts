@@ -17,6 +17,7 @@ import {
   FRAME_METHOD,
   notImplemented,
   preconditionFailed,
+  resourceError,
   stampMethod,
   unexpectedFrame,
   type BasicPublish,
@@ -155,7 +156,25 @@ export class Channel {
     }
     if (p.received === p.bodySize && p.parts.length === 0) return this.completePublish(payload);
     p.parts.push(payload);
-    if (p.received === p.bodySize) this.completePublish(Buffer.concat(p.parts, p.bodySize));
+    if (p.received === p.bodySize) {
+      this.conn.contentBuffered -= p.received - payload.length;
+      return this.completePublish(Buffer.concat(p.parts, p.bodySize));
+    }
+    // Parts of unfinished messages, summed over the connection's channels, are capped: 2047 channels each
+    // holding most of a 16 MiB message would otherwise pin 32 GiB on one connection.
+    const held = (this.conn.contentBuffered += payload.length);
+    const cap = this.conn.ctx.options.maxConnectionBuffer;
+    if (held > cap) {
+      throw resourceError(`unfinished messages on this connection hold ${held} bytes, more than the limit of ${cap}`).stamp(BASIC_PUBLISH);
+    }
+  }
+
+  /** Forgets a partly received message (the channel closes on an error). */
+  private dropPending(): void {
+    const p = this.pending;
+    if (p && this.expecting === 'body') this.conn.contentBuffered -= p.received;
+    this.pending = undefined;
+    this.expecting = 'method';
   }
 
   private completePublish(body: Buffer): void {
@@ -233,8 +252,7 @@ export class Channel {
     if (this.state === 'closing') return;
     this.log.debug({ code: err.code, text: err.replyText }, 'closing channel on error');
     this.state = 'closing';
-    this.pending = undefined;
-    this.expecting = 'method';
+    this.dropPending();
     this.release();
     this.send({ id: CHANNEL_CLOSE, replyCode: err.code, replyText: err.replyText, classId: err.classId, methodId: err.methodId });
   }

@@ -96,6 +96,8 @@ export class Connection {
   readonly connectedAt = Date.now();
   /** Negotiated heartbeat interval, seconds (0: none). */
   heartbeat = 0;
+  /** Bytes held in partly received messages on all channels (capped by options.maxConnectionBuffer). */
+  contentBuffered = 0;
   /** SASL mechanism the client logged in with. */
   authMechanism = '';
   private heartbeatTimer: NodeJS.Timeout | undefined;

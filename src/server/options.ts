@@ -13,6 +13,8 @@ export interface ServerOptions {
   heartbeat: number;
   /** Largest message body accepted, bytes. */
   maxMessageSize: number;
+  /** Most bytes one connection may hold in partly received messages across its channels (506 beyond). */
+  maxConnectionBuffer: number;
   /** Delivery acknowledgement timeout, ms (RabbitMQ's consumer_timeout); 0 disables it. */
   consumerTimeout: number;
   /** How often unacknowledged deliveries are checked against their timeout, ms. */
@@ -41,6 +43,7 @@ export const DEFAULT_SERVER_OPTIONS: ServerOptions = {
   channelMax: 2047,
   heartbeat: 60,
   maxMessageSize: 16 * 1024 * 1024,
+  maxConnectionBuffer: 256 * 1024 * 1024,
   consumerTimeout: 30 * 60 * 1000,
   consumerTimeoutCheckInterval: 1000,
   loopbackUsers: ['guest'],
