@@ -9,6 +9,7 @@ import type { Channel } from './channel.js';
 
 /** A delivery waiting for the client's acknowledgement. */
 export interface Unacked {
+  readonly tag: number;
   readonly queue: Queue;
   readonly entry: QueueEntry;
   readonly consumer: ChannelConsumer | undefined;
@@ -70,7 +71,7 @@ export class Deliveries {
   /** Set while the channel goes away: nothing more is delivered to it. */
   private releasing = false;
   /** Settlements held back by a transaction until commit. */
-  private txSettlements: Array<{ tag: number; u: Unacked; how: Settle }> = [];
+  private txSettlements: Array<{ u: Unacked; how: Settle }> = [];
 
   constructor(channel: Channel) {
     this.channel = channel;
@@ -88,7 +89,7 @@ export class Deliveries {
   deliver(c: ChannelConsumer, queue: Queue, entry: QueueEntry): void {
     const tag = this.nextTag++;
     if (!c.noAck) {
-      this.unacked.set(tag, { queue, entry, consumer: c, at: Date.now() });
+      this.unacked.set(tag, { tag, queue, entry, consumer: c, at: Date.now() });
       c.unacked += 1;
     }
     const msg = entry.delivery ?? entry.message;
@@ -107,7 +108,7 @@ export class Deliveries {
   /** A delivery tag for basic.get-ok; tracked as unacked unless noAck. */
   takeForGet(queue: Queue, entry: QueueEntry, noAck: boolean): number {
     const tag = this.nextTag++;
-    if (!noAck) this.unacked.set(tag, { queue, entry, consumer: undefined, at: Date.now() });
+    if (!noAck) this.unacked.set(tag, { tag, queue, entry, consumer: undefined, at: Date.now() });
     return tag;
   }
 
@@ -168,28 +169,29 @@ export class Deliveries {
   private settle(tag: number, multiple: boolean, how: Settle): void {
     const picked = this.pick(tag, multiple);
     if (this.channel.txMode) {
-      for (const [t, u] of picked) this.txSettlements.push({ tag: t, u, how });
+      for (const u of picked) this.txSettlements.push({ u, how });
       return;
     }
-    this.apply(picked.map(([, u]) => u), how);
+    this.apply(picked, how);
   }
 
   /** Removes and returns the deliveries a tag names; unknown tag → 406. */
-  private pick(tag: number, multiple: boolean): Array<[number, Unacked]> {
-    const out: Array<[number, Unacked]> = [];
+  private pick(tag: number, multiple: boolean): Unacked[] {
+    const out: Unacked[] = [];
     if (multiple) {
       if (tag !== 0 && !this.unacked.has(tag)) throw preconditionFailed(`unknown delivery tag ${tag}`);
-      for (const [t, u] of this.unacked) {
-        if (tag !== 0 && t > tag) break;
-        out.push([t, u]);
+      // Map order is tag order: the covered deliveries are the first ones.
+      for (const u of this.unacked.values()) {
+        if (tag !== 0 && u.tag > tag) break;
+        out.push(u);
       }
     } else {
       const u = this.unacked.get(tag);
       if (!u) throw preconditionFailed(`unknown delivery tag ${tag}`);
-      out.push([tag, u]);
+      out.push(u);
     }
-    for (const [t, u] of out) {
-      this.unacked.delete(t);
+    for (const u of out) {
+      this.unacked.delete(u.tag);
       if (u.consumer) u.consumer.unacked -= 1;
     }
     return out;
@@ -236,13 +238,11 @@ export class Deliveries {
     const held = this.txSettlements;
     this.txSettlements = [];
     if (held.length === 0) return;
-    const merged = [...this.unacked.entries(), ...held.map((s) => [s.tag, s.u] as [number, Unacked])];
-    merged.sort((a, b) => a[0] - b[0]);
+    for (const s of held) if (s.u.consumer) s.u.consumer.unacked += 1;
+    const merged = [...this.unacked.values(), ...held.map((s) => s.u)];
+    merged.sort((a, b) => a.tag - b.tag);
     this.unacked.clear();
-    for (const [t, u] of merged) {
-      this.unacked.set(t, u);
-      if (held.some((s) => s.tag === t) && u.consumer) u.consumer.unacked += 1;
-    }
+    for (const u of merged) this.unacked.set(u.tag, u);
   }
 
   /** Channel or connection closing: consumers cancelled, every outstanding delivery requeued. */
