@@ -53,13 +53,9 @@ export class Deque<T> {
     return this.items[(this.head + index) % this.items.length];
   }
 
-  /** Inserts at a position (0 = front); O(n), for the rare out-of-order requeue. */
-  insert(index: number, item: T): void {
-    if (index <= 0) return this.unshift(item);
-    if (index >= this.count) return this.push(item);
-    const all = this.toArray();
-    all.splice(index, 0, item);
-    this.reset(all);
+  /** Replaces the contents with `items`, front first. */
+  assign(items: readonly T[]): void {
+    this.reset(items);
   }
 
   /** Removes every item for which `drop` is true; O(n). */
@@ -83,7 +79,7 @@ export class Deque<T> {
     return out;
   }
 
-  private reset(items: T[]): void {
+  private reset(items: readonly T[]): void {
     let cap = 16;
     while (cap < items.length) cap *= 2;
     this.items = new Array<T | undefined>(cap);

@@ -406,6 +406,7 @@ export class Queue {
   requeue(entries: readonly QueueEntry[]): void {
     const limit = this.settings.deliveryLimit;
     const now = Date.now();
+    const back: QueueEntry[] = [];
     for (const entry of entries) {
       if (entry.state !== 'out') continue;
       this.unacked -= 1;
@@ -428,10 +429,11 @@ export class Queue {
         continue;
       }
       entry.state = 'ready';
-      this.ready.insertInOrder(entry);
+      back.push(entry);
       this.readyCount += 1;
       this.readyBytes += entry.message.bodySize;
     }
+    this.ready.putBack(back);
     this.drain();
   }
 
@@ -553,9 +555,11 @@ export class Queue {
 
   /** Marks the queue gone and tells its consumers; returns the ready count it had. */
   destroy(): number {
+    // The store goes first, without a removal record per message: at boot, a replayed delete followed by a
+    // re-declare reopens the same files, which must still hold the later incarnation's messages.
+    this.store?.destroy();
     const count = this.purge();
     this.deleted = true;
-    this.store?.destroy();
     this.pager?.destroy();
     if (this.expiryTimer !== undefined) clearTimeout(this.expiryTimer);
     if (this.idleTimer !== undefined) clearTimeout(this.idleTimer);
