@@ -3,114 +3,24 @@
 // the source's type to its destinations; a destination exchange routes it again by its own type
 // with the original routing key. RabbitMQ collects the queues reached, so every queue gets one
 // copy however many paths (loops included) lead to it.
-import { randomUUID } from 'node:crypto';
-import type { Channel, ChannelModel, ConsumeMessage, Options } from 'amqplib';
+import type { Channel, ConsumeMessage } from 'amqplib';
 import { afterEach, describe, expect, it } from 'vitest';
-import { closeAllAmqp, connect, uniqueName } from '../support/amqp.js';
+import { uniqueName } from '../support/amqp.js';
+import { open } from '../support/fixtures.js';
+import {
+  VHOST,
+  cleanUpExchanges,
+  declareExchange,
+  drainToMarker,
+  exchangeExists,
+  expectReply,
+  refused,
+  returnFields,
+  type ReturnFields,
+  tempQueue,
+} from '../support/routing.js';
 
-type AmqpError = Error & { code?: number; classId?: number; methodId?: number };
-/** The fields of a basic.return as amqplib hands them over (its typings only describe deliveries). */
-type ReturnFields = { replyCode: number; replyText: string; exchange: string; routingKey: string };
-const returnFields = (m: ConsumeMessage) => m.fields as unknown as ReturnFields;
-
-const VHOST = "in vhost '/'";
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-const exchangesToDelete = new Set<string>();
-
-afterEach(async () => {
-  try {
-    if (exchangesToDelete.size > 0) {
-      const conn = await connect();
-      let ch = await channel(conn);
-      for (const x of exchangesToDelete) {
-        await ch.deleteExchange(x).catch(async () => {
-          ch = await channel(conn);
-        });
-      }
-    }
-  } finally {
-    exchangesToDelete.clear();
-    await closeAllAmqp();
-  }
-});
-
-async function channel(conn: ChannelModel): Promise<Channel> {
-  const ch = await conn.createChannel();
-  ch.on('error', () => {});
-  return ch;
-}
-
-async function open(): Promise<{ conn: ChannelModel; ch: Channel }> {
-  const conn = await connect();
-  return { conn, ch: await channel(conn) };
-}
-
-function exchangeName(prefix: string): string {
-  const name = uniqueName(prefix);
-  exchangesToDelete.add(name);
-  return name;
-}
-
-async function declareExchange(ch: Channel, type: string, opts: Options.AssertExchange = {}): Promise<string> {
-  const name = exchangeName(`ex.${type}`);
-  await ch.assertExchange(name, type, { durable: false, ...opts });
-  return name;
-}
-
-async function tempQueue(ch: Channel): Promise<string> {
-  return (await ch.assertQueue('', { exclusive: true })).queue;
-}
-
-async function refused(p: Promise<unknown>): Promise<AmqpError> {
-  const err = await p.then(
-    () => undefined,
-    (e: AmqpError) => e,
-  );
-  if (!err) throw new Error('the broker accepted an operation it should have refused');
-  return err;
-}
-
-function replyText(e: Error): string {
-  const m = /with message "(.*)"$/s.exec(e.message);
-  return m ? m[1]! : e.message;
-}
-
-function expectReply(e: AmqpError, code: number, text: string, classId: number, methodId: number): void {
-  expect({ code: e.code, text: replyText(e), classId: e.classId, methodId: e.methodId }).toEqual({ code, text, classId, methodId });
-}
-
-/** Everything in `queue` up to a marker sent through the default exchange after the messages under test. */
-async function drain(ch: Channel, queue: string): Promise<string[]> {
-  const marker = `marker-${randomUUID()}`;
-  ch.sendToQueue(queue, Buffer.from(marker));
-  const bodies: string[] = [];
-  for (let misses = 0; misses < 250; ) {
-    const m = await ch.get(queue, { noAck: true });
-    if (m === false) {
-      misses++;
-      await sleep(20);
-      continue;
-    }
-    const body = m.content.toString();
-    if (body === marker) return bodies;
-    bodies.push(body);
-  }
-  throw new Error(`the marker never arrived in ${queue}`);
-}
-
-async function exists(conn: ChannelModel, name: string): Promise<boolean> {
-  const ch = await channel(conn);
-  const found = await ch.checkExchange(name).then(
-    () => true,
-    (e: AmqpError) => {
-      if (e.code !== 404) throw e;
-      return false;
-    },
-  );
-  if (found) await ch.close();
-  return found;
-}
+afterEach(cleanUpExchanges);
 
 describe('exchange-to-exchange routing', () => {
   it('routes a message from the source through the destination exchange to its queue', async () => {
@@ -122,7 +32,7 @@ describe('exchange-to-exchange routing', () => {
     await expect(ch.bindExchange(dst, src, '')).resolves.toBeDefined();
     await ch.bindQueue(q, dst, '');
     ch.publish(src, 'k', Buffer.from('via e2e'));
-    expect(await drain(ch, q)).toEqual(['via e2e']);
+    expect(await drainToMarker(ch, q)).toEqual(['via e2e']);
   });
 
   it('does not route backwards: a message published to the destination does not reach the source\'s queues', async () => {
@@ -136,8 +46,8 @@ describe('exchange-to-exchange routing', () => {
     await ch.bindQueue(qs, src, '');
     await ch.bindQueue(qd, dst, '');
     ch.publish(dst, 'k', Buffer.from('to dst'));
-    expect(await drain(ch, qs)).toEqual([]);
-    expect(await drain(ch, qd)).toEqual(['to dst']);
+    expect(await drainToMarker(ch, qs)).toEqual([]);
+    expect(await drainToMarker(ch, qd)).toEqual(['to dst']);
   });
 
   it('filters with the binding key at a direct source', async () => {
@@ -150,7 +60,7 @@ describe('exchange-to-exchange routing', () => {
     await ch.bindQueue(q, dst, '');
     ch.publish(src, 'green', Buffer.from('green'));
     ch.publish(src, 'red', Buffer.from('red'));
-    expect(await drain(ch, q)).toEqual(['green']);
+    expect(await drainToMarker(ch, q)).toEqual(['green']);
   });
 
   it('routes again at the destination by its own type, with the original routing key', async () => {
@@ -166,8 +76,8 @@ describe('exchange-to-exchange routing', () => {
     ch.publish(src, 'k1', Buffer.from('k1'));
     ch.publish(src, 'k2', Buffer.from('k2'));
     ch.publish(src, 'k3', Buffer.from('k3'));
-    expect(await drain(ch, q1)).toEqual(['k1']);
-    expect(await drain(ch, q2)).toEqual(['k2']);
+    expect(await drainToMarker(ch, q1)).toEqual(['k1']);
+    expect(await drainToMarker(ch, q2)).toEqual(['k2']);
   });
 
   it('follows a chain A → B → C', async () => {
@@ -181,7 +91,7 @@ describe('exchange-to-exchange routing', () => {
     await ch.bindExchange(c, b, '');
     await ch.bindQueue(q, c, '');
     ch.publish(a, '', Buffer.from('down the chain'));
-    expect(await drain(ch, q)).toEqual(['down the chain']);
+    expect(await drainToMarker(ch, q)).toEqual(['down the chain']);
   });
 
   it('sends the message to every destination bound to the source', async () => {
@@ -197,8 +107,8 @@ describe('exchange-to-exchange routing', () => {
     await ch.bindQueue(q1, d1, '');
     await ch.bindQueue(q2, d2, '');
     ch.publish(src, '', Buffer.from('m'));
-    expect(await drain(ch, q1)).toEqual(['m']);
-    expect(await drain(ch, q2)).toEqual(['m']);
+    expect(await drainToMarker(ch, q1)).toEqual(['m']);
+    expect(await drainToMarker(ch, q2)).toEqual(['m']);
   });
 });
 
@@ -216,8 +126,8 @@ describe('one copy per queue', () => {
     await ch.bindQueue(qb, b, '');
     ch.publish(a, '', Buffer.from('from a'));
     ch.publish(b, '', Buffer.from('from b'));
-    expect(await drain(ch, qa)).toEqual(['from a', 'from b']);
-    expect(await drain(ch, qb)).toEqual(['from a', 'from b']);
+    expect(await drainToMarker(ch, qa)).toEqual(['from a', 'from b']);
+    expect(await drainToMarker(ch, qb)).toEqual(['from a', 'from b']);
   });
 
   it('an exchange bound to itself delivers one copy', async () => {
@@ -228,7 +138,7 @@ describe('one copy per queue', () => {
     await ch.bindExchange(a, a, '');
     await ch.bindQueue(q, a, '');
     ch.publish(a, '', Buffer.from('once'));
-    expect(await drain(ch, q)).toEqual(['once']);
+    expect(await drainToMarker(ch, q)).toEqual(['once']);
   });
 
   it('a loop through three topic exchanges delivers one copy', async () => {
@@ -245,7 +155,7 @@ describe('one copy per queue', () => {
     await ch.bindQueue(q, c, '#');
     ch.publish(b, 'x.y', Buffer.from('x.y'));
     ch.publish(b, 'z', Buffer.from('z'));
-    expect(await drain(ch, q)).toEqual(['x.y']);
+    expect(await drainToMarker(ch, q)).toEqual(['x.y']);
   });
 
   it('a queue reached directly and through a destination exchange gets one copy', async () => {
@@ -258,7 +168,7 @@ describe('one copy per queue', () => {
     await ch.bindQueue(q, a, '');
     await ch.bindQueue(q, b, '');
     ch.publish(a, '', Buffer.from('once'));
-    expect(await drain(ch, q)).toEqual(['once']);
+    expect(await drainToMarker(ch, q)).toEqual(['once']);
   });
 
   it('binding the same source and destination twice is one binding', async () => {
@@ -273,7 +183,7 @@ describe('one copy per queue', () => {
     ch.publish(a, 'k', Buffer.from('1'));
     await ch.unbindExchange(b, a, 'k');
     ch.publish(a, 'k', Buffer.from('2'));
-    expect(await drain(ch, q)).toEqual(['1']);
+    expect(await drainToMarker(ch, q)).toEqual(['1']);
   });
 });
 
@@ -289,7 +199,7 @@ describe('exchange.unbind and deletion', () => {
     ch.publish(src, '', Buffer.from('before'));
     await expect(ch.unbindExchange(dst, src, '')).resolves.toBeDefined();
     ch.publish(src, '', Buffer.from('after'));
-    expect(await drain(ch, q)).toEqual(['before']);
+    expect(await drainToMarker(ch, q)).toEqual(['before']);
   });
 
   it('removes only the binding with the same routing key', async () => {
@@ -304,7 +214,7 @@ describe('exchange.unbind and deletion', () => {
     await ch.unbindExchange(dst, src, 'a');
     ch.publish(src, 'a', Buffer.from('a'));
     ch.publish(src, 'b', Buffer.from('b'));
-    expect(await drain(ch, q)).toEqual(['b']);
+    expect(await drainToMarker(ch, q)).toEqual(['b']);
   });
 
   it('deleting the destination exchange removes its binding: a new exchange of that name gets nothing from the source', async () => {
@@ -320,8 +230,8 @@ describe('exchange.unbind and deletion', () => {
     await ch.assertExchange(dst, 'fanout', { durable: false });
     await ch.bindQueue(q, dst, '');
     ch.publish(src, '', Buffer.from('m'));
-    expect(await drain(ch, q)).toEqual([]);
-    expect(await drain(ch, qs)).toEqual(['m']);
+    expect(await drainToMarker(ch, q)).toEqual([]);
+    expect(await drainToMarker(ch, qs)).toEqual(['m']);
   });
 
   it('deleting the source exchange removes its binding: a new exchange of that name routes nowhere', async () => {
@@ -335,7 +245,7 @@ describe('exchange.unbind and deletion', () => {
     await ch.deleteExchange(src);
     await ch.assertExchange(src, 'fanout', { durable: false });
     ch.publish(src, '', Buffer.from('m'));
-    expect(await drain(ch, q)).toEqual([]);
+    expect(await drainToMarker(ch, q)).toEqual([]);
   });
 
   it('accepts unbinding a binding that does not exist, and unbinding missing exchanges', async () => {
@@ -357,7 +267,7 @@ describe('exchange.unbind and deletion', () => {
     await ch.bindExchange(dst, src, '');
     const e = await refused(ch.deleteExchange(src, { ifUnused: true }));
     expectReply(e, 406, `PRECONDITION_FAILED - exchange '${src}' ${VHOST} in use`, 40, 20);
-    expect(await exists(conn, src)).toBe(true);
+    expect(await exchangeExists(conn, src)).toBe(true);
   });
 
   it('deletes with if-unused an exchange that is only the destination of bindings', async () => {
@@ -367,7 +277,7 @@ describe('exchange.unbind and deletion', () => {
     const dst = await declareExchange(ch, 'fanout');
     await ch.bindExchange(dst, src, '');
     await expect(ch.deleteExchange(dst, { ifUnused: true })).resolves.toBeDefined();
-    expect(await exists(conn, dst)).toBe(false);
+    expect(await exchangeExists(conn, dst)).toBe(false);
   });
 });
 
@@ -436,7 +346,7 @@ describe('exchange bindings with topic and headers exchanges', () => {
     for (const key of ['eu.orders.created', 'us.orders.created', 'eu.orders', 'eu.orders.created.late', 'eu.x.orders.y']) {
       ch.publish(src, key, Buffer.from(key));
     }
-    expect(await drain(ch, q)).toEqual(['eu.orders.created']);
+    expect(await drainToMarker(ch, q)).toEqual(['eu.orders.created']);
   });
 
   it('applies topic wildcards (# matches zero words) on the exchange binding', async () => {
@@ -449,7 +359,7 @@ describe('exchange bindings with topic and headers exchanges', () => {
     await ch.bindExchange(dst, src, '*.c');
     await ch.bindQueue(q, dst, '');
     for (const key of ['a.b', 'a.x.b', 'a.x.y.b', 'a.b.c', 'x.c', 'c', 'x.y.c']) ch.publish(src, key, Buffer.from(key));
-    expect(await drain(ch, q)).toEqual(['a.b', 'a.x.b', 'a.x.y.b', 'x.c']);
+    expect(await drainToMarker(ch, q)).toEqual(['a.b', 'a.x.b', 'a.x.y.b', 'x.c']);
   });
 
   it('one message matching several exchange bindings between the same pair reaches the queue once', async () => {
@@ -463,7 +373,7 @@ describe('exchange bindings with topic and headers exchanges', () => {
     await ch.bindExchange(dst, src, 'a.b');
     await ch.bindQueue(q, dst, '');
     ch.publish(src, 'a.b', Buffer.from('once'));
-    expect(await drain(ch, q)).toEqual(['once']);
+    expect(await drainToMarker(ch, q)).toEqual(['once']);
   });
 
   it('matches the headers exchange binding arguments at a headers source', async () => {
@@ -477,7 +387,7 @@ describe('exchange bindings with topic and headers exchanges', () => {
     ch.publish(src, '', Buffer.from('eu'), { headers: { region: 'eu' } });
     ch.publish(src, '', Buffer.from('us'), { headers: { region: 'us' } });
     ch.publish(src, '', Buffer.from('high'), { headers: { region: 'us', priority: 'high' } });
-    expect(await drain(ch, q)).toEqual(['eu', 'high']);
+    expect(await drainToMarker(ch, q)).toEqual(['eu', 'high']);
   });
 });
 
@@ -491,7 +401,7 @@ describe('internal and auto-delete exchanges in exchange bindings', () => {
     await ch.bindExchange(internal, src, '');
     await ch.bindQueue(q, internal, '');
     ch.publish(src, '', Buffer.from('through internal'));
-    expect(await drain(ch, q)).toEqual(['through internal']);
+    expect(await drainToMarker(ch, q)).toEqual(['through internal']);
   });
 
   it('deletes an auto-delete source exchange when its last exchange binding is removed', async () => {
@@ -503,9 +413,9 @@ describe('internal and auto-delete exchanges in exchange bindings', () => {
     await ch.bindExchange(d1, src, '');
     await ch.bindExchange(d2, src, '');
     await ch.unbindExchange(d1, src, '');
-    expect(await exists(conn, src)).toBe(true);
+    expect(await exchangeExists(conn, src)).toBe(true);
     await ch.unbindExchange(d2, src, '');
-    expect(await exists(conn, src)).toBe(false);
+    expect(await exchangeExists(conn, src)).toBe(false);
   });
 
   it('deletes an auto-delete source exchange when its only destination exchange is deleted', async () => {
@@ -515,7 +425,7 @@ describe('internal and auto-delete exchanges in exchange bindings', () => {
     const dst = await declareExchange(ch, 'fanout');
     await ch.bindExchange(dst, src, '');
     await ch.deleteExchange(dst);
-    expect(await exists(conn, src)).toBe(false);
+    expect(await exchangeExists(conn, src)).toBe(false);
   });
 
   it('keeps an auto-delete exchange when a binding that has it as destination is removed', async () => {
@@ -525,7 +435,7 @@ describe('internal and auto-delete exchanges in exchange bindings', () => {
     const dst = await declareExchange(ch, 'fanout', { autoDelete: true });
     await ch.bindExchange(dst, src, '');
     await ch.unbindExchange(dst, src, '');
-    expect(await exists(conn, dst)).toBe(true);
+    expect(await exchangeExists(conn, dst)).toBe(true);
   });
 });
 
@@ -548,7 +458,7 @@ describe('mandatory publishing through exchange bindings', () => {
     ch.publish(src, 'k', Buffer.from('delivered'), { mandatory: true });
     await ch.checkExchange(src);
     expect(got).toEqual([]);
-    expect(await drain(ch, q)).toEqual(['delivered']);
+    expect(await drainToMarker(ch, q)).toEqual(['delivered']);
   });
 
   it('returns a mandatory message whose only route ends at an exchange with no queues, naming the exchange it was published to', async () => {

@@ -3,133 +3,36 @@
 // errors, direct, fanout and default-exchange routing, and mandatory publishing (basic.return),
 // with and without publisher confirms. Every reply code and text is what RabbitMQ 3.10 sends.
 import { randomUUID } from 'node:crypto';
-import type { Channel, ChannelModel, ConfirmChannel, ConsumeMessage, Options } from 'amqplib';
+import type { Channel, ConsumeMessage } from 'amqplib';
 import { afterEach, describe, expect, it } from 'vitest';
-import { closeAllAmqp, connect, uniqueName } from '../support/amqp.js';
+import { connect, uniqueName } from '../support/amqp.js';
+import { channel, confirmChannel, open, sleep, type AmqpError } from '../support/fixtures.js';
 import { args, destroyAllRaw, rawConnect } from '../support/raw.js';
+import {
+  VHOST,
+  cleanUpExchanges,
+  declareExchange,
+  drainToMarker,
+  exchangeExists,
+  exchangeName,
+  exchangesToDelete,
+  expectReply,
+  refused,
+  replyText,
+  returnFields,
+  type ReturnFields,
+  tempQueue,
+} from '../support/routing.js';
 
-type AmqpError = Error & { code?: number; classId?: number; methodId?: number };
-/** The fields of a basic.return as amqplib hands them over (its typings only describe deliveries). */
-type ReturnFields = { replyCode: number; replyText: string; exchange: string; routingKey: string };
-const returnFields = (m: ConsumeMessage) => m.fields as unknown as ReturnFields;
-
-const VHOST = "in vhost '/'";
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-// Exchanges a case declared, deleted after it (queues are exclusive, so they go with the connection).
-const exchangesToDelete = new Set<string>();
-
+// Exchanges a case declared are deleted after it (queues are exclusive, so they go with the connection).
 afterEach(async () => {
   destroyAllRaw();
-  try {
-    if (exchangesToDelete.size > 0) {
-      const conn = await connect();
-      let ch = await channel(conn);
-      for (const x of exchangesToDelete) {
-        await ch.deleteExchange(x).catch(async () => {
-          ch = await channel(conn);
-        });
-      }
-    }
-  } finally {
-    exchangesToDelete.clear();
-    await closeAllAmqp();
-  }
+  await cleanUpExchanges();
 });
-
-/** A channel with an 'error' listener, so a broker-initiated channel.close is not an uncaught error. */
-async function channel(conn: ChannelModel): Promise<Channel> {
-  const ch = await conn.createChannel();
-  ch.on('error', () => {});
-  return ch;
-}
-
-async function confirmChannel(conn: ChannelModel): Promise<ConfirmChannel> {
-  const ch = await conn.createConfirmChannel();
-  ch.on('error', () => {});
-  return ch;
-}
-
-async function open(): Promise<{ conn: ChannelModel; ch: Channel }> {
-  const conn = await connect();
-  return { conn, ch: await channel(conn) };
-}
-
-/** A fresh exchange name, remembered for clean-up. */
-function exchangeName(prefix: string): string {
-  const name = uniqueName(prefix);
-  exchangesToDelete.add(name);
-  return name;
-}
-
-async function declareExchange(ch: Channel, type: string, opts: Options.AssertExchange = {}): Promise<string> {
-  const name = exchangeName(`ex.${type}`);
-  await ch.assertExchange(name, type, { durable: false, ...opts });
-  return name;
-}
-
-async function tempQueue(ch: Channel): Promise<string> {
-  return (await ch.assertQueue('', { exclusive: true })).queue;
-}
-
-/** The rejection of an operation the broker must refuse. */
-async function refused(p: Promise<unknown>): Promise<AmqpError> {
-  const err = await p.then(
-    () => undefined,
-    (e: AmqpError) => e,
-  );
-  if (!err) throw new Error('the broker accepted an operation it should have refused');
-  return err;
-}
-
-/** The reply text inside amqplib's error message (`... with message "TEXT"`). */
-function replyText(e: Error): string {
-  const m = /with message "(.*)"$/s.exec(e.message);
-  return m ? m[1]! : e.message;
-}
-
-function expectReply(e: AmqpError, code: number, text: string, classId: number, methodId: number): void {
-  expect({ code: e.code, text: replyText(e), classId: e.classId, methodId: e.methodId }).toEqual({ code, text, classId, methodId });
-}
 
 /** The next channel.close the broker sends on ch (as amqplib's 'error' event). */
 function nextChannelError(ch: Channel): Promise<AmqpError> {
   return new Promise((resolve) => ch.once('error', (e: AmqpError) => resolve(e)));
-}
-
-/**
- * Everything in `queue` up to a marker sent through the default exchange after the messages
- * under test, so "nothing arrived" is known without guessing at a delay.
- */
-async function drain(ch: Channel, queue: string): Promise<string[]> {
-  const marker = `marker-${randomUUID()}`;
-  ch.sendToQueue(queue, Buffer.from(marker));
-  const bodies: string[] = [];
-  for (let misses = 0; misses < 250; ) {
-    const m = await ch.get(queue, { noAck: true });
-    if (m === false) {
-      misses++;
-      await sleep(20);
-      continue;
-    }
-    const body = m.content.toString();
-    if (body === marker) return bodies;
-    bodies.push(body);
-  }
-  throw new Error(`the marker never arrived in ${queue}`);
-}
-
-async function exists(conn: ChannelModel, name: string): Promise<boolean> {
-  const ch = await channel(conn);
-  const found = await ch.checkExchange(name).then(
-    () => true,
-    (e: AmqpError) => {
-      if (e.code !== 404) throw e;
-      return false;
-    },
-  );
-  if (found) await ch.close();
-  return found;
 }
 
 describe('exchange.declare', () => {
@@ -224,7 +127,7 @@ describe('exchange.declare', () => {
       exchangesToDelete.add(name);
       const e = await refused(ch.assertExchange(name, 'direct', { durable: false }));
       expectReply(e, 403, `ACCESS_REFUSED - exchange name '${name}' contains reserved prefix 'amq.*'`, 40, 10);
-      expect(await exists(conn, name)).toBe(false);
+      expect(await exchangeExists(conn, name)).toBe(false);
     },
   );
 
@@ -308,7 +211,7 @@ describe('exchange.declare', () => {
     expect((err as AmqpError).code).toBe(503);
     expect(replyText(err!)).toBe("COMMAND_INVALID - unknown exchange type 'no-such-type'");
     const { conn: other } = await open();
-    expect(await exists(other, name)).toBe(false);
+    expect(await exchangeExists(other, name)).toBe(false);
   });
 
   it('sends connection.close 503 COMMAND_INVALID, class 40 method 10, for an unknown exchange type', async () => {
@@ -322,7 +225,7 @@ describe('exchange.declare', () => {
     expect(close).toEqual({ replyCode: 503, replyText: "COMMAND_INVALID - unknown exchange type 'x-unknown'", classId: 40, methodId: 10 });
     await expect(c.waitForClose(5_000)).resolves.toBeUndefined();
     const { conn } = await open();
-    expect(await exists(conn, name)).toBe(false);
+    expect(await exchangeExists(conn, name)).toBe(false);
   });
 
   it('checks the type before looking at an existing exchange: redeclaring amq.direct with an unknown type is 503', async () => {
@@ -344,7 +247,7 @@ describe('auto-delete exchanges', () => {
     const { conn, ch } = await open();
     const name = await declareExchange(ch, 'direct', { autoDelete: true });
     await sleep(200);
-    expect(await exists(conn, name)).toBe(true);
+    expect(await exchangeExists(conn, name)).toBe(true);
   });
 
   it('keeps an auto-delete exchange while a binding remains, and deletes it when the last queue binding is removed', async () => {
@@ -356,9 +259,9 @@ describe('auto-delete exchanges', () => {
     await ch.bindQueue(q1, name, 'a');
     await ch.bindQueue(q2, name, 'b');
     await ch.unbindQueue(q1, name, 'a');
-    expect(await exists(conn, name)).toBe(true);
+    expect(await exchangeExists(conn, name)).toBe(true);
     await ch.unbindQueue(q2, name, 'b');
-    expect(await exists(conn, name)).toBe(false);
+    expect(await exchangeExists(conn, name)).toBe(false);
   });
 
   it('deletes an auto-delete exchange when the last queue bound to it is deleted', async () => {
@@ -367,9 +270,9 @@ describe('auto-delete exchanges', () => {
     const name = await declareExchange(ch, 'fanout', { autoDelete: true });
     const q = await tempQueue(ch);
     await ch.bindQueue(q, name, '');
-    expect(await exists(conn, name)).toBe(true);
+    expect(await exchangeExists(conn, name)).toBe(true);
     await ch.deleteQueue(q);
-    expect(await exists(conn, name)).toBe(false);
+    expect(await exchangeExists(conn, name)).toBe(false);
   });
 });
 
@@ -384,7 +287,7 @@ describe('internal exchanges', () => {
     ch.publish(name, '', Buffer.from('refused'));
     expectReply(await err, 403, `ACCESS_REFUSED - cannot publish to internal exchange '${name}' ${VHOST}`, 60, 40);
     const ch2 = await channel(conn);
-    expect(await drain(ch2, q)).toEqual([]);
+    expect(await drainToMarker(ch2, q)).toEqual([]);
   });
 });
 
@@ -419,7 +322,7 @@ describe('exchange.delete', () => {
     const { conn, ch } = await open();
     const name = await declareExchange(ch, 'direct');
     await expect(ch.deleteExchange(name)).resolves.toBeDefined();
-    expect(await exists(conn, name)).toBe(false);
+    expect(await exchangeExists(conn, name)).toBe(false);
   });
 
   it('removes the deleted exchange\'s bindings: a new exchange of the same name routes nowhere', async () => {
@@ -431,7 +334,7 @@ describe('exchange.delete', () => {
     await ch.deleteExchange(name);
     await ch.assertExchange(name, 'direct', { durable: false });
     ch.publish(name, 'k', Buffer.from('after re-create'));
-    expect(await drain(ch, q)).toEqual([]);
+    expect(await drainToMarker(ch, q)).toEqual([]);
   });
 
   it("refuses if-unused on an exchange with a queue binding: 406 PRECONDITION_FAILED - exchange '…' in vhost '/' in use, class 40 method 20", async () => {
@@ -445,7 +348,7 @@ describe('exchange.delete', () => {
     // Neither the exchange nor its binding is touched.
     const ch2 = await channel(conn);
     ch2.publish(name, 'k', Buffer.from('still bound'));
-    expect(await drain(ch2, q)).toEqual(['still bound']);
+    expect(await drainToMarker(ch2, q)).toEqual(['still bound']);
   });
 
   it('deletes with if-unused an exchange that has no bindings', async () => {
@@ -453,7 +356,7 @@ describe('exchange.delete', () => {
     const { conn, ch } = await open();
     const name = await declareExchange(ch, 'fanout');
     await expect(ch.deleteExchange(name, { ifUnused: true })).resolves.toBeDefined();
-    expect(await exists(conn, name)).toBe(false);
+    expect(await exchangeExists(conn, name)).toBe(false);
   });
 
   it('deletes with if-unused an exchange whose bindings have all been removed', async () => {
@@ -464,7 +367,7 @@ describe('exchange.delete', () => {
     await ch.bindQueue(q, name, 'k');
     await ch.unbindQueue(q, name, 'k');
     await expect(ch.deleteExchange(name, { ifUnused: true })).resolves.toBeDefined();
-    expect(await exists(conn, name)).toBe(false);
+    expect(await exchangeExists(conn, name)).toBe(false);
   });
 
   it.for([false, true])('succeeds deleting a missing exchange (if-unused %s)', async (ifUnused) => {
@@ -488,7 +391,7 @@ describe('exchange.delete', () => {
       const { conn, ch } = await open();
       const e = await refused(ch.deleteExchange(name));
       expectReply(e, 403, `ACCESS_REFUSED - deletion of system exchange '${name}' ${VHOST} not allowed`, 40, 20);
-      expect(await exists(conn, name)).toBe(true);
+      expect(await exchangeExists(conn, name)).toBe(true);
     },
   );
 
@@ -563,7 +466,7 @@ describe('direct routing', () => {
     for (const key of ['orders.created', 'orders', 'Orders.created', 'orders.created.eu', 'orders.*', '#', '']) {
       ch.publish(x, key, Buffer.from(key));
     }
-    expect(await drain(ch, q)).toEqual(['orders.created']);
+    expect(await drainToMarker(ch, q)).toEqual(['orders.created']);
   });
 
   it('gives every queue bound with the routing key its own copy', async () => {
@@ -575,9 +478,9 @@ describe('direct routing', () => {
     await ch.bindQueue(q2!, x, 'k');
     await ch.bindQueue(q3!, x, 'other');
     ch.publish(x, 'k', Buffer.from('m'));
-    expect(await drain(ch, q1!)).toEqual(['m']);
-    expect(await drain(ch, q2!)).toEqual(['m']);
-    expect(await drain(ch, q3!)).toEqual([]);
+    expect(await drainToMarker(ch, q1!)).toEqual(['m']);
+    expect(await drainToMarker(ch, q2!)).toEqual(['m']);
+    expect(await drainToMarker(ch, q3!)).toEqual([]);
   });
 
   it('routes on the empty routing key to a queue bound with the empty key', async () => {
@@ -588,7 +491,7 @@ describe('direct routing', () => {
     await ch.bindQueue(q, x, '');
     ch.publish(x, '', Buffer.from('empty'));
     ch.publish(x, 'k', Buffer.from('k'));
-    expect(await drain(ch, q)).toEqual(['empty']);
+    expect(await drainToMarker(ch, q)).toEqual(['empty']);
   });
 
   it('routes to a queue bound under two keys with either key; binding the same key twice still gives one copy', async () => {
@@ -602,7 +505,7 @@ describe('direct routing', () => {
     ch.publish(x, 'a', Buffer.from('a'));
     ch.publish(x, 'b', Buffer.from('b'));
     ch.publish(x, 'c', Buffer.from('c'));
-    expect(await drain(ch, q)).toEqual(['a', 'b']);
+    expect(await drainToMarker(ch, q)).toEqual(['a', 'b']);
   });
 
   it('stops routing a key once its binding is removed, and keeps the other bindings', async () => {
@@ -615,7 +518,7 @@ describe('direct routing', () => {
     await ch.unbindQueue(q, x, 'a');
     ch.publish(x, 'a', Buffer.from('a'));
     ch.publish(x, 'b', Buffer.from('b'));
-    expect(await drain(ch, q)).toEqual(['b']);
+    expect(await drainToMarker(ch, q)).toEqual(['b']);
   });
 
   it('routes through the predeclared amq.direct', async () => {
@@ -625,7 +528,7 @@ describe('direct routing', () => {
     const key = `key-${randomUUID()}`;
     await ch.bindQueue(q, 'amq.direct', key);
     ch.publish('amq.direct', key, Buffer.from('via amq.direct'));
-    expect(await drain(ch, q)).toEqual(['via amq.direct']);
+    expect(await drainToMarker(ch, q)).toEqual(['via amq.direct']);
     await ch.unbindQueue(q, 'amq.direct', key);
   });
 });
@@ -641,8 +544,8 @@ describe('fanout routing', () => {
     await ch.bindQueue(q2, x, '');
     ch.publish(x, 'another-key', Buffer.from('1'));
     ch.publish(x, '', Buffer.from('2'));
-    expect(await drain(ch, q1)).toEqual(['1', '2']);
-    expect(await drain(ch, q2)).toEqual(['1', '2']);
+    expect(await drainToMarker(ch, q1)).toEqual(['1', '2']);
+    expect(await drainToMarker(ch, q2)).toEqual(['1', '2']);
   });
 
   it('delivers one copy to a queue bound several times under different keys', async () => {
@@ -654,7 +557,7 @@ describe('fanout routing', () => {
     await ch.bindQueue(q, x, 'b');
     await ch.bindQueue(q, x, 'c');
     ch.publish(x, 'a', Buffer.from('once'));
-    expect(await drain(ch, q)).toEqual(['once']);
+    expect(await drainToMarker(ch, q)).toEqual(['once']);
   });
 
   it('keeps routing to a queue while one of its bindings remains, and stops when all are removed', async () => {
@@ -668,7 +571,7 @@ describe('fanout routing', () => {
     ch.publish(x, 'a', Buffer.from('1'));
     await ch.unbindQueue(q, x, 'b');
     ch.publish(x, 'a', Buffer.from('2'));
-    expect(await drain(ch, q)).toEqual(['1']);
+    expect(await drainToMarker(ch, q)).toEqual(['1']);
   });
 });
 
@@ -680,8 +583,8 @@ describe('the default exchange', () => {
     const q2 = await tempQueue(ch);
     ch.publish('', q1, Buffer.from('for q1'));
     ch.publish('', q2, Buffer.from('for q2'));
-    expect(await drain(ch, q1)).toEqual(['for q1']);
-    expect(await drain(ch, q2)).toEqual(['for q2']);
+    expect(await drainToMarker(ch, q1)).toEqual(['for q1']);
+    expect(await drainToMarker(ch, q2)).toEqual(['for q2']);
   });
 
   it('silently drops a non-mandatory message for a queue that does not exist; the channel stays open', async () => {
@@ -746,7 +649,7 @@ describe('mandatory publishing', () => {
     ch.publish(x, 'k', Buffer.from('delivered'), { mandatory: true });
     await ch.checkExchange(x);
     expect(got).toEqual([]);
-    expect(await drain(ch, q)).toEqual(['delivered']);
+    expect(await drainToMarker(ch, q)).toEqual(['delivered']);
   });
 
   it('drops an unroutable message that is not mandatory, without basic.return or error', async () => {

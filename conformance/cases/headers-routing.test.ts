@@ -5,91 +5,12 @@
 // Values are compared as RabbitMQ compares Erlang terms: numbers by value whatever their AMQP
 // type (byte 1 == long 1 == double 1.0), longstr and byte array by their bytes.
 import { randomUUID } from 'node:crypto';
-import type { Channel, ChannelModel } from 'amqplib';
 import { afterEach, describe, expect, it } from 'vitest';
-import { closeAllAmqp, connect, isRabbitMQBefore, uniqueName } from '../support/amqp.js';
+import { isRabbitMQBefore } from '../support/amqp.js';
+import { channel, open } from '../support/fixtures.js';
+import { cleanUpExchanges, declareExchange, drainToMarker, expectReply, refused, tempQueue } from '../support/routing.js';
 
-type AmqpError = Error & { code?: number; classId?: number; methodId?: number };
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-const exchangesToDelete = new Set<string>();
-
-afterEach(async () => {
-  try {
-    if (exchangesToDelete.size > 0) {
-      const conn = await connect();
-      let ch = await channel(conn);
-      for (const x of exchangesToDelete) {
-        await ch.deleteExchange(x).catch(async () => {
-          ch = await channel(conn);
-        });
-      }
-    }
-  } finally {
-    exchangesToDelete.clear();
-    await closeAllAmqp();
-  }
-});
-
-async function channel(conn: ChannelModel): Promise<Channel> {
-  const ch = await conn.createChannel();
-  ch.on('error', () => {});
-  return ch;
-}
-
-async function open(): Promise<{ conn: ChannelModel; ch: Channel }> {
-  const conn = await connect();
-  return { conn, ch: await channel(conn) };
-}
-
-async function declareExchange(ch: Channel, type: string): Promise<string> {
-  const name = uniqueName(`ex.${type}`);
-  exchangesToDelete.add(name);
-  await ch.assertExchange(name, type, { durable: false });
-  return name;
-}
-
-async function tempQueue(ch: Channel): Promise<string> {
-  return (await ch.assertQueue('', { exclusive: true })).queue;
-}
-
-async function refused(p: Promise<unknown>): Promise<AmqpError> {
-  const err = await p.then(
-    () => undefined,
-    (e: AmqpError) => e,
-  );
-  if (!err) throw new Error('the broker accepted an operation it should have refused');
-  return err;
-}
-
-function replyText(e: Error): string {
-  const m = /with message "(.*)"$/s.exec(e.message);
-  return m ? m[1]! : e.message;
-}
-
-function expectReply(e: AmqpError, code: number, text: string, classId: number, methodId: number): void {
-  expect({ code: e.code, text: replyText(e), classId: e.classId, methodId: e.methodId }).toEqual({ code, text, classId, methodId });
-}
-
-/** Everything in `queue` up to a marker sent through the default exchange after the messages under test. */
-async function drain(ch: Channel, queue: string): Promise<string[]> {
-  const marker = `marker-${randomUUID()}`;
-  ch.sendToQueue(queue, Buffer.from(marker));
-  const bodies: string[] = [];
-  for (let misses = 0; misses < 250; ) {
-    const m = await ch.get(queue, { noAck: true });
-    if (m === false) {
-      misses++;
-      await sleep(20);
-      continue;
-    }
-    const body = m.content.toString();
-    if (body === marker) return bodies;
-    bodies.push(body);
-  }
-  throw new Error(`the marker never arrived in ${queue}`);
-}
+afterEach(cleanUpExchanges);
 
 // amqplib field-table values: plain JS values, or {'!': type, value} to pick the AMQP type.
 type Headers = Record<string, unknown> | undefined;
@@ -107,7 +28,7 @@ async function routed(bindArgs: Record<string, unknown>, messages: Array<[label:
   for (const [label, headers] of messages) {
     ch.publish(x, `rk-${label}`, Buffer.from(label), headers === undefined ? {} : { headers });
   }
-  return drain(ch, q);
+  return drainToMarker(ch, q);
 }
 
 describe('x-match all (the default)', () => {
@@ -161,7 +82,7 @@ describe('x-match all (the default)', () => {
     await ch.bindQueue(q, x, 'binding-key', { a: '1' });
     ch.publish(x, 'something-else', Buffer.from('matched'), { headers: { a: '1' } });
     ch.publish(x, 'binding-key', Buffer.from('not matched'), { headers: { a: '2' } });
-    expect(await drain(ch, q)).toEqual(['matched']);
+    expect(await drainToMarker(ch, q)).toEqual(['matched']);
   });
 
   it('ignores x- binding arguments and x- headers', async () => {
@@ -330,8 +251,8 @@ describe('header values', () => {
     ch.publish(x, '', Buffer.from('byte 1'), { headers: { n: typed('byte', 1) } });
     ch.publish(x, '', Buffer.from('long 2^40'), { headers: { n: typed('long', 2 ** 40) } });
     ch.publish(x, '', Buffer.from('long 2^40+1'), { headers: { n: typed('long', 2 ** 40 + 1) } });
-    expect(await drain(ch, q1)).toEqual(['byte 1']);
-    expect(await drain(ch, q2)).toEqual(['long 2^40']);
+    expect(await drainToMarker(ch, q1)).toEqual(['byte 1']);
+    expect(await drainToMarker(ch, q2)).toEqual(['long 2^40']);
   });
 
   it('does not match an integer binding value with a double header (1 vs 1.0) since RabbitMQ 3.13 (=:=); 3.10–3.12 compared by value', async () => {
@@ -392,7 +313,7 @@ describe('headers bindings', () => {
     await ch.bindQueue(q, x, '', { b: '2' });
     ch.publish(x, '', Buffer.from('both'), { headers: { a: '1', b: '2' } });
     ch.publish(x, '', Buffer.from('b only'), { headers: { b: '2' } });
-    expect(await drain(ch, q)).toEqual(['both', 'b only']);
+    expect(await drainToMarker(ch, q)).toEqual(['both', 'b only']);
   });
 
   it('unbinds only the binding with the same arguments', async () => {
@@ -405,7 +326,7 @@ describe('headers bindings', () => {
     await ch.unbindQueue(q, x, '', { a: '1' });
     ch.publish(x, '', Buffer.from('a'), { headers: { a: '1' } });
     ch.publish(x, '', Buffer.from('b'), { headers: { b: '2' } });
-    expect(await drain(ch, q)).toEqual(['b']);
+    expect(await drainToMarker(ch, q)).toEqual(['b']);
   });
 
   it('gives each matching queue a copy', async () => {
@@ -419,9 +340,9 @@ describe('headers bindings', () => {
     await ch.bindQueue(q2, x, '', { 'x-match': 'any', a: '1', z: '9' });
     await ch.bindQueue(q3, x, '', { a: '1', b: '2' });
     ch.publish(x, '', Buffer.from('m'), { headers: { a: '1' } });
-    expect(await drain(ch, q1)).toEqual(['m']);
-    expect(await drain(ch, q2)).toEqual(['m']);
-    expect(await drain(ch, q3)).toEqual([]);
+    expect(await drainToMarker(ch, q1)).toEqual(['m']);
+    expect(await drainToMarker(ch, q2)).toEqual(['m']);
+    expect(await drainToMarker(ch, q3)).toEqual([]);
   });
 
   it.for(['amq.headers', 'amq.match'])('routes through the predeclared %s', async (x) => {
@@ -432,7 +353,7 @@ describe('headers bindings', () => {
     await ch.bindQueue(q, x, '', { id });
     ch.publish(x, '', Buffer.from('mine'), { headers: { id } });
     ch.publish(x, '', Buffer.from('not mine'), { headers: { id: 'other' } });
-    expect(await drain(ch, q)).toEqual(['mine']);
+    expect(await drainToMarker(ch, q)).toEqual(['mine']);
     await ch.unbindQueue(q, x, '', { id });
   });
 });
@@ -456,7 +377,7 @@ describe('invalid x-match', () => {
       // No binding was made.
       const ch2 = await channel(conn);
       ch2.publish(x, '', Buffer.from('m'), { headers: { a: '1' } });
-      expect(await drain(ch2, q)).toEqual([]);
+      expect(await drainToMarker(ch2, q)).toEqual([]);
     },
   );
 
@@ -482,6 +403,6 @@ describe('invalid x-match', () => {
     const q = await tempQueue(ch);
     await expect(ch.bindQueue(q, x, 'k', { 'x-match': 'bogus' })).resolves.toBeDefined();
     ch.publish(x, 'k', Buffer.from('m'));
-    expect(await drain(ch, q)).toEqual(['m']);
+    expect(await drainToMarker(ch, q)).toEqual(['m']);
   });
 });

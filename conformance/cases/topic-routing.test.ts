@@ -3,71 +3,14 @@
 // are what RabbitMQ 3.10 routes: a routing key is split on "." into words ("" has no words,
 // "a." has the words "a" and ""), `*` is exactly one word, `#` is zero or more words.
 import { randomUUID } from 'node:crypto';
-import type { Channel, ChannelModel } from 'amqplib';
+import type { Channel } from 'amqplib';
 import { afterEach, describe, expect, it } from 'vitest';
-import { closeAllAmqp, connect, uniqueName } from '../support/amqp.js';
+import { open } from '../support/fixtures.js';
+import { cleanUpExchanges, declareExchange, drainToMarker, tempQueue } from '../support/routing.js';
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+afterEach(cleanUpExchanges);
 
-const exchangesToDelete = new Set<string>();
-
-afterEach(async () => {
-  try {
-    if (exchangesToDelete.size > 0) {
-      const conn = await connect();
-      let ch = await channel(conn);
-      for (const x of exchangesToDelete) {
-        await ch.deleteExchange(x).catch(async () => {
-          ch = await channel(conn);
-        });
-      }
-    }
-  } finally {
-    exchangesToDelete.clear();
-    await closeAllAmqp();
-  }
-});
-
-async function channel(conn: ChannelModel): Promise<Channel> {
-  const ch = await conn.createChannel();
-  ch.on('error', () => {});
-  return ch;
-}
-
-async function open(): Promise<{ conn: ChannelModel; ch: Channel }> {
-  const conn = await connect();
-  return { conn, ch: await channel(conn) };
-}
-
-async function topicExchange(ch: Channel, type = 'topic'): Promise<string> {
-  const name = uniqueName(`ex.${type}`);
-  exchangesToDelete.add(name);
-  await ch.assertExchange(name, type, { durable: false });
-  return name;
-}
-
-async function tempQueue(ch: Channel): Promise<string> {
-  return (await ch.assertQueue('', { exclusive: true })).queue;
-}
-
-/** Everything in `queue` up to a marker sent through the default exchange after the messages under test. */
-async function drain(ch: Channel, queue: string): Promise<string[]> {
-  const marker = `marker-${randomUUID()}`;
-  ch.sendToQueue(queue, Buffer.from(marker));
-  const bodies: string[] = [];
-  for (let misses = 0; misses < 250; ) {
-    const m = await ch.get(queue, { noAck: true });
-    if (m === false) {
-      misses++;
-      await sleep(20);
-      continue;
-    }
-    const body = m.content.toString();
-    if (body === marker) return bodies;
-    bodies.push(body);
-  }
-  throw new Error(`the marker never arrived in ${queue}`);
-}
+const topicExchange = (ch: Channel, type = 'topic') => declareExchange(ch, type);
 
 /** Binds one queue with `pattern`, publishes each key with the key as body, returns what arrived. */
 async function routed(pattern: string, keys: string[]): Promise<string[]> {
@@ -76,7 +19,7 @@ async function routed(pattern: string, keys: string[]): Promise<string[]> {
   const q = await tempQueue(ch);
   await ch.bindQueue(q, x, pattern);
   for (const k of keys) ch.publish(x, k, Buffer.from(k));
-  return drain(ch, q);
+  return drainToMarker(ch, q);
 }
 
 interface MatchCase {
@@ -138,8 +81,8 @@ describe('topic matching', () => {
     await ch.bindQueue(q2, x, '#.m.#.z');
     ch.publish(x, long, Buffer.from('long'));
     ch.publish(x, notZ, Buffer.from('not z'));
-    expect(await drain(ch, q1)).toEqual(['long']);
-    expect(await drain(ch, q2)).toEqual(['long']);
+    expect(await drainToMarker(ch, q1)).toEqual(['long']);
+    expect(await drainToMarker(ch, q2)).toEqual(['long']);
   });
 
   it('routes through the predeclared amq.topic', async () => {
@@ -150,7 +93,7 @@ describe('topic matching', () => {
     await ch.bindQueue(q, 'amq.topic', `${word}.*`);
     ch.publish('amq.topic', `${word}.x`, Buffer.from('via amq.topic'));
     ch.publish('amq.topic', `${word}.x.y`, Buffer.from('too deep'));
-    expect(await drain(ch, q)).toEqual(['via amq.topic']);
+    expect(await drainToMarker(ch, q)).toEqual(['via amq.topic']);
     await ch.unbindQueue(q, 'amq.topic', `${word}.*`);
   });
 });
@@ -163,7 +106,7 @@ describe('topic delivery', () => {
     const q = await tempQueue(ch);
     for (const p of ['a.b', 'a.*', '*.b', 'a.#', '#', '#.b', 'a.#.b', '*.*']) await ch.bindQueue(q, x, p);
     ch.publish(x, 'a.b', Buffer.from('once'));
-    expect(await drain(ch, q)).toEqual(['once']);
+    expect(await drainToMarker(ch, q)).toEqual(['once']);
   });
 
   it('gives each matching queue its own copy, and none to a queue whose pattern does not match', async () => {
@@ -179,10 +122,10 @@ describe('topic delivery', () => {
     await ch.bindQueue(q3, x, '#.nyse');
     await ch.bindQueue(q4, x, 'stock.*');
     ch.publish(x, 'stock.ibm.nyse', Buffer.from('ibm'));
-    expect(await drain(ch, q1)).toEqual(['ibm']);
-    expect(await drain(ch, q2)).toEqual(['ibm']);
-    expect(await drain(ch, q3)).toEqual(['ibm']);
-    expect(await drain(ch, q4)).toEqual([]);
+    expect(await drainToMarker(ch, q1)).toEqual(['ibm']);
+    expect(await drainToMarker(ch, q2)).toEqual(['ibm']);
+    expect(await drainToMarker(ch, q3)).toEqual(['ibm']);
+    expect(await drainToMarker(ch, q4)).toEqual([]);
   });
 
   it('binding the same pattern twice is one binding: one copy, and one unbind removes it', async () => {
@@ -193,10 +136,10 @@ describe('topic delivery', () => {
     await ch.bindQueue(q, x, 'a.*');
     await ch.bindQueue(q, x, 'a.*');
     ch.publish(x, 'a.b', Buffer.from('1'));
-    expect(await drain(ch, q)).toEqual(['1']);
+    expect(await drainToMarker(ch, q)).toEqual(['1']);
     await ch.unbindQueue(q, x, 'a.*');
     ch.publish(x, 'a.b', Buffer.from('2'));
-    expect(await drain(ch, q)).toEqual([]);
+    expect(await drainToMarker(ch, q)).toEqual([]);
   });
 
   it('stops delivering once the matching binding is removed, while other bindings still route', async () => {
@@ -209,10 +152,10 @@ describe('topic delivery', () => {
     await ch.unbindQueue(q, x, 'a.#');
     ch.publish(x, 'a.c', Buffer.from('a.c'));
     ch.publish(x, 'a.b', Buffer.from('a.b'));
-    expect(await drain(ch, q)).toEqual(['a.b']);
+    expect(await drainToMarker(ch, q)).toEqual(['a.b']);
     await ch.unbindQueue(q, x, '*.b');
     ch.publish(x, 'a.b', Buffer.from('a.b again'));
-    expect(await drain(ch, q)).toEqual([]);
+    expect(await drainToMarker(ch, q)).toEqual([]);
   });
 
   it('unbinding one queue leaves the same pattern bound for other queues', async () => {
@@ -225,8 +168,8 @@ describe('topic delivery', () => {
     await ch.bindQueue(q2, x, 'a.#');
     await ch.unbindQueue(q1, x, 'a.#');
     ch.publish(x, 'a.b', Buffer.from('m'));
-    expect(await drain(ch, q1)).toEqual([]);
-    expect(await drain(ch, q2)).toEqual(['m']);
+    expect(await drainToMarker(ch, q1)).toEqual([]);
+    expect(await drainToMarker(ch, q2)).toEqual(['m']);
   });
 
   it('unbinding a pattern that is not bound changes nothing', async () => {
@@ -238,7 +181,7 @@ describe('topic delivery', () => {
     await ch.unbindQueue(q, x, 'a.#');
     await ch.unbindQueue(q, x, 'a');
     ch.publish(x, 'a.b', Buffer.from('m'));
-    expect(await drain(ch, q)).toEqual(['m']);
+    expect(await drainToMarker(ch, q)).toEqual(['m']);
   });
 
   it('stops routing to a deleted queue and keeps routing to the others', async () => {
@@ -253,7 +196,7 @@ describe('topic delivery', () => {
     const returned: string[] = [];
     ch.on('return', (m) => returned.push(m.content.toString()));
     ch.publish(x, 'k', Buffer.from('m'), { mandatory: true });
-    expect(await drain(ch, q2)).toEqual(['m']);
+    expect(await drainToMarker(ch, q2)).toEqual(['m']);
     expect(returned).toEqual([]);
     await ch.deleteQueue(q2);
     ch.publish(x, 'k', Buffer.from('unroutable'), { mandatory: true });
