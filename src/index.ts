@@ -199,7 +199,7 @@ async function listenOrExplain(what: string, flag: string, port: number, start: 
 /** Replays the definitions log (which reopens durable queues with their messages), compacts it, and logs what came back. */
 function recover(broker: Broker, store: FileStore, logger: Logger): void {
   const started = Date.now();
-  const changes = store.definitions.replay(broker);
+  const changes = store.replay(broker);
   store.definitions.compact(broker);
   broker.onChange((vhost, change) => store.definitions.append(vhost, change));
   let queues = 0;

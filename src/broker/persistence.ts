@@ -23,6 +23,25 @@ export interface RecoveredMessage {
   expiresAt: number;
 }
 
+/** Persistent messages waiting in one durable x-delayed-message exchange, each under an ascending id with its due time. */
+export interface DelayedStore {
+  /** Buffered like a queue append: made durable by the next sync (the publisher's confirm waits for it). */
+  append(id: number, message: Message, dueAt: number): void;
+  /** The message was routed (or dropped): it must not come back. */
+  remove(id: number): void;
+  /** The exchange was deleted: its files go. */
+  destroy(): void;
+}
+
+/** A recovered delayed message, in id (publish) order. */
+export interface RecoveredDelayed {
+  id: number;
+  /** As it will be routed: x-delay already negated. */
+  message: Message;
+  /** Epoch ms it is due at. */
+  dueAt: number;
+}
+
 /** Where a queue's ready messages beyond its memory window wait, in order (transient and persistent alike). */
 export interface PageFile {
   append(entry: QueueEntry): void;
@@ -46,6 +65,8 @@ export interface MessagePersistence {
   openPageFile(vhost: string, queue: string): PageFile;
   /** Opens (or creates) the store of a durable queue; `recovered` is what it held, in order. */
   openQueue(vhost: string, queue: string): { store: QueueStore; recovered: RecoveredMessage[] };
+  /** Opens (or creates) the store of a durable x-delayed-message exchange; `recovered` is what still waits. */
+  openDelayed(vhost: string, exchange: string): { store: DelayedStore; recovered: RecoveredDelayed[] };
   /** True when writes were buffered since the last call (a confirm must wait for the next sync). */
   takeDirty(): boolean;
   /** Calls back once everything written so far is on disk (fdatasync), or with the write error. */

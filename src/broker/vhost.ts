@@ -112,13 +112,16 @@ export class VirtualHost implements QueueEvents {
     switch (change.op) {
       case 'exchange.declare': {
         const router = createRouter(change.type, change.arguments);
-        this.exchanges.set(change.name, new Exchange(change.name, this.name, change, router));
+        const exchange = new Exchange(change.name, this.name, change, router);
+        this.exchanges.set(change.name, exchange);
+        if (router instanceof DelayedRouter && change.durable && this.persistence) this.openDelayedStore(exchange, router, this.persistence);
         break;
       }
       case 'exchange.delete': {
         const ex = this.exchanges.get(change.name);
         if (!ex) return;
         this.exchanges.delete(change.name);
+        if (ex.router instanceof DelayedRouter) ex.router.store?.destroy();
         for (const b of [...ex.bindings]) this.removeBinding(b, false);
         for (const b of [...(this.inbound.get(ex) ?? [])]) this.removeBinding(b, true);
         this.inbound.delete(ex);
@@ -371,7 +374,7 @@ export class VirtualHost implements QueueEvents {
       const delay = delayOf(message);
       if (delay > 0) {
         // As the plugin: nothing is routed now (a mandatory publish is returned), the message is routed when due.
-        this.delay(exchange, message, delay);
+        this.delay(exchange, exchange.router, message, delay);
         return outcome;
       }
     }
@@ -401,19 +404,54 @@ export class VirtualHost implements QueueEvents {
     }
   }
 
-  /** Holds a message for an x-delayed-message exchange, then routes it through the bindings as they are then. */
-  private delay(exchange: Exchange, message: Message, ms: number): void {
+  /**
+   * Holds a message for an x-delayed-message exchange, then routes it through the bindings as they are then.
+   * A persistent message in a durable exchange is written to the exchange's store first (the publisher's confirm
+   * waits for the sync that covers it), as the plugin keeps such messages on disk.
+   */
+  private delay(exchange: Exchange, router: DelayedRouter, message: Message, ms: number): void {
     // Delivered copies carry the delay negated, as the plugin does since RabbitMQ 3.13.
     const headers = new Map(message.properties.headers);
     headers.set('x-delay', ms <= 0x7fffffff ? { type: 'I', value: -ms } : { type: 'l', value: -ms });
     const due = message.withProperties({ ...message.properties, headers });
+    const dueAt = Date.now() + ms;
+    let id: number | undefined;
+    if (router.store && message.persistent) {
+      id = router.nextId++;
+      router.store.append(id, due, dueAt);
+    }
+    this.scheduleDelayed(exchange, router, due, dueAt, id);
+  }
+
+  /** Reopens a durable delayed exchange's store; what still waits is routed when due (at once when overdue). */
+  private openDelayedStore(exchange: Exchange, router: DelayedRouter, persistence: MessagePersistence): void {
+    const { store, recovered } = persistence.openDelayed(this.name, exchange.name);
+    router.store = store;
+    // Timers, never synchronous routing: at boot the exchange's bindings are replayed after its declaration.
+    recovered.sort((a, b) => a.dueAt - b.dueAt || a.id - b.id);
+    for (const r of recovered) {
+      router.nextId = Math.max(router.nextId, r.id + 1);
+      this.scheduleDelayed(exchange, router, r.message, r.dueAt, r.id);
+    }
+  }
+
+  /**
+   * Routes `due` at `dueAt`. A stored message's record is removed once the copies routed to queues are synced:
+   * a crash in between routes it again after the restart (never loses it).
+   */
+  private scheduleDelayed(exchange: Exchange, router: DelayedRouter, due: Message, dueAt: number, id: number | undefined): void {
     const fire = () => {
       if (this.exchanges.get(exchange.name) !== exchange) return;
       const routed = new Set<Destination>();
       this.routeFrom(exchange, due, routed);
       for (const d of routed) if (d instanceof Queue) d.enqueue(due);
+      const store = router.store;
+      if (id === undefined || !store) return;
+      this.persistence!.whenSynced((err) => {
+        if (!err) store.remove(id);
+      });
     };
-    this.schedule(Date.now() + ms, fire);
+    this.schedule(dueAt, fire);
   }
 
   /** setTimeout for any delay: Node's timers top out at 2^31-1 ms, so long waits are chained. */

@@ -1,5 +1,5 @@
 // Group commit: buffered appends are written and fdatasync'ed in batches; callers wait for the batch covering them.
-import { fdatasync } from 'node:fs';
+import { fdatasync, fdatasyncSync } from 'node:fs';
 
 /** A file with buffered appends; flush() writes them (synchronously, to the page cache). */
 export interface BufferedFile {
@@ -17,6 +17,8 @@ export class GroupCommit {
   /** Reported once per distinct failure cause, so a failing disk does not flood the log. */
   private readonly onError: (err: Error) => void;
   private lastErrorCode: string | undefined;
+  /** Set by close(): nothing more is written (timers of a stopped broker must not touch a data dir reused by the next). */
+  closed = false;
 
   constructor(onError: (err: Error) => void) {
     this.onError = onError;
@@ -24,6 +26,7 @@ export class GroupCommit {
 
   /** A file has buffered writes: they go out with the next batch (scheduled now). */
   markDirty(file: BufferedFile): void {
+    if (this.closed) return;
     this.dirty.add(file);
     this.schedule();
   }
@@ -45,12 +48,37 @@ export class GroupCommit {
   }
 
   whenSynced(callback: (err: Error | undefined) => void): void {
+    if (this.closed) {
+      queueMicrotask(() => callback(new Error('message store closed')));
+      return;
+    }
     this.waiting.push(callback);
     this.schedule();
   }
 
+  /** Clean shutdown: writes and syncs what is buffered now, then refuses further work. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    let failure: Error | undefined;
+    for (const f of this.dirty) {
+      try {
+        f.flush();
+        fdatasyncSync(f.fd);
+      } catch (e) {
+        // EBADF: closed meanwhile (deleted queue).
+        if ((e as NodeJS.ErrnoException).code !== 'EBADF') failure ??= e as Error;
+      }
+    }
+    this.dirty.clear();
+    if (failure) this.report(failure);
+    const batch = this.waiting;
+    this.waiting = [];
+    for (const cb of batch) cb(failure);
+  }
+
   private schedule(): void {
-    if (this.syncing || this.scheduled) return;
+    if (this.syncing || this.scheduled || this.closed) return;
     this.scheduled = true;
     setImmediate(() => this.run());
   }
@@ -58,6 +86,7 @@ export class GroupCommit {
   /** One batch: write every dirty file, fdatasync them all, then release every waiter of the batch. */
   private run(): void {
     this.scheduled = false;
+    if (this.closed) return;
     const batch = this.waiting;
     const files = [...this.dirty];
     this.waiting = [];

@@ -1,8 +1,17 @@
 // Durable storage under --data-dir: the definitions log and per-queue message files behind one group commit.
 import { createHash } from 'node:crypto';
-import { mkdirSync, rmSync } from 'node:fs';
+import { mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import type { MessagePersistence, PageFile, PagingWindow, QueueStore, RecoveredMessage } from '../broker/index.js';
+import type {
+  Broker,
+  DelayedStore,
+  MessagePersistence,
+  PageFile,
+  PagingWindow,
+  QueueStore,
+  RecoveredDelayed,
+  RecoveredMessage,
+} from '../broker/index.js';
 import { QueuePageFile } from './page-file.js';
 import { DefinitionsLog } from './definitions-log.js';
 import { GroupCommit } from './group-commit.js';
@@ -15,6 +24,12 @@ export class FileStore implements MessagePersistence {
   private readonly commit: GroupCommit;
   private readonly messagesDir: string;
   private readonly pagesDir: string;
+  /** Persistent messages waiting in durable x-delayed-message exchanges, one directory per exchange. */
+  private readonly delayedDir: string;
+  /** Directories of stores open now (queues and delayed exchanges); the others are leftovers. */
+  private readonly open = new Set<string>();
+  /** True while the definitions log is replayed: a replayed delete keeps the files (a later declare reopens them). */
+  private replaying = false;
   readonly pagingWindow: PagingWindow;
 
   private readonly warn: (msg: string, ctx: object) => void;
@@ -33,6 +48,8 @@ export class FileStore implements MessagePersistence {
     mkdirSync(dataDir, { recursive: true });
     this.messagesDir = join(dataDir, 'messages');
     mkdirSync(this.messagesDir, { recursive: true });
+    this.delayedDir = join(dataDir, 'delayed');
+    mkdirSync(this.delayedDir, { recursive: true });
     this.definitions = new DefinitionsLog(dataDir);
     this.commit = new GroupCommit(onError);
   }
@@ -43,10 +60,45 @@ export class FileStore implements MessagePersistence {
   private pageFiles = 0;
 
   openQueue(vhost: string, queue: string): { store: QueueStore; recovered: RecoveredMessage[] } {
-    const { files, recovered } = QueueFiles.recover(join(this.messagesDir, queueId(vhost, queue)), this.commit, (msg, ctx) =>
-      this.warn(msg, { vhost, queue, ...ctx }),
-    );
+    const dir = join(this.messagesDir, queueId(vhost, queue));
+    this.open.add(dir);
+    const { files, recovered } = QueueFiles.recover(dir, this.commit, (msg, ctx) => this.warn(msg, { vhost, queue, ...ctx }), this.release);
     return { store: files, recovered };
+  }
+
+  /** A delayed exchange's messages live in segment files as a queue's do: the id as sequence, the due time as expiry. */
+  openDelayed(vhost: string, exchange: string): { store: DelayedStore; recovered: RecoveredDelayed[] } {
+    const dir = join(this.delayedDir, queueId(vhost, exchange));
+    this.open.add(dir);
+    const { files, recovered } = QueueFiles.recover(dir, this.commit, (msg, ctx) => this.warn(msg, { vhost, exchange, ...ctx }), this.release);
+    return { store: files, recovered: recovered.map((r) => ({ id: r.seq, message: r.message, dueAt: r.expiresAt })) };
+  }
+
+  private readonly release = (dir: string): boolean => {
+    this.open.delete(dir);
+    return !this.replaying;
+  };
+
+  /**
+   * Replays the definitions log. The files on disk are those of each queue's (and delayed exchange's) last
+   * incarnation, so a delete followed by a re-declare in the log must not remove them: removal waits for the end,
+   * where every directory no durable queue or exchange owns is deleted. Returns how many changes were replayed.
+   */
+  replay(broker: Broker): number {
+    this.replaying = true;
+    let changes: number;
+    try {
+      changes = this.definitions.replay(broker);
+    } finally {
+      this.replaying = false;
+    }
+    for (const root of [this.messagesDir, this.delayedDir]) {
+      for (const name of readdirSync(root)) {
+        const dir = join(root, name);
+        if (!this.open.has(dir)) rmSync(dir, { recursive: true, force: true });
+      }
+    }
+    return changes;
   }
 
   takeDirty(): boolean {
@@ -57,7 +109,9 @@ export class FileStore implements MessagePersistence {
     this.commit.whenSynced(callback);
   }
 
+  /** Writes and syncs whatever is buffered; later writes (timers of the stopped broker) are ignored. */
   close(): void {
+    this.commit.close();
     this.definitions.close();
   }
 }

@@ -67,16 +67,21 @@ interface Segment {
 
 const segmentName = (first: number) => `${String(first).padStart(16, '0')}.seg`;
 
+/** Told when a store is destroyed; answers whether its files go now (during boot replay they stay until the end). */
+export type ReleaseDir = (dir: string) => boolean;
+
 export class QueueFiles implements QueueStore {
   private readonly dir: string;
   private readonly commit: GroupCommit;
+  private readonly release: ReleaseDir;
   private readonly segments: Segment[] = [];
   private marks: AppendFile;
   private destroyed = false;
 
-  constructor(dir: string, commit: GroupCommit) {
+  constructor(dir: string, commit: GroupCommit, release: ReleaseDir = () => true) {
     this.dir = dir;
     this.commit = commit;
+    this.release = release;
     mkdirSync(dir, { recursive: true });
     this.marks = new AppendFile(join(dir, 'marks.log'), 0, commit);
   }
@@ -84,7 +89,12 @@ export class QueueFiles implements QueueStore {
   // ---- recovery ----------------------------------------------------------
 
   /** Reads what the queue held: segments in order minus removed messages; cuts torn tails. */
-  static recover(dir: string, commit: GroupCommit, warn: (msg: string, ctx: object) => void): { files: QueueFiles; recovered: RecoveredMessage[] } {
+  static recover(
+    dir: string,
+    commit: GroupCommit,
+    warn: (msg: string, ctx: object) => void,
+    release?: ReleaseDir,
+  ): { files: QueueFiles; recovered: RecoveredMessage[] } {
     mkdirSync(dir, { recursive: true });
     const removed = new Set<number>();
     const delivered = new Set<number>();
@@ -126,7 +136,7 @@ export class QueueFiles implements QueueStore {
       if (live === 0) unlinkSync(path);
       else kept.push({ first: Number(name.slice(0, 16)), path, live, size: pos });
     }
-    const files = new QueueFiles(dir, commit);
+    const files = new QueueFiles(dir, commit, release);
     files.rewriteMarks(recovered);
     for (const k of kept) files.segments.push({ first: k.first, path: k.path, file: undefined, live: k.live });
     return { files, recovered };
@@ -148,8 +158,13 @@ export class QueueFiles implements QueueStore {
 
   // ---- QueueStore --------------------------------------------------------
 
+  /** Destroyed, or its broker stopped: nothing more touches the files. */
+  private get inert(): boolean {
+    return this.destroyed || this.commit.closed;
+  }
+
   append(seq: number, message: Message, expiresAt: number): void {
-    if (this.destroyed) return;
+    if (this.inert) return;
     let seg = this.segments[this.segments.length - 1];
     if (!seg || !seg.file || seg.file.length >= SEGMENT_BYTES) seg = this.startSegment(seq);
     const w = seg.file!.writer;
@@ -173,7 +188,7 @@ export class QueueFiles implements QueueStore {
   }
 
   remove(seq: number): void {
-    if (this.destroyed) return;
+    if (this.inert) return;
     writeMark(this.marks.writer, REMOVED, seq);
     const i = this.segmentIndex(seq);
     const seg = this.segments[i];
@@ -188,15 +203,15 @@ export class QueueFiles implements QueueStore {
   }
 
   delivered(seq: number): void {
-    if (!this.destroyed) writeMark(this.marks.writer, DELIVERED, seq);
+    if (!this.inert) writeMark(this.marks.writer, DELIVERED, seq);
   }
 
   destroy(): void {
-    if (this.destroyed) return;
+    if (this.inert) return;
     this.destroyed = true;
     for (const s of this.segments) s.file?.close();
     this.marks.close();
-    rmSync(this.dir, { recursive: true, force: true });
+    if (this.release(this.dir)) rmSync(this.dir, { recursive: true, force: true });
   }
 
   private startSegment(first: number): Segment {

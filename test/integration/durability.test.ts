@@ -156,6 +156,35 @@ describe('durability', () => {
     await b.close();
   });
 
+  it('keeps the messages of a queue deleted and declared again in the same run (the replayed delete does not remove them)', async () => {
+    expect.hasAssertions();
+    const dataDir = tempDir();
+    let b = await startBroker({ port: 0, dataDir, logLevel: 'silent' });
+    let conn = await amqp.connect(b.url);
+    const ch = await conn.createConfirmChannel();
+    await ch.assertQueue('again', { durable: true });
+    ch.sendToQueue('again', Buffer.from('first life'), { persistent: true });
+    await ch.waitForConfirms();
+    await ch.deleteQueue('again');
+    await ch.assertQueue('again', { durable: true });
+    ch.sendToQueue('again', Buffer.from('second life'), { persistent: true });
+    await ch.waitForConfirms();
+    await ch.assertQueue('dropped', { durable: true });
+    ch.sendToQueue('dropped', Buffer.from('x'), { persistent: true });
+    await ch.waitForConfirms();
+    await ch.deleteQueue('dropped');
+    await conn.close();
+    await b.close();
+
+    b = await startBroker({ port: 0, dataDir, logLevel: 'silent' });
+    conn = await amqp.connect(b.url);
+    expect((await drain(await conn.createChannel(), 'again')).map((m) => m.body)).toEqual(['second life']);
+    // Only the surviving queue has a directory of message files.
+    expect(readdirSync(join(dataDir, 'messages')).length).toBe(1);
+    await conn.close();
+    await b.close();
+  });
+
   it('cuts a torn segment tail at the last valid record and keeps the rest', async () => {
     expect.hasAssertions();
     const dataDir = tempDir();

@@ -1,11 +1,16 @@
 // The x-delayed-message exchange type (as RabbitMQ's delayed-message plugin): routes like its x-delayed-type, later.
 import { preconditionFailed, type FieldTable } from '../../protocol/index.js';
 import { PROP_FLAG, type Message } from '../message.js';
+import type { DelayedStore } from '../persistence.js';
 import type { Binding, Destination, ExchangeRouter } from './exchange-type.js';
 
 /** Routing of the underlying type; the vhost holds delayed messages and routes them through this when due. */
 export class DelayedRouter implements ExchangeRouter {
   readonly inner: ExchangeRouter;
+  /** Where persistent waiting messages are kept when the exchange is durable (and the broker has a store). */
+  store: DelayedStore | undefined;
+  /** Id of the next stored message (ascending, as the store's segments expect). */
+  nextId = 0;
 
   constructor(inner: ExchangeRouter) {
     this.inner = inner;
