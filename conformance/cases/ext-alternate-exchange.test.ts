@@ -8,105 +8,32 @@
 // - AEs chain (an AE's own AE is tried next); a loop of AEs ends without routing (returned).
 // - Argument errors: a non-string → 406 "invalid type '<type>' for arg 'alternate-exchange' in
 //   exchange '…' in vhost '/'" (40, 10); redeclaring with another or no AE → 406 inequivalent arg.
-import type { Channel, ChannelModel, ConfirmChannel, Message, Options } from 'amqplib';
+import type { Channel } from 'amqplib';
 import { afterEach, describe, expect, it } from 'vitest';
-import { closeAllAmqp, connect, uniqueName } from '../support/amqp.js';
+import { closeAllAmqp, uniqueName } from '../support/amqp.js';
+import {
+  channelError,
+  deleteTracked,
+  drain as drainQueue,
+  openWithPublisher as open,
+  publishConfirmed,
+  shortstrTruncated,
+  sleep,
+  trackNames,
+} from '../support/fixtures.js';
 
 // ---------------------------------------------------------------------------------------------
-// Helpers (each ext-*.test.ts file carries its own small copy)
+// Helpers (those the case files share are in ../support/fixtures.ts)
 // ---------------------------------------------------------------------------------------------
 
-const queues = new Set<string>();
-const exchanges = new Set<string>();
+const { queues, exchanges, qname, xname } = trackNames('ext-ae');
 
 afterEach(async () => {
   await closeAllAmqp();
-  if (queues.size === 0 && exchanges.size === 0) return;
-  const conn = await connect();
-  let ch = await channel(conn);
-  for (const q of queues) {
-    await ch.deleteQueue(q).catch(async () => {
-      ch = await channel(conn);
-    });
-  }
-  for (const x of exchanges) {
-    await ch.deleteExchange(x).catch(async () => {
-      ch = await channel(conn);
-    });
-  }
-  queues.clear();
-  exchanges.clear();
-  await conn.close();
+  await deleteTracked({ queues, exchanges });
 });
 
-function qname(tag: string): string {
-  const q = uniqueName(`ext-ae.${tag}`);
-  queues.add(q);
-  return q;
-}
-
-function xname(tag: string): string {
-  const x = uniqueName(`ext-ae.x.${tag}`);
-  exchanges.add(x);
-  return x;
-}
-
-async function channel(conn: ChannelModel): Promise<Channel> {
-  const ch = await conn.createChannel();
-  ch.on('error', () => {});
-  return ch;
-}
-
-/** A plain channel, and a confirm channel that collects basic.returns. */
-async function open(): Promise<{ conn: ChannelModel; ch: Channel; pub: ConfirmChannel; returned: Message[] }> {
-  const conn = await connect();
-  const ch = await channel(conn);
-  const pub = await conn.createConfirmChannel();
-  pub.on('error', () => {});
-  const returned: Message[] = [];
-  pub.on('return', (m: Message) => returned.push(m));
-  return { conn, ch, pub, returned };
-}
-
-interface ChannelError {
-  code: number | undefined;
-  classId: number | undefined;
-  methodId: number | undefined;
-  text: string;
-}
-
-async function channelError(op: Promise<unknown>): Promise<ChannelError> {
-  const e = await op.then(
-    () => undefined,
-    (err: unknown) => err,
-  );
-  if (!(e instanceof Error)) throw new Error('the operation succeeded, a channel error was expected');
-  const x = e as Error & { code?: number; classId?: number; methodId?: number };
-  const m = /with message "([\s\S]*)"$/.exec(x.message);
-  return { code: x.code, classId: x.classId, methodId: x.methodId, text: m ? m[1]! : `(not a channel error) ${x.message}` };
-}
-
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-
-/** RabbitMQ cuts a reply text longer than a shortstr allows to its first 252 octets and "...". */
-function replyText(text: string): string {
-  return text.length > 255 ? `${text.slice(0, 252)}...` : text;
-}
-
-function publishConfirmed(pub: ConfirmChannel, exchange: string, routingKey: string, body: string, options: Options.Publish = {}): Promise<'ack' | 'nack'> {
-  return new Promise((resolve) => {
-    pub.publish(exchange, routingKey, Buffer.from(body), options, (err: unknown) => resolve(err ? 'nack' : 'ack'));
-  });
-}
-
-async function drain(ch: Channel, q: string): Promise<Array<{ body: string; exchange: string; routingKey: string }>> {
-  const out = [];
-  for (;;) {
-    const m = await ch.get(q, { noAck: true });
-    if (m === false) return out;
-    out.push({ body: m.content.toString(), exchange: m.fields.exchange, routingKey: m.fields.routingKey });
-  }
-}
+const drain = (ch: Channel, q: string) => drainQueue(ch, q, (m) => ({ body: m.content.toString(), exchange: m.fields.exchange, routingKey: m.fields.routingKey }));
 
 /** A fanout AE with one queue bound, and a direct exchange using it with one queue bound to "known". */
 async function setup(ch: Channel): Promise<{ ae: string; aeQueue: string; main: string; mainQueue: string }> {
@@ -227,7 +154,7 @@ describe('alternate-exchange', () => {
       classId: 40,
       methodId: 10,
       // (with these long names the "received none" text is cut at 255 octets)
-      text: replyText(`PRECONDITION_FAILED - inequivalent arg 'alternate-exchange' for exchange '${main}' in vhost '/': ${detail(ae)}`),
+      text: shortstrTruncated(`PRECONDITION_FAILED - inequivalent arg 'alternate-exchange' for exchange '${main}' in vhost '/': ${detail(ae)}`),
     });
   });
 });

@@ -8,85 +8,21 @@
 // - CC or BCC of another type (e.g. a string) → channel.close 406
 //   "PRECONDITION_FAILED - invalid message: {unacceptable_type_in_header,\"CC\",longstr}" (60, 40).
 // How CC/BCC keys take part in dead-lettering is in ext-dead-letter.test.ts.
-import type { Channel, ChannelModel, ConfirmChannel, Options } from 'amqplib';
+import type { Channel } from 'amqplib';
 import { afterEach, describe, expect, it } from 'vitest';
-import { closeAllAmqp, connect, uniqueName } from '../support/amqp.js';
+import { closeAllAmqp } from '../support/amqp.js';
+import { deleteTracked, drain as drainQueue, nextClose, openWithPublisher as open, publish, trackNames } from '../support/fixtures.js';
 
 // ---------------------------------------------------------------------------------------------
-// Helpers (each ext-*.test.ts file carries its own small copy)
+// Helpers (those the case files share are in ../support/fixtures.ts)
 // ---------------------------------------------------------------------------------------------
 
-const queues = new Set<string>();
-const exchanges = new Set<string>();
+const { queues, exchanges, qname, xname } = trackNames('ext-cc');
 
 afterEach(async () => {
   await closeAllAmqp();
-  if (queues.size === 0 && exchanges.size === 0) return;
-  const conn = await connect();
-  let ch = await channel(conn);
-  for (const q of queues) {
-    await ch.deleteQueue(q).catch(async () => {
-      ch = await channel(conn);
-    });
-  }
-  for (const x of exchanges) {
-    await ch.deleteExchange(x).catch(async () => {
-      ch = await channel(conn);
-    });
-  }
-  queues.clear();
-  exchanges.clear();
-  await conn.close();
+  await deleteTracked({ queues, exchanges });
 });
-
-function qname(tag: string): string {
-  const q = uniqueName(`ext-cc.${tag}`);
-  queues.add(q);
-  return q;
-}
-
-function xname(tag: string): string {
-  const x = uniqueName(`ext-cc.x.${tag}`);
-  exchanges.add(x);
-  return x;
-}
-
-async function channel(conn: ChannelModel): Promise<Channel> {
-  const ch = await conn.createChannel();
-  ch.on('error', () => {});
-  return ch;
-}
-
-async function open(): Promise<{ conn: ChannelModel; ch: Channel; pub: ConfirmChannel }> {
-  const conn = await connect();
-  const ch = await channel(conn);
-  const pub = await conn.createConfirmChannel();
-  pub.on('error', () => {});
-  return { conn, ch, pub };
-}
-
-interface ChannelError {
-  code: number | undefined;
-  classId: number | undefined;
-  methodId: number | undefined;
-  text: string;
-}
-
-function nextClose(ch: Channel, timeoutMs = 5_000): Promise<ChannelError> {
-  return new Promise((resolve, reject) => {
-    const t = setTimeout(() => reject(new Error(`no channel.close within ${timeoutMs} ms`)), timeoutMs);
-    ch.once('error', (e: Error & { code?: number; classId?: number; methodId?: number }) => {
-      clearTimeout(t);
-      const m = /with message "([\s\S]*)"$/.exec(e.message);
-      resolve({ code: e.code, classId: e.classId, methodId: e.methodId, text: m ? m[1]! : `(not a channel error) ${e.message}` });
-    });
-  });
-}
-
-async function publish(pub: ConfirmChannel, exchange: string, routingKey: string, body: string, options: Options.Publish = {}): Promise<void> {
-  pub.publish(exchange, routingKey, Buffer.from(body), options);
-  await pub.waitForConfirms();
-}
 
 interface Got {
   body: string;
@@ -94,14 +30,7 @@ interface Got {
   headers: Record<string, unknown> | undefined;
 }
 
-async function drain(ch: Channel, q: string): Promise<Got[]> {
-  const out: Got[] = [];
-  for (;;) {
-    const m = await ch.get(q, { noAck: true });
-    if (m === false) return out;
-    out.push({ body: m.content.toString(), routingKey: m.fields.routingKey, headers: m.properties.headers });
-  }
-}
+const drain = (ch: Channel, q: string) => drainQueue(ch, q, (m): Got => ({ body: m.content.toString(), routingKey: m.fields.routingKey, headers: m.properties.headers }));
 
 /** A direct exchange and one queue per key, each bound with that key. */
 async function direct(ch: Channel, keys: string[]): Promise<{ x: string; q: Record<string, string> }> {

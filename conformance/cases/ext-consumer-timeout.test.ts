@@ -17,82 +17,32 @@
 // for that when the product is RabbitMQ. Warren (product "Warren") runs every case.
 import type { Channel, ChannelModel, ConsumeMessage } from 'amqplib';
 import { afterEach, describe, expect, it } from 'vitest';
-import { closeAllAmqp, connect, uniqueName } from '../support/amqp.js';
+import { closeAllAmqp, connect, isRabbitMQBefore, server, uniqueName } from '../support/amqp.js';
+import { channel, deleteTracked, nextClose, sleep, trackNames } from '../support/fixtures.js';
 
 // ---------------------------------------------------------------------------------------------
-// Helpers (each ext-*.test.ts file carries its own small copy)
+// Helpers (those the case files share are in ../support/fixtures.ts)
 // ---------------------------------------------------------------------------------------------
 
 /** product and version from connection.start, asked once when the file is collected. */
-const broker = await (async () => {
-  const conn = await connect();
-  const p = conn.connection.serverProperties as Record<string, unknown>;
-  await conn.close();
-  return { product: String(p.product), version: String(p.version) };
-})();
+const broker = await server();
 
-function rabbitBefore(version: string): boolean {
-  if (broker.product !== 'RabbitMQ') return false;
-  const a = broker.version.split('.').map(Number);
-  const b = version.split('.').map(Number);
-  for (let i = 0; i < Math.max(a.length, b.length); i++) {
-    if ((a[i] ?? 0) !== (b[i] ?? 0)) return (a[i] ?? 0) < (b[i] ?? 0);
-  }
-  return false;
-}
-
-const NO_CONSUMER_TIMEOUT = rabbitBefore('3.12');
+const NO_CONSUMER_TIMEOUT = await isRabbitMQBefore('3.12');
 /** How long to wait for the broker to notice: RabbitMQ checks on its 60 s channel tick. */
 const NOTICE_MS = broker.product === 'RabbitMQ' ? 75_000 : 5_000;
 const CASE_MS = NOTICE_MS + 10_000;
 
-const queues = new Set<string>();
+const { queues, qname } = trackNames();
 
 afterEach(async () => {
   await closeAllAmqp();
-  if (queues.size === 0) return;
-  const conn = await connect();
-  let ch = await channel(conn);
-  for (const q of queues) {
-    await ch.deleteQueue(q).catch(async () => {
-      ch = await channel(conn);
-    });
-  }
-  queues.clear();
-  await conn.close();
+  await deleteTracked({ queues });
 });
-
-async function channel(conn: ChannelModel): Promise<Channel> {
-  const ch = await conn.createChannel();
-  ch.on('error', () => {});
-  return ch;
-}
-
-interface ChannelError {
-  code: number | undefined;
-  classId: number | undefined;
-  methodId: number | undefined;
-  text: string;
-}
-
-function nextClose(ch: Channel, timeoutMs: number): Promise<ChannelError> {
-  return new Promise((resolve, reject) => {
-    const t = setTimeout(() => reject(new Error(`no channel.close within ${timeoutMs} ms`)), timeoutMs);
-    ch.once('error', (e: Error & { code?: number; classId?: number; methodId?: number }) => {
-      clearTimeout(t);
-      const m = /with message "([\s\S]*)"$/.exec(e.message);
-      resolve({ code: e.code, classId: e.classId, methodId: e.methodId, text: m ? m[1]! : `(not a channel error) ${e.message}` });
-    });
-  });
-}
-
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 async function declare(timeoutMs: number): Promise<{ conn: ChannelModel; ch: Channel; q: string }> {
   const conn = await connect();
   const ch = await channel(conn);
-  const q = uniqueName('ext-consumer-timeout');
-  queues.add(q);
+  const q = qname('ext-consumer-timeout');
   await ch.assertQueue(q, { durable: false, arguments: { 'x-consumer-timeout': timeoutMs } });
   return { conn, ch, q };
 }

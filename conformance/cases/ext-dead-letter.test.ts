@@ -31,87 +31,21 @@
 // -exchange headers; 4.x builds x-death entries from its own records, always in the order
 // [original-expiration,] count, reason, queue, time, exchange, routing-keys (no re-sorting of an
 // updated entry), and no longer trusts x-death headers set by publishers.
-import type { Channel, ChannelModel, ConfirmChannel, GetMessage, Options } from 'amqplib';
+import type { Channel, GetMessage } from 'amqplib';
 import { afterEach, describe, expect, it } from 'vitest';
-import { closeAllAmqp, connect, uniqueName } from '../support/amqp.js';
+import { closeAllAmqp, uniqueName } from '../support/amqp.js';
+import { channel, channelError, deleteTracked, drain, openWithPublisher as open, publish, sleep, trackNames } from '../support/fixtures.js';
 
 // ---------------------------------------------------------------------------------------------
-// Helpers (each ext-*.test.ts file carries its own small copy)
+// Helpers (those the case files share are in ../support/fixtures.ts)
 // ---------------------------------------------------------------------------------------------
 
-const queues = new Set<string>();
-const exchanges = new Set<string>();
+const { queues, exchanges, qname, xname } = trackNames('ext-dlx');
 
 afterEach(async () => {
   await closeAllAmqp();
-  if (queues.size === 0 && exchanges.size === 0) return;
-  const conn = await connect();
-  let ch = await channel(conn);
-  for (const q of queues) {
-    await ch.deleteQueue(q).catch(async () => {
-      ch = await channel(conn);
-    });
-  }
-  for (const x of exchanges) {
-    await ch.deleteExchange(x).catch(async () => {
-      ch = await channel(conn);
-    });
-  }
-  queues.clear();
-  exchanges.clear();
-  await conn.close();
+  await deleteTracked({ queues, exchanges });
 });
-
-function qname(tag: string): string {
-  const q = uniqueName(`ext-dlx.${tag}`);
-  queues.add(q);
-  return q;
-}
-
-function xname(tag: string): string {
-  const x = uniqueName(`ext-dlx.x.${tag}`);
-  exchanges.add(x);
-  return x;
-}
-
-async function channel(conn: ChannelModel): Promise<Channel> {
-  const ch = await conn.createChannel();
-  ch.on('error', () => {});
-  return ch;
-}
-
-async function open(): Promise<{ conn: ChannelModel; ch: Channel; pub: ConfirmChannel }> {
-  const conn = await connect();
-  const ch = await channel(conn);
-  const pub = await conn.createConfirmChannel();
-  pub.on('error', () => {});
-  return { conn, ch, pub };
-}
-
-interface ChannelError {
-  code: number | undefined;
-  classId: number | undefined;
-  methodId: number | undefined;
-  text: string;
-}
-
-async function channelError(op: Promise<unknown>): Promise<ChannelError> {
-  const e = await op.then(
-    () => undefined,
-    (err: unknown) => err,
-  );
-  if (!(e instanceof Error)) throw new Error('the operation succeeded, a channel error was expected');
-  const x = e as Error & { code?: number; classId?: number; methodId?: number };
-  const m = /with message "([\s\S]*)"$/.exec(x.message);
-  return { code: x.code, classId: x.classId, methodId: x.methodId, text: m ? m[1]! : `(not a channel error) ${x.message}` };
-}
-
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-
-async function publish(pub: ConfirmChannel, exchange: string, routingKey: string, body: string, options: Options.Publish = {}): Promise<void> {
-  pub.publish(exchange, routingKey, Buffer.from(body), options);
-  await pub.waitForConfirms();
-}
 
 /** basic.get (no-ack) from q, retrying until a message is there (dead-lettering is asynchronous). */
 async function getOne(ch: Channel, q: string, timeoutMs = 3_000): Promise<GetMessage> {
@@ -132,15 +66,6 @@ async function getUnacked(ch: Channel, q: string): Promise<GetMessage> {
     await sleep(20);
   }
   throw new Error(`nothing arrived in ${q}`);
-}
-
-async function drain(ch: Channel, q: string): Promise<string[]> {
-  const out: string[] = [];
-  for (;;) {
-    const m = await ch.get(q, { noAck: true });
-    if (m === false) return out;
-    out.push(m.content.toString());
-  }
 }
 
 async function declare(ch: Channel, tag: string, args: Record<string, unknown>): Promise<string> {

@@ -14,108 +14,38 @@
 //   '<arg>' for exchange '<x>' in vhost '/': \"expected integer, got longstr\"" or
 //   "…: {value_negative,-1}" (exchange.declare 40,10; for a queue "for queue '<q>' in vhost '/'",
 //   queue.declare 50,10).
-import type { Channel, ChannelModel, ConfirmChannel, Message, Options } from 'amqplib';
+import type { Channel, ConfirmChannel, Options } from 'amqplib';
 import { afterEach, describe, expect, it } from 'vitest';
-import { closeAllAmqp, connect, server, uniqueName } from '../support/amqp.js';
+import { closeAllAmqp, server } from '../support/amqp.js';
+import {
+  channel,
+  channelError,
+  deleteTracked,
+  drain,
+  openWithPublisher as open,
+  publishConfirmed,
+  sleep,
+  trackNames,
+} from '../support/fixtures.js';
 
 // ---------------------------------------------------------------------------------------------
-// Helpers (each ext-*.test.ts file carries its own small copy)
+// Helpers (those the case files share are in ../support/fixtures.ts)
 // ---------------------------------------------------------------------------------------------
 
 /** Deduplication is a plugin on RabbitMQ, not installed on the RabbitMQ the suite is checked against. */
 const IS_RABBITMQ = (await server()).product === 'RabbitMQ';
 
-const queues = new Set<string>();
-const exchanges = new Set<string>();
+const { queues, exchanges, qname, xname } = trackNames('ext-dedup');
 
 afterEach(async () => {
   await closeAllAmqp();
-  if (queues.size === 0 && exchanges.size === 0) return;
-  const conn = await connect();
-  let ch = await channel(conn);
-  for (const q of queues) {
-    await ch.deleteQueue(q).catch(async () => {
-      ch = await channel(conn);
-    });
-  }
-  for (const x of exchanges) {
-    await ch.deleteExchange(x).catch(async () => {
-      ch = await channel(conn);
-    });
-  }
-  queues.clear();
-  exchanges.clear();
-  await conn.close();
+  await deleteTracked({ queues, exchanges });
 });
-
-function qname(tag: string): string {
-  const q = uniqueName(`ext-dedup.${tag}`);
-  queues.add(q);
-  return q;
-}
-
-function xname(tag: string): string {
-  const x = uniqueName(`ext-dedup.x.${tag}`);
-  exchanges.add(x);
-  return x;
-}
-
-async function channel(conn: ChannelModel): Promise<Channel> {
-  const ch = await conn.createChannel();
-  ch.on('error', () => {});
-  return ch;
-}
-
-/** A plain channel, and a confirm channel that collects basic.returns. */
-async function open(): Promise<{ conn: ChannelModel; ch: Channel; pub: ConfirmChannel; returned: Message[] }> {
-  const conn = await connect();
-  const ch = await channel(conn);
-  const pub = await conn.createConfirmChannel();
-  pub.on('error', () => {});
-  const returned: Message[] = [];
-  pub.on('return', (m: Message) => returned.push(m));
-  return { conn, ch, pub, returned };
-}
-
-interface ChannelError {
-  code: number | undefined;
-  classId: number | undefined;
-  methodId: number | undefined;
-  text: string;
-}
-
-async function channelError(op: Promise<unknown>): Promise<ChannelError> {
-  const e = await op.then(
-    () => undefined,
-    (err: unknown) => err,
-  );
-  if (!(e instanceof Error)) throw new Error('the operation succeeded, a channel error was expected');
-  const x = e as Error & { code?: number; classId?: number; methodId?: number };
-  const m = /with message "([\s\S]*)"$/.exec(x.message);
-  return { code: x.code, classId: x.classId, methodId: x.methodId, text: m ? m[1]! : `(not a channel error) ${x.message}` };
-}
-
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-
-function publishConfirmed(pub: ConfirmChannel, exchange: string, routingKey: string, body: string, options: Options.Publish = {}): Promise<'ack' | 'nack'> {
-  return new Promise((resolve) => {
-    pub.publish(exchange, routingKey, Buffer.from(body), options, (err: unknown) => resolve(err ? 'nack' : 'ack'));
-  });
-}
 
 /** Publishes `body` with x-deduplication-header `id` (none when undefined) and returns the confirm. */
 function send(pub: ConfirmChannel, exchange: string, routingKey: string, body: string, id: string | undefined, options: Options.Publish = {}): Promise<'ack' | 'nack'> {
   const headers = { ...(options.headers as Record<string, unknown> | undefined), ...(id === undefined ? {} : { 'x-deduplication-header': id }) };
   return publishConfirmed(pub, exchange, routingKey, body, { ...options, headers });
-}
-
-async function drain(ch: Channel, q: string): Promise<string[]> {
-  const out: string[] = [];
-  for (;;) {
-    const m = await ch.get(q, { noAck: true });
-    if (m === false) return out;
-    out.push(m.content.toString());
-  }
 }
 
 const DEDUP = { 'x-message-deduplication': true };

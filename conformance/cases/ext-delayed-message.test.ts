@@ -23,95 +23,26 @@
 //   later (README: "the mandatory flag is not supported by this exchange"; plugin issues #7, #136).
 //   For the same reason the exchange's alternate exchange gets a copy at publish (plugin issue #36,
 //   open); no case checks that.
-import type { Channel, ChannelModel, ConfirmChannel, Message, Options } from 'amqplib';
+import type { Channel, ChannelModel, Message } from 'amqplib';
 import { afterEach, describe, expect, it } from 'vitest';
-import { closeAllAmqp, connect, server, uniqueName } from '../support/amqp.js';
+import { closeAllAmqp, server } from '../support/amqp.js';
+import { channel, channelError, deleteTracked, openWithPublisher as open, publish, sleep, trackNames } from '../support/fixtures.js';
 import { args, destroyAllRaw, rawConnect } from '../support/raw.js';
 
 // ---------------------------------------------------------------------------------------------
-// Helpers (each ext-*.test.ts file carries its own small copy)
+// Helpers (those the case files share are in ../support/fixtures.ts)
 // ---------------------------------------------------------------------------------------------
 
 /** The plugin is not installed on the RabbitMQ the suite is checked against. */
 const IS_RABBITMQ = (await server()).product === 'RabbitMQ';
 
-const queues = new Set<string>();
-const exchanges = new Set<string>();
+const { queues, exchanges, qname, xname } = trackNames('ext-delayed');
 
 afterEach(async () => {
   destroyAllRaw();
   await closeAllAmqp();
-  if (queues.size === 0 && exchanges.size === 0) return;
-  const conn = await connect();
-  let ch = await channel(conn);
-  for (const q of queues) {
-    await ch.deleteQueue(q).catch(async () => {
-      ch = await channel(conn);
-    });
-  }
-  for (const x of exchanges) {
-    await ch.deleteExchange(x).catch(async () => {
-      ch = await channel(conn);
-    });
-  }
-  queues.clear();
-  exchanges.clear();
-  await conn.close();
+  await deleteTracked({ queues, exchanges });
 });
-
-function qname(tag: string): string {
-  const q = uniqueName(`ext-delayed.${tag}`);
-  queues.add(q);
-  return q;
-}
-
-function xname(tag: string): string {
-  const x = uniqueName(`ext-delayed.x.${tag}`);
-  exchanges.add(x);
-  return x;
-}
-
-async function channel(conn: ChannelModel): Promise<Channel> {
-  const ch = await conn.createChannel();
-  ch.on('error', () => {});
-  return ch;
-}
-
-/** A plain channel, and a confirm channel that collects basic.returns. */
-async function open(): Promise<{ conn: ChannelModel; ch: Channel; pub: ConfirmChannel; returned: Message[] }> {
-  const conn = await connect();
-  const ch = await channel(conn);
-  const pub = await conn.createConfirmChannel();
-  pub.on('error', () => {});
-  const returned: Message[] = [];
-  pub.on('return', (m: Message) => returned.push(m));
-  return { conn, ch, pub, returned };
-}
-
-interface ChannelError {
-  code: number | undefined;
-  classId: number | undefined;
-  methodId: number | undefined;
-  text: string;
-}
-
-async function channelError(op: Promise<unknown>): Promise<ChannelError> {
-  const e = await op.then(
-    () => undefined,
-    (err: unknown) => err,
-  );
-  if (!(e instanceof Error)) throw new Error('the operation succeeded, a channel error was expected');
-  const x = e as Error & { code?: number; classId?: number; methodId?: number };
-  const m = /with message "([\s\S]*)"$/.exec(x.message);
-  return { code: x.code, classId: x.classId, methodId: x.methodId, text: m ? m[1]! : `(not a channel error) ${x.message}` };
-}
-
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-
-async function publish(pub: ConfirmChannel, exchange: string, routingKey: string, body: string, options: Options.Publish = {}): Promise<void> {
-  pub.publish(exchange, routingKey, Buffer.from(body), options);
-  await pub.waitForConfirms();
-}
 
 /** A delayed exchange routing like `type`. */
 async function delayedExchange(ch: Channel, type: string, tag = type): Promise<string> {

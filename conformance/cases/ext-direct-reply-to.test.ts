@@ -22,76 +22,20 @@
 // but the rewritten name's format differs; the cases only rely on the prefix).
 import type { Channel, ChannelModel, ConfirmChannel, ConsumeMessage, GetMessage, Message } from 'amqplib';
 import { afterEach, describe, expect, it } from 'vitest';
-import { closeAllAmqp, connect, uniqueName } from '../support/amqp.js';
+import { closeAllAmqp, connect } from '../support/amqp.js';
+import { channel, channelError, deleteTracked, nextClose, sleep, trackNames, until } from '../support/fixtures.js';
 
 // ---------------------------------------------------------------------------------------------
-// Helpers (each ext-*.test.ts file carries its own small copy)
+// Helpers (those the case files share are in ../support/fixtures.ts)
 // ---------------------------------------------------------------------------------------------
 
 const RT = 'amq.rabbitmq.reply-to';
-const queues = new Set<string>();
+const { queues, qname } = trackNames('ext-reply-to');
 
 afterEach(async () => {
   await closeAllAmqp();
-  if (queues.size === 0) return;
-  const conn = await connect();
-  let ch = await channel(conn);
-  for (const q of queues) {
-    await ch.deleteQueue(q).catch(async () => {
-      ch = await channel(conn);
-    });
-  }
-  queues.clear();
-  await conn.close();
+  await deleteTracked({ queues });
 });
-
-async function channel(conn: ChannelModel): Promise<Channel> {
-  const ch = await conn.createChannel();
-  ch.on('error', () => {});
-  return ch;
-}
-
-interface ChannelError {
-  code: number | undefined;
-  classId: number | undefined;
-  methodId: number | undefined;
-  text: string;
-}
-
-function toChannelError(e: unknown): ChannelError {
-  const x = e as Error & { code?: number; classId?: number; methodId?: number };
-  const m = /with message "([\s\S]*)"$/.exec(x.message);
-  return { code: x.code, classId: x.classId, methodId: x.methodId, text: m ? m[1]! : `(not a channel error) ${x.message}` };
-}
-
-async function channelError(op: Promise<unknown>): Promise<ChannelError> {
-  const e = await op.then(
-    () => undefined,
-    (err: unknown) => err,
-  );
-  if (!(e instanceof Error)) throw new Error('the operation succeeded, a channel error was expected');
-  return toChannelError(e);
-}
-
-function nextClose(ch: Channel, timeoutMs = 5_000): Promise<ChannelError> {
-  return new Promise((resolve, reject) => {
-    const t = setTimeout(() => reject(new Error(`no channel.close within ${timeoutMs} ms`)), timeoutMs);
-    ch.once('error', (e: unknown) => {
-      clearTimeout(t);
-      resolve(toChannelError(e));
-    });
-  });
-}
-
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-
-async function until(cond: () => boolean, timeoutMs = 3_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await sleep(20);
-  }
-}
 
 interface Rpc {
   conn: ChannelModel;
@@ -108,8 +52,7 @@ async function rpc(): Promise<Rpc> {
   const conn = await connect();
   const server = await conn.createConfirmChannel();
   server.on('error', () => {});
-  const requests = uniqueName('ext-reply-to.requests');
-  queues.add(requests);
+  const requests = qname('requests');
   await server.assertQueue(requests, { durable: false });
   const client = await channel(conn);
   const replies: ConsumeMessage[] = [];

@@ -13,110 +13,31 @@
 // - reject-publish-dlx: like reject-publish, and the refused message is dead-lettered ("maxlen").
 // - Bad values: x-max-length(-bytes) negative → {value_negative,N}; x-overflow an unknown string →
 //   invalid_overflow; x-overflow not a string → {unacceptable_type,<amqp type>}.
-import type { Channel, ChannelModel, ConfirmChannel, Options } from 'amqplib';
+import type { Channel } from 'amqplib';
 import { afterEach, describe, expect, it } from 'vitest';
-import { closeAllAmqp, connect, uniqueName } from '../support/amqp.js';
+import { closeAllAmqp } from '../support/amqp.js';
+import {
+  channel,
+  channelError,
+  deleteTracked,
+  drain,
+  eventually,
+  openWithPublisher as open,
+  publishConfirmed,
+  sleep,
+  trackNames,
+} from '../support/fixtures.js';
 
 // ---------------------------------------------------------------------------------------------
-// Helpers (each ext-*.test.ts file carries its own small copy)
+// Helpers (those the case files share are in ../support/fixtures.ts)
 // ---------------------------------------------------------------------------------------------
 
-const queues = new Set<string>();
-const exchanges = new Set<string>();
+const { queues, exchanges, qname, xname } = trackNames('ext-max-length');
 
 afterEach(async () => {
   await closeAllAmqp();
-  if (queues.size === 0 && exchanges.size === 0) return;
-  const conn = await connect();
-  let ch = await channel(conn);
-  for (const q of queues) {
-    await ch.deleteQueue(q).catch(async () => {
-      ch = await channel(conn);
-    });
-  }
-  for (const x of exchanges) {
-    await ch.deleteExchange(x).catch(async () => {
-      ch = await channel(conn);
-    });
-  }
-  queues.clear();
-  exchanges.clear();
-  await conn.close();
+  await deleteTracked({ queues, exchanges });
 });
-
-function qname(tag: string): string {
-  const q = uniqueName(`ext-max-length.${tag}`);
-  queues.add(q);
-  return q;
-}
-
-function xname(tag: string): string {
-  const x = uniqueName(`ext-max-length.x.${tag}`);
-  exchanges.add(x);
-  return x;
-}
-
-async function channel(conn: ChannelModel): Promise<Channel> {
-  const ch = await conn.createChannel();
-  ch.on('error', () => {});
-  return ch;
-}
-
-async function open(): Promise<{ conn: ChannelModel; ch: Channel; pub: ConfirmChannel }> {
-  const conn = await connect();
-  const ch = await channel(conn);
-  const pub = await conn.createConfirmChannel();
-  pub.on('error', () => {});
-  return { conn, ch, pub };
-}
-
-interface ChannelError {
-  code: number | undefined;
-  classId: number | undefined;
-  methodId: number | undefined;
-  text: string;
-}
-
-async function channelError(op: Promise<unknown>): Promise<ChannelError> {
-  const e = await op.then(
-    () => undefined,
-    (err: unknown) => err,
-  );
-  if (!(e instanceof Error)) throw new Error('the operation succeeded, a channel error was expected');
-  const x = e as Error & { code?: number; classId?: number; methodId?: number };
-  const m = /with message "([\s\S]*)"$/.exec(x.message);
-  return { code: x.code, classId: x.classId, methodId: x.methodId, text: m ? m[1]! : `(not a channel error) ${x.message}` };
-}
-
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-
-async function eventually<T>(fn: () => Promise<T>, timeoutMs = 3_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      return await fn();
-    } catch (e) {
-      if (Date.now() > deadline) throw e;
-      await sleep(25);
-    }
-  }
-}
-
-/** Publishes on a confirm channel and resolves with the broker's answer for that message. */
-function publishConfirmed(pub: ConfirmChannel, exchange: string, routingKey: string, body: string, options: Options.Publish = {}): Promise<'ack' | 'nack'> {
-  return new Promise((resolve) => {
-    pub.publish(exchange, routingKey, Buffer.from(body), options, (err: unknown) => resolve(err ? 'nack' : 'ack'));
-  });
-}
-
-async function drain(ch: Channel, q: string): Promise<string[]> {
-  const out: string[] = [];
-  for (;;) {
-    const m = await ch.get(q, { noAck: true });
-    if (m === false) return out;
-    out.push(m.content.toString());
-  }
-}
 
 async function declare(ch: Channel, tag: string, args: Record<string, unknown>): Promise<string> {
   const q = qname(tag);

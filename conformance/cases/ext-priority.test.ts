@@ -9,69 +9,29 @@
 //   argument altogether (ext-queue-type.test.ts).
 // RabbitMQ 3.13/4.x: the same for classic queues (4.x quorum queues have two built-in priority
 // levels without the argument — not covered here).
-import type { Channel, ChannelModel, ConfirmChannel, ConsumeMessage } from 'amqplib';
+import type { Channel, ConfirmChannel, ConsumeMessage } from 'amqplib';
 import { afterEach, describe, expect, it } from 'vitest';
-import { closeAllAmqp, connect, uniqueName } from '../support/amqp.js';
+import { closeAllAmqp } from '../support/amqp.js';
+import {
+  channel,
+  channelError,
+  deleteTracked,
+  drain as drainQueue,
+  openWithPublisher as open,
+  sleep,
+  trackNames,
+} from '../support/fixtures.js';
 
 // ---------------------------------------------------------------------------------------------
-// Helpers (each ext-*.test.ts file carries its own small copy)
+// Helpers (those the case files share are in ../support/fixtures.ts)
 // ---------------------------------------------------------------------------------------------
 
-const queues = new Set<string>();
+const { queues, qname } = trackNames('ext-priority');
 
 afterEach(async () => {
   await closeAllAmqp();
-  if (queues.size === 0) return;
-  const conn = await connect();
-  let ch = await channel(conn);
-  for (const q of queues) {
-    await ch.deleteQueue(q).catch(async () => {
-      ch = await channel(conn);
-    });
-  }
-  queues.clear();
-  await conn.close();
+  await deleteTracked({ queues });
 });
-
-function qname(tag: string): string {
-  const q = uniqueName(`ext-priority.${tag}`);
-  queues.add(q);
-  return q;
-}
-
-async function channel(conn: ChannelModel): Promise<Channel> {
-  const ch = await conn.createChannel();
-  ch.on('error', () => {});
-  return ch;
-}
-
-async function open(): Promise<{ conn: ChannelModel; ch: Channel; pub: ConfirmChannel }> {
-  const conn = await connect();
-  const ch = await channel(conn);
-  const pub = await conn.createConfirmChannel();
-  pub.on('error', () => {});
-  return { conn, ch, pub };
-}
-
-interface ChannelError {
-  code: number | undefined;
-  classId: number | undefined;
-  methodId: number | undefined;
-  text: string;
-}
-
-async function channelError(op: Promise<unknown>): Promise<ChannelError> {
-  const e = await op.then(
-    () => undefined,
-    (err: unknown) => err,
-  );
-  if (!(e instanceof Error)) throw new Error('the operation succeeded, a channel error was expected');
-  const x = e as Error & { code?: number; classId?: number; methodId?: number };
-  const m = /with message "([\s\S]*)"$/.exec(x.message);
-  return { code: x.code, classId: x.classId, methodId: x.methodId, text: m ? m[1]! : `(not a channel error) ${x.message}` };
-}
-
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 async function declare(ch: Channel, tag: string, args: Record<string, unknown>): Promise<string> {
   const q = qname(tag);
@@ -86,14 +46,7 @@ async function publishAll(pub: ConfirmChannel, q: string, msgs: ReadonlyArray<re
 }
 
 /** basic.get (no-ack) until empty: "body:priority-property" in delivery order. */
-async function drain(ch: Channel, q: string): Promise<string[]> {
-  const out: string[] = [];
-  for (;;) {
-    const m = await ch.get(q, { noAck: true });
-    if (m === false) return out;
-    out.push(`${m.content.toString()}:${m.properties.priority ?? '-'}`);
-  }
-}
+const drain = (ch: Channel, q: string) => drainQueue(ch, q, (m) => `${m.content.toString()}:${m.properties.priority ?? '-'}`);
 
 const MIXED = [
   ['a', undefined],

@@ -25,95 +25,36 @@
 // x-delivery-limit of 20 (3.10: unlimited) and no longer counts some returns (e.g. a consumer's
 // channel closing) towards the limit; 4.x quorum queues support consumer priorities and two
 // message priorities without x-max-priority.
-import type { Channel, ChannelModel, ConfirmChannel, ConsumeMessage, GetMessage } from 'amqplib';
+import type { Channel, ConsumeMessage, GetMessage } from 'amqplib';
 import { afterEach, describe, expect, it } from 'vitest';
-import { closeAllAmqp, connect, uniqueName } from '../support/amqp.js';
+import { closeAllAmqp, server, uniqueName } from '../support/amqp.js';
+import {
+  channel,
+  channelError,
+  deleteTracked,
+  openWithPublisher as open,
+  sleep,
+  trackNames,
+  until as untilWithin,
+} from '../support/fixtures.js';
 import { args, destroyAllRaw, rawConnect } from '../support/raw.js';
 
 // ---------------------------------------------------------------------------------------------
-// Helpers (each ext-*.test.ts file carries its own small copy)
+// Helpers (those the case files share are in ../support/fixtures.ts)
 // ---------------------------------------------------------------------------------------------
 
-/** product and version from connection.start, asked once when the file is collected. */
-const broker = await (async () => {
-  const conn = await connect();
-  const p = conn.connection.serverProperties as Record<string, unknown>;
-  await conn.close();
-  return { product: String(p.product), version: String(p.version) };
-})();
-const IS_RABBITMQ = broker.product === 'RabbitMQ';
+/** Asked once when the file is collected. */
+const IS_RABBITMQ = (await server()).product === 'RabbitMQ';
 
-const queues = new Set<string>();
-const exchanges = new Set<string>();
+const { queues, exchanges, qname } = trackNames('ext-queue-type');
 
 afterEach(async () => {
   destroyAllRaw();
   await closeAllAmqp();
-  if (queues.size === 0 && exchanges.size === 0) return;
-  const conn = await connect();
-  let ch = await channel(conn);
-  for (const q of queues) {
-    await ch.deleteQueue(q).catch(async () => {
-      ch = await channel(conn);
-    });
-  }
-  for (const x of exchanges) {
-    await ch.deleteExchange(x).catch(async () => {
-      ch = await channel(conn);
-    });
-  }
-  queues.clear();
-  exchanges.clear();
-  await conn.close();
+  await deleteTracked({ queues, exchanges });
 });
 
-function qname(tag: string): string {
-  const q = uniqueName(`ext-queue-type.${tag}`);
-  queues.add(q);
-  return q;
-}
-
-async function channel(conn: ChannelModel): Promise<Channel> {
-  const ch = await conn.createChannel();
-  ch.on('error', () => {});
-  return ch;
-}
-
-async function open(): Promise<{ conn: ChannelModel; ch: Channel; pub: ConfirmChannel }> {
-  const conn = await connect();
-  const ch = await channel(conn);
-  const pub = await conn.createConfirmChannel();
-  pub.on('error', () => {});
-  return { conn, ch, pub };
-}
-
-interface ChannelError {
-  code: number | undefined;
-  classId: number | undefined;
-  methodId: number | undefined;
-  text: string;
-}
-
-async function channelError(op: Promise<unknown>): Promise<ChannelError> {
-  const e = await op.then(
-    () => undefined,
-    (err: unknown) => err,
-  );
-  if (!(e instanceof Error)) throw new Error('the operation succeeded, a channel error was expected');
-  const x = e as Error & { code?: number; classId?: number; methodId?: number };
-  const m = /with message "([\s\S]*)"$/.exec(x.message);
-  return { code: x.code, classId: x.classId, methodId: x.methodId, text: m ? m[1]! : `(not a channel error) ${x.message}` };
-}
-
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-
-async function until(cond: () => boolean, timeoutMs = 5_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await sleep(20);
-  }
-}
+const until = (cond: () => boolean, timeoutMs = 5_000) => untilWithin(cond, timeoutMs);
 
 async function getOne(ch: Channel, q: string, noAck: boolean): Promise<GetMessage | false> {
   for (let i = 0; i < 25; i++) {

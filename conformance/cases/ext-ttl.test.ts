@@ -15,98 +15,31 @@
 //
 // amqplib notes: a JS integer in a field table is sent as the smallest signed type that holds it
 // (-1 → byte, 315360000001 → long); the reply text is in the error message after `with message "`.
-import type { Channel, ChannelModel, ConfirmChannel, ConsumeMessage, Options } from 'amqplib';
+import type { Channel, ConfirmChannel, ConsumeMessage, Options } from 'amqplib';
 import { afterEach, describe, expect, it } from 'vitest';
-import { closeAllAmqp, connect, server, uniqueName } from '../support/amqp.js';
+import { closeAllAmqp, server } from '../support/amqp.js';
+import {
+  channel,
+  channelError,
+  deleteTracked,
+  drain,
+  eventually,
+  nextClose,
+  openWithPublisher as open,
+  sleep,
+  trackNames,
+} from '../support/fixtures.js';
 
 // ---------------------------------------------------------------------------------------------
-// Helpers (each ext-*.test.ts file carries its own small copy)
+// Helpers (those the case files share are in ../support/fixtures.ts)
 // ---------------------------------------------------------------------------------------------
 
-const queues = new Set<string>();
+const { queues, qname } = trackNames('ext-ttl');
 
 afterEach(async () => {
   await closeAllAmqp();
-  if (queues.size === 0) return;
-  const conn = await connect();
-  let ch = await channel(conn);
-  for (const q of queues) {
-    await ch.deleteQueue(q).catch(async () => {
-      ch = await channel(conn);
-    });
-  }
-  queues.clear();
-  await conn.close();
+  await deleteTracked({ queues });
 });
-
-function qname(tag: string): string {
-  const q = uniqueName(`ext-ttl.${tag}`);
-  queues.add(q);
-  return q;
-}
-
-async function channel(conn: ChannelModel): Promise<Channel> {
-  const ch = await conn.createChannel();
-  ch.on('error', () => {}); // server-closed channels are asserted through the failed operation
-  return ch;
-}
-
-async function open(): Promise<{ conn: ChannelModel; ch: Channel; pub: ConfirmChannel }> {
-  const conn = await connect();
-  const ch = await channel(conn);
-  const pub = await conn.createConfirmChannel();
-  pub.on('error', () => {});
-  return { conn, ch, pub };
-}
-
-interface ChannelError {
-  code: number | undefined;
-  classId: number | undefined;
-  methodId: number | undefined;
-  text: string;
-}
-
-function toChannelError(e: unknown): ChannelError {
-  const x = e as Error & { code?: number; classId?: number; methodId?: number };
-  const m = /with message "([\s\S]*)"$/.exec(x.message);
-  return { code: x.code, classId: x.classId, methodId: x.methodId, text: m ? m[1]! : `(not a channel error) ${x.message}` };
-}
-
-/** Awaits an operation that has to fail with a channel.close answering it; returns the close's fields. */
-async function channelError(op: Promise<unknown>): Promise<ChannelError> {
-  const e = await op.then(
-    () => undefined,
-    (err: unknown) => err,
-  );
-  if (!(e instanceof Error)) throw new Error('the operation succeeded, a channel error was expected');
-  return toChannelError(e);
-}
-
-/** The next channel.close the server sends on ch (for errors of asynchronous methods such as basic.publish). */
-function nextClose(ch: Channel, timeoutMs = 5_000): Promise<ChannelError> {
-  return new Promise((resolve, reject) => {
-    const t = setTimeout(() => reject(new Error(`no channel.close within ${timeoutMs} ms`)), timeoutMs);
-    ch.once('error', (e: unknown) => {
-      clearTimeout(t);
-      resolve(toChannelError(e));
-    });
-  });
-}
-
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-
-/** Retries fn until it stops throwing (for effects that happen on the broker's own timers). */
-async function eventually<T>(fn: () => Promise<T>, timeoutMs = 3_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      return await fn();
-    } catch (e) {
-      if (Date.now() > deadline) throw e;
-      await sleep(25);
-    }
-  }
-}
 
 /** Publishes through the default exchange and waits for the broker's confirm. */
 async function publish(pub: ConfirmChannel, q: string, body: string, options: Options.Publish = {}): Promise<void> {
@@ -116,16 +49,6 @@ async function publish(pub: ConfirmChannel, q: string, body: string, options: Op
 
 async function messageCount(ch: Channel, q: string): Promise<number> {
   return (await ch.checkQueue(q)).messageCount;
-}
-
-/** basic.get (no-ack) until the queue answers get-empty; returns the bodies in order. */
-async function drain(ch: Channel, q: string): Promise<string[]> {
-  const out: string[] = [];
-  for (;;) {
-    const m = await ch.get(q, { noAck: true });
-    if (m === false) return out;
-    out.push(m.content.toString());
-  }
 }
 
 async function declare(ch: Channel, tag: string, args: Record<string, unknown>): Promise<string> {

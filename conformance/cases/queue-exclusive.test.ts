@@ -1,26 +1,29 @@
 // Exclusive queues over amqplib: what other connections may and may not do with them, what the
 // owning connection may do, and their deletion when the owner's connection closes.
-// (The helpers are repeated from queues.test.ts on purpose: each case file stands alone.)
+// (The helpers it shares with queues.test.ts are in ../support/fixtures.ts.)
 import type { Channel, ChannelModel } from 'amqplib';
 import { randomUUID } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
-import { closeAllAmqp, connect } from '../support/amqp.js';
+import { closeAllAmqp } from '../support/amqp.js';
+import {
+  channel,
+  channelError as channelErrorOf,
+  deleteTracked,
+  eventually,
+  open,
+  shortstrTruncated,
+  trackNames,
+} from '../support/fixtures.js';
 
-const queues = new Set<string>();
+const { queues } = trackNames();
 
 afterEach(async () => {
   await closeAllAmqp(); // exclusive queues go with their connections
-  if (queues.size === 0) return;
-  const conn = await connect();
-  let ch = await channel(conn);
-  for (const q of queues) {
-    await ch.deleteQueue(q).catch(async () => {
-      ch = await channel(conn);
-    });
-  }
-  queues.clear();
-  await conn.close();
+  await deleteTracked({ queues });
 });
+
+/** A channel.close answering the very operation (amqplib: "Operation failed: …"); throws if it succeeds. */
+const channelError = (op: Promise<unknown>) => channelErrorOf(op, { answeringOperation: true });
 
 /**
  * A fresh queue name, deleted after the case if it is still there. Kept short (≤ 32 characters for
@@ -32,60 +35,9 @@ function qname(tag: string): string {
   return q;
 }
 
-async function channel(conn: ChannelModel): Promise<Channel> {
-  const ch = await conn.createChannel();
-  ch.on('error', () => {}); // server-closed channels are asserted through the rejected operation
-  return ch;
-}
-
-async function open(): Promise<{ conn: ChannelModel; ch: Channel }> {
-  const conn = await connect();
-  return { conn, ch: await channel(conn) };
-}
-
-interface ChannelError {
-  code: number | undefined;
-  classId: number | undefined;
-  methodId: number | undefined;
-  text: string;
-}
-
-/** Awaits an operation that has to fail with channel.close answering that very method; returns the close's fields. */
-async function channelError(op: Promise<unknown>): Promise<ChannelError> {
-  const e = await op.then(
-    () => undefined,
-    (err: unknown) => err,
-  );
-  if (!(e instanceof Error)) throw new Error('the operation succeeded, a channel error was expected');
-  const x = e as Error & { code?: number; classId?: number; methodId?: number };
-  const m = /^Operation failed: [^;]+; \d+ \([^)]*\) with message "([\s\S]*)"$/.exec(e.message);
-  return { code: x.code, classId: x.classId, methodId: x.methodId, text: m ? m[1]! : `(not a channel error) ${e.message}` };
-}
-
 const locked = (q: string) =>
   `RESOURCE_LOCKED - cannot obtain exclusive access to locked queue '${q}' in vhost '/'. ` +
   'It could be originally declared on another connection or the exclusive property value does not match that of the original declaration.';
-
-/** What RabbitMQ does with a reply text longer than a shortstr allows: the first 252 characters and "...". */
-function shortstrTruncated(text: string): string {
-  return text.length > 255 ? `${text.slice(0, 252)}...` : text;
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
-}
-
-async function eventually<T>(fn: () => Promise<T>, timeoutMs = 3_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      return await fn();
-    } catch (e) {
-      if (Date.now() > deadline) throw e;
-      await sleep(25);
-    }
-  }
-}
 
 /** An exclusive queue owned by a fresh connection, bound to amq.direct with key "bound". */
 async function ownedQueue(tag: string): Promise<{ owner: ChannelModel; ownerCh: Channel; q: string }> {

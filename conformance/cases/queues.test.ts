@@ -9,97 +9,21 @@
 // reply text is in the message after `with message "`.
 import type { Channel, ChannelModel, ConsumeMessage } from 'amqplib';
 import { afterEach, describe, expect, it } from 'vitest';
-import { closeAllAmqp, connect, uniqueName } from '../support/amqp.js';
+import { closeAllAmqp } from '../support/amqp.js';
+import { channel, channelError as channelErrorOf, deleteTracked, eventually, open, sleep, trackNames } from '../support/fixtures.js';
 
-const queues = new Set<string>();
-const exchanges = new Set<string>();
+const { queues, exchanges, qname, xname } = trackNames('queues');
 
 afterEach(async () => {
   await closeAllAmqp();
-  if (queues.size === 0 && exchanges.size === 0) return;
-  const conn = await connect();
-  let ch = await channel(conn);
-  for (const q of queues) {
-    await ch.deleteQueue(q).catch(async () => {
-      ch = await channel(conn);
-    });
-  }
-  for (const x of exchanges) {
-    await ch.deleteExchange(x).catch(async () => {
-      ch = await channel(conn);
-    });
-  }
-  queues.clear();
-  exchanges.clear();
-  await conn.close();
+  await deleteTracked({ queues, exchanges });
 });
 
-/** A fresh queue name, deleted after the case. */
-function qname(tag: string): string {
-  const q = uniqueName(`queues.${tag}`);
-  queues.add(q);
-  return q;
-}
-
-/** A fresh exchange name, deleted after the case. */
-function xname(tag: string): string {
-  const x = uniqueName(`queues.x.${tag}`);
-  exchanges.add(x);
-  return x;
-}
-
-async function channel(conn: ChannelModel): Promise<Channel> {
-  const ch = await conn.createChannel();
-  ch.on('error', () => {}); // server-closed channels are asserted through the rejected operation
-  return ch;
-}
-
-async function open(): Promise<{ conn: ChannelModel; ch: Channel }> {
-  const conn = await connect();
-  return { conn, ch: await channel(conn) };
-}
-
-interface ChannelError {
-  code: number | undefined;
-  classId: number | undefined;
-  methodId: number | undefined;
-  text: string;
-}
-
-/**
- * Awaits an operation that has to fail with channel.close answering that very method (amqplib then
- * says "Operation failed: …") and returns the close's fields. Throws if it succeeds.
- */
-async function channelError(op: Promise<unknown>): Promise<ChannelError> {
-  const e = await op.then(
-    () => undefined,
-    (err: unknown) => err,
-  );
-  if (!(e instanceof Error)) throw new Error('the operation succeeded, a channel error was expected');
-  const x = e as Error & { code?: number; classId?: number; methodId?: number };
-  const m = /^Operation failed: [^;]+; \d+ \([^)]*\) with message "([\s\S]*)"$/.exec(e.message);
-  return { code: x.code, classId: x.classId, methodId: x.methodId, text: m ? m[1]! : `(not a channel error) ${e.message}` };
-}
+/** A channel.close answering the very operation (amqplib: "Operation failed: …"); throws if it succeeds. */
+const channelError = (op: Promise<unknown>) => channelErrorOf(op, { answeringOperation: true });
 
 const notFoundQueue = (q: string) => `NOT_FOUND - no queue '${q}' in vhost '/'`;
 const NO_PREVIOUS = 'NOT_FOUND - no previously declared queue';
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
-}
-
-/** Retries fn until it stops throwing (for effects a broker may apply just after its reply). */
-async function eventually<T>(fn: () => Promise<T>, timeoutMs = 3_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      return await fn();
-    } catch (e) {
-      if (Date.now() > deadline) throw e;
-      await sleep(25);
-    }
-  }
-}
 
 /** Passive-declares q on a throwaway channel and expects 404 (retrying briefly). */
 async function expectQueueGone(conn: ChannelModel, q: string): Promise<void> {
