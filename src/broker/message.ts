@@ -14,6 +14,11 @@ export class Message {
   ttl: number | undefined;
   /** Every key it was routed with (publish key, CC, BCC) when CC or BCC were given; dead-lettering reuses them. */
   routingKeys: string[] | undefined;
+  /**
+   * `exchange` and `routingKey` as the two short strings of the publish frame, sent as they are in basic.deliver
+   * (saves encoding them per delivery); undefined for messages the broker made or changed.
+   */
+  routingRaw: Buffer | undefined;
   private decoded: BasicProperties | undefined;
 
   constructor(exchange: string, routingKey: string, propertiesRaw: Buffer, body: Buffer) {

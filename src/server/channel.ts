@@ -37,6 +37,8 @@ type Expecting = 'method' | 'header' | 'body';
 /** A publish whose content is being assembled. */
 interface PendingPublish {
   method: BasicPublish;
+  /** The basic.publish frame's payload (its exchange and routing-key short strings are reused on delivery). */
+  methodPayload: Buffer;
   bodySize: number;
   properties: Buffer;
   parts: Buffer[];
@@ -98,7 +100,7 @@ export class Channel {
         }
         const m = this.conn.decode(payload);
         if (m.id === BASIC_PUBLISH) {
-          this.pending = { method: m, bodySize: 0, properties: payload, parts: [], received: 0 };
+          this.pending = { method: m, methodPayload: payload, bodySize: 0, properties: payload, parts: [], received: 0 };
           this.expecting = 'header';
           return;
         }
@@ -182,7 +184,7 @@ export class Channel {
     this.pending = undefined;
     this.expecting = 'method';
     try {
-      publishContent(this, p.method, p.properties, body);
+      publishContent(this, p.method, p.properties, body, p.methodPayload);
     } catch (e) {
       throw stampMethod(e, BASIC_PUBLISH);
     }

@@ -1,10 +1,6 @@
 // A channel's consumers and its outstanding deliveries: prefetch, ack / nack / reject / recover, and requeue on close.
 import type { Consumer, Queue, QueueEntry } from '../broker/index.js';
-import {
-  BASIC_CANCEL,
-  BASIC_DELIVER,
-  preconditionFailed,
-} from '../protocol/index.js';
+import { BASIC_CANCEL, preconditionFailed } from '../protocol/index.js';
 import type { Channel } from './channel.js';
 
 /** A delivery waiting for the client's acknowledgement. */
@@ -20,6 +16,8 @@ export interface Unacked {
 /** A basic.consume subscription; the queue calls it to hand over messages. */
 export class ChannelConsumer implements Consumer {
   readonly tag: string;
+  /** The tag as a short string, encoded once for every basic.deliver. */
+  readonly tagRaw: Buffer;
   readonly noAck: boolean;
   readonly exclusive: boolean;
   readonly queue: Queue;
@@ -32,6 +30,7 @@ export class ChannelConsumer implements Consumer {
     this.owner = owner;
     this.queue = queue;
     this.tag = tag;
+    this.tagRaw = Buffer.concat([Buffer.from([Buffer.byteLength(tag)]), Buffer.from(tag)]);
     this.noAck = opts.noAck;
     this.exclusive = opts.exclusive;
     this.prefetch = opts.prefetch;
@@ -92,17 +91,8 @@ export class Deliveries {
       this.unacked.set(tag, { tag, queue, entry, consumer: c, at: Date.now() });
       c.unacked += 1;
     }
-    const msg = entry.delivery ?? entry.message;
     const ch = this.channel;
-    ch.conn.output.method(ch.id, {
-      id: BASIC_DELIVER,
-      consumerTag: c.tag,
-      deliveryTag: tag,
-      redelivered: entry.redelivered,
-      exchange: msg.exchange,
-      routingKey: msg.routingKey,
-    });
-    ch.conn.output.content(ch.id, msg.propertiesRaw, msg.body);
+    ch.conn.output.deliver(ch.id, c.tagRaw, tag, entry.redelivered, entry.delivery ?? entry.message);
   }
 
   /** A delivery tag for basic.get-ok; tracked as unacked unless noAck. */

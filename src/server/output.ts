@@ -1,6 +1,8 @@
 // Outgoing frames for one socket: encoded into one reused buffer and written once per tick, with backpressure.
 import type { Socket } from 'node:net';
+import type { Message } from '../broker/index.js';
 import {
+  BASIC_DELIVER,
   encodeMethod,
   FRAME_BODY,
   FRAME_HEADER,
@@ -51,6 +53,31 @@ export class Output {
       throw e;
     }
     this.schedule();
+  }
+
+  /** Queues basic.deliver (consumer tag pre-encoded as a short string) and the message's content. */
+  deliver(channel: number, consumerTag: Buffer, deliveryTag: number, redelivered: boolean, msg: Message): void {
+    const w = this.w;
+    const start = w.pos;
+    w.beginFrame(FRAME_METHOD, channel);
+    w.u32(BASIC_DELIVER);
+    w.raw(consumerTag);
+    w.u64(deliveryTag);
+    w.u8(redelivered ? 1 : 0);
+    if (msg.routingRaw !== undefined) {
+      w.raw(msg.routingRaw);
+    } else {
+      try {
+        w.shortstr(msg.exchange);
+        w.shortstr(msg.routingKey);
+      } catch (e) {
+        // Never half a frame left behind.
+        w.pos = start;
+        throw e;
+      }
+    }
+    w.endFrame();
+    this.content(channel, msg.propertiesRaw, msg.body);
   }
 
   /** Queues a content header and body frames (split at frame_max) for a method just queued. */

@@ -28,7 +28,7 @@ import {
   type BasicPublish,
   type Method,
 } from '../../protocol/index.js';
-import { authorize, authorizePublish } from '../access.js';
+import { authorize, authorizePublish, authorizeTopic } from '../access.js';
 import type { Channel } from '../channel.js';
 import { ChannelConsumer } from '../deliveries.js';
 import { queueName } from './queue.js';
@@ -135,7 +135,7 @@ function get(ch: Channel, name: string | undefined, noAck: boolean): void {
 const CHECKED_FLAGS = PROP_FLAG.userId | PROP_FLAG.expiration | PROP_FLAG.replyTo;
 
 /** A publish whose content has fully arrived. */
-export function publishContent(ch: Channel, m: BasicPublish, propertiesRaw: Buffer, body: Buffer): void {
+export function publishContent(ch: Channel, m: BasicPublish, propertiesRaw: Buffer, body: Buffer, methodPayload?: Buffer): void {
   if (m.immediate) throw notImplemented('immediate=true');
   GLOBAL.published += 1;
   const conn = ch.conn;
@@ -146,7 +146,10 @@ export function publishContent(ch: Channel, m: BasicPublish, propertiesRaw: Buff
   authorizePublish(ch, m.exchange ?? '');
   const exchange = ch.vhost.exchange(m.exchange ?? '');
   if (exchange.internal) throw accessRefused(`cannot publish to internal exchange '${exchange.name}' in vhost '${exchange.vhost}'`);
+  authorizeTopic(ch, exchange, m.routingKey ?? '', 'write');
   let message = new Message(exchange.name, m.routingKey ?? '', propertiesRaw, body);
+  // The frame's exchange and routing-key short strings go out as they came in basic.deliver (not for 'amq.default').
+  if (methodPayload !== undefined && exchange.name === m.exchange) message.routingRaw = routingShortstrs(methodPayload);
   // Properties are validated here, on the publisher's connection (a malformed list is its error), and decoded once;
   // routing, expiry and dead-lettering read them later, some from timers where an error would have no connection.
   if (propertiesRaw.length !== 2 || propertiesRaw[0] !== 0 || propertiesRaw[1] !== 0) void message.properties;
@@ -158,6 +161,12 @@ export function publishContent(ch: Channel, m: BasicPublish, propertiesRaw: Buff
   const accepted = route(ch, exchange, message, m.mandatory ?? false);
   const durable = ch.vhost.persistence?.takeDirty() ?? false;
   if (ch.confirmMode) ch.confirms.next(accepted, durable);
+}
+
+/** The exchange and routing-key short strings of a basic.publish payload (class, method, ticket come first). */
+function routingShortstrs(payload: Buffer): Buffer {
+  const exchangeEnd = 7 + payload[6]!;
+  return payload.subarray(6, exchangeEnd + 1 + payload[exchangeEnd]!);
 }
 
 function checkProperties(ch: Channel, message: Message): Message {
