@@ -4,6 +4,8 @@ import { fdatasync, fdatasyncSync } from 'node:fs';
 /** A file with buffered appends; flush() writes them (synchronously, to the page cache). */
 export interface BufferedFile {
   readonly fd: number;
+  /** Named in the error a failed write or sync reports. */
+  readonly path?: string;
   flush(): void;
 }
 
@@ -14,7 +16,7 @@ export class GroupCommit {
   private scheduled = false;
   /** Set by noteAppend, cleared by takeDirty: tells a publisher its confirm must wait for a sync. */
   private dirtySincePublish = false;
-  /** Reported once per distinct failure cause, so a failing disk does not flood the log. */
+  /** Reported once per distinct failure cause until a batch succeeds again, so a failing disk does not flood the log. */
   private readonly onError: (err: Error) => void;
   private lastErrorCode: string | undefined;
   /** Set by close(): nothing more is written (timers of a stopped broker must not touch a data dir reused by the next). */
@@ -107,6 +109,7 @@ export class GroupCommit {
     const finish = () => {
       this.syncing = false;
       if (failure) this.report(failure);
+      else this.lastErrorCode = undefined;
       for (const cb of batch) cb(failure);
       if (this.waiting.length > 0 || this.dirty.size > 0) this.schedule();
     };
@@ -114,7 +117,10 @@ export class GroupCommit {
     for (const f of synced) {
       fdatasync(f.fd, (err) => {
         // EBADF: the file was closed meanwhile (its queue deleted); nothing of it needs to survive.
-        if (err && err.code !== 'EBADF') failure ??= err;
+        if (err && err.code !== 'EBADF') {
+          if (f.path !== undefined) err.path ??= f.path;
+          failure ??= err;
+        }
         if (--left === 0) finish();
       });
     }

@@ -1,5 +1,5 @@
 // Durable storage under --data-dir: the definitions log and per-queue message files behind one group commit.
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type {
@@ -27,7 +27,7 @@ export class FileStore implements MessagePersistence {
   /** Persistent messages waiting in durable x-delayed-message exchanges, one directory per exchange. */
   private readonly delayedDir: string;
   /** Directories of stores open now (queues and delayed exchanges); the others are leftovers. */
-  private readonly open = new Set<string>();
+  private readonly open = new Map<string, QueueFiles>();
   /** True while the definitions log is replayed: a replayed delete keeps the files (a later declare reopens them). */
   private replaying = false;
   readonly pagingWindow: PagingWindow;
@@ -55,22 +55,24 @@ export class FileStore implements MessagePersistence {
   }
 
   openPageFile(vhost: string, queue: string): PageFile {
-    return new QueuePageFile(join(this.pagesDir, `${queueId(vhost, queue)}-${++this.pageFiles}.page`));
+    return new QueuePageFile(join(this.pagesDir, `${queueId(vhost, queue)}-${this.instance}-${++this.pageFiles}.page`));
   }
   private pageFiles = 0;
+  /** Page file names differ between broker instances: a stopped one's timers must not write into the next one's pages. */
+  private readonly instance = randomBytes(4).toString('hex');
 
   openQueue(vhost: string, queue: string): { store: QueueStore; recovered: RecoveredMessage[] } {
     const dir = join(this.messagesDir, queueId(vhost, queue));
-    this.open.add(dir);
     const { files, recovered } = QueueFiles.recover(dir, this.commit, (msg, ctx) => this.warn(msg, { vhost, queue, ...ctx }), this.release);
+    this.open.set(dir, files);
     return { store: files, recovered };
   }
 
   /** A delayed exchange's messages live in segment files as a queue's do: the id as sequence, the due time as expiry. */
   openDelayed(vhost: string, exchange: string): { store: DelayedStore; recovered: RecoveredDelayed[] } {
     const dir = join(this.delayedDir, queueId(vhost, exchange));
-    this.open.add(dir);
     const { files, recovered } = QueueFiles.recover(dir, this.commit, (msg, ctx) => this.warn(msg, { vhost, exchange, ...ctx }), this.release);
+    this.open.set(dir, files);
     return { store: files, recovered: recovered.map((r) => ({ id: r.seq, message: r.message, dueAt: r.expiresAt })) };
   }
 
@@ -112,6 +114,8 @@ export class FileStore implements MessagePersistence {
   /** Writes and syncs whatever is buffered; later writes (timers of the stopped broker) are ignored. */
   close(): void {
     this.commit.close();
+    for (const files of this.open.values()) files.closeFiles();
+    this.open.clear();
     this.definitions.close();
   }
 }

@@ -32,13 +32,24 @@ class AppendFile implements BufferedFile {
     return this.w;
   }
 
+  /**
+   * Writes the buffer. A failure (disk full) can come after part of it went out: that part is dropped from the
+   * buffer, so a retry continues where the file ends instead of writing a half record twice.
+   */
   flush(): void {
-    if (this.w.pos === 0) return;
     const n = this.w.pos;
+    if (n === 0) return;
     let off = 0;
-    while (off < n) off += writeSync(this.fd, this.w.buf, off, n - off);
-    this.size += n;
-    this.w.pos = 0;
+    try {
+      while (off < n) off += writeSync(this.fd, this.w.buf, off, n - off);
+    } catch (e) {
+      (e as NodeJS.ErrnoException).path ??= this.path;
+      throw e;
+    } finally {
+      this.size += off;
+      if (off < n && off > 0) this.w.buf.copy(this.w.buf, 0, off, n);
+      this.w.pos = n - off;
+    }
   }
 
   /** Bytes written or waiting to be written. */
@@ -212,6 +223,23 @@ export class QueueFiles implements QueueStore {
     for (const s of this.segments) s.file?.close();
     this.marks.close();
     if (this.release(this.dir)) rmSync(this.dir, { recursive: true, force: true });
+  }
+
+  /** The broker stops: file descriptors are closed (the group commit has already written what was buffered). */
+  closeFiles(): void {
+    for (const s of this.segments) {
+      try {
+        s.file?.close();
+      } catch {
+        // Already reported by the group commit; nothing more can be done at shutdown.
+      }
+      s.file = undefined;
+    }
+    try {
+      this.marks.close();
+    } catch {
+      // As above.
+    }
   }
 
   private startSegment(first: number): Segment {
