@@ -35,6 +35,8 @@ import { stopReplyConsumer, type ReplyConsumer } from './direct-reply.js';
 type Expecting = 'method' | 'header' | 'body';
 
 /** A publish whose content is being assembled. */
+const EMPTY = Buffer.alloc(0);
+
 interface PendingPublish {
   method: BasicPublish;
   /** The basic.publish frame's payload (its exchange and routing-key short strings are reused on delivery). */
@@ -53,6 +55,7 @@ export class Channel {
   state: 'open' | 'closing' = 'open';
   private expecting: Expecting = 'method';
   private pending: PendingPublish | undefined;
+  private readonly publishing: PendingPublish = { method: { id: BASIC_PUBLISH }, methodPayload: EMPTY, bodySize: 0, properties: EMPTY, parts: [], received: 0 };
   /** Consumers, unacked deliveries, prefetch and flow. */
   readonly deliveries: Deliveries;
   /** Queue most recently declared on this channel (the "" shortcut in later methods). */
@@ -100,7 +103,14 @@ export class Channel {
         }
         const m = this.conn.decode(payload);
         if (m.id === BASIC_PUBLISH) {
-          this.pending = { method: m, methodPayload: payload, bodySize: 0, properties: payload, parts: [], received: 0 };
+          // One record per channel, reused: a publish allocates nothing here.
+          const p = this.publishing;
+          p.method = m;
+          p.methodPayload = payload;
+          p.bodySize = 0;
+          p.properties = payload;
+          p.received = 0;
+          this.pending = p;
           this.expecting = 'header';
           return;
         }
@@ -160,7 +170,9 @@ export class Channel {
     p.parts.push(payload);
     if (p.received === p.bodySize) {
       this.conn.contentBuffered -= p.received - payload.length;
-      return this.completePublish(Buffer.concat(p.parts, p.bodySize));
+      const body = Buffer.concat(p.parts, p.bodySize);
+      p.parts.length = 0;
+      return this.completePublish(body);
     }
     // Parts of unfinished messages, summed over the connection's channels, are capped: 2047 channels each
     // holding most of a 16 MiB message would otherwise pin 32 GiB on one connection.
@@ -175,6 +187,7 @@ export class Channel {
   private dropPending(): void {
     const p = this.pending;
     if (p && this.expecting === 'body') this.conn.contentBuffered -= p.received;
+    if (p) p.parts.length = 0;
     this.pending = undefined;
     this.expecting = 'method';
   }
