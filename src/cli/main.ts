@@ -1,5 +1,5 @@
-// The warren command: with no command it runs the broker; `ping`, `status`, `ctl`, `export-definitions` and
-// `import-definitions` talk to a running one. Errors are one line on stderr and a non-zero exit code.
+// The warren command: with no command it runs the broker; `ping`, `status`, `ctl`, `export-definitions`,
+// `import-definitions` and `perf` talk to a running one. Errors are one line on stderr and a non-zero exit code.
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { WARREN_VERSION } from '../server/server-properties.js';
 import { CTL_COMMANDS, ctlHelp, runCtl } from './ctl.js';
@@ -32,6 +32,8 @@ Commands (against a running broker):
                        write the broker's definitions (RabbitMQ's JSON) to FILE or stdout
   import-definitions FILE|-
                        import a definitions file into the broker
+  perf [flags]         load generator with RabbitMQ PerfTest's flags (-x, -y, -s, -c, -z, --uri, ...;
+                       warren perf --help lists them)
 
 Options of the commands:
   --port PORT, --host HOST   where the AMQP listener is (ping; default localhost:5672)
@@ -112,8 +114,17 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
     await serve(values, env);
     return undefined;
   }
+  if (command === 'perf') {
+    // PerfTest's flags (-h is its --uri); loaded only here, like the broker.
+    const perf = await import('../perf/command.js');
+    try {
+      return await perf.perfCommand(argv.slice(1));
+    } catch (e) {
+      throw e instanceof perf.PerfUsageError ? new CliError(e.message, 64) : e;
+    }
+  }
   const options = COMMAND_OPTIONS[command];
-  if (!options) throw new CliError(`unknown command '${command}' (commands: ping, status, ctl, export-definitions, import-definitions; see warren --help)`, 64);
+  if (!options) throw new CliError(`unknown command '${command}' (commands: ping, status, ctl, export-definitions, import-definitions, perf; see warren --help)`, 64);
   const { values, positionals } = parse(argv.slice(1), options, true);
   const quiet = values.quiet === true;
   const vhost = typeof values.vhost === 'string' ? values.vhost : undefined;

@@ -1,10 +1,12 @@
-// `make bench` throughput: Warren and RabbitMQ side by side in one run, scenarios as in RabbitMQ's PerfTest.
+// `make bench` throughput and RPC latency: Warren and RabbitMQ side by side in one run, scenarios as in RabbitMQ's PerfTest.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PerfClient, properties } from './perf-client.js';
+import { nowUs, PerfConnection, publishFrames, type ChannelListener } from '../../src/perf/client.js';
+import { LatencyHistogram } from '../../src/perf/histogram.js';
+import type { BasicProperties } from '../../src/protocol/index.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 /** Most messages a producer may be ahead of its consumers (keeps both brokers' queues short). */
@@ -20,188 +22,273 @@ const tick = () => new Promise<void>((r) => setImmediate(r));
 let counter = 0;
 const unique = (p: string) => `perf-${p}-${process.pid}-${++counter}`;
 
+/** Opens a connection (channel 1 with `o`); a broker error during the bench ends it. */
+async function open(t: Target, listener?: ChannelListener, o: { confirm?: boolean; prefetch?: number; collect?: boolean } = {}): Promise<PerfConnection> {
+  const c = await PerfConnection.open({ host: t.host, port: t.port });
+  c.onError = (e) => {
+    console.error(`${t.name}: ${e.message}`);
+    process.exit(1);
+  };
+  await c.openChannel(1, listener, o);
+  return c;
+}
+
+const drained = (c: PerfConnection) => new Promise<void>((r) => c.onDrain(r));
+
+/** A declared, empty queue. */
+async function freshQueue(c: PerfConnection, queue: string, durable: boolean): Promise<void> {
+  await c.declareQueue(1, queue, { durable });
+  await c.purgeQueue(1, queue);
+}
+
+/** Pre-encoded publish frames on channel 1. */
+function frames(c: PerfConnection, exchange: string, key: string, persistent: boolean, body: Buffer): Buffer {
+  const properties: BasicProperties = persistent ? { deliveryMode: 2 } : {};
+  return publishFrames(1, exchange, key, properties, body, c.frameMax).frames;
+}
+
+/** Counts deliveries on a channel, acking with multiple every `ackEvery` (0: auto-ack). */
+class Deliveries implements ChannelListener {
+  count = 0;
+  private sinceAck = 0;
+  conn: PerfConnection | undefined;
+  constructor(
+    private readonly channel: number,
+    private readonly ackEvery: number,
+  ) {}
+  message(tag: number): void {
+    this.count++;
+    if (this.ackEvery > 0 && ++this.sinceAck >= this.ackEvery) {
+      this.sinceAck = 0;
+      this.conn!.ack(this.channel, tag, true);
+    }
+  }
+}
+
+/** Counts publisher confirms (a multiple ack counts every tag it covers). */
+class Confirms implements ChannelListener {
+  count = 0;
+  private upTo = 0;
+  wake: (() => void) | undefined;
+  confirm(tag: number, multiple: boolean): void {
+    this.count += multiple ? tag - this.upTo : 1;
+    this.upTo = Math.max(this.upTo, tag);
+    this.wake?.();
+  }
+}
+
 /** Publishes as fast as the broker takes it while `room()` allows, until the deadline. */
-async function produce(p: PerfClient, ch: number, exchange: string, key: string, props: Buffer, body: Buffer, end: number, room: () => boolean): Promise<number> {
+async function produce(p: PerfConnection, message: Buffer, end: number, room: () => boolean): Promise<number> {
   let sent = 0;
   while (Date.now() < end) {
     let batch = 0;
     while (batch < 200 && room()) {
-      p.publish(ch, exchange, key, props, body);
+      p.append(message);
       batch++;
     }
     sent += batch;
-    const drained = p.flush();
-    if (drained) await drained;
+    if (!p.flush()) await drained(p);
     else await tick();
   }
   return sent;
 }
 
 async function transient(t: Target, size: number, manualAck: boolean): Promise<number> {
-  const cons = new PerfClient();
-  const prod = new PerfClient();
-  await cons.open(t.host, t.port);
-  await prod.open(t.host, t.port);
-  await cons.openChannel(1, manualAck ? { prefetch: 1000 } : {});
-  await prod.openChannel(1);
+  const counter = new Deliveries(1, manualAck ? 500 : 0);
+  const cons = await open(t, counter, manualAck ? { prefetch: 1000 } : {});
+  counter.conn = cons;
+  const prod = await open(t);
   const q = unique('q');
-  await cons.declareQueue(1, q, false);
-  if (manualAck) {
-    let sinceAck = 0;
-    cons.onDeliver = (ch, tag) => {
-      if (++sinceAck >= 500) {
-        sinceAck = 0;
-        cons.ack(ch, tag, true);
-        void cons.flush();
-      }
-    };
-  }
+  await freshQueue(cons, q, false);
   await cons.consume(1, q, !manualAck);
-  const body = Buffer.alloc(size, 0x61);
   const start = Date.now();
   let sent = 0;
-  const counted = () => cons.delivered.get(1) ?? 0;
-  sent = await produce(prod, 1, '', q, properties(false), body, start + SECONDS * 1000, () => sent + 200 - counted() < MAX_AHEAD);
-  const rate = counted() / ((Date.now() - start) / 1000);
+  const message = frames(prod, '', q, false, Buffer.alloc(size, 0x61));
+  sent = await produce(prod, message, start + SECONDS * 1000, () => sent + 200 - counter.count < MAX_AHEAD);
+  const rate = counter.count / ((Date.now() - start) / 1000);
   await cons.deleteQueue(1, q);
-  cons.close();
-  prod.close();
+  cons.destroy();
+  prod.destroy();
   return rate;
 }
 
 async function persistentConfirms(t: Target, size: number): Promise<number> {
-  const cons = new PerfClient();
-  const prod = new PerfClient();
-  await cons.open(t.host, t.port);
-  await prod.open(t.host, t.port);
-  await cons.openChannel(1, { prefetch: 1000 });
-  await prod.openChannel(1, { confirm: true });
+  const counter = new Deliveries(1, 500);
+  const cons = await open(t, counter, { prefetch: 1000 });
+  counter.conn = cons;
+  const confirms = new Confirms();
+  const prod = await open(t, confirms, { confirm: true });
   const q = unique('durable');
-  await cons.declareQueue(1, q, true);
-  let sinceAck = 0;
-  cons.onDeliver = (ch, tag) => {
-    if (++sinceAck >= 500) {
-      sinceAck = 0;
-      cons.ack(ch, tag, true);
-      void cons.flush();
-    }
-  };
+  await freshQueue(cons, q, true);
   await cons.consume(1, q, false);
-  const body = Buffer.alloc(size, 0x62);
+  const message = frames(prod, '', q, true, Buffer.alloc(size, 0x62));
   const start = Date.now();
   let published = 0;
-  const confirmed = () => prod.confirmed.get(1) ?? 0;
-  let wake: (() => void) | undefined;
-  prod.onConfirm = () => wake?.();
   const end = start + SECONDS * 1000;
-  const props = properties(true);
   while (Date.now() < end) {
-    while (published - confirmed() < 1000) {
-      prod.publish(1, '', q, props, body);
+    while (published - confirms.count < 1000) {
+      prod.append(message);
       published++;
     }
-    const d = prod.flush();
-    if (d) await d;
+    if (!prod.flush()) await drained(prod);
     await new Promise<void>((r) => {
-      wake = r;
+      confirms.wake = r;
       setTimeout(r, 50);
     });
   }
-  const rate = confirmed() / ((Date.now() - start) / 1000);
+  const rate = confirms.count / ((Date.now() - start) / 1000);
   await cons.deleteQueue(1, q);
-  cons.close();
-  prod.close();
+  cons.destroy();
+  prod.destroy();
   return rate;
 }
 
 async function fanout(t: Target, size: number, queues: number): Promise<number> {
-  const cons = new PerfClient();
-  const prod = new PerfClient();
-  await cons.open(t.host, t.port);
-  await prod.open(t.host, t.port);
-  await prod.openChannel(1);
+  const cons = await open(t);
+  const prod = await open(t);
+  const counters: Deliveries[] = [];
   const names: string[] = [];
   for (let i = 1; i <= queues; i++) {
-    await cons.openChannel(i);
+    const counter = new Deliveries(i, 0);
+    counters.push(counter);
+    if (i > 1) await cons.openChannel(i, counter);
+    else cons.setListener(1, counter);
     const q = unique('fan');
     names.push(q);
-    await cons.declareQueue(i, q, false);
+    await cons.declareQueue(i, q, {});
+    await cons.purgeQueue(i, q);
     await cons.consume(i, q, true);
   }
   const ex = unique('fanout');
-  await cons.declareFanout(1, ex, names);
-  const body = Buffer.alloc(size, 0x63);
+  await cons.declareExchange(1, ex, 'fanout');
+  for (const q of names) await cons.bindQueue(1, q, ex, '');
+  const message = frames(prod, ex, '', false, Buffer.alloc(size, 0x63));
   const start = Date.now();
-  const total = () => [...cons.delivered.values()].reduce((a, b) => a + b, 0);
+  const total = () => counters.reduce((a, c) => a + c.count, 0);
   let sent = 0;
-  sent = await produce(prod, 1, ex, '', properties(false), body, start + SECONDS * 1000, () => (sent + 200) * queues - total() < MAX_AHEAD * queues);
+  sent = await produce(prod, message, start + SECONDS * 1000, () => (sent + 200) * queues - total() < MAX_AHEAD * queues);
   const rate = total() / ((Date.now() - start) / 1000);
   for (let i = 1; i <= queues; i++) await cons.deleteQueue(i, names[i - 1]!);
-  cons.close();
-  prod.close();
+  cons.destroy();
+  prod.destroy();
   return rate;
+}
+
+/** Answers each request on its reply-to queue with the same body and correlation id, then acks it. */
+class Responder implements ChannelListener {
+  conn: PerfConnection | undefined;
+  content(tag: number, p: BasicProperties, body: Buffer): void {
+    const c = this.conn!;
+    if (p.replyTo !== undefined) c.publish(1, '', p.replyTo, p.correlationId !== undefined ? { correlationId: p.correlationId } : {}, body);
+    c.ack(1, tag, false);
+    c.flush();
+  }
+}
+
+/** Sends one request at a time and times each round trip until the deadline. */
+class Requester implements ChannelListener {
+  conn: PerfConnection | undefined;
+  readonly latency = new LatencyHistogram();
+  private sentAt = 0;
+  private id = 0;
+  private end = 0;
+  private done: (() => void) | undefined;
+  constructor(
+    private readonly queue: string,
+    private readonly replyTo: string,
+    private readonly body: Buffer,
+  ) {}
+  run(seconds: number): Promise<void> {
+    this.end = Date.now() + seconds * 1000;
+    return new Promise((resolve) => {
+      this.done = resolve;
+      this.request();
+    });
+  }
+  private request(): void {
+    const c = this.conn!;
+    this.sentAt = nowUs();
+    c.publish(1, '', this.queue, { replyTo: this.replyTo, correlationId: String(++this.id) }, this.body);
+    c.flush();
+  }
+  content(_tag: number, p: BasicProperties): void {
+    if (p.correlationId !== String(this.id)) return;
+    this.latency.record(this.conn!.receivedAtUs - this.sentAt);
+    if (Date.now() < this.end) this.request();
+    else this.done?.();
+  }
+}
+
+/** RPC through a queue: a requester and a responder on their own connections, one request in flight; p50 and p99 in µs. */
+async function rpc(t: Target, size: number): Promise<{ p50: number; p99: number; roundTrips: number }> {
+  const responder = new Responder();
+  const server = await open(t, responder, { prefetch: 1, collect: true });
+  responder.conn = server;
+  const queue = unique('rpc');
+  await freshQueue(server, queue, false);
+  await server.consume(1, queue, false);
+  const client = await open(t, undefined, { collect: true });
+  const { queue: replyTo } = await client.declareQueue(1, '', { exclusive: true, autoDelete: true });
+  const requester = new Requester(queue, replyTo, Buffer.alloc(size, 0x66));
+  requester.conn = client;
+  client.setListener(1, requester);
+  await client.consume(1, replyTo, true);
+  await requester.run(SECONDS);
+  await server.deleteQueue(1, queue);
+  server.destroy();
+  client.destroy();
+  const h = requester.latency;
+  return { p50: h.percentile(0.5), p99: h.percentile(0.99), roundTrips: h.count };
 }
 
 /** Resident memory of the Warren process while `count` messages of `size` bytes wait in one queue. */
 async function backlogMemory(t: Target, metricsPort: number, count: number, size: number): Promise<number> {
-  const prod = new PerfClient();
-  await prod.open(t.host, t.port);
-  await prod.openChannel(1, { confirm: true });
+  const confirms = new Confirms();
+  const prod = await open(t, confirms, { confirm: true });
   const q = unique('backlog');
-  await prod.declareQueue(1, q, false);
-  const body = Buffer.alloc(size, 0x64);
-  const props = properties(false);
-  let published = 0;
-  while (published < count) {
-    const n = Math.min(1000, count - published);
-    for (let i = 0; i < n; i++) prod.publish(1, '', q, props, body);
-    published += n;
-    const d = prod.flush();
-    if (d) await d;
-    while (published - (prod.confirmed.get(1) ?? 0) > 5000) await new Promise((r) => setTimeout(r, 1));
-  }
-  while ((prod.confirmed.get(1) ?? 0) < count) await new Promise((r) => setTimeout(r, 5));
+  await freshQueue(prod, q, false);
+  const message = frames(prod, '', q, false, Buffer.alloc(size, 0x64));
+  await publishConfirmed(prod, confirms, message, count);
   const text = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
   const rss = Number(/^rabbitmq_process_resident_memory_bytes (\d+)/m.exec(text)?.[1] ?? NaN);
   await prod.deleteQueue(1, q);
-  prod.close();
+  prod.destroy();
   return rss;
+}
+
+/** Publishes `count` copies of `message`, at most 5,000 unconfirmed, and waits for every confirm. */
+async function publishConfirmed(prod: PerfConnection, confirms: Confirms, message: Buffer, count: number): Promise<void> {
+  let published = 0;
+  while (published < count) {
+    const n = Math.min(1000, count - published);
+    for (let i = 0; i < n; i++) prod.append(message);
+    published += n;
+    if (!prod.flush()) await drained(prod);
+    while (published - confirms.count > 5000) await new Promise((r) => setTimeout(r, 1));
+  }
+  while (confirms.count < count) await new Promise((r) => setTimeout(r, 5));
 }
 
 /** Publishes `count` persistent messages to a durable queue, stops Warren cleanly, and times its restart. */
 async function restartTime(count: number, size: number): Promise<{ ms: number; recovered: number }> {
   const w = await startWarren();
-  const prod = new PerfClient();
-  await prod.open(w.target.host, w.target.port);
-  await prod.openChannel(1, { confirm: true });
-  await prod.declareQueue(1, 'restart-backlog', true);
-  const body = Buffer.alloc(size, 0x65);
-  const props = properties(true);
-  let published = 0;
-  while (published < count) {
-    const n = Math.min(1000, count - published);
-    for (let i = 0; i < n; i++) prod.publish(1, '', 'restart-backlog', props, body);
-    published += n;
-    const d = prod.flush();
-    if (d) await d;
-    while (published - (prod.confirmed.get(1) ?? 0) > 5000) await new Promise((r) => setTimeout(r, 1));
-  }
-  while ((prod.confirmed.get(1) ?? 0) < count) await new Promise((r) => setTimeout(r, 5));
-  prod.close();
+  const confirms = new Confirms();
+  const prod = await open(w.target, confirms, { confirm: true });
+  await freshQueue(prod, 'restart-backlog', true);
+  await publishConfirmed(prod, confirms, frames(prod, '', 'restart-backlog', true, Buffer.alloc(size, 0x65)), count);
+  prod.destroy();
   const exited = new Promise((r) => w.child.once('exit', r));
   w.child.kill('SIGTERM');
   await exited;
   const started = Date.now();
   const again = await startWarren(w.dir);
   const ms = Date.now() - started;
-  const check = new PerfClient();
-  await check.open(again.target.host, again.target.port);
-  await check.openChannel(1);
-  const ok = await check.rpc(1, { id: 0x0032000a, queue: 'restart-backlog', passive: true }, 0x0032000b);
-  check.close();
+  const check = await open(again.target);
+  const { messageCount } = await check.declareQueue(1, 'restart-backlog', { passive: true });
+  check.destroy();
   again.child.kill('SIGTERM');
   rmSync(w.dir, { recursive: true, force: true });
-  return { ms, recovered: ok.id === 0x0032000b ? ok.messageCount : -1 };
+  return { ms, recovered: messageCount };
 }
 
 /** Resident memory of a broker process: Warren's from its metrics, RabbitMQ's (beam.smp) from /proc. */
@@ -221,7 +308,7 @@ let opened = 0;
 /** Memory per idle connection (each with one channel open): RSS before and after opening `n` of them. */
 async function idleConnections(t: Target, metricsPort: number | undefined, n: number): Promise<number> {
   const before = await rssOf(t, metricsPort);
-  const clients: PerfClient[] = [];
+  const clients: PerfConnection[] = [];
   const deadline = Date.now() + 120_000;
   const withTimeout = <T>(p: Promise<T>) =>
     Promise.race([p, new Promise<never>((_, reject) => setTimeout(() => reject(new Error('timed out')), 10_000))]);
@@ -229,9 +316,8 @@ async function idleConnections(t: Target, metricsPort: number | undefined, n: nu
     for (let i = 0; i < n && Date.now() < deadline; i += 100) {
       await Promise.all(
         Array.from({ length: Math.min(100, n - i) }, async () => {
-          const c = new PerfClient();
+          const c = await withTimeout(PerfConnection.open({ host: t.host, port: t.port, timeoutMs: 10_000 }));
           clients.push(c);
-          await withTimeout(c.open(t.host, t.port));
           await withTimeout(c.openChannel(1));
         }),
       );
@@ -241,13 +327,7 @@ async function idleConnections(t: Target, metricsPort: number | undefined, n: nu
   }
   await new Promise((r) => setTimeout(r, 2000));
   const after = await rssOf(t, metricsPort);
-  for (const c of clients) {
-    try {
-      c.close();
-    } catch {
-      // never opened
-    }
-  }
+  for (const c of clients) c.destroy();
   opened = clients.length;
   return (after - before) / clients.length;
 }
@@ -296,7 +376,7 @@ async function main(): Promise<void> {
     ['fanout to 10 queues (deliveries/s)', (t, s) => fanout(t, s, 10)],
   ];
   const rows: string[] = [];
-  const summary: Array<{ scenario: string; bodyBytes: number; warren: number; rabbitmq: number | undefined }> = [];
+  const summary: Array<{ scenario: string; bodyBytes: number; unit: 'msgs/s' | 'µs'; warren: number; rabbitmq: number | undefined }> = [];
   console.log(`each scenario runs ${SECONDS} s per broker and body size`);
   for (const [name, run] of scenarios) {
     for (const size of [16, 1024]) {
@@ -305,11 +385,25 @@ async function main(): Promise<void> {
       const [w, r] = results;
       const fmt = (n: number | undefined) => (n === undefined ? '–' : Math.round(n).toLocaleString('en'));
       const row = `| ${name} | ${size} B | ${fmt(w)} | ${fmt(r)} | ${r ? `${(w! / r).toFixed(2)}×` : '–'} |`;
-      summary.push({ scenario: name, bodyBytes: size, warren: Math.round(w!), rabbitmq: r === undefined ? undefined : Math.round(r) });
+      summary.push({ scenario: name, bodyBytes: size, unit: 'msgs/s', warren: Math.round(w!), rabbitmq: r === undefined ? undefined : Math.round(r) });
       rows.push(row);
       console.log(row);
     }
   }
+  // RPC: one request at a time through a queue to a responder, the reply back through a reply-to queue.
+  const rpcSize = 16;
+  const rpcResults: Array<{ p50: number; p99: number; roundTrips: number }> = [];
+  for (const t of targets) rpcResults.push(await rpc(t, rpcSize));
+  const rpcJson = { bodyBytes: rpcSize, warren: rpcResults[0]!, rabbitmq: rpcResults[1] };
+  for (const q of ['p50', 'p99'] as const) {
+    const [w, r] = rpcResults.map((x) => x[q]);
+    const name = `RPC round trip ${q}, µs (lower is better)`;
+    const row = `| ${name} | ${rpcSize} B | ${Math.round(w!).toLocaleString('en')} | ${r === undefined ? '–' : Math.round(r).toLocaleString('en')} | ${r ? `${(w! / r).toFixed(2)}×` : '–'} |`;
+    summary.push({ scenario: `RPC round trip ${q}`, bodyBytes: rpcSize, unit: 'µs', warren: Math.round(w!), rabbitmq: r === undefined ? undefined : Math.round(r) });
+    rows.push(row);
+    console.log(row);
+  }
+  console.log(targets.map((t, i) => `${t.name}: ${rpcResults[i]!.roundTrips.toLocaleString('en')} RPC round trips in ${SECONDS} s`).join('; '));
   const idle = Number(process.env.BENCH_IDLE_CONNECTIONS ?? 10_000);
   if (idle > 0) {
     for (const t of targets) {
@@ -335,7 +429,7 @@ async function main(): Promise<void> {
   console.log('\n| scenario | body | Warren msgs/s | RabbitMQ msgs/s | Warren / RabbitMQ |\n|---|---|---|---|---|');
   for (const r of rows) console.log(r);
   const file = process.env.BENCH_JSON ?? 'bench-results.json';
-  writeFileSync(file, JSON.stringify({ date: new Date().toISOString(), seconds: SECONDS, startupMs, results: summary }, null, 2) + '\n');
+  writeFileSync(file, JSON.stringify({ date: new Date().toISOString(), seconds: SECONDS, startupMs, results: summary, rpc: rpcJson }, null, 2) + '\n');
   console.log(`results written to ${file}`);
 }
 
