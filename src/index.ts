@@ -2,10 +2,11 @@
 import { mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import pino, { type Logger } from 'pino';
-import { Broker, internalErrors, type PagingWindow } from './broker/index.js';
+import { Broker, internalErrors, restoreAccess, snapshotAccess, type AccessSnapshot, type PagingWindow } from './broker/index.js';
 import { importDefinitions, startManagement, startMetrics, type HttpListener, type ManagementListener } from './http/index.js';
 import { AmqpServer, DEFAULT_SERVER_OPTIONS, type ServerOptions } from './server/index.js';
 import { serverTls, tlsWanted, type ServerTls, type TlsSettings } from './server/tls.js';
+import { AccessFile } from './store/access-file.js';
 import { FileStore } from './store/index.js';
 
 export interface StartOptions extends Partial<ServerOptions> {
@@ -80,7 +81,12 @@ export async function startBroker(opts: StartOptions = {}): Promise<RunningBroke
     opts.pagingWindow,
   );
   const broker = new Broker({ defaultUser: options.defaultUser, defaultPass: options.defaultPass, defaultVhost: options.defaultVhost }, store);
-  recover(broker, store, logger);
+  try {
+    recover(broker, store, new AccessFile(dataDir), options, logger);
+  } catch (e) {
+    store.close();
+    throw e;
+  }
   const defaultUser = broker.users.get(options.defaultUser);
   if (opts.defaultUserTags && defaultUser) broker.users.set(defaultUser.name, { ...defaultUser, tags: [...opts.defaultUserTags] });
   if (opts.loadDefinitions !== undefined) {
@@ -196,12 +202,19 @@ async function listenOrExplain(what: string, flag: string, port: number, start: 
   }
 }
 
-/** Replays the definitions log (which reopens durable queues with their messages), compacts it, and logs what came back. */
-function recover(broker: Broker, store: FileStore, logger: Logger): void {
+/**
+ * Brings back vhosts, users, permissions and limits, then replays the definitions log (which reopens durable queues
+ * with their messages), compacts it, and logs what came back. Later changes are saved as they happen.
+ */
+function recover(broker: Broker, store: FileStore, access: AccessFile, options: ServerOptions, logger: Logger): void {
   const started = Date.now();
+  const snapshot = access.load();
+  if (snapshot) restoreAccess(broker, snapshot, options.defaultUser);
   const changes = store.replay(broker);
+  if (snapshot) dropDeletedVhosts(broker, snapshot, options.defaultVhost);
   store.definitions.compact(broker);
   broker.onChange((vhost, change) => store.definitions.append(vhost, change));
+  broker.onAccessChange(() => access.save(snapshotAccess(broker)));
   let queues = 0;
   let messages = 0;
   let bytes = 0;
@@ -213,6 +226,15 @@ function recover(broker: Broker, store: FileStore, logger: Logger): void {
     }
   }
   if (changes > 0) logger.info({ queues, messages, bytes, ms: Date.now() - started }, 'recovered definitions and messages');
+}
+
+/** A vhost deleted through the API comes back from the log's records of its queues' deletion: it goes again. */
+function dropDeletedVhosts(broker: Broker, snapshot: AccessSnapshot, defaultVhost: string): void {
+  const kept = new Set(snapshot.vhosts);
+  for (const v of [...broker.vhosts.values()]) {
+    if (kept.has(v.name) || v.name === defaultVhost || v.queues.size > 0) continue;
+    if ([...v.exchanges.keys()].every((x) => x === '' || x.startsWith('amq.'))) broker.vhosts.delete(v.name);
+  }
 }
 
 /** Imports a definitions file, or every `.json` file of a directory in name order, as RabbitMQ's `load_definitions` does. */

@@ -1,5 +1,6 @@
 // The broker's domain root: virtual hosts and users, with no knowledge of sockets.
 import { checkPasswordHash, type PasswordHash } from './password-hash.js';
+import { LimitTable } from './limits.js';
 import type { MessagePersistence } from './persistence.js';
 import { PermissionTable } from './permissions.js';
 import { VirtualHost, type ChangeListener } from './vhost.js';
@@ -24,6 +25,8 @@ export class Broker {
   readonly users = new Map<string, User>();
   /** Who may do what where. */
   readonly permissions = new PermissionTable(this);
+  /** Per-vhost and per-user limits. */
+  readonly limits = new LimitTable(this);
   private connectionIds = 0;
   private readonly persistence: MessagePersistence | undefined;
   private readonly listeners: ChangeListener[] = [];
@@ -38,6 +41,7 @@ export class Broker {
     let v = this.vhosts.get(name);
     if (!v) {
       v = new VirtualHost(name, this.persistence);
+      v.maxQueues = this.limits.ofVhost(name).get('max-queues') ?? -1;
       for (const l of this.listeners) v.onChange(l);
       this.vhosts.set(name, v);
     }
@@ -49,6 +53,19 @@ export class Broker {
     this.listeners.push(listener);
     for (const v of this.vhosts.values()) v.onChange(listener);
   }
+
+  /**
+   * Users, vhosts, permissions or limits changed (through the management API or a definitions import): the access
+   * store saves them. Set once at boot.
+   */
+  onAccessChange(listener: () => void): void {
+    this.accessListener = listener;
+  }
+
+  accessChanged(): void {
+    this.accessListener?.();
+  }
+  private accessListener: (() => void) | undefined;
 
   /** The user when the password matches, else undefined. */
   authenticate(username: string, password: string): User | undefined {

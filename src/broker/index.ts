@@ -10,4 +10,6 @@ export * from './dead-letter.js';
 export * from './persistence.js';
 export * from './stats.js';
 export * from './permissions.js';
+export * from './limits.js';
+export * from './access-state.js';
 export * from './internal-errors.js';

@@ -1,4 +1,4 @@
-// User permissions per vhost (configure / write / read regular expressions), enforced as RabbitMQ does.
+// User permissions per vhost (configure / write / read regular expressions) and topic permissions, enforced as RabbitMQ does.
 // Boot-time users (the default user) have full permissions on every vhost; users created or imported through the API,
 // and anyone whose permissions were set, have exactly what was set.
 import type { Broker } from './broker.js';
@@ -60,6 +60,11 @@ export class PermissionTable {
     return this.byUser.get(user)?.get(vhost);
   }
 
+  /** Whether the user's permissions are exactly those recorded (else it has full permissions everywhere). */
+  isExplicit(user: string): boolean {
+    return this.explicitUsers.has(user);
+  }
+
   /** A user created through the API or a definitions import starts with the permissions given to it, none by default. */
   userCreated(user: string): void {
     this.version += 1;
@@ -110,9 +115,41 @@ export class PermissionTable {
     return [...this.topic.values()].filter((t) => this.broker.users.has(t.user) && this.broker.vhosts.has(t.vhost));
   }
 
-  setTopic(t: TopicPermission): void {
-    this.topic.set(JSON.stringify([t.user, t.vhost, t.exchange]), { ...t });
+  /** True when some topic permission is set (topic checks are skipped otherwise). */
+  get hasTopic(): boolean {
+    return this.topic.size > 0;
   }
+
+  setTopic(t: TopicPermission): void {
+    this.version += 1;
+    this.topic.set(topicKey(t.user, t.vhost, t.exchange), { user: t.user, vhost: t.vhost, exchange: t.exchange, write: t.write, read: t.read });
+  }
+
+  /** Removes a user's topic permissions in a vhost (one exchange's, or all); false when there were none. */
+  clearTopic(user: string, vhost: string, exchange?: string): boolean {
+    let removed = false;
+    for (const [k, t] of this.topic) {
+      if (t.user === user && t.vhost === vhost && (exchange === undefined || t.exchange === exchange)) removed = this.topic.delete(k);
+    }
+    if (removed) this.version += 1;
+    return removed;
+  }
+
+  /**
+   * RabbitMQ's topic authorisation: whether `user` may publish (`write`) or bind (`read`) with `routingKey` on the topic
+   * exchange. Without a topic permission for that exchange everything is allowed; `{username}` and `{vhost}` in the
+   * pattern stand for the user's and vhost's names; an empty pattern allows only the empty key.
+   */
+  allowsTopic(user: string, vhost: string, exchange: string, access: 'write' | 'read', routingKey: string): boolean {
+    const t = this.topic.get(topicKey(user, vhost, exchange));
+    if (t === undefined) return true;
+    const pattern = t[access] === '' ? '^$' : t[access].replaceAll('{username}', user).replaceAll('{vhost}', vhost);
+    return permits(pattern, routingKey);
+  }
+}
+
+function topicKey(user: string, vhost: string, exchange: string): string {
+  return JSON.stringify([user, vhost, exchange]);
 }
 
 export type Access = 'configure' | 'write' | 'read';

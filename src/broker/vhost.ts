@@ -83,6 +83,9 @@ export class VirtualHost implements QueueEvents {
   /** Timers of messages waiting in x-delayed-message exchanges. */
   private readonly delayed = new Set<NodeJS.Timeout>();
 
+  /** The vhost's max-queues limit (negative: none); set by the broker's limit table. */
+  maxQueues = -1;
+
   /** Durable storage for persistent messages; undefined keeps everything in memory. */
   readonly persistence: MessagePersistence | undefined;
 
@@ -131,7 +134,7 @@ export class VirtualHost implements QueueEvents {
         const durable = change.durable && !change.exclusive && this.persistence !== undefined;
         const persistence = durable ? this.persistence!.openQueue(this.name, change.name) : undefined;
         const p = this.persistence;
-        const paging = p ? { file: p.openPageFile(this.name, change.name), window: p.pagingWindow } : undefined;
+        const paging = p ? { open: () => p.openPageFile(this.name, change.name), window: p.pagingWindow } : undefined;
         this.queues.set(change.name, new Queue(change.name, this.name, { ...change, persistence, paging }, this));
         break;
       }
@@ -260,6 +263,9 @@ export class VirtualHost implements QueueEvents {
       assertArgsEquivalent(existing.arguments, req.arguments, QUEUE_EQUIVALENCE_ARGS, res);
       existing.touch();
       return existing;
+    }
+    if (this.maxQueues >= 0 && this.queues.size >= this.maxQueues) {
+      throw preconditionFailed(`cannot declare queue '${name}': queue limit in vhost '${this.name}' (${this.maxQueues}) is reached`);
     }
     const settings = parseQueueArguments(req.arguments, res);
     if (settings.type === 'quorum') checkQuorumDeclare(req, res);

@@ -4,6 +4,7 @@ import type { StartOptions } from '../index.js';
 import {
   parseBoolean,
   parseBytes,
+  parseCountOrInfinity,
   parseFraction,
   parseInteger,
   parseListener,
@@ -43,6 +44,7 @@ const KEYS: Record<string, Apply> = {
   heartbeat: (v, o) => void (o.heartbeat = parseInteger(v, 65535)),
   frame_max: (v, o) => void (o.frameMax = parseInteger(v, 0xffffffff)),
   channel_max: (v, o) => void (o.channelMax = parseInteger(v, 65535)),
+  connection_max: (v, o) => void (o.connectionMax = parseCountOrInfinity(v)),
   max_message_size: (v, o) => void (o.maxMessageSize = parseInteger(v, 512 * 1024 * 1024)),
   consumer_timeout: (v, o) => void (o.consumerTimeout = parseInteger(v)),
   'management.tcp.port': (v, o) => void (o.managementPort = parsePortOrOff(v)),

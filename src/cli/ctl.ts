@@ -1,4 +1,4 @@
-// `warren ctl`: rabbitmqctl's everyday commands (list_*, purge/delete queue, users, vhosts, permissions, close_connection),
+// `warren ctl`: rabbitmqctl's everyday commands (list_*, purge/delete queue, users, vhosts, permissions, limits, close_connection),
 // run against a running broker through its management HTTP API. Lists print tab-separated columns under a header line.
 import type { Output } from './diagnostics.js';
 import { ManagementClient, seg } from './management-client.js';
@@ -213,6 +213,18 @@ const info = (o: CtlOptions, io: Output, line: string) => {
 };
 const noVhost = (v: string) => `vhost '${v}' does not exist`;
 
+/** rabbitmqctl's limits argument: a JSON object of limit names and integers. */
+function limitsArg(text: string): Record<string, unknown> {
+  let v: unknown;
+  try {
+    v = JSON.parse(text);
+  } catch {
+    throw new CliError(`limits must be a JSON object, like '{"max-connections": 10}'; got ${text}`, 64);
+  }
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new CliError(`limits must be a JSON object, like '{"max-connections": 10}'; got ${text}`, 64);
+  return v as Record<string, unknown>;
+}
+
 async function userExists(api: ManagementClient, user: string): Promise<boolean> {
   const r = await api.request('GET', `/api/users/${seg(user)}`);
   if (r.status === 200) return true;
@@ -306,6 +318,67 @@ const MUTATIONS: Record<string, Command> = {
       const v = vhostOf(api, o);
       info(o, io, `Clearing permissions for user "${user!}" in vhost "${v}" ...`);
       await api.expectOk('DELETE', `/api/permissions/${seg(v)}/${seg(user!)}`, undefined, { notFound: `user '${user!}' has no permissions in vhost '${v}'` });
+    },
+  },
+  set_topic_permissions: {
+    usage: 'set_topic_permissions [-p VHOST] USER EXCHANGE WRITE READ',
+    args: 4,
+    run: async (api, [user, exchange, write, read], o, io) => {
+      const v = vhostOf(api, o);
+      info(o, io, `Setting topic permissions on "${exchange!}" for user "${user!}" in vhost "${v}" ...`);
+      if (!(await userExists(api, user!))) throw new CliError(`user '${user!}' does not exist`);
+      await api.expectOk('PUT', `/api/topic-permissions/${seg(v)}/${seg(user!)}`, { exchange, write, read });
+    },
+  },
+  clear_topic_permissions: {
+    usage: 'clear_topic_permissions [-p VHOST] USER',
+    args: 1,
+    run: async (api, [user], o, io) => {
+      const v = vhostOf(api, o);
+      info(o, io, `Clearing topic permissions for user "${user!}" in vhost "${v}" ...`);
+      await api.expectOk('DELETE', `/api/topic-permissions/${seg(v)}/${seg(user!)}`, undefined, { notFound: `user '${user!}' has no topic permissions in vhost '${v}'` });
+    },
+  },
+  set_vhost_limits: {
+    usage: `set_vhost_limits [-p VHOST] '{"max-connections": N, "max-queues": N}'`,
+    args: 1,
+    run: async (api, [definition], o, io) => {
+      const v = vhostOf(api, o);
+      info(o, io, `Applying limits for vhost "${v}": ${definition!} ...`);
+      for (const [name, value] of Object.entries(limitsArg(definition!))) {
+        await api.expectOk('PUT', `/api/vhost-limits/${seg(v)}/${seg(name)}`, { value }, { notFound: noVhost(v) });
+      }
+    },
+  },
+  clear_vhost_limits: {
+    usage: 'clear_vhost_limits [-p VHOST]',
+    args: 0,
+    run: async (api, [], o, io) => {
+      const v = vhostOf(api, o);
+      info(o, io, `Clearing vhost "${v}" limits ...`);
+      for (const name of ['max-connections', 'max-queues']) await api.expectOk('DELETE', `/api/vhost-limits/${seg(v)}/${name}`, undefined, { notFound: noVhost(v) });
+    },
+  },
+  set_user_limits: {
+    usage: `set_user_limits USER '{"max-connections": N, "max-channels": N}'`,
+    args: 2,
+    run: async (api, [user, definition], o, io) => {
+      info(o, io, `Setting user limits to "${definition!}" for user "${user!}" ...`);
+      if (!(await userExists(api, user!))) throw new CliError(`user '${user!}' does not exist`);
+      for (const [name, value] of Object.entries(limitsArg(definition!))) {
+        await api.expectOk('PUT', `/api/user-limits/${seg(user!)}/${seg(name)}`, { value });
+      }
+    },
+  },
+  clear_user_limits: {
+    usage: 'clear_user_limits USER max-connections|max-channels|all',
+    args: 2,
+    run: async (api, [user, limit], o, io) => {
+      info(o, io, `Clearing "${limit!}" limit for user "${user!}" ...`);
+      if (limit !== 'all' && limit !== 'max-connections' && limit !== 'max-channels') throw new CliError(`unknown limit '${limit!}'; expected max-connections, max-channels or all`, 64);
+      for (const name of limit === 'all' ? ['max-connections', 'max-channels'] : [limit]) {
+        await api.expectOk('DELETE', `/api/user-limits/${seg(user!)}/${name}`, undefined, { notFound: `user '${user!}' does not exist` });
+      }
     },
   },
   add_vhost: {

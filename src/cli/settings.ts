@@ -4,7 +4,7 @@
 import type { StartOptions, TlsSettings } from '../index.js';
 import { ConfigError, readConfigFile, resolveConfigPath } from './config-file.js';
 import { existsSync } from 'node:fs';
-import { parseBoolean, parseInteger, parseLogLevel, parseNonEmpty, parsePort, parsePortOrOff } from './values.js';
+import { parseBoolean, parseCountOrInfinity, parseInteger, parseLogLevel, parseNonEmpty, parsePort, parsePortOrOff } from './values.js';
 
 /** A failure the CLI reports as one line, with the exit code to use (64: usage, as rabbitmqctl). */
 export class CliError extends Error {
@@ -87,6 +87,13 @@ export const SERVER_SETTINGS: readonly SettingDef[] = [
     arg: 'BYTES',
     help: 'most bytes one connection may hold in partly received messages (default 256 MiB; 506 beyond)',
     apply: (v, o) => void (o.maxConnectionBuffer = parseInteger(v)),
+  },
+  {
+    flag: 'connection-max',
+    env: ['WARREN_CONNECTION_MAX'],
+    arg: 'COUNT',
+    help: 'most client connections at once (default infinity); more wait unanswered until one closes',
+    apply: (v, o) => void (o.connectionMax = parseCountOrInfinity(v)),
   },
   {
     flag: 'load-definitions',

@@ -37,6 +37,13 @@ export function parseInteger(v: string, max = Number.MAX_SAFE_INTEGER): number {
   return n;
 }
 
+/** A count or `infinity` (RabbitMQ's connection_max). */
+export function parseCountOrInfinity(v: string): number {
+  if (v === 'infinity') return Infinity;
+  if (!/^\d+$/.test(v)) throw new Error(`expected a non-negative integer or infinity, got '${v}'`);
+  return Number(v);
+}
+
 export function parseBoolean(v: string): boolean {
   if (v === 'true') return true;
   if (v === 'false') return false;

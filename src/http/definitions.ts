@@ -1,12 +1,13 @@
 // Definitions in RabbitMQ's JSON format: export of users, vhosts, permissions, queues, exchanges and bindings, and
 // import through each vhost's own declare and bind methods (validated first, so a bad file changes nothing).
 import { isExchangeType } from '../broker/exchanges/index.js';
-import { parseQueueArguments, Queue, type Broker, type VirtualHost } from '../broker/index.js';
+import { isUserLimit, isVhostLimit, parseQueueArguments, Queue, type Broker, type UserLimit, type VhostLimit, type VirtualHost } from '../broker/index.js';
 import { AmqpError, type FieldTable } from '../protocol/index.js';
 import { NO_CONNECTION, PRODUCT_NAME, PRODUCT_VERSION, RABBITMQ_COMPAT_VERSION } from './deps.js';
 import { jsonToTable, tableToJson } from './field-json.js';
 import { badRequest } from './http-kit.js';
 import { permissionsOf } from './permissions.js';
+import { limitsJson, parseLimits } from './routes-limits.js';
 import { userFromJson, userJson } from './users.js';
 
 type Json = Record<string, unknown>;
@@ -71,11 +72,11 @@ export function exportDefinitions(broker: Broker): Json {
   const vhosts = [...broker.vhosts.values()];
   return {
     ...header(),
-    users: [...broker.users.values()].map(userJson),
+    users: [...broker.users.values()].map((u) => userJson(u, limitsJson(broker.limits.ofUser(u.name)))),
     vhosts: vhosts.map((v) => ({ name: v.name })),
     permissions: perms.list().map((p) => ({ user: p.user, vhost: p.vhost, configure: p.configure, write: p.write, read: p.read })),
-    topic_permissions: perms.listTopic().map((t) => ({ ...t })),
-    parameters: [],
+    topic_permissions: perms.listTopic().map((t) => ({ user: t.user, vhost: t.vhost, exchange: t.exchange, write: t.write, read: t.read })),
+    parameters: broker.limits.vhostsWithLimits().map(([vhost, limits]) => vhostLimitsParameter(vhost, limits)),
     global_parameters: [],
     policies: [],
     queues: vhosts.flatMap((v) => exportedQueues(v).map((q) => queueDef(q, true))),
@@ -84,11 +85,17 @@ export function exportDefinitions(broker: Broker): Json {
   };
 }
 
-/** One vhost's definitions, as GET /api/definitions/{vhost} returns them (objects without a vhost key). */
-export function exportVhostDefinitions(v: VirtualHost): Json {
+/** Vhost limits as RabbitMQ exports them: a runtime parameter of component `vhost-limits` named `limits`. */
+function vhostLimitsParameter(vhost: string, limits: ReadonlyMap<string, number>): Json {
+  return { value: limitsJson(limits), vhost, component: 'vhost-limits', name: 'limits' };
+}
+
+/** One vhost's definitions, as GET /api/definitions/{vhost} returns them (objects without a vhost key, but for parameters). */
+export function exportVhostDefinitions(broker: Broker, v: VirtualHost): Json {
+  const limits = broker.limits.ofVhost(v.name);
   return {
     ...header(),
-    parameters: [],
+    parameters: limits.size > 0 ? [vhostLimitsParameter(v.name, limits)] : [],
     policies: [],
     queues: exportedQueues(v).map((q) => queueDef(q, false)),
     exchanges: exchangeDefs(v, false),
@@ -171,8 +178,10 @@ export function importDefinitions(broker: Broker, defs: Json, vhost?: string): I
   const vhostOf = (o: Json, what: string) => (vhost !== undefined ? vhost : str(o, 'vhost', what));
 
   // ---- parse and validate everything before changing anything
+  const userLimits = new Map<string, Array<[UserLimit, number]>>();
   const users = vhost !== undefined ? [] : list(defs, 'users').map((u) => {
     const name = str(u, 'name', 'a user');
+    if (u.limits !== undefined) userLimits.set(name, parseLimits(u.limits, `user '${name}'`, isUserLimit) as Array<[UserLimit, number]>);
     return userFromJson(name, u, broker.users.get(name));
   });
   const vhostNames = vhost !== undefined ? [] : list(defs, 'vhosts').map((v) => str(v, 'name', 'a vhost'));
@@ -203,8 +212,16 @@ export function importDefinitions(broker: Broker, defs: Json, vhost?: string): I
     read: str(t, 'read', 'a topic permission'),
   }));
 
+  // Vhost limits travel as runtime parameters of component 'vhost-limits' (Warren has no other runtime parameters).
+  const vhostLimits = new Map<string, Array<[VhostLimit, number]>>();
+  const isVhostLimits = (p: Json) => p.component === 'vhost-limits';
+  for (const p of list(defs, 'parameters').filter(isVhostLimits)) {
+    const name = checkVhost(vhostOf(p, 'a vhost-limits parameter'));
+    vhostLimits.set(name, parseLimits(p.value, `limits of vhost '${name}'`, isVhostLimit) as Array<[VhostLimit, number]>);
+  }
+
   for (const key of ['parameters', 'policies', 'global_parameters']) {
-    const items = list(defs, key).filter((p) => !(key === 'global_parameters' && (p.name === 'internal_cluster_id' || p.name === 'cluster_name')));
+    const items = list(defs, key).filter((p) => !(key === 'global_parameters' && (p.name === 'internal_cluster_id' || p.name === 'cluster_name')) && !(key === 'parameters' && isVhostLimits(p)));
     if (items.length > 0) warnings.push(`definitions: ${items.length} ${key.replace('_', ' ')} not imported (Warren has no ${key === 'policies' ? 'policies' : 'runtime parameters'})`);
   }
 
@@ -276,6 +293,12 @@ export function importDefinitions(broker: Broker, defs: Json, vhost?: string): I
     // A new user has exactly the permissions the file gives it; an existing one keeps its own.
     if (!broker.users.has(u.name)) perms.userCreated(u.name);
     broker.users.set(u.name, u);
+    // A user's `limits` replace the ones it had (as RabbitMQ); a user without the key keeps its own.
+    const limits = userLimits.get(u.name);
+    if (limits !== undefined) {
+      for (const [name] of broker.limits.ofUser(u.name)) broker.limits.clearUser(u.name, name);
+      for (const [name, value] of [...limits].reverse()) broker.limits.setUser(u.name, name, value);
+    }
   }
   for (const name of vhostNames) broker.addVhost(name);
   for (const p of permissions) perms.set(p);
@@ -297,6 +320,12 @@ export function importDefinitions(broker: Broker, defs: Json, vhost?: string): I
       else v.bindExchange(b.destination, b.source, b.routingKey, b.arguments, false);
     });
   }
+  // Vhost limits last, so that max-queues does not refuse the file's own queues.
+  for (const [name, limits] of vhostLimits) {
+    for (const [limit] of broker.limits.ofVhost(name)) broker.limits.clearVhost(name, limit);
+    for (const [limit, value] of [...limits].reverse()) broker.limits.setVhost(name, limit, value);
+  }
+  broker.accessChanged();
   return { warnings };
 }
 

@@ -9,6 +9,7 @@ import { makeContext, pathSegments, Router } from './router.js';
 import { accessRoutes } from './routes-access.js';
 import { clientRoutes } from './routes-clients.js';
 import { definitionsRoutes } from './routes-definitions.js';
+import { limitRoutes } from './routes-limits.js';
 import { nodeRoutes, type Listeners } from './routes-node.js';
 import { topologyRoutes } from './routes-topology.js';
 import { isAdministrator, isManagementUser } from './users.js';
@@ -54,6 +55,7 @@ export function managementRouter(deps: ManagementDeps, listeners: Listeners): Ro
   const router = new Router();
   nodeRoutes(router, deps, listeners);
   accessRoutes(router, deps);
+  limitRoutes(router, deps);
   topologyRoutes(router, deps);
   clientRoutes(router, deps);
   definitionsRoutes(router, deps);

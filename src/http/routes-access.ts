@@ -1,10 +1,11 @@
 // Vhosts, users and permissions: /api/vhosts, /api/users, /api/permissions, /api/topic-permissions.
-import type { Broker, VirtualHost } from '../broker/index.js';
+import type { Broker, User, VirtualHost } from '../broker/index.js';
 import { NODE_NAME, openConnections, vhostOr404, type ManagementDeps } from './deps.js';
 import { badRequest, created, json, keyMissing, noContent, objectNotFound } from './http-kit.js';
 import { listReply } from './listing.js';
-import { permissionsOf, type Permission } from './permissions.js';
+import { permissionsOf, type Permission, type TopicPermission } from './permissions.js';
 import type { Router } from './router.js';
+import { limitsJson } from './routes-limits.js';
 import { userFromJson, userJson } from './users.js';
 
 interface VhostMeta {
@@ -45,6 +46,23 @@ function permissionJson(p: Permission): Record<string, unknown> {
   return { user: p.user, vhost: p.vhost, configure: p.configure, write: p.write, read: p.read };
 }
 
+function topicJson(t: TopicPermission): Record<string, unknown> {
+  return { user: t.user, vhost: t.vhost, exchange: t.exchange, write: t.write, read: t.read };
+}
+
+/** A permission pattern from a request body: required, a string, a valid regular expression. */
+function patternField(body: Record<string, unknown>, key: string): string {
+  const v = body[key];
+  if (v === undefined) throw keyMissing(key);
+  if (typeof v !== 'string') throw badRequest(`${key} must be a string`);
+  try {
+    new RegExp(v);
+  } catch {
+    throw badRequest(['invalid_regexp', v]);
+  }
+  return v;
+}
+
 /** Closes the vhost's connections and removes its queues and exchanges through the vhost's own methods, then the vhost. */
 function deleteVhost(deps: ManagementDeps, v: VirtualHost): void {
   for (const conn of openConnections(deps.server)) {
@@ -54,6 +72,7 @@ function deleteVhost(deps: ManagementDeps, v: VirtualHost): void {
   for (const x of [...v.exchanges.values()]) if (x.name !== '' && !x.name.startsWith('amq.')) v.deleteExchange(x.name, false);
   deps.broker.vhosts.delete(v.name);
   permissionsOf(deps.broker).vhostDeleted(v.name);
+  deps.broker.limits.vhostDeleted(v.name);
 }
 
 function userOr404(broker: Broker, name: string) {
@@ -65,6 +84,8 @@ function userOr404(broker: Broker, name: string) {
 export function accessRoutes(router: Router, deps: ManagementDeps): void {
   const { broker } = deps;
   const perms = permissionsOf(broker);
+  const userOut = (u: User) => userJson(u, limitsJson(broker.limits.ofUser(u.name)));
+  const topicOf = (vhost: string, user: string) => perms.listTopic().filter((t) => t.vhost === vhost && t.user === user);
 
   router
     .get('/api/vhosts', (ctx) => listReply([...broker.vhosts.values()].map(vhostJson), ctx.query))
@@ -78,10 +99,12 @@ export function accessRoutes(router: Router, deps: ManagementDeps): void {
       const description = typeof body.description === 'string' ? body.description : prev.description;
       const tags = Array.isArray(body.tags) ? body.tags.filter((t): t is string => typeof t === 'string') : typeof body.tags === 'string' ? body.tags.split(',').map((t) => t.trim()).filter((t) => t !== '') : prev.tags;
       vhostMeta.set(v, { description, tags });
+      broker.accessChanged();
       return existed ? noContent() : created();
     }, 'administrator')
     .delete('/api/vhosts/:vhost', (ctx) => {
       deleteVhost(deps, vhostOr404(broker, ctx.param('vhost')));
+      broker.accessChanged();
       return noContent();
     }, 'administrator')
     .get('/api/vhosts/:vhost/permissions', (ctx) => {
@@ -89,25 +112,27 @@ export function accessRoutes(router: Router, deps: ManagementDeps): void {
       return listReply(perms.list().filter((p) => p.vhost === name).map(permissionJson), ctx.query);
     }, 'administrator')
 
-    .get('/api/users', (ctx) => listReply([...broker.users.values()].map(userJson), ctx.query), 'administrator')
+    .get('/api/users', (ctx) => listReply([...broker.users.values()].map(userOut), ctx.query), 'administrator')
     .get('/api/users/without-permissions', (ctx) => {
       const withPerms = new Set(perms.list().map((p) => p.user));
-      return listReply([...broker.users.values()].filter((u) => !withPerms.has(u.name)).map(userJson), ctx.query);
+      return listReply([...broker.users.values()].filter((u) => !withPerms.has(u.name)).map(userOut), ctx.query);
     }, 'administrator')
-    .get('/api/users/:user', (ctx) => json(userJson(userOr404(broker, ctx.param('user')))), 'administrator')
+    .get('/api/users/:user', (ctx) => json(userOut(userOr404(broker, ctx.param('user')))), 'administrator')
     .put('/api/users/:user', async (ctx) => {
       const name = ctx.param('user');
       const existing = broker.users.get(name);
       const user = userFromJson(name, await ctx.body(), existing);
       broker.users.set(name, user);
-      if (existing) return noContent();
-      perms.userCreated(name);
-      return created();
+      if (!existing) perms.userCreated(name);
+      broker.accessChanged();
+      return existing ? noContent() : created();
     }, 'administrator')
     .delete('/api/users/:user', (ctx) => {
       const name = userOr404(broker, ctx.param('user')).name;
       broker.users.delete(name);
       perms.userDeleted(name);
+      broker.limits.userDeleted(name);
+      broker.accessChanged();
       return noContent();
     }, 'administrator')
     .get('/api/users/:user/permissions', (ctx) => {
@@ -139,11 +164,47 @@ export function accessRoutes(router: Router, deps: ManagementDeps): void {
       }
       const existed = perms.get(user, vhost) !== undefined;
       perms.set({ user, vhost, configure: fields.configure!, write: fields.write!, read: fields.read! });
+      broker.accessChanged();
       return existed ? noContent() : created();
     }, 'administrator')
     .delete('/api/permissions/:vhost/:user', (ctx) => {
       if (!perms.clear(ctx.param('user'), ctx.param('vhost'))) throw objectNotFound();
+      broker.accessChanged();
       return noContent();
     }, 'administrator')
-    .get('/api/topic-permissions', (ctx) => listReply(perms.listTopic().map((t) => ({ ...t })), ctx.query), 'administrator');
+
+    .get('/api/topic-permissions', (ctx) => listReply(perms.listTopic().map(topicJson), ctx.query), 'administrator')
+    .get('/api/topic-permissions/:vhost/:user', (ctx) => {
+      const list = topicOf(ctx.param('vhost'), ctx.param('user'));
+      if (list.length === 0) throw objectNotFound();
+      return listReply(list.map(topicJson), ctx.query);
+    }, 'administrator')
+    .put('/api/topic-permissions/:vhost/:user', async (ctx) => {
+      const vhost = ctx.param('vhost');
+      const user = ctx.param('user');
+      const body = await ctx.body();
+      const exchange = body.exchange;
+      if (exchange === undefined) throw keyMissing('exchange');
+      if (typeof exchange !== 'string') throw badRequest('exchange must be a string');
+      const write = patternField(body, 'write');
+      const read = patternField(body, 'read');
+      if (!broker.vhosts.has(vhost) || !broker.users.has(user)) throw badRequest('vhost_or_user_not_found');
+      const existed = topicOf(vhost, user).length > 0;
+      perms.setTopic({ user, vhost, exchange, write, read });
+      broker.accessChanged();
+      return existed ? noContent() : created();
+    }, 'administrator')
+    .delete('/api/topic-permissions/:vhost/:user', (ctx) => {
+      if (!perms.clearTopic(ctx.param('user'), ctx.param('vhost'))) throw objectNotFound();
+      broker.accessChanged();
+      return noContent();
+    }, 'administrator')
+    .get('/api/users/:user/topic-permissions', (ctx) => {
+      const name = userOr404(broker, ctx.param('user')).name;
+      return listReply(perms.listTopic().filter((t) => t.user === name).map(topicJson), ctx.query);
+    }, 'administrator')
+    .get('/api/vhosts/:vhost/topic-permissions', (ctx) => {
+      const name = vhostOr404(broker, ctx.param('vhost')).name;
+      return listReply(perms.listTopic().filter((t) => t.vhost === name).map((t) => ({ vhost: t.vhost, user: t.user, exchange: t.exchange, write: t.write, read: t.read })), ctx.query);
+    }, 'administrator');
 }

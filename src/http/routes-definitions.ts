@@ -23,6 +23,6 @@ export function definitionsRoutes(router: Router, deps: ManagementDeps): void {
   router
     .get('/api/definitions', (ctx) => download(exportDefinitions(broker), ctx), 'administrator')
     .post('/api/definitions', (ctx) => load(ctx), 'administrator')
-    .get('/api/definitions/:vhost', (ctx) => download(exportVhostDefinitions(vhostOr404(broker, ctx.param('vhost'))), ctx), 'administrator')
+    .get('/api/definitions/:vhost', (ctx) => download(exportVhostDefinitions(broker, vhostOr404(broker, ctx.param('vhost'))), ctx), 'administrator')
     .post('/api/definitions/:vhost', (ctx) => load(ctx, vhostOr404(broker, ctx.param('vhost')).name), 'administrator');
 }

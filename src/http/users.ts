@@ -16,9 +16,10 @@ export function passwordHashOf(u: User): PasswordHash {
   return h;
 }
 
-export function userJson(u: User): Record<string, unknown> {
+/** A user as the API and definitions show it, with its limits (`{"max-connections": 10}`, or `{}`). */
+export function userJson(u: User, limits: Record<string, number> = {}): Record<string, unknown> {
   const h = passwordHashOf(u);
-  return { name: u.name, password_hash: h.hash, hashing_algorithm: h.algorithm, tags: [...u.tags], limits: {} };
+  return { name: u.name, password_hash: h.hash, hashing_algorithm: h.algorithm, tags: [...u.tags], limits };
 }
 
 export function isManagementUser(u: User): boolean {

@@ -1,4 +1,4 @@
-// Permission checks on channel operations (configure / write / read), with RabbitMQ's ACCESS_REFUSED texts.
+// Permission checks on channel operations (configure / write / read, and topic permissions), with RabbitMQ's ACCESS_REFUSED texts.
 import type { Access } from '../broker/index.js';
 import { accessRefused } from '../protocol/index.js';
 import type { Channel } from './channel.js';
@@ -30,4 +30,17 @@ export function authorize(ch: Channel, kind: 'exchange' | 'queue', name: string,
     cache.decisions.set(key, allowed);
   }
   if (!allowed) throw accessRefused(`access to ${kind} '${resource}' in vhost '${ch.vhost.name}' refused for user '${ch.conn.username}'`);
+}
+
+/**
+ * Topic authorisation (RabbitMQ's): on a topic exchange, the routing key of a publish (`write`) or the binding key of a
+ * bind or unbind (`read`, on the source exchange) must match the user's topic permission for that exchange, if any.
+ */
+export function authorizeTopic(ch: Channel, exchange: { readonly name: string; readonly type: string }, routingKey: string, access: 'write' | 'read'): void {
+  const permissions = ch.conn.ctx.broker.permissions;
+  if (!permissions.hasTopic || exchange.type !== 'topic') return;
+  const user = ch.conn.username;
+  if (!permissions.allowsTopic(user, ch.vhost.name, exchange.name, access, routingKey)) {
+    throw accessRefused(`access to topic '${routingKey}' in exchange '${exchange.name}' in vhost '${ch.vhost.name}' refused for user '${user}'`);
+  }
 }

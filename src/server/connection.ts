@@ -1,7 +1,7 @@
 // One client connection: protocol header, handshake, channel 0, frame dispatch, heartbeats and error mapping.
 import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
-import type { Broker, User, VirtualHost } from '../broker/index.js';
+import { limitReached, type Broker, type User, type VirtualHost } from '../broker/index.js';
 import {
   AmqpError,
   channelError,
@@ -60,6 +60,8 @@ export interface ConnectionContext {
   readonly broker: Broker;
   readonly options: ServerOptions;
   readonly logger: Logger;
+  /** Every live connection (for per-vhost and per-user limits). */
+  readonly connections: ReadonlySet<Connection>;
   connectionClosed(conn: Connection): void;
   /** connection.blocked's reason while a resource alarm is in effect, else undefined. */
   blockReason(): string | undefined;
@@ -357,6 +359,7 @@ export class Connection {
   private onOpen(vhostName: string): void {
     const vhost = this.ctx.broker.vhosts.get(vhostName);
     if (!vhost) throw notAllowed(`vhost ${vhostName} not found`);
+    this.checkConnectionLimits(vhost);
     if (!this.ctx.broker.permissions.get(this.username, vhostName)) {
       throw notAllowed(`access to vhost '${vhostName}' refused for user '${this.username}'`);
     }
@@ -368,6 +371,26 @@ export class Connection {
     this.log.info('connection open');
   }
 
+  /** The vhost's and then the user's max-connections, checked at connection.open as RabbitMQ does (530). */
+  private checkConnectionLimits(vhost: VirtualHost): void {
+    const limits = this.ctx.broker.limits;
+    const perVhost = limits.ofVhost(vhost.name).get('max-connections');
+    if (perVhost !== undefined && limitReached(perVhost, this.countOpen((c) => c.vhost === vhost))) {
+      throw notAllowed(`access to vhost '${vhost.name}' refused for user '${this.username}': connection limit (${perVhost}) is reached`);
+    }
+    const perUser = limits.ofUser(this.username).get('max-connections');
+    if (perUser !== undefined && limitReached(perUser, this.countOpen((c) => c.username === this.username))) {
+      throw notAllowed(`connection refused for user '${this.username}': user connection limit (${perUser}) is reached`);
+    }
+  }
+
+  /** Open connections (past connection.open) that match. */
+  private countOpen(match: (c: Connection) => boolean): number {
+    let n = 0;
+    for (const c of this.ctx.connections) if (c !== this && c.isOpen && match(c)) n += 1;
+    return n;
+  }
+
   private openChannel(id: number): Channel {
     // channel_max limits how many are open, not their numbers (as RabbitMQ).
     if (this.channels.size >= this.channelMax) {
@@ -376,6 +399,18 @@ export class Connection {
         `number of channels opened (${this.channels.size}) has reached the negotiated channel_max (${this.channelMax})`,
         { classId: 0, methodId: 0 },
       );
+    }
+    const perUser = this.ctx.broker.limits.ofUser(this.username).get('max-channels');
+    if (perUser !== undefined) {
+      let open = this.channels.size;
+      for (const c of this.ctx.connections) if (c !== this && c.username === this.username) open += c.channels.size;
+      if (limitReached(perUser, open)) {
+        throw new AmqpError(
+          'NOT_ALLOWED',
+          `number of channels opened for user '${this.username}' has reached the maximum allowed user limit of (${perUser})`,
+          { classId: 0, methodId: 0 },
+        );
+      }
     }
     const ch = new Channel(this, id);
     this.channels.set(id, ch);

@@ -9,6 +9,8 @@ export interface ServerOptions {
   host: string | undefined;
   frameMax: number;
   channelMax: number;
+  /** Most connections at once, across listeners (RabbitMQ's connection_max); more wait unanswered. Infinity: no limit. */
+  connectionMax: number;
   /** Heartbeat interval offered in connection.tune, seconds. */
   heartbeat: number;
   /** Largest message body accepted, bytes. */
@@ -41,6 +43,7 @@ export const DEFAULT_SERVER_OPTIONS: ServerOptions = {
   host: undefined,
   frameMax: 131072,
   channelMax: 2047,
+  connectionMax: Infinity,
   heartbeat: 60,
   maxMessageSize: 16 * 1024 * 1024,
   maxConnectionBuffer: 256 * 1024 * 1024,

@@ -11,6 +11,8 @@ import type { ServerTls } from './tls.js';
 
 /** How long shutdown waits for clients to answer connection.close. */
 const SHUTDOWN_GRACE_MS = 2_000;
+/** Most sockets kept waiting for a slot under connection_max (RabbitMQ's listen backlog is 128). */
+const WAITING_MAX = 128;
 
 export class AmqpServer implements ConnectionContext {
   readonly broker: Broker;
@@ -21,6 +23,8 @@ export class AmqpServer implements ConnectionContext {
   /** The amqps listener, once listenTls() started it. */
   private tls: NetServer | undefined;
   private readonly sockets = new Set<Socket>();
+  /** Sockets accepted beyond connection_max, unanswered until a connection closes. */
+  private readonly waiting: Socket[] = [];
   private readonly timeoutTimer: NodeJS.Timeout;
   readonly alarms: Alarms;
 
@@ -76,11 +80,42 @@ export class AmqpServer implements ConnectionContext {
   private accept(socket: Socket): void {
     this.sockets.add(socket);
     socket.on('close', () => this.sockets.delete(socket));
+    if (this.connections.size >= this.options.connectionMax) return this.hold(socket);
     this.connections.add(new Connection(socket, this));
+  }
+
+  /**
+   * connection_max is reached: as RabbitMQ (whose listener stops accepting), the socket is left unanswered until a
+   * connection closes, then served in arrival order. Beyond WAITING_MAX waiting sockets, new ones are dropped.
+   */
+  private hold(socket: Socket): void {
+    if (this.waiting.length >= WAITING_MAX) {
+      socket.destroy();
+      return;
+    }
+    socket.pause();
+    socket.on('error', () => {});
+    socket.once('close', () => {
+      const i = this.waiting.indexOf(socket);
+      if (i >= 0) this.waiting.splice(i, 1);
+    });
+    this.waiting.push(socket);
+    if (this.waiting.length === 1) this.logger.warn({ connectionMax: this.options.connectionMax }, 'connection_max reached; new connections wait');
+  }
+
+  /** Serves waiting sockets while there is room under connection_max. */
+  private admitWaiting(): void {
+    while (this.waiting.length > 0 && this.connections.size < this.options.connectionMax) {
+      const socket = this.waiting.shift()!;
+      if (socket.destroyed || !socket.readable) continue;
+      this.connections.add(new Connection(socket, this));
+      socket.resume();
+    }
   }
 
   connectionClosed(conn: Connection): void {
     this.connections.delete(conn);
+    if (this.waiting.length > 0) this.admitWaiting();
   }
 
   /** Listens on the configured host, or on every IPv4 and IPv6 address when none is given. */

@@ -11,7 +11,7 @@ import {
   channelError,
   type Method,
 } from '../../protocol/index.js';
-import { authorize } from '../access.js';
+import { authorize, authorizeTopic } from '../access.js';
 import type { Channel } from '../channel.js';
 
 const EMPTY = new Map();
@@ -42,6 +42,8 @@ export function handleExchange(ch: Channel, m: Method): void {
       const unbind = m.id === EXCHANGE_UNBIND;
       authorize(ch, 'exchange', m.destination, 'write');
       authorize(ch, 'exchange', m.source, 'read');
+      const source = vhost.exchanges.get(m.source);
+      if (source) authorizeTopic(ch, source, m.routingKey ?? '', 'read');
       vhost.bindExchange(m.destination, m.source, m.routingKey ?? '', m.arguments ?? EMPTY, unbind);
       if (!m.nowait) ch.send({ id: unbind ? EXCHANGE_UNBIND_OK : EXCHANGE_BIND_OK });
       return;

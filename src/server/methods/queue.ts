@@ -15,7 +15,7 @@ import {
   type Method,
 } from '../../protocol/index.js';
 import { REPLY_TO_PREFIX, REPLY_TO_QUEUE } from '../../broker/index.js';
-import { authorize } from '../access.js';
+import { authorize, authorizeTopic } from '../access.js';
 import type { Channel } from '../channel.js';
 
 const EMPTY = new Map();
@@ -60,6 +60,8 @@ export function handleQueue(ch: Channel, m: Method): void {
       const key = m.routingKey === '' && !m.queue ? name : (m.routingKey ?? '');
       authorize(ch, 'queue', name, 'write');
       authorize(ch, 'exchange', m.exchange, 'read');
+      const source = vhost.exchanges.get(m.exchange);
+      if (source) authorizeTopic(ch, source, key, 'read');
       if (unbind) {
         vhost.unbindQueue(name, m.exchange, key, m.arguments ?? EMPTY, connId);
         ch.send({ id: QUEUE_UNBIND_OK });
