@@ -3,88 +3,19 @@
 // connection closes (back in the queue, in their original order, marked redelivered).
 import type { Channel, ChannelModel, ConsumeMessage, Message } from 'amqplib';
 import { afterEach, describe, expect, it } from 'vitest';
-import { closeAllAmqp, connect, uniqueName } from '../support/amqp.js';
+import { closeAllAmqp, connect } from '../support/amqp.js';
+import { deleteTracked, drain as drainQueue, Inbox, openChannel, sleep, trackNames, withTimeout, type AmqpError } from '../support/fixtures.js';
 import { args, destroyAllRaw, rawConnect } from '../support/raw.js';
 
-const queues = new Set<string>();
+const { queues, declareQueue } = trackNames();
 
 afterEach(async () => {
   destroyAllRaw();
-  if (queues.size > 0) {
-    const conn = await connect();
-    const ch = await conn.createChannel();
-    for (const q of queues) await ch.deleteQueue(q);
-    queues.clear();
-    await conn.close();
-  }
+  await deleteTracked({ queues }, { strict: true });
   await closeAllAmqp();
 });
 
-async function declareQueue(ch: Channel, prefix: string): Promise<string> {
-  const q = uniqueName(prefix);
-  queues.add(q);
-  await ch.assertQueue(q, { durable: false });
-  return q;
-}
-
-interface AmqpError extends Error {
-  code?: number;
-  classId?: number;
-  methodId?: number;
-}
-
-/** A channel whose first 'error' (a broker channel.close) is kept instead of being thrown. */
-async function openChannel(conn: ChannelModel): Promise<{ ch: Channel; error: Promise<AmqpError> }> {
-  const ch = await conn.createChannel();
-  const error = new Promise<AmqpError>((resolve) => ch.on('error', (e: AmqpError) => resolve(e)));
-  return { ch, error };
-}
-
-function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const t = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms);
-    p.then(
-      (v) => {
-        clearTimeout(t);
-        resolve(v);
-      },
-      (e: unknown) => {
-        clearTimeout(t);
-        reject(e instanceof Error ? e : new Error(String(e)));
-      },
-    );
-  });
-}
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-class Inbox {
-  readonly messages: ConsumeMessage[] = [];
-  private waiters: Array<() => void> = [];
-
-  readonly push = (m: ConsumeMessage | null): void => {
-    if (m) this.messages.push(m);
-    const ws = this.waiters;
-    this.waiters = [];
-    for (const w of ws) w();
-  };
-
-  async waitFor(n: number, timeoutMs = 5_000): Promise<ConsumeMessage[]> {
-    const deadline = Date.now() + timeoutMs;
-    while (this.messages.length < n) {
-      const left = deadline - Date.now();
-      if (left <= 0) throw new Error(`timed out waiting for ${n} deliveries (got ${this.messages.length})`);
-      await new Promise<void>((resolve) => {
-        const t = setTimeout(resolve, left);
-        this.waiters.push(() => {
-          clearTimeout(t);
-          resolve();
-        });
-      });
-    }
-    return this.messages;
-  }
-}
+const drain = (ch: Channel, q: string) => drainQueue(ch, q, (m): [string, boolean] => [m.content.toString(), m.fields.redelivered]);
 
 const bodies = (ms: Message[]) => ms.map((m) => m.content.toString());
 const redelivered = (ms: Message[]) => ms.map((m) => m.fields.redelivered);
@@ -101,16 +32,6 @@ const tag = (deliveryTag: number) => ({ fields: { deliveryTag } }) as unknown as
 async function fill(ch: Channel, q: string, names: string[]): Promise<void> {
   for (const n of names) ch.sendToQueue(q, Buffer.from(n));
   await sync(ch);
-}
-
-/** Drains q with basic.get (acked), returning the bodies and redelivered flags in queue order. */
-async function drain(ch: Channel, q: string): Promise<Array<[string, boolean]>> {
-  const out: Array<[string, boolean]> = [];
-  for (;;) {
-    const m = await ch.get(q, { noAck: true });
-    if (m === false) return out;
-    out.push([m.content.toString(), m.fields.redelivered]);
-  }
 }
 
 /** Opens a channel on conn, consumes all of q's `n` messages without acking them. */

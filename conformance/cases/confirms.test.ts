@@ -1,9 +1,10 @@
 // Publisher confirms: confirm.select, basic.ack with delivery tags counted per channel from 1,
 // waitForConfirms on a batch, basic.return ahead of the ack for unroutable mandatory messages,
 // and RabbitMQ 3.10's refusal to mix confirm and tx modes on one channel.
-import type { Channel, ChannelModel, ConfirmChannel } from 'amqplib';
+import type { ConfirmChannel } from 'amqplib';
 import { afterEach, describe, expect, it } from 'vitest';
 import { closeAllAmqp, connect, uniqueName } from '../support/amqp.js';
+import { confirmChannel, deleteTracked, trackNames } from '../support/fixtures.js';
 import {
   ArgsReader,
   FRAME_BODY,
@@ -15,32 +16,13 @@ import {
   type RawConnection,
 } from '../support/raw.js';
 
-const queues = new Set<string>();
+const { queues, declareQueue } = trackNames();
 
 afterEach(async () => {
   destroyAllRaw();
-  if (queues.size > 0) {
-    const conn = await connect();
-    const ch = await conn.createChannel();
-    for (const q of queues) await ch.deleteQueue(q);
-    queues.clear();
-    await conn.close();
-  }
+  await deleteTracked({ queues }, { strict: true });
   await closeAllAmqp();
 });
-
-async function declareQueue(ch: Channel, prefix: string): Promise<string> {
-  const q = uniqueName(prefix);
-  queues.add(q);
-  await ch.assertQueue(q, { durable: false });
-  return q;
-}
-
-async function confirmChannel(conn: ChannelModel): Promise<ConfirmChannel> {
-  const ch = await conn.createConfirmChannel();
-  ch.on('error', () => {});
-  return ch;
-}
 
 interface AckFields {
   deliveryTag: number;

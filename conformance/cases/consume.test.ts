@@ -1,94 +1,18 @@
 // Consumers: basic.consume (tags, exclusivity, no-ack), basic.cancel from either side,
 // round-robin dispatch and basic.get, with RabbitMQ 3.10's exact refusals.
-import type { Channel, ChannelModel, ConsumeMessage } from 'amqplib';
+import type { Channel, ConsumeMessage } from 'amqplib';
 import { afterEach, describe, expect, it } from 'vitest';
 import { closeAllAmqp, connect, openBystander, uniqueName } from '../support/amqp.js';
+import { deleteTracked, Inbox, openChannel, sleep, trackNames, withTimeout } from '../support/fixtures.js';
 import { args, destroyAllRaw, rawConnect } from '../support/raw.js';
 
-const queues = new Set<string>();
+const { queues, declareQueue } = trackNames();
 
 afterEach(async () => {
   destroyAllRaw();
-  if (queues.size > 0) {
-    const conn = await connect();
-    const ch = await conn.createChannel();
-    for (const q of queues) await ch.deleteQueue(q);
-    queues.clear();
-    await conn.close();
-  }
+  await deleteTracked({ queues }, { strict: true });
   await closeAllAmqp();
 });
-
-async function declareQueue(ch: Channel, prefix: string): Promise<string> {
-  const q = uniqueName(prefix);
-  queues.add(q);
-  await ch.assertQueue(q, { durable: false });
-  return q;
-}
-
-interface AmqpError extends Error {
-  code?: number;
-  classId?: number;
-  methodId?: number;
-}
-
-/** A channel whose first 'error' (a broker channel.close) is kept instead of being thrown. */
-async function openChannel(conn: ChannelModel): Promise<{ ch: Channel; error: Promise<AmqpError> }> {
-  const ch = await conn.createChannel();
-  const error = new Promise<AmqpError>((resolve) => ch.on('error', (e: AmqpError) => resolve(e)));
-  return { ch, error };
-}
-
-function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const t = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms);
-    p.then(
-      (v) => {
-        clearTimeout(t);
-        resolve(v);
-      },
-      (e: unknown) => {
-        clearTimeout(t);
-        reject(e instanceof Error ? e : new Error(String(e)));
-      },
-    );
-  });
-}
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** Collects what a consumer callback receives (null included: a broker basic.cancel). */
-class Inbox {
-  readonly items: Array<ConsumeMessage | null> = [];
-  private waiters: Array<() => void> = [];
-
-  readonly push = (m: ConsumeMessage | null): void => {
-    this.items.push(m);
-    const ws = this.waiters;
-    this.waiters = [];
-    for (const w of ws) w();
-  };
-
-  get messages(): ConsumeMessage[] {
-    return this.items.filter((m): m is ConsumeMessage => m !== null);
-  }
-
-  /** Resolves once `n` items have arrived. */
-  async waitFor(n: number, timeoutMs = 5_000): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    while (this.items.length < n) {
-      const left = deadline - Date.now();
-      if (left <= 0) throw new Error(`timed out waiting for ${n} deliveries (got ${this.items.length})`);
-      await new Promise<void>((resolve) => {
-        const t = setTimeout(resolve, left);
-        this.waiters.push(() => {
-          clearTimeout(t);
-          resolve();
-        });
-      });
-    }
-  }
-}
 
 const bodies = (ms: ConsumeMessage[]) => ms.map((m) => m.content.toString());
 
@@ -115,7 +39,7 @@ describe('basic.consume', () => {
     expect(a.consumerTag).not.toBe(b.consumerTag);
     await ch.cancel(b.consumerTag);
     ch.sendToQueue(q, Buffer.from('tagged'));
-    await inbox.waitFor(1);
+    await inbox.waitForItems(1);
     expect(inbox.messages[0]!.fields.consumerTag).toBe(a.consumerTag);
   });
 
@@ -128,7 +52,7 @@ describe('basic.consume', () => {
     const ok = await ch.consume(q, inbox.push, { noAck: true, consumerTag: 'my-tag ☃' });
     expect(ok.consumerTag).toBe('my-tag ☃');
     ch.sendToQueue(q, Buffer.from('x'));
-    await inbox.waitFor(1);
+    await inbox.waitForItems(1);
     expect(inbox.messages[0]!.fields.consumerTag).toBe('my-tag ☃');
   });
 
@@ -206,7 +130,7 @@ describe('basic.consume', () => {
     const inbox = new Inbox();
     await expect(och.consume(q, inbox.push)).resolves.toMatchObject({ consumerTag: expect.any(String) });
     ch.sendToQueue(q, Buffer.from('now yours'));
-    await inbox.waitFor(1);
+    await inbox.waitForItems(1);
     expect(bodies(inbox.messages)).toEqual(['now yours']);
   });
 
@@ -230,7 +154,7 @@ describe('basic.consume', () => {
     const inbox = new Inbox();
     await consumer.consume(q, inbox.push, { noAck: true });
     for (const b of ['1', '2', '3']) ch.sendToQueue(q, Buffer.from(b));
-    await inbox.waitFor(3);
+    await inbox.waitForItems(3);
     expect(bodies(inbox.messages)).toEqual(['1', '2', '3']);
     expect(inbox.messages.map((m) => m.fields.redelivered)).toEqual([false, false, false]);
     expect(inbox.messages.map((m) => m.fields.deliveryTag)).toEqual([1, 2, 3]);
@@ -247,7 +171,7 @@ describe('basic.consume', () => {
     const inbox = new Inbox();
     await consumer.consume(q, inbox.push, { noAck: false });
     for (const b of ['1', '2', '3']) ch.sendToQueue(q, Buffer.from(b));
-    await inbox.waitFor(3);
+    await inbox.waitForItems(3);
     await consumer.close();
     expect((await ch.checkQueue(q)).messageCount).toBe(3);
   });
@@ -262,7 +186,7 @@ describe('basic.cancel', () => {
     const inbox = new Inbox();
     const { consumerTag } = await ch.consume(q, inbox.push, { noAck: true });
     ch.sendToQueue(q, Buffer.from('before'));
-    await inbox.waitFor(1);
+    await inbox.waitForItems(1);
     await expect(ch.cancel(consumerTag)).resolves.toEqual({ consumerTag });
     ch.sendToQueue(q, Buffer.from('after'));
     await sync(ch);
@@ -296,7 +220,7 @@ describe('basic.cancel', () => {
     const och = await other.createChannel();
     const del = await och.deleteQueue(q);
     expect(del.messageCount).toBe(0);
-    await inbox.waitFor(1);
+    await inbox.waitForItems(1);
     expect(inbox.items).toEqual([null]);
     expect(cancels).toEqual([{ consumerTag, nowait: true }]);
     // The channel itself stays open.
@@ -324,7 +248,7 @@ describe('dispatch', () => {
     }, { noAck: true });
     expect(a.consumerTag).not.toBe(b.consumerTag);
     for (let i = 0; i < 10; i++) ch.sendToQueue(q, Buffer.from(String(i)));
-    await inbox.waitFor(10);
+    await inbox.waitForItems(10);
     const byConsumer = (tag: string) => bodies(inbox.messages.filter((m) => m.fields.consumerTag === tag));
     const first = byConsumer(a.consumerTag).includes('0') ? 'even' : 'odd';
     const even = ['0', '2', '4', '6', '8'];
@@ -342,7 +266,7 @@ describe('dispatch', () => {
     const a = await ch.consume(q, inbox.push, { noAck: true });
     const b = await ch.consume(q, inbox.push, { noAck: true });
     for (let i = 0; i < 6; i++) ch.sendToQueue(q, Buffer.from(String(i)));
-    await inbox.waitFor(6);
+    await inbox.waitForItems(6);
     const tags = inbox.messages.map((m) => m.fields.consumerTag);
     expect(new Set(tags)).toEqual(new Set([a.consumerTag, b.consumerTag]));
     for (let i = 1; i < tags.length; i++) expect(tags[i]).not.toBe(tags[i - 1]);

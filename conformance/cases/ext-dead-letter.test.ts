@@ -40,7 +40,7 @@ import { channel, channelError, deleteTracked, drain, openWithPublisher as open,
 // Helpers (those the case files share are in ../support/fixtures.ts)
 // ---------------------------------------------------------------------------------------------
 
-const { queues, exchanges, qname, xname } = trackNames('ext-dlx');
+const { queues, exchanges, qname, xname, declareQueue: declare } = trackNames('ext-dlx');
 
 afterEach(async () => {
   await closeAllAmqp();
@@ -66,12 +66,6 @@ async function getUnacked(ch: Channel, q: string): Promise<GetMessage> {
     await sleep(20);
   }
   throw new Error(`nothing arrived in ${q}`);
-}
-
-async function declare(ch: Channel, tag: string, args: Record<string, unknown>): Promise<string> {
-  const q = qname(tag);
-  await ch.assertQueue(q, { durable: false, arguments: args });
-  return q;
 }
 
 /** A fanout DLX with one queue bound to it. */

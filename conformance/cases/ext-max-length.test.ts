@@ -32,18 +32,12 @@ import {
 // Helpers (those the case files share are in ../support/fixtures.ts)
 // ---------------------------------------------------------------------------------------------
 
-const { queues, exchanges, qname, xname } = trackNames('ext-max-length');
+const { queues, exchanges, qname, xname, declareQueue: declare } = trackNames('ext-max-length');
 
 afterEach(async () => {
   await closeAllAmqp();
   await deleteTracked({ queues, exchanges });
 });
-
-async function declare(ch: Channel, tag: string, args: Record<string, unknown>): Promise<string> {
-  const q = qname(tag);
-  await ch.assertQueue(q, { durable: false, arguments: args });
-  return q;
-}
 
 /** A fanout DLX with one queue bound to it; returns the exchange and the queue. */
 async function deadLetterTarget(ch: Channel): Promise<{ dlx: string; dlq: string }> {

@@ -26,18 +26,12 @@ import {
 // Helpers (those the case files share are in ../support/fixtures.ts)
 // ---------------------------------------------------------------------------------------------
 
-const { queues, qname } = trackNames('ext-priority');
+const { queues, qname, declareQueue: declare } = trackNames('ext-priority');
 
 afterEach(async () => {
   await closeAllAmqp();
   await deleteTracked({ queues });
 });
-
-async function declare(ch: Channel, tag: string, args: Record<string, unknown>): Promise<string> {
-  const q = qname(tag);
-  await ch.assertQueue(q, { durable: false, arguments: args });
-  return q;
-}
 
 /** Publishes [body, priority] pairs in order (undefined: no priority property) and waits for the confirms. */
 async function publishAll(pub: ConfirmChannel, q: string, msgs: ReadonlyArray<readonly [string, number | undefined]>): Promise<void> {

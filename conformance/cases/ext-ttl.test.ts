@@ -34,7 +34,7 @@ import {
 // Helpers (those the case files share are in ../support/fixtures.ts)
 // ---------------------------------------------------------------------------------------------
 
-const { queues, qname } = trackNames('ext-ttl');
+const { queues, qname, declareQueue: declare } = trackNames('ext-ttl');
 
 afterEach(async () => {
   await closeAllAmqp();
@@ -49,12 +49,6 @@ async function publish(pub: ConfirmChannel, q: string, body: string, options: Op
 
 async function messageCount(ch: Channel, q: string): Promise<number> {
   return (await ch.checkQueue(q)).messageCount;
-}
-
-async function declare(ch: Channel, tag: string, args: Record<string, unknown>): Promise<string> {
-  const q = qname(tag);
-  await ch.assertQueue(q, { durable: false, arguments: args });
-  return q;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -1,9 +1,10 @@
 // basic.publish: what RabbitMQ 3.10 refuses (immediate, a missing exchange, a forged user_id)
 // and what it must carry unchanged from publisher to consumer (every property, every field-table
 // type, bodies of 0 bytes, 1 MB, and bodies that arrive split over many frames).
-import type { Channel, ChannelModel, ConsumeMessage } from 'amqplib';
+import type { Channel, ConsumeMessage } from 'amqplib';
 import { afterEach, describe, expect, it } from 'vitest';
 import { closeAllAmqp, connect, openBystander, uniqueName } from '../support/amqp.js';
+import { deleteTracked, openChannel, trackNames, withTimeout } from '../support/fixtures.js';
 import {
   ArgsReader,
   FRAME_BODY,
@@ -21,26 +22,13 @@ import { url } from '../support/urls.js';
 // Queues made by a case are deleted after it, over a fresh connection.
 // ---------------------------------------------------------------------------------------------
 
-const queues = new Set<string>();
+const { queues, declareQueue } = trackNames();
 
 afterEach(async () => {
   destroyAllRaw();
-  if (queues.size > 0) {
-    const conn = await connect();
-    const ch = await conn.createChannel();
-    for (const q of queues) await ch.deleteQueue(q);
-    queues.clear();
-    await conn.close();
-  }
+  await deleteTracked({ queues }, { strict: true });
   await closeAllAmqp();
 });
-
-async function declareQueue(ch: Channel, prefix: string): Promise<string> {
-  const q = uniqueName(prefix);
-  queues.add(q);
-  await ch.assertQueue(q, { durable: false });
-  return q;
-}
 
 /** The authenticated user name in the URL under test (guest when absent). */
 function currentUser(): string {
@@ -51,35 +39,6 @@ function currentUser(): string {
 // ---------------------------------------------------------------------------------------------
 // amqplib helpers
 // ---------------------------------------------------------------------------------------------
-
-interface AmqpError extends Error {
-  code?: number;
-  classId?: number;
-  methodId?: number;
-}
-
-/** A channel whose first 'error' (a broker channel.close) is kept instead of being thrown. */
-async function openChannel(conn: ChannelModel): Promise<{ ch: Channel; error: Promise<AmqpError> }> {
-  const ch = await conn.createChannel();
-  const error = new Promise<AmqpError>((resolve) => ch.on('error', (e: AmqpError) => resolve(e)));
-  return { ch, error };
-}
-
-function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const t = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms);
-    p.then(
-      (v) => {
-        clearTimeout(t);
-        resolve(v);
-      },
-      (e: unknown) => {
-        clearTimeout(t);
-        reject(e instanceof Error ? e : new Error(String(e)));
-      },
-    );
-  });
-}
 
 /** Consumes from q (noAck) and resolves with the first message. */
 async function consumeOne(ch: Channel, q: string): Promise<ConsumeMessage> {

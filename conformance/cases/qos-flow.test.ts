@@ -1,78 +1,19 @@
 // basic.qos prefetch limits as RabbitMQ 3.10 applies them (global=false: per consumer, for
 // consumers started after the qos; global=true: one limit shared by all of the channel's
 // consumers) and channel.flow sent by the client. prefetch_size != 0 is in bad-input.test.ts.
-import type { Channel, ChannelModel, ConsumeMessage } from 'amqplib';
+import type { Channel, ConsumeMessage } from 'amqplib';
 import { afterEach, describe, expect, it } from 'vitest';
-import { closeAllAmqp, connect, openBystander, uniqueName } from '../support/amqp.js';
+import { closeAllAmqp, connect, openBystander } from '../support/amqp.js';
+import { channel, deleteTracked, Inbox, QUIET_MS, sleep, trackNames } from '../support/fixtures.js';
 import { ArgsReader, args, destroyAllRaw, rawConnect } from '../support/raw.js';
 
-const queues = new Set<string>();
+const { queues, declareQueue } = trackNames();
 
 afterEach(async () => {
   destroyAllRaw();
-  if (queues.size > 0) {
-    const conn = await connect();
-    const ch = await conn.createChannel();
-    for (const q of queues) await ch.deleteQueue(q);
-    queues.clear();
-    await conn.close();
-  }
+  await deleteTracked({ queues }, { strict: true });
   await closeAllAmqp();
 });
-
-async function declareQueue(ch: Channel, prefix: string): Promise<string> {
-  const q = uniqueName(prefix);
-  queues.add(q);
-  await ch.assertQueue(q, { durable: false });
-  return q;
-}
-
-async function openChannel(conn: ChannelModel): Promise<Channel> {
-  const ch = await conn.createChannel();
-  ch.on('error', () => {});
-  return ch;
-}
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** How long to wait to be confident that a delivery the broker must not make is not coming. */
-const QUIET_MS = 400;
-
-class Inbox {
-  readonly messages: ConsumeMessage[] = [];
-  private waiters: Array<() => void> = [];
-
-  readonly push = (m: ConsumeMessage | null): void => {
-    if (m) this.messages.push(m);
-    const ws = this.waiters;
-    this.waiters = [];
-    for (const w of ws) w();
-  };
-
-  async waitFor(n: number, timeoutMs = 5_000): Promise<ConsumeMessage[]> {
-    const deadline = Date.now() + timeoutMs;
-    while (this.messages.length < n) {
-      const left = deadline - Date.now();
-      if (left <= 0) throw new Error(`timed out waiting for ${n} deliveries (got ${this.messages.length})`);
-      await new Promise<void>((resolve) => {
-        const t = setTimeout(resolve, left);
-        this.waiters.push(() => {
-          clearTimeout(t);
-          resolve();
-        });
-      });
-    }
-    return this.messages;
-  }
-
-  /** Waits for exactly n deliveries: n arrive, and no more within QUIET_MS. */
-  async exactly(n: number): Promise<ConsumeMessage[]> {
-    await this.waitFor(n);
-    await sleep(QUIET_MS);
-    expect(this.messages.length).toBe(n);
-    return this.messages;
-  }
-}
 
 const bodies = (ms: ConsumeMessage[]) => ms.map((m) => m.content.toString());
 
@@ -85,10 +26,10 @@ describe('basic.qos prefetch_count', () => {
   it('with prefetch 2 and 5 messages delivers only 2 until one is acked, then one more per ack', async () => {
     expect.hasAssertions();
     const conn = await connect();
-    const ch = await openChannel(conn);
+    const ch = await channel(conn);
     const q = await declareQueue(ch, 'prefetch-2');
     await fill(ch, q, 5);
-    const consumer = await openChannel(conn);
+    const consumer = await channel(conn);
     await expect(consumer.prefetch(2)).resolves.toBeDefined();
     const inbox = new Inbox();
     await consumer.consume(q, inbox.push, { noAck: false });
@@ -102,10 +43,10 @@ describe('basic.qos prefetch_count', () => {
   it('counts a nack with requeue as freeing a slot, and redelivers into it', async () => {
     expect.hasAssertions();
     const conn = await connect();
-    const ch = await openChannel(conn);
+    const ch = await channel(conn);
     const q = await declareQueue(ch, 'prefetch-nack');
     await fill(ch, q, 3);
-    const consumer = await openChannel(conn);
+    const consumer = await channel(conn);
     await consumer.prefetch(1);
     const inbox = new Inbox();
     await consumer.consume(q, inbox.push, { noAck: false });
@@ -119,12 +60,12 @@ describe('basic.qos prefetch_count', () => {
   it('applies prefetch (global=false) to each consumer separately', async () => {
     expect.hasAssertions();
     const conn = await connect();
-    const ch = await openChannel(conn);
+    const ch = await channel(conn);
     const q1 = await declareQueue(ch, 'per-consumer-a');
     const q2 = await declareQueue(ch, 'per-consumer-b');
     await fill(ch, q1, 5);
     await fill(ch, q2, 5);
-    const consumer = await openChannel(conn);
+    const consumer = await channel(conn);
     await consumer.prefetch(2, false);
     const a = new Inbox();
     const b = new Inbox();
@@ -137,12 +78,12 @@ describe('basic.qos prefetch_count', () => {
   it('applies a prefetch (global=false) only to consumers started after it', async () => {
     expect.hasAssertions();
     const conn = await connect();
-    const ch = await openChannel(conn);
+    const ch = await channel(conn);
     const q1 = await declareQueue(ch, 'qos-later-a');
     const q2 = await declareQueue(ch, 'qos-later-b');
     await fill(ch, q1, 4);
     await fill(ch, q2, 4);
-    const consumer = await openChannel(conn);
+    const consumer = await channel(conn);
     const before = new Inbox();
     await consumer.consume(q1, before.push, { noAck: false }); // unlimited
     await before.exactly(4);
@@ -158,10 +99,10 @@ describe('basic.qos prefetch_count', () => {
   it('with prefetch 0 (the default) delivers everything', async () => {
     expect.hasAssertions();
     const conn = await connect();
-    const ch = await openChannel(conn);
+    const ch = await channel(conn);
     const q = await declareQueue(ch, 'prefetch-0');
     await fill(ch, q, 20);
-    const consumer = await openChannel(conn);
+    const consumer = await channel(conn);
     await consumer.prefetch(0);
     const inbox = new Inbox();
     await consumer.consume(q, inbox.push, { noAck: false });
@@ -171,10 +112,10 @@ describe('basic.qos prefetch_count', () => {
   it('ignores prefetch for noAck consumers', async () => {
     expect.hasAssertions();
     const conn = await connect();
-    const ch = await openChannel(conn);
+    const ch = await channel(conn);
     const q = await declareQueue(ch, 'prefetch-noack');
     await fill(ch, q, 6);
-    const consumer = await openChannel(conn);
+    const consumer = await channel(conn);
     await consumer.prefetch(1);
     const inbox = new Inbox();
     await consumer.consume(q, inbox.push, { noAck: true });
@@ -184,7 +125,7 @@ describe('basic.qos prefetch_count', () => {
   it('does not limit basic.get', async () => {
     expect.hasAssertions();
     const conn = await connect();
-    const ch = await openChannel(conn);
+    const ch = await channel(conn);
     const q = await declareQueue(ch, 'prefetch-get');
     await fill(ch, q, 3);
     await ch.prefetch(1, true);
@@ -198,12 +139,12 @@ describe('basic.qos global=true', () => {
   it('shares one limit among all the channel\'s consumers', async () => {
     expect.hasAssertions();
     const conn = await connect();
-    const ch = await openChannel(conn);
+    const ch = await channel(conn);
     const q1 = await declareQueue(ch, 'global-a');
     const q2 = await declareQueue(ch, 'global-b');
     await fill(ch, q1, 5);
     await fill(ch, q2, 5);
-    const consumer = await openChannel(conn);
+    const consumer = await channel(conn);
     await consumer.prefetch(3, true);
     const all = new Inbox();
     await consumer.consume(q1, all.push, { noAck: false });
@@ -221,9 +162,9 @@ describe('basic.qos global=true', () => {
   it('shares the limit between two consumers of the same queue', async () => {
     expect.hasAssertions();
     const conn = await connect();
-    const ch = await openChannel(conn);
+    const ch = await channel(conn);
     const q = await declareQueue(ch, 'global-same-queue');
-    const consumer = await openChannel(conn);
+    const consumer = await channel(conn);
     await consumer.prefetch(4, true);
     const a = new Inbox();
     const b = new Inbox();
@@ -238,10 +179,10 @@ describe('basic.qos global=true', () => {
   it('enforces both limits when the per-consumer prefetch is set before the global one', async () => {
     expect.hasAssertions();
     const conn = await connect();
-    const ch = await openChannel(conn);
+    const ch = await channel(conn);
     const qs = [await declareQueue(ch, 'both-a'), await declareQueue(ch, 'both-b'), await declareQueue(ch, 'both-c')];
     for (const q of qs) await fill(ch, q, 5);
-    const consumer = await openChannel(conn);
+    const consumer = await channel(conn);
     await consumer.prefetch(1, false); // per consumer, for the consumers below
     await consumer.prefetch(2, true); // per channel
     const inboxes = qs.map(() => new Inbox());
@@ -256,10 +197,10 @@ describe('basic.qos global=true', () => {
     expect.hasAssertions();
     // RabbitMQ 3.10's basic.qos global=false also "unlimits" the channel's global prefetch.
     const conn = await connect();
-    const ch = await openChannel(conn);
+    const ch = await channel(conn);
     const qs = [await declareQueue(ch, 'unlimit-a'), await declareQueue(ch, 'unlimit-b'), await declareQueue(ch, 'unlimit-c')];
     for (const q of qs) await fill(ch, q, 5);
-    const consumer = await openChannel(conn);
+    const consumer = await channel(conn);
     await consumer.prefetch(2, true);
     await consumer.prefetch(1, false);
     const inboxes = qs.map(() => new Inbox());
@@ -271,10 +212,10 @@ describe('basic.qos global=true', () => {
   it('delivers more at once when the channel limit is raised, without any ack', async () => {
     expect.hasAssertions();
     const conn = await connect();
-    const ch = await openChannel(conn);
+    const ch = await channel(conn);
     const q = await declareQueue(ch, 'global-raise');
     await fill(ch, q, 6);
-    const consumer = await openChannel(conn);
+    const consumer = await channel(conn);
     await consumer.prefetch(1, true);
     const inbox = new Inbox();
     await consumer.consume(q, inbox.push, { noAck: false });

@@ -3,7 +3,8 @@
 // or rollback on a channel that never sent tx.select is refused.
 import type { Channel } from 'amqplib';
 import { afterEach, describe, expect, it } from 'vitest';
-import { closeAllAmqp, connect, uniqueName } from '../support/amqp.js';
+import { closeAllAmqp, connect } from '../support/amqp.js';
+import { deleteTracked, drain as drainQueue, trackNames } from '../support/fixtures.js';
 import {
   ArgsReader,
   FRAME_BODY,
@@ -15,41 +16,27 @@ import {
   type RawConnection,
 } from '../support/raw.js';
 
-const queues = new Set<string>();
+const { queues, qname } = trackNames();
 
 afterEach(async () => {
   destroyAllRaw();
-  if (queues.size > 0) {
-    const conn = await connect();
-    const ch = await conn.createChannel();
-    for (const q of queues) await ch.deleteQueue(q);
-    queues.clear();
-    await conn.close();
-  }
+  await deleteTracked({ queues }, { strict: true });
   await closeAllAmqp();
 });
+
+const drain = (ch: Channel, q: string) => drainQueue(ch, q, (m): [string, boolean] => [m.content.toString(), m.fields.redelivered]);
 
 /** A queue made over amqplib, plus that amqplib channel to look at it from outside the tx. */
 async function setupQueue(prefix: string): Promise<{ q: string; observer: Channel }> {
   const conn = await connect();
   const observer = await conn.createChannel();
-  const q = uniqueName(prefix);
-  queues.add(q);
+  const q = qname(prefix);
   await observer.assertQueue(q, { durable: false });
   return { q, observer };
 }
 
 async function readyCount(observer: Channel, q: string): Promise<number> {
   return (await observer.checkQueue(q)).messageCount;
-}
-
-async function drain(observer: Channel, q: string): Promise<Array<[string, boolean]>> {
-  const out: Array<[string, boolean]> = [];
-  for (;;) {
-    const m = await observer.get(q, { noAck: true });
-    if (m === false) return out;
-    out.push([m.content.toString(), m.fields.redelivered]);
-  }
 }
 
 // Raw tx / basic helpers -----------------------------------------------------------------------

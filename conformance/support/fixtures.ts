@@ -18,6 +18,8 @@ export interface TrackedNames {
   qname(tag: string): string;
   /** A fresh exchange name (`conformance.<prefix>.x.<tag>.<uuid>`), remembered for deletion. */
   xname(tag: string): string;
+  /** Declares a fresh non-durable queue qname(tag), with `args` as its arguments when given; returns its name. */
+  declareQueue(ch: Channel, tag: string, args?: Record<string, unknown>): Promise<string>;
 }
 
 /**
@@ -27,20 +29,22 @@ export interface TrackedNames {
 export function trackNames(prefix?: string): TrackedNames {
   const queues = new Set<string>();
   const exchanges = new Set<string>();
-  return {
-    queues,
-    exchanges,
-    qname(tag) {
-      const q = uniqueName(prefix === undefined ? tag : `${prefix}.${tag}`);
-      queues.add(q);
-      return q;
-    },
-    xname(tag) {
-      const x = uniqueName(prefix === undefined ? tag : `${prefix}.x.${tag}`);
-      exchanges.add(x);
-      return x;
-    },
+  const qname = (tag: string) => {
+    const q = uniqueName(prefix === undefined ? tag : `${prefix}.${tag}`);
+    queues.add(q);
+    return q;
   };
+  const xname = (tag: string) => {
+    const x = uniqueName(prefix === undefined ? tag : `${prefix}.x.${tag}`);
+    exchanges.add(x);
+    return x;
+  };
+  const declareQueue = async (ch: Channel, tag: string, args?: Record<string, unknown>) => {
+    const q = qname(tag);
+    await ch.assertQueue(q, args === undefined ? { durable: false } : { durable: false, arguments: args });
+    return q;
+  };
+  return { queues, exchanges, qname, xname, declareQueue };
 }
 
 /**
