@@ -1,0 +1,224 @@
+// Limits and access definitions beyond what the conformance suite can reach: users, vhosts, permissions, topic
+// permissions and limits survive a restart; definitions carry limits from one broker to another; connection_max holds
+// extra connections unanswered until one closes; `warren ctl` sets and clears limits.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { connect as tcpConnect, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import amqp from 'amqplib';
+import { afterEach, describe, expect, it } from 'vitest';
+import { parseConfig } from '../../src/cli/config-file.js';
+import { startBroker, type RunningBroker } from '../../src/index.js';
+import { apiClient } from '../support/http.js';
+import { cleanup, runWarren, startWarren } from './cli-support.js';
+
+const dirs: string[] = [];
+const brokers: RunningBroker[] = [];
+const sockets: Socket[] = [];
+
+afterEach(async () => {
+  for (const s of sockets.splice(0)) s.destroy();
+  for (const b of brokers.splice(0)) await b.close();
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+  cleanup();
+});
+
+function tempDir(): string {
+  const d = mkdtempSync(join(tmpdir(), 'warren-limits-'));
+  dirs.push(d);
+  return d;
+}
+
+async function start(dataDir: string, opts: Parameters<typeof startBroker>[0] = {}): Promise<RunningBroker> {
+  const b = await startBroker({ port: 0, managementPort: 0, dataDir, logLevel: 'silent', ...opts });
+  brokers.push(b);
+  return b;
+}
+
+async function stop(b: RunningBroker): Promise<void> {
+  brokers.splice(brokers.indexOf(b), 1);
+  await b.close();
+}
+
+const PROTOCOL_HEADER = Buffer.from('AMQP\x00\x00\x09\x01', 'latin1');
+
+/** A socket that sent the protocol header; `answered` resolves once the broker sends anything (connection.start). */
+function rawClient(port: number): { socket: Socket; answered: Promise<void> } {
+  const socket = tcpConnect({ host: '127.0.0.1', port });
+  sockets.push(socket);
+  socket.on('error', () => {});
+  socket.write(PROTOCOL_HEADER);
+  const answered = new Promise<void>((resolve) => socket.once('data', () => resolve()));
+  return { socket, answered };
+}
+
+const within = (p: Promise<unknown>, ms: number) => Promise.race([p.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), ms))]);
+
+describe('access definitions across a restart', () => {
+  it('brings back users, vhosts, permissions, topic permissions and limits, and enforces them', async () => {
+    expect.hasAssertions();
+    const dataDir = tempDir();
+    let b = await start(dataDir);
+    let api = apiClient(`http://localhost:${b.managementPort}`);
+    expect((await api.put('/api/vhosts/apps')).status).toBe(201);
+    expect((await api.put('/api/users/app', { password: 'app-pw', tags: 'monitoring' })).status).toBe(201);
+    expect((await api.put('/api/permissions/apps/app', { configure: '^app\\.', write: '.*', read: '.*' })).status).toBe(201);
+    expect((await api.put('/api/topic-permissions/apps/app', { exchange: 'amq.topic', write: '^app\\.', read: '.*' })).status).toBe(201);
+    expect((await api.put('/api/vhost-limits/apps/max-queues', { value: 1 })).status).toBe(204);
+    expect((await api.put('/api/vhost-limits/apps/max-connections', { value: 5 })).status).toBe(204);
+    expect((await api.put('/api/user-limits/app/max-channels', { value: 3 })).status).toBe(204);
+    expect((await api.put('/api/user-limits/guest/max-connections', { value: 50 })).status).toBe(204);
+    // A vhost with a durable queue, deleted: it must not come back from the log's records of its queue.
+    expect((await api.put('/api/vhosts/gone')).status).toBe(201);
+    expect((await api.put('/api/queues/gone/q', { durable: true })).status).toBe(201);
+    expect((await api.del('/api/vhosts/gone')).status).toBe(204);
+    await stop(b);
+
+    b = await start(dataDir);
+    api = apiClient(`http://localhost:${b.managementPort}`);
+    expect(((await api.get('/api/vhosts')).json as Array<{ name: string }>).map((v) => v.name).sort()).toEqual(['/', 'apps']);
+    expect((await api.get('/api/users/app')).json).toMatchObject({ name: 'app', tags: ['monitoring'], limits: { 'max-channels': 3 } });
+    expect((await api.get('/api/permissions/apps/app')).json).toEqual({ user: 'app', vhost: 'apps', configure: '^app\\.', write: '.*', read: '.*' });
+    expect((await api.get('/api/permissions/%2F/app')).status).toBe(404);
+    expect((await api.get('/api/topic-permissions/apps/app')).json).toEqual([{ user: 'app', vhost: 'apps', exchange: 'amq.topic', write: '^app\\.', read: '.*' }]);
+    expect((await api.get('/api/vhost-limits/apps')).json).toEqual([{ vhost: 'apps', value: { 'max-connections': 5, 'max-queues': 1 } }]);
+    expect((await api.get('/api/user-limits/guest')).json).toEqual([{ user: 'guest', value: { 'max-connections': 50 } }]);
+
+    // The password still works, and the limits and permissions still bite.
+    const conn = await amqp.connect(`amqp://app:app-pw@localhost:${b.port}/apps`);
+    conn.on('error', () => {});
+    const ch = await conn.createChannel();
+    ch.on('error', () => {});
+    await ch.assertQueue('app.one', { durable: false });
+    await expect(ch.assertQueue('app.two', { durable: false })).rejects.toThrow("PRECONDITION_FAILED - cannot declare queue 'app.two': queue limit in vhost 'apps' (1) is reached");
+    const ch2 = await conn.createChannel();
+    ch2.on('error', () => {});
+    ch2.publish('amq.topic', 'other.key', Buffer.from('x'));
+    await expect(ch2.checkExchange('amq.topic')).rejects.toThrow("ACCESS_REFUSED - access to topic 'other.key' in exchange 'amq.topic' in vhost 'apps' refused for user 'app'");
+    await conn.close();
+    // The boot user still logs in with its configured password.
+    await (await amqp.connect(b.url)).close();
+  });
+
+  it('forgets a deleted user, its limits and permissions', async () => {
+    expect.hasAssertions();
+    const dataDir = tempDir();
+    let b = await start(dataDir);
+    let api = apiClient(`http://localhost:${b.managementPort}`);
+    expect((await api.put('/api/users/temp', { password: 'pw', tags: '' })).status).toBe(201);
+    expect((await api.put('/api/user-limits/temp/max-connections', { value: 1 })).status).toBe(204);
+    expect((await api.del('/api/users/temp')).status).toBe(204);
+    await stop(b);
+    b = await start(dataDir);
+    api = apiClient(`http://localhost:${b.managementPort}`);
+    expect((await api.get('/api/users/temp')).status).toBe(404);
+    expect((await api.get('/api/user-limits')).json).toEqual([]);
+  });
+});
+
+describe('limits in definitions', () => {
+  it('round-trips user limits, vhost limits and topic permissions from one Warren to another', async () => {
+    expect.hasAssertions();
+    const a = await start(tempDir());
+    const apiA = apiClient(`http://localhost:${a.managementPort}`);
+    await apiA.put('/api/vhosts/v1');
+    await apiA.put('/api/users/u1', { password: 'pw', tags: '' });
+    await apiA.put('/api/permissions/v1/u1', { configure: '.*', write: '.*', read: '.*' });
+    await apiA.put('/api/topic-permissions/v1/u1', { exchange: 'amq.topic', write: '^w', read: '^r' });
+    await apiA.put('/api/user-limits/u1/max-connections', { value: 4 });
+    await apiA.put('/api/user-limits/u1/max-channels', { value: 8 });
+    await apiA.put('/api/vhost-limits/v1/max-queues', { value: 0 });
+    const exported = (await apiA.get('/api/definitions')).json;
+    const b = await start(tempDir());
+    const apiB = apiClient(`http://localhost:${b.managementPort}`);
+    expect((await apiB.post('/api/definitions', exported)).status).toBe(204);
+    const again = (await apiB.get('/api/definitions')).json;
+    const pick = (d: any) => ({
+      users: d.users.filter((u: any) => u.name === 'u1').map((u: any) => ({ name: u.name, limits: u.limits })),
+      parameters: d.parameters,
+      topic_permissions: d.topic_permissions,
+    });
+    expect(pick(again)).toEqual(pick(exported));
+    expect(pick(exported)).toEqual({
+      users: [{ name: 'u1', limits: { 'max-channels': 8, 'max-connections': 4 } }],
+      parameters: [{ value: { 'max-queues': 0 }, vhost: 'v1', component: 'vhost-limits', name: 'limits' }],
+      topic_permissions: [{ user: 'u1', vhost: 'v1', exchange: 'amq.topic', write: '^w', read: '^r' }],
+    });
+  });
+
+  it("imports RabbitMQ's shapes: a vhost-limits parameter whose limits were cleared ([]), and queues beyond the file's own max-queues", async () => {
+    expect.hasAssertions();
+    const b = await start(tempDir());
+    const api = apiClient(`http://localhost:${b.managementPort}`);
+    const defs = {
+      vhosts: [{ name: 'cleared' }, { name: 'full' }],
+      parameters: [
+        { value: [], vhost: 'cleared', component: 'vhost-limits', name: 'limits' },
+        { value: { 'max-queues': 1 }, vhost: 'full', component: 'vhost-limits', name: 'limits' },
+      ],
+      queues: [
+        { name: 'a', vhost: 'full', durable: true, auto_delete: false, arguments: {} },
+        { name: 'b', vhost: 'full', durable: true, auto_delete: false, arguments: {} },
+      ],
+    };
+    expect((await api.post('/api/definitions', defs)).status).toBe(204);
+    expect((await api.get('/api/vhost-limits')).json).toEqual([{ vhost: 'full', value: { 'max-queues': 1 } }]);
+    expect(((await api.get('/api/queues/full')).json as unknown[]).length).toBe(2);
+    expect((await api.post('/api/definitions', { parameters: [{ value: { 'max-foo': 1 }, vhost: 'full', component: 'vhost-limits', name: 'limits' }] })).status).toBe(400);
+  });
+});
+
+describe('connection_max', () => {
+  it('leaves connections beyond connection_max unanswered until one closes, then serves them', async () => {
+    expect.hasAssertions();
+    const b = await start(tempDir(), { connectionMax: 2 });
+    const first = rawClient(b.port);
+    const second = rawClient(b.port);
+    expect(await within(Promise.all([first.answered, second.answered]), 2000)).toBe(true);
+    const third = rawClient(b.port);
+    expect(await within(third.answered, 500)).toBe(false);
+    first.socket.destroy();
+    expect(await within(third.answered, 2000)).toBe(true);
+    // A waiting client that gives up is forgotten; the next one takes the free slot.
+    const fourth = rawClient(b.port);
+    const fifth = rawClient(b.port);
+    await new Promise((r) => setTimeout(r, 200));
+    fourth.socket.destroy();
+    second.socket.destroy();
+    expect(await within(fifth.answered, 2000)).toBe(true);
+  });
+
+  it('is read from rabbitmq.conf as a count or infinity, and from --connection-max', async () => {
+    expect.hasAssertions();
+    expect(parseConfig('connection_max = 100\n', 'rabbitmq.conf').options.connectionMax).toBe(100);
+    expect(parseConfig('connection_max = infinity\n', 'rabbitmq.conf').options.connectionMax).toBe(Infinity);
+    expect(() => parseConfig('connection_max = lots\n', 'rabbitmq.conf')).toThrow(/connection_max/);
+    const w = await startWarren(['--connection-max', '1']);
+    const one = rawClient(w.port);
+    expect(await within(one.answered, 2000)).toBe(true);
+    const two = rawClient(w.port);
+    expect(await within(two.answered, 500)).toBe(false);
+  });
+});
+
+describe('warren ctl limits', () => {
+  it('sets and clears vhost and user limits and topic permissions', async () => {
+    expect.hasAssertions();
+    const w = await startWarren();
+    const api = apiClient(w.managementUrl);
+    const ctl = (...args: string[]) => runWarren(['ctl', ...args, '--management-url', w.managementUrl]);
+    expect((await ctl('set_vhost_limits', '-p', '/', '{"max-connections": 10, "max-queues": 20}')).code).toBe(0);
+    expect((await api.get('/api/vhost-limits/%2F')).json).toEqual([{ vhost: '/', value: { 'max-queues': 20, 'max-connections': 10 } }]);
+    expect((await ctl('clear_vhost_limits', '-p', '/')).code).toBe(0);
+    expect((await api.get('/api/vhost-limits/%2F')).json).toEqual([]);
+    expect((await ctl('set_user_limits', 'guest', '{"max-channels": 5}')).code).toBe(0);
+    expect((await api.get('/api/user-limits/guest')).json).toEqual([{ user: 'guest', value: { 'max-channels': 5 } }]);
+    expect((await ctl('clear_user_limits', 'guest', 'all')).code).toBe(0);
+    expect((await api.get('/api/user-limits/guest')).json).toEqual([]);
+    expect((await ctl('set_user_limits', 'guest', 'not json')).code).toBe(64);
+    expect((await ctl('set_topic_permissions', 'guest', 'amq.topic', '^a', '^b')).code).toBe(0);
+    expect((await api.get('/api/topic-permissions/%2F/guest')).json).toEqual([{ user: 'guest', vhost: '/', exchange: 'amq.topic', write: '^a', read: '^b' }]);
+    expect((await ctl('clear_topic_permissions', 'guest')).code).toBe(0);
+    expect((await api.get('/api/topic-permissions/%2F/guest')).status).toBe(404);
+  });
+});
