@@ -45,8 +45,8 @@ export interface RecoveredDelayed {
 /** Where a queue's ready messages beyond its memory window wait, in order (transient and persistent alike). */
 export interface PageFile {
   append(entry: QueueEntry): void;
-  /** The next entries in arrival order, up to `max`. */
-  read(max: number): QueueEntry[];
+  /** The next entries in arrival order: up to `max`, and stopping once their bodies reach `maxBytes` (at least one). */
+  read(max: number, maxBytes: number): QueueEntry[];
   /** Drops everything paged (purge). */
   clear(): void;
   destroy(): void;

@@ -11,6 +11,9 @@ import type { PageFile, PagingWindow, QueueStore, RecoveredMessage } from './per
 
 export type { QueueEntry } from './queue-entry.js';
 
+/** Fewest entries a page-in brings when memory is already full (of lower priorities): fewer would mean a read per message. */
+const MIN_PAGE_IN = 256;
+
 /** Why a message leaves a queue for its dead-letter exchange (RabbitMQ's x-death reasons). */
 export type DeadLetterReason = 'rejected' | 'expired' | 'maxlen' | 'delivery_limit';
 
@@ -41,8 +44,8 @@ export interface QueueOptions {
   owner: number | undefined;
   /** Where a durable queue keeps persistent messages, with what it held before a restart. */
   persistence?: { store: QueueStore; recovered: RecoveredMessage[] } | undefined;
-  /** Where ready messages beyond the memory window wait. */
-  paging?: { file: PageFile; window: PagingWindow } | undefined;
+  /** Where ready messages beyond the memory window wait: page files (one per priority level in use), opened on demand. */
+  paging?: { open: () => PageFile; window: PagingWindow } | undefined;
 }
 
 /** How a queue reaches its vhost: deletion requests and dead-lettering. */
@@ -62,13 +65,9 @@ export class Queue {
   readonly owner: number | undefined;
   readonly settings: QueueSettings;
   private readonly ready: ReadyStore;
-  /** Ready messages and their body bytes, in memory and paged out together. */
+  /** Ready messages and their body bytes, in memory and paged out together (the store counts the paged ones). */
   private readyCount = 0;
   private readyBytes = 0;
-  /** Of those, how many wait in the page file (always the newest ones, in order). */
-  private pagedCount = 0;
-  private pagedBytes = 0;
-  private readonly pager: PageFile | undefined;
   private readonly window: PagingWindow | undefined;
   private readonly expiry = new ExpiryHeap();
   private expiryTimer: NodeJS.Timeout | undefined;
@@ -107,10 +106,8 @@ export class Queue {
     this.owner = opts.owner;
     this.events = events;
     this.settings = parseQueueArguments(opts.arguments, `queue '${name}' in vhost '${vhost}'`);
-    this.ready = new ReadyStore(this.settings.maxPriority ?? 0);
+    this.ready = new ReadyStore(this.settings.maxPriority ?? 0, opts.paging?.open);
     this.store = opts.persistence?.store;
-    // Priority queues keep everything in memory: their order is not the arrival order paging relies on.
-    this.pager = this.settings.maxPriority === undefined ? opts.paging?.file : undefined;
     this.window = opts.paging?.window;
     this.dedup = Deduplicator.fromArguments(opts.arguments, `queue '${name}' in vhost '${vhost}'`);
     if (opts.persistence) this.restore(opts.persistence.recovered);
@@ -199,40 +196,61 @@ export class Queue {
     return true;
   }
 
-  /** A new ready entry goes to memory, or to the page file once the memory window is full (or already paging). */
+  /**
+   * A new ready entry goes to memory, or to its priority level's page file once the memory window is full (or when
+   * that level already pages: within a level, memory holds the oldest entries and the file the newer ones).
+   */
   private addReady(entry: QueueEntry): void {
     const size = entry.message.bodySize;
     this.readyCount += 1;
     this.readyBytes += size;
     const w = this.window;
-    if (this.pager && w && (this.pagedCount > 0 || this.readyCount - this.pagedCount > w.messages || this.readyBytes - this.pagedBytes > w.bytes)) {
-      this.pager.append(entry);
-      this.pagedCount += 1;
-      this.pagedBytes += size;
+    const ready = this.ready;
+    if (
+      w &&
+      ready.canPage &&
+      (ready.pagedAt(entry.priority) || this.readyCount - ready.pagedCount > w.messages || this.readyBytes - ready.pagedBytes > w.bytes)
+    ) {
+      ready.page(entry);
       return;
     }
-    this.ready.push(entry);
+    ready.push(entry);
     if (entry.expiresAt !== 0) this.scheduleExpiry(entry);
   }
 
-  /** Brings the next paged entries into memory when the in-memory part runs low. */
+  /**
+   * Brings paged entries into memory: those of the level delivered next when its memory part is empty, or ahead of
+   * time when the memory part of the whole queue is down to half the window. A batch fills the window again; when
+   * lower priorities fill it, a small batch still comes in (memory then exceeds the window by at most that batch).
+   */
   private pageIn(): void {
     const w = this.window!;
-    if (this.readyCount - this.pagedCount > w.messages / 2) return;
-    const now = Date.now();
-    for (const entry of this.pager!.read(Math.max(1, w.messages / 2))) {
-      this.pagedCount -= 1;
-      this.pagedBytes -= entry.message.bodySize;
-      if (entry.expiresAt !== 0 && entry.expiresAt <= now) {
-        // Expired while paged out: it leaves now.
-        this.readyCount -= 1;
-        this.readyBytes -= entry.message.bodySize;
-        this.drop(entry);
-        this.events.deadLetter(this, entry.message, 'expired');
-        continue;
+    const ready = this.ready;
+    // Until an entry that did not expire while paged out came in (or nothing more is paged where it matters).
+    for (;;) {
+      const inMemory = this.readyCount - ready.pagedCount;
+      const level = ready.levelToPageIn(inMemory <= w.messages / 2);
+      if (level < 0) return;
+      const max = Math.max(w.messages - inMemory, Math.min(MIN_PAGE_IN, w.messages / 2), 1);
+      const maxBytes = Math.max(w.bytes - (this.readyBytes - ready.pagedBytes), w.bytes / 8);
+      const batch = ready.readPaged(level, max, maxBytes);
+      if (batch.length === 0) return;
+      const now = Date.now();
+      let live = 0;
+      for (const entry of batch) {
+        if (entry.expiresAt !== 0 && entry.expiresAt <= now) {
+          // Expired while paged out: it leaves now.
+          this.readyCount -= 1;
+          this.readyBytes -= entry.message.bodySize;
+          this.drop(entry);
+          this.events.deadLetter(this, entry.message, 'expired');
+          continue;
+        }
+        live += 1;
+        ready.push(entry);
+        if (entry.expiresAt !== 0) this.scheduleExpiry(entry);
       }
-      this.ready.push(entry);
-      if (entry.expiresAt !== 0) this.scheduleExpiry(entry);
+      if (live > 0) return;
     }
   }
 
@@ -313,7 +331,7 @@ export class Queue {
 
   /** Removes the next ready entry from the counts. */
   private takeReady(): QueueEntry | undefined {
-    if (this.pagedCount > 0) this.pageIn();
+    if (this.ready.pagedCount > 0) this.pageIn();
     const entry = this.ready.shift();
     if (entry) {
       this.readyCount -= 1;
@@ -530,13 +548,8 @@ export class Queue {
   purge(): number {
     const count = this.readyCount;
     for (const e of this.ready.clear()) this.drop(e);
-    if (this.pagedCount > 0) {
-      // Persistent paged messages must leave the store too.
-      for (let batch = this.pager!.read(10_000); batch.length > 0; batch = this.pager!.read(10_000)) for (const e of batch) this.drop(e);
-      this.pager!.clear();
-      this.pagedCount = 0;
-      this.pagedBytes = 0;
-    }
+    // Persistent paged messages must leave the store too.
+    if (this.ready.pagedCount > 0) this.ready.clearPaged((e) => this.drop(e));
     this.expiry.clear();
     this.readyCount = 0;
     this.readyBytes = 0;
@@ -545,7 +558,7 @@ export class Queue {
 
   /** Ready messages held in memory (the rest are paged out). */
   get inMemoryCount(): number {
-    return this.readyCount - this.pagedCount;
+    return this.readyCount - this.ready.pagedCount;
   }
 
   /** Ready messages in memory in delivery order, for inspection (management, tests). */
@@ -560,7 +573,7 @@ export class Queue {
     this.store?.destroy();
     const count = this.purge();
     this.deleted = true;
-    this.pager?.destroy();
+    this.ready.destroy();
     if (this.expiryTimer !== undefined) clearTimeout(this.expiryTimer);
     if (this.idleTimer !== undefined) clearTimeout(this.idleTimer);
     const consumers = this.consumerList.splice(0);

@@ -6,6 +6,8 @@ import { Writer } from '../protocol/index.js';
 
 /** Bytes read from the file per batch (whole records only are used). */
 const READ_CHUNK = 4 * 1024 * 1024;
+/** Smallest read: below this a read costs its system call more than its bytes. */
+const MIN_READ = 64 * 1024;
 const REDELIVERED = 1;
 const PERSISTED = 2;
 
@@ -16,6 +18,9 @@ export class QueuePageFile implements PageFile {
   /** Bytes on disk; the next read starts at readOffset. */
   private written = 0;
   private readOffset = 0;
+  /** Records appended and not yet read, with their encoded size: sizes the next read. */
+  private records = 0;
+  private recordBytes = 0;
 
   constructor(path: string) {
     this.path = path;
@@ -43,6 +48,8 @@ export class QueuePageFile implements PageFile {
     w.u32(m.body.length);
     w.raw(m.body);
     w.buf.writeUInt32BE(w.pos - start - 4, start);
+    this.records += 1;
+    this.recordBytes += w.pos - start;
     if (w.pos >= 1024 * 1024) this.flush();
   }
 
@@ -54,28 +61,35 @@ export class QueuePageFile implements PageFile {
     this.w.pos = 0;
   }
 
-  read(max: number): QueueEntry[] {
+  read(max: number, maxBytes: number): QueueEntry[] {
     const out: QueueEntry[] = [];
     if (this.fd < 0) return out;
     this.flush();
-    while (out.length < max && this.readOffset < this.written) {
-      const want = Math.min(READ_CHUNK, this.written - this.readOffset);
+    let bytes = 0;
+    const more = () => out.length < max && (out.length === 0 || bytes < maxBytes);
+    while (more() && this.readOffset < this.written) {
+      // About what `max` records take (by the average so far), so a small batch does not read megabytes.
+      const estimate = this.records > 0 ? Math.ceil((this.recordBytes / this.records) * Math.min(max, this.records) * 1.1) : READ_CHUNK;
+      const want = Math.min(READ_CHUNK, this.written - this.readOffset, Math.max(MIN_READ, estimate));
       const buf = Buffer.allocUnsafe(want);
       const got = readSync(this.fd, buf, 0, want, this.readOffset);
       let pos = 0;
-      while (out.length < max && pos + 4 <= got) {
+      while (more() && pos + 4 <= got) {
         const len = buf.readUInt32BE(pos);
+        let e: QueueEntry;
         if (pos + 4 + len > got) {
-          if (pos === 0) {
-            // One record larger than the chunk: read exactly it.
-            const big = Buffer.allocUnsafe(4 + len);
-            readSync(this.fd, big, 0, 4 + len, this.readOffset);
-            out.push(decode(big.subarray(4)));
-            pos = 4 + len;
-          }
-          break;
+          if (pos !== 0) break;
+          // One record larger than the chunk: read exactly it.
+          const big = Buffer.allocUnsafe(4 + len);
+          readSync(this.fd, big, 0, 4 + len, this.readOffset);
+          e = decode(big.subarray(4));
+        } else {
+          e = decode(buf.subarray(pos + 4, pos + 4 + len));
         }
-        out.push(decode(buf.subarray(pos + 4, pos + 4 + len)));
+        out.push(e);
+        bytes += e.message.bodySize;
+        this.records -= 1;
+        this.recordBytes -= 4 + len;
         pos += 4 + len;
       }
       this.readOffset += pos;
@@ -86,6 +100,8 @@ export class QueuePageFile implements PageFile {
   }
 
   clear(): void {
+    this.records = 0;
+    this.recordBytes = 0;
     this.w.pos = 0;
     this.written = 0;
     this.readOffset = 0;

@@ -78,6 +78,100 @@ describe('paging', () => {
     await conn.close();
   });
 
+  it('pages a priority queue too: a 200k backlog keeps memory bounded and comes out by priority, then in arrival order', async () => {
+    expect.hasAssertions();
+    const dataDir = mkdtempSync(join(tmpdir(), 'warren-paging-'));
+    dirs.push(dataDir);
+    const b = await start(dataDir);
+    const conn = await amqp.connect(b.url);
+    const ch = await conn.createConfirmChannel();
+    await ch.assertQueue('prio-backlog', { arguments: { 'x-max-priority': 9 } });
+    const q = b.broker.vhosts.get('/')!.queues.get('prio-backlog')!;
+    const total = 200_000;
+    // Mostly low priorities, as real traffic; 0 without a priority property.
+    const priorityOf = (i: number) => [0, 0, 0, 1, 1, 2, 3, 5, 7, 9][(i * 7919) % 10]!;
+    let maxInMemory = 0;
+    for (let i = 0; i < total; i++) {
+      const p = priorityOf(i);
+      ch.sendToQueue('prio-backlog', Buffer.from(`${p}:${i}`), p === 0 ? {} : { priority: p });
+      if (i % 5000 === 4999) {
+        await ch.waitForConfirms();
+        maxInMemory = Math.max(maxInMemory, q.inMemoryCount);
+      }
+    }
+    await ch.waitForConfirms();
+    expect(q.messageCount).toBe(total);
+    // The window, plus at most one small page-in batch when lower priorities fill memory.
+    expect(maxInMemory).toBeLessThanOrEqual(WINDOW.messages * 1.5);
+
+    const consumer = await conn.createChannel();
+    const got: string[] = [];
+    await consumer.prefetch(1000);
+    await consumer.consume('prio-backlog', (m) => {
+      if (!m) return;
+      got.push(m.content.toString());
+      consumer.ack(m);
+      if (got.length % 1000 === 0) maxInMemory = Math.max(maxInMemory, q.inMemoryCount);
+    });
+    const deadline = Date.now() + 60_000;
+    while (got.length < total && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    expect(maxInMemory).toBeLessThanOrEqual(WINDOW.messages * 1.5);
+    const expected = Array.from({ length: total }, (_, i) => i).sort((a, b) => priorityOf(b) - priorityOf(a) || a - b);
+    expect(got.length).toBe(total);
+    expect(got).toEqual(expected.map((i) => `${priorityOf(i)}:${i}`));
+    await conn.close();
+  }, 120_000);
+
+  it('recovers a paged durable priority queue in order, and requeued messages go back to their place', async () => {
+    expect.hasAssertions();
+    const dataDir = mkdtempSync(join(tmpdir(), 'warren-paging-'));
+    dirs.push(dataDir);
+    let b = await start(dataDir);
+    let conn = await amqp.connect(b.url);
+    const ch = await conn.createConfirmChannel();
+    await ch.assertQueue('prio-durable', { durable: true, arguments: { 'x-max-priority': 3 } });
+    const total = 3000;
+    const priorityOf = (i: number) => (i * 31) % 4;
+    for (let i = 0; i < total; i++) ch.sendToQueue('prio-durable', Buffer.from(`${i}`), { persistent: true, priority: priorityOf(i) });
+    await ch.waitForConfirms();
+    await conn.close();
+    await b.close();
+    running.length = 0;
+
+    b = await start(dataDir);
+    const q = b.broker.vhosts.get('/')!.queues.get('prio-durable')!;
+    expect(q.messageCount).toBe(total);
+    expect(q.inMemoryCount).toBeLessThanOrEqual(WINDOW.messages);
+    conn = await amqp.connect(b.url);
+    const reader = await conn.createChannel();
+    // Take 20 of the highest priority and give them back: they come out first again.
+    const taken: amqp.GetMessage[] = [];
+    for (let i = 0; i < 20; i++) taken.push((await reader.get('prio-durable')) as amqp.GetMessage);
+    for (const m of taken) reader.nack(m, false, true);
+    const expected = Array.from({ length: total }, (_, i) => i).sort((a, c) => priorityOf(c) - priorityOf(a) || a - c);
+    expect(taken.map((m) => Number(m.content.toString()))).toEqual(expected.slice(0, 20));
+    expect(await consumeAll(await conn.createChannel(), 'prio-durable', total)).toEqual(expected.map(String));
+    expect(q.inMemoryCount).toBe(0);
+    await conn.close();
+  });
+
+  it('skips paged messages that expired on disk, however many, to the next live one', async () => {
+    expect.hasAssertions();
+    const dataDir = mkdtempSync(join(tmpdir(), 'warren-paging-'));
+    dirs.push(dataDir);
+    const b = await start(dataDir);
+    const conn = await amqp.connect(b.url);
+    const ch = await conn.createConfirmChannel();
+    await ch.assertQueue('ttl-backlog');
+    for (let i = 0; i < 3000; i++) ch.sendToQueue('ttl-backlog', Buffer.from(`m${i}`), i < 2500 ? { expiration: '100' } : {});
+    await ch.waitForConfirms();
+    await new Promise((r) => setTimeout(r, 250));
+    const m = await ch.get('ttl-backlog', { noAck: true });
+    expect(m && m.content.toString()).toBe('m2500');
+    expect((await ch.checkQueue('ttl-backlog')).messageCount).toBe(499);
+    await conn.close();
+  });
+
   it('brings persistent paged messages back after a restart, in order, without the transient ones', async () => {
     expect.hasAssertions();
     const dataDir = mkdtempSync(join(tmpdir(), 'warren-paging-'));
