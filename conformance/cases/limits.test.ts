@@ -150,6 +150,10 @@ describe('vhost limits', () => {
     expect.hasAssertions();
     expect((await call('PUT', `/api/vhost-limits/${v}/max-connections`, { value: 0 })).status).toBe(204);
     expect((await refusedOpen({ vhost })).replyText).toBe(`NOT_ALLOWED - access to vhost '${vhost}' refused for user 'guest': connection limit (0) is reached`);
+    // The limit is checked before the user's permissions on the vhost (this user has none there).
+    expect((await refusedOpen({ vhost, user, password: PASS })).replyText).toBe(
+      `NOT_ALLOWED - access to vhost '${vhost}' refused for user '${user}': connection limit (0) is reached`,
+    );
     expect((await call('PUT', `/api/vhost-limits/${v}/max-connections`, { value: -1 })).status).toBe(204);
     await eventually(() => rawConnect({ vhost }));
     await rawConnect({ vhost });
