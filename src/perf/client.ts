@@ -46,8 +46,10 @@ import {
 
 const PROTOCOL_HEADER = Buffer.from('AMQP\x00\x00\x09\x01', 'latin1');
 const EMPTY = Buffer.alloc(0);
-/** The largest frame this client asks for (and its read buffer's size). */
+/** The largest frame this client asks for. */
 const FRAME_MAX = 131072;
+/** Bytes per socket read (buffers are per connection and grow only when needed: idle connections stay small). */
+const READ_SIZE = 64 * 1024;
 const TWO_32 = 0x100000000;
 
 export interface ConnectOptions {
@@ -136,10 +138,10 @@ export class PerfConnection {
   onBlocked: ((reason: string | undefined) => void) | undefined;
 
   private socket!: Socket;
-  private readonly w = new Writer(256 * 1024);
+  private readonly w = new Writer(16 * 1024);
   private readonly channels: Array<ChannelState | undefined> = [];
   /** Bytes carried over between reads: a partial frame, or whole frames held back while paused. */
-  private pending = Buffer.allocUnsafe(FRAME_MAX + 8);
+  private pending = Buffer.allocUnsafe(4096);
   private pendingLength = 0;
   private paused = false;
   private drainWaiters: Array<() => void> = [];
@@ -176,7 +178,7 @@ export class PerfConnection {
         host: o.host,
         port: o.port,
         noDelay: true,
-        onread: { buffer: Buffer.allocUnsafe(FRAME_MAX), callback: (n, buf) => this.onRead(n, buf as Buffer) },
+        onread: { buffer: Buffer.allocUnsafe(READ_SIZE), callback: (n, buf) => this.onRead(n, buf as Buffer) },
       });
       this.socket.on('error', (e) => {
         if (!done) fail(new Error(this.loggingIn ? `${where} refused the login (user '${o.username ?? 'guest'}'): ${e.message}` : `cannot connect to ${where}: ${e.message}`));
