@@ -1,5 +1,6 @@
 // A raw-frame AMQP 0-9-1 client for load generation: pre-encoded publishes, one write per batch, frames parsed in place.
 import { connect, type Socket } from 'node:net';
+import { FrameSplitter } from './frame-splitter.js';
 import {
   BASIC_ACK,
   BASIC_CANCEL,
@@ -140,10 +141,7 @@ export class PerfConnection {
   private socket!: Socket;
   private readonly w = new Writer(16 * 1024);
   private readonly channels: Array<ChannelState | undefined> = [];
-  /** Bytes carried over between reads: a partial frame, or whole frames held back while paused. */
-  private pending = Buffer.allocUnsafe(4096);
-  private pendingLength = 0;
-  private paused = false;
+  private readonly reader = new FrameSplitter((buf, pos, total) => this.frame(buf, pos, total), FRAME_MAX);
   private drainWaiters: Array<() => void> = [];
   private closing = false;
   private failed: Error | undefined;
@@ -227,6 +225,7 @@ export class PerfConnection {
     this.loggingIn = false;
     if (tune.id !== CONNECTION_TUNE) throw new Error('unexpected method instead of connection.tune');
     this.frameMax = !tune.frameMax ? FRAME_MAX : Math.min(tune.frameMax, FRAME_MAX);
+    this.reader.frameMax = this.frameMax;
     this.send(0, { id: CONNECTION_TUNE_OK, channelMax: !tune.channelMax ? 2047 : Math.min(tune.channelMax, 2047), frameMax: this.frameMax, heartbeat: 0 });
     this.send(0, { id: CONNECTION_OPEN, virtualHost: o.vhost ?? '/' });
     await this.next(0);
@@ -249,97 +248,35 @@ export class PerfConnection {
   private onRead(n: number, buf: Buffer): boolean {
     this.receivedAtUs = nowUs();
     try {
-      this.feed(buf, 0, n);
+      this.reader.push(buf, 0, n);
     } catch (e) {
       this.fail(e instanceof Error ? e : new Error(String(e)));
       return false;
     }
     if (this.w.pos > 0) this.flush();
-    return !this.paused;
-  }
-
-  /** Parses [pos, end) of a read, completing a partial frame carried over from the last one first. */
-  private feed(buf: Buffer, pos: number, end: number): void {
-    if (this.paused) {
-      this.stash(buf, pos, end);
-      return;
-    }
-    if (this.pendingLength > 0) {
-      if (this.pendingLength < 7) {
-        const take = Math.min(7 - this.pendingLength, end - pos);
-        this.stash(buf, pos, pos + take);
-        pos += take;
-        if (this.pendingLength < 7) return;
-      }
-      const total = this.frameLength(this.pending, 0);
-      const take = Math.min(total - this.pendingLength, end - pos);
-      this.stash(buf, pos, pos + take);
-      pos += take;
-      if (this.pendingLength < total) return;
-      this.pendingLength = 0;
-      this.frame(this.pending, 0, total);
-      if (this.paused) {
-        this.stash(buf, pos, end);
-        return;
-      }
-    }
-    pos = this.frames(buf, pos, end);
-    if (pos < end) this.stash(buf, pos, end);
-  }
-
-  /** Handles the whole frames in [pos, end); returns where it stopped (at a partial frame, or because of pause()). */
-  private frames(buf: Buffer, pos: number, end: number): number {
-    while (end - pos >= 7 && !this.paused) {
-      const total = this.frameLength(buf, pos);
-      if (end - pos < total) break;
-      this.frame(buf, pos, total);
-      pos += total;
-    }
-    return pos;
-  }
-
-  private frameLength(buf: Buffer, pos: number): number {
-    const size = buf.readUInt32BE(pos + 3);
-    if (size > this.frameMax) throw new Error(`frame of ${size} bytes is larger than frame_max ${this.frameMax}`);
-    return size + 8;
-  }
-
-  private stash(buf: Buffer, start: number, end: number): void {
-    const n = end - start;
-    if (n <= 0) return;
-    if (this.pendingLength + n > this.pending.length) {
-      const next = Buffer.allocUnsafe(Math.max(this.pending.length * 2, this.pendingLength + n));
-      this.pending.copy(next, 0, 0, this.pendingLength);
-      this.pending = next;
-    }
-    buf.copy(this.pending, this.pendingLength, start, end);
-    this.pendingLength += n;
+    return !this.reader.paused;
   }
 
   /** Stops handling frames after the current one; the broker's later bytes wait (TCP backpressure) until resume(). */
   pause(): void {
-    this.paused = true;
+    this.reader.pause();
   }
 
   resume(): void {
-    if (!this.paused) return;
-    this.paused = false;
+    if (!this.reader.paused) return;
     this.receivedAtUs = nowUs();
     try {
-      const pos = this.frames(this.pending, 0, this.pendingLength);
-      this.pending.copy(this.pending, 0, pos, this.pendingLength);
-      this.pendingLength -= pos;
+      this.reader.release();
     } catch (e) {
       this.fail(e instanceof Error ? e : new Error(String(e)));
       return;
     }
     if (this.w.pos > 0) this.flush();
-    if (!this.paused) this.socket.resume();
+    if (!this.reader.paused) this.socket.resume();
   }
 
   private frame(buf: Buffer, pos: number, total: number): void {
     const end = pos + total - 1;
-    if (buf[end] !== FRAME_END) throw new Error(`frame end octet ${buf[end]} instead of 206`);
     const type = buf[pos]!;
     const channel = buf.readUInt16BE(pos + 1);
     const start = pos + 7;
@@ -602,7 +539,7 @@ export class PerfConnection {
     this.closing = true;
     // What still arrives is dropped; a consumer held back by pause() may have much queued before the close-ok.
     for (const c of this.channels) if (c) c.listener = undefined;
-    const wait = this.paused ? Math.min(timeoutMs, 200) : timeoutMs;
+    const wait = this.reader.paused ? Math.min(timeoutMs, 200) : timeoutMs;
     const ok = new Promise<void>((resolve) => {
       this.closeOk = resolve;
       setTimeout(resolve, wait).unref();
@@ -611,9 +548,8 @@ export class PerfConnection {
     encodeMethod(this.w, { id: CONNECTION_CLOSE, replyCode: 200, replyText: 'Closed by warren perf', classId: 0, methodId: 0 });
     this.w.endFrame();
     if (!this.socket.destroyed) this.socket.write(this.w.take());
-    if (this.paused) {
-      this.paused = false;
-      this.pendingLength = 0;
+    if (this.reader.paused) {
+      this.reader.clear();
       this.socket.resume();
     }
     await ok;
