@@ -91,7 +91,7 @@ fuzz: build
 stress: build
 	WARREN_CRASH_ROUNDS=$${WARREN_CRASH_ROUNDS:-50} npx vitest run --config test/vitest.config.ts test/integration/crash.test.ts
 
-# Codec micro-benchmarks, then throughput of Warren and (if one runs on 5672) RabbitMQ side by side.
+# Codec micro-benchmarks, then throughput and RPC latency of Warren and (if one runs on 5672) RabbitMQ side by side.
 # make bench RABBITMQ=1 installs and starts RabbitMQ from Debian's packages first; results also go to bench-results.json.
 bench: build $(if $(RABBITMQ),rabbitmq,)
 	npx vitest bench --run --config test/vitest.config.ts --dir test/bench
