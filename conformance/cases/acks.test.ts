@@ -2,18 +2,12 @@
 // basic.recover, unknown and repeated tags, and where unacked messages go when their channel or
 // connection closes (back in the queue, in their original order, marked redelivered).
 import type { Channel, ChannelModel, ConsumeMessage, Message } from 'amqplib';
-import { afterEach, describe, expect, it } from 'vitest';
-import { closeAllAmqp, connect } from '../support/amqp.js';
-import { deleteTracked, drain as drainQueue, Inbox, openChannel, sleep, trackNames, withTimeout, type AmqpError } from '../support/fixtures.js';
-import { args, destroyAllRaw, rawConnect } from '../support/raw.js';
+import { describe, expect, it } from 'vitest';
+import { connect } from '../support/amqp.js';
+import { cleanUpAfterEach, drain as drainQueue, Inbox, openChannel, sleep, trackNames, withTimeout, type AmqpError } from '../support/fixtures.js';
+import { args, rawConnect } from '../support/raw.js';
 
-const { queues, declareQueue } = trackNames();
-
-afterEach(async () => {
-  destroyAllRaw();
-  await deleteTracked({ queues }, { strict: true });
-  await closeAllAmqp();
-});
+const { declareQueue } = cleanUpAfterEach(trackNames(), { raw: true, strict: true });
 
 const drain = (ch: Channel, q: string) => drainQueue(ch, q, (m): [string, boolean] => [m.content.toString(), m.fields.redelivered]);
 

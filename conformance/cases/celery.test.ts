@@ -10,13 +10,13 @@
 // message with its headers and reply_to/correlation_id, and the reply the worker publishes to the
 // default exchange. Skipped (with the reason in the report) when /usr/bin/python3 cannot import
 // celery; `make conformance` installs python3-celery when it is missing.
-import type { Channel, ChannelModel } from 'amqplib';
 import { execFile, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
 import { closeAllAmqp, connect, uniqueName } from '../support/amqp.js';
+import { channel } from '../support/fixtures.js';
 import { url } from '../support/urls.js';
 
 const run = promisify(execFile);
@@ -87,12 +87,6 @@ async function stopWorker(w: Worker): Promise<void> {
 
 let worker: Worker | undefined;
 let queue: string | undefined;
-
-async function channel(conn: ChannelModel): Promise<Channel> {
-  const ch = await conn.createChannel();
-  ch.on('error', () => {});
-  return ch;
-}
 
 afterEach(async () => {
   if (worker) await stopWorker(worker);

@@ -2,27 +2,20 @@
 // waitForConfirms on a batch, basic.return ahead of the ack for unroutable mandatory messages,
 // and RabbitMQ 3.10's refusal to mix confirm and tx modes on one channel.
 import type { ConfirmChannel } from 'amqplib';
-import { afterEach, describe, expect, it } from 'vitest';
-import { closeAllAmqp, connect, uniqueName } from '../support/amqp.js';
-import { confirmChannel, deleteTracked, trackNames } from '../support/fixtures.js';
+import { describe, expect, it } from 'vitest';
+import { connect, uniqueName } from '../support/amqp.js';
+import { confirmChannel, cleanUpAfterEach, trackNames } from '../support/fixtures.js';
 import {
   ArgsReader,
   FRAME_BODY,
   FRAME_HEADER,
   args,
-  destroyAllRaw,
   encodeHeaderPayload,
   rawConnect,
   type RawConnection,
 } from '../support/raw.js';
 
-const { queues, declareQueue } = trackNames();
-
-afterEach(async () => {
-  destroyAllRaw();
-  await deleteTracked({ queues }, { strict: true });
-  await closeAllAmqp();
-});
+const { declareQueue } = cleanUpAfterEach(trackNames(), { raw: true, strict: true });
 
 interface AckFields {
   deliveryTag: number;

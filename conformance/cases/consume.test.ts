@@ -1,18 +1,12 @@
 // Consumers: basic.consume (tags, exclusivity, no-ack), basic.cancel from either side,
 // round-robin dispatch and basic.get, with RabbitMQ 3.10's exact refusals.
 import type { Channel, ConsumeMessage } from 'amqplib';
-import { afterEach, describe, expect, it } from 'vitest';
-import { closeAllAmqp, connect, openBystander, uniqueName } from '../support/amqp.js';
-import { deleteTracked, Inbox, openChannel, sleep, trackNames, withTimeout } from '../support/fixtures.js';
-import { args, destroyAllRaw, rawConnect } from '../support/raw.js';
+import { describe, expect, it } from 'vitest';
+import { connect, openBystander, uniqueName } from '../support/amqp.js';
+import { cleanUpAfterEach, Inbox, openChannel, sleep, trackNames, withTimeout } from '../support/fixtures.js';
+import { args, rawConnect } from '../support/raw.js';
 
-const { queues, declareQueue } = trackNames();
-
-afterEach(async () => {
-  destroyAllRaw();
-  await deleteTracked({ queues }, { strict: true });
-  await closeAllAmqp();
-});
+const { declareQueue } = cleanUpAfterEach(trackNames(), { raw: true, strict: true });
 
 const bodies = (ms: ConsumeMessage[]) => ms.map((m) => m.content.toString());
 

@@ -9,11 +9,11 @@
 // - Argument errors: a non-string → 406 "invalid type '<type>' for arg 'alternate-exchange' in
 //   exchange '…' in vhost '/'" (40, 10); redeclaring with another or no AE → 406 inequivalent arg.
 import type { Channel } from 'amqplib';
-import { afterEach, describe, expect, it } from 'vitest';
-import { closeAllAmqp, uniqueName } from '../support/amqp.js';
+import { describe, expect, it } from 'vitest';
+import { uniqueName } from '../support/amqp.js';
 import {
   channelError,
-  deleteTracked,
+  cleanUpAfterEach,
   drain as drainQueue,
   openWithPublisher as open,
   publishConfirmed,
@@ -26,12 +26,7 @@ import {
 // Helpers (those the case files share are in ../support/fixtures.ts)
 // ---------------------------------------------------------------------------------------------
 
-const { queues, exchanges, qname, xname } = trackNames('ext-ae');
-
-afterEach(async () => {
-  await closeAllAmqp();
-  await deleteTracked({ queues, exchanges });
-});
+const { qname, xname } = cleanUpAfterEach(trackNames('ext-ae'));
 
 const drain = (ch: Channel, q: string) => drainQueue(ch, q, (m) => ({ body: m.content.toString(), exchange: m.fields.exchange, routingKey: m.fields.routingKey }));
 

@@ -17,20 +17,14 @@
 //   (classic: x-priority, x-credit, x-cancel-on-ha-failover; quorum: x-priority, x-credit; stream:
 //   x-stream-offset, x-credit).
 // - x-queue-mode "default" / "lazy"; x-queue-version 1 / 2 (classic only).
-import { afterEach, describe, expect, it } from 'vitest';
-import { closeAllAmqp } from '../support/amqp.js';
-import { channelError, deleteTracked, open, trackNames } from '../support/fixtures.js';
+import { describe, expect, it } from 'vitest';
+import { channelError, cleanUpAfterEach, open, trackNames } from '../support/fixtures.js';
 
 // ---------------------------------------------------------------------------------------------
 // Helpers (those the case files share are in ../support/fixtures.ts)
 // ---------------------------------------------------------------------------------------------
 
-const { queues, qname } = trackNames('ext-arguments');
-
-afterEach(async () => {
-  await closeAllAmqp();
-  await deleteTracked({ queues });
-});
+const { qname } = cleanUpAfterEach(trackNames('ext-arguments'));
 
 /** Declares (durable: false) and expects a 406 on queue.declare with `invalid arg '<arg>' for queue '<q>' in vhost '/'<rest>`. */
 async function expectInvalid(args: Record<string, unknown>, arg: string, rest: string, durable = false): Promise<void> {

@@ -9,20 +9,14 @@
 //   "PRECONDITION_FAILED - invalid message: {unacceptable_type_in_header,\"CC\",longstr}" (60, 40).
 // How CC/BCC keys take part in dead-lettering is in ext-dead-letter.test.ts.
 import type { Channel } from 'amqplib';
-import { afterEach, describe, expect, it } from 'vitest';
-import { closeAllAmqp } from '../support/amqp.js';
-import { deleteTracked, drain as drainQueue, nextClose, openWithPublisher as open, publish, trackNames } from '../support/fixtures.js';
+import { describe, expect, it } from 'vitest';
+import { cleanUpAfterEach, drain as drainQueue, nextClose, openWithPublisher as open, publish, trackNames } from '../support/fixtures.js';
 
 // ---------------------------------------------------------------------------------------------
 // Helpers (those the case files share are in ../support/fixtures.ts)
 // ---------------------------------------------------------------------------------------------
 
-const { queues, exchanges, qname, xname } = trackNames('ext-cc');
-
-afterEach(async () => {
-  await closeAllAmqp();
-  await deleteTracked({ queues, exchanges });
-});
+const { qname, xname } = cleanUpAfterEach(trackNames('ext-cc'));
 
 interface Got {
   body: string;

@@ -6,20 +6,14 @@
 // - x-priority must be an integer: a string → 406 "expected integer, got longstr", a double →
 //   "expected integer, got double", on basic.consume (60, 20).
 import type { Channel, ChannelModel, ConfirmChannel, ConsumeMessage } from 'amqplib';
-import { afterEach, describe, expect, it } from 'vitest';
-import { closeAllAmqp } from '../support/amqp.js';
-import { channel, channelError, deleteTracked, openWithPublisher as open, sleep, trackNames } from '../support/fixtures.js';
+import { describe, expect, it } from 'vitest';
+import { channel, channelError, cleanUpAfterEach, openWithPublisher as open, sleep, trackNames } from '../support/fixtures.js';
 
 // ---------------------------------------------------------------------------------------------
 // Helpers (those the case files share are in ../support/fixtures.ts)
 // ---------------------------------------------------------------------------------------------
 
-const { queues, qname } = trackNames('ext-consumer-priority');
-
-afterEach(async () => {
-  await closeAllAmqp();
-  await deleteTracked({ queues });
-});
+const { qname } = cleanUpAfterEach(trackNames('ext-consumer-priority'));
 
 async function declare(ch: Channel): Promise<string> {
   const q = qname('q');

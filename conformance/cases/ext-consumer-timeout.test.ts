@@ -16,9 +16,9 @@
 // RabbitMQ ≥ 3.12 the close can come up to channel_tick_interval (60 s) late; the waits below allow
 // for that when the product is RabbitMQ. Warren (product "Warren") runs every case.
 import type { Channel, ChannelModel, ConsumeMessage } from 'amqplib';
-import { afterEach, describe, expect, it } from 'vitest';
-import { closeAllAmqp, connect, isRabbitMQBefore, server, uniqueName } from '../support/amqp.js';
-import { channel, deleteTracked, nextClose, sleep, trackNames } from '../support/fixtures.js';
+import { describe, expect, it } from 'vitest';
+import { connect, isRabbitMQBefore, server, uniqueName } from '../support/amqp.js';
+import { channel, cleanUpAfterEach, nextClose, sleep, trackNames } from '../support/fixtures.js';
 
 // ---------------------------------------------------------------------------------------------
 // Helpers (those the case files share are in ../support/fixtures.ts)
@@ -32,12 +32,7 @@ const NO_CONSUMER_TIMEOUT = await isRabbitMQBefore('3.12');
 const NOTICE_MS = broker.product === 'RabbitMQ' ? 75_000 : 5_000;
 const CASE_MS = NOTICE_MS + 10_000;
 
-const { queues, qname } = trackNames();
-
-afterEach(async () => {
-  await closeAllAmqp();
-  await deleteTracked({ queues });
-});
+const { queues, qname } = cleanUpAfterEach(trackNames());
 
 async function declare(timeoutMs: number): Promise<{ conn: ChannelModel; ch: Channel; q: string }> {
   const conn = await connect();

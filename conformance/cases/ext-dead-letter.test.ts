@@ -32,20 +32,15 @@
 // [original-expiration,] count, reason, queue, time, exchange, routing-keys (no re-sorting of an
 // updated entry), and no longer trusts x-death headers set by publishers.
 import type { Channel, GetMessage } from 'amqplib';
-import { afterEach, describe, expect, it } from 'vitest';
-import { closeAllAmqp, uniqueName } from '../support/amqp.js';
-import { channel, channelError, deleteTracked, drain, openWithPublisher as open, publish, sleep, trackNames } from '../support/fixtures.js';
+import { describe, expect, it } from 'vitest';
+import { uniqueName } from '../support/amqp.js';
+import { channel, channelError, cleanUpAfterEach, drain, openWithPublisher as open, publish, sleep, trackNames } from '../support/fixtures.js';
 
 // ---------------------------------------------------------------------------------------------
 // Helpers (those the case files share are in ../support/fixtures.ts)
 // ---------------------------------------------------------------------------------------------
 
-const { queues, exchanges, qname, xname, declareQueue: declare } = trackNames('ext-dlx');
-
-afterEach(async () => {
-  await closeAllAmqp();
-  await deleteTracked({ queues, exchanges });
-});
+const { qname, xname, declareQueue: declare } = cleanUpAfterEach(trackNames('ext-dlx'));
 
 /** basic.get (no-ack) from q, retrying until a message is there (dead-lettering is asynchronous). */
 async function getOne(ch: Channel, q: string, timeoutMs = 3_000): Promise<GetMessage> {

@@ -15,12 +15,12 @@
 //   "…: {value_negative,-1}" (exchange.declare 40,10; for a queue "for queue '<q>' in vhost '/'",
 //   queue.declare 50,10).
 import type { Channel, ConfirmChannel, Options } from 'amqplib';
-import { afterEach, describe, expect, it } from 'vitest';
-import { closeAllAmqp, server } from '../support/amqp.js';
+import { describe, expect, it } from 'vitest';
+import { server } from '../support/amqp.js';
 import {
   channel,
   channelError,
-  deleteTracked,
+  cleanUpAfterEach,
   drain,
   openWithPublisher as open,
   publishConfirmed,
@@ -35,12 +35,7 @@ import {
 /** Deduplication is a plugin on RabbitMQ, not installed on the RabbitMQ the suite is checked against. */
 const IS_RABBITMQ = (await server()).product === 'RabbitMQ';
 
-const { queues, exchanges, qname, xname } = trackNames('ext-dedup');
-
-afterEach(async () => {
-  await closeAllAmqp();
-  await deleteTracked({ queues, exchanges });
-});
+const { qname, xname } = cleanUpAfterEach(trackNames('ext-dedup'));
 
 /** Publishes `body` with x-deduplication-header `id` (none when undefined) and returns the confirm. */
 function send(pub: ConfirmChannel, exchange: string, routingKey: string, body: string, id: string | undefined, options: Options.Publish = {}): Promise<'ack' | 'nack'> {

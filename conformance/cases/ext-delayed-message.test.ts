@@ -24,10 +24,10 @@
 //   For the same reason the exchange's alternate exchange gets a copy at publish (plugin issue #36,
 //   open); no case checks that.
 import type { Channel, ChannelModel, Message } from 'amqplib';
-import { afterEach, describe, expect, it } from 'vitest';
-import { closeAllAmqp, server } from '../support/amqp.js';
-import { channel, channelError, deleteTracked, openWithPublisher as open, publish, sleep, trackNames } from '../support/fixtures.js';
-import { args, destroyAllRaw, rawConnect } from '../support/raw.js';
+import { describe, expect, it } from 'vitest';
+import { server } from '../support/amqp.js';
+import { channel, channelError, cleanUpAfterEach, openWithPublisher as open, publish, sleep, trackNames } from '../support/fixtures.js';
+import { args, rawConnect } from '../support/raw.js';
 
 // ---------------------------------------------------------------------------------------------
 // Helpers (those the case files share are in ../support/fixtures.ts)
@@ -36,13 +36,7 @@ import { args, destroyAllRaw, rawConnect } from '../support/raw.js';
 /** The plugin is not installed on the RabbitMQ the suite is checked against. */
 const IS_RABBITMQ = (await server()).product === 'RabbitMQ';
 
-const { queues, exchanges, qname, xname } = trackNames('ext-delayed');
-
-afterEach(async () => {
-  destroyAllRaw();
-  await closeAllAmqp();
-  await deleteTracked({ queues, exchanges });
-});
+const { exchanges, qname, xname } = cleanUpAfterEach(trackNames('ext-delayed'), { raw: true });
 
 /** A delayed exchange routing like `type`. */
 async function delayedExchange(ch: Channel, type: string, tag = type): Promise<string> {

@@ -21,21 +21,16 @@
 // RabbitMQ 4.2 reimplemented direct reply-to (as far as known, the AMQP 0-9-1 face stays the same,
 // but the rewritten name's format differs; the cases only rely on the prefix).
 import type { Channel, ChannelModel, ConfirmChannel, ConsumeMessage, GetMessage, Message } from 'amqplib';
-import { afterEach, describe, expect, it } from 'vitest';
-import { closeAllAmqp, connect } from '../support/amqp.js';
-import { channel, channelError, deleteTracked, nextClose, sleep, trackNames, until } from '../support/fixtures.js';
+import { describe, expect, it } from 'vitest';
+import { connect } from '../support/amqp.js';
+import { channel, channelError, cleanUpAfterEach, nextClose, sleep, trackNames, until } from '../support/fixtures.js';
 
 // ---------------------------------------------------------------------------------------------
 // Helpers (those the case files share are in ../support/fixtures.ts)
 // ---------------------------------------------------------------------------------------------
 
 const RT = 'amq.rabbitmq.reply-to';
-const { queues, qname } = trackNames('ext-reply-to');
-
-afterEach(async () => {
-  await closeAllAmqp();
-  await deleteTracked({ queues });
-});
+const { qname } = cleanUpAfterEach(trackNames('ext-reply-to'));
 
 interface Rpc {
   conn: ChannelModel;

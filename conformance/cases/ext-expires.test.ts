@@ -10,20 +10,14 @@
 // To look at a queue without "using" it, the cases bind it to amq.fanout on a throwaway channel:
 // queue.bind answers 404 once the queue is gone and does not reset the timer.
 import type { Channel, ChannelModel } from 'amqplib';
-import { afterEach, describe, expect, it } from 'vitest';
-import { closeAllAmqp } from '../support/amqp.js';
-import { channel, channelError, deleteTracked, open, sleep, trackNames } from '../support/fixtures.js';
+import { describe, expect, it } from 'vitest';
+import { channel, channelError, cleanUpAfterEach, open, sleep, trackNames } from '../support/fixtures.js';
 
 // ---------------------------------------------------------------------------------------------
 // Helpers (those the case files share are in ../support/fixtures.ts)
 // ---------------------------------------------------------------------------------------------
 
-const { queues, qname } = trackNames('ext-expires');
-
-afterEach(async () => {
-  await closeAllAmqp();
-  await deleteTracked({ queues });
-});
+const { qname } = cleanUpAfterEach(trackNames('ext-expires'));
 
 /** Whether q exists, found out with a queue.bind (which does not count as use of an x-expires queue). */
 async function exists(conn: ChannelModel, q: string): Promise<boolean> {

@@ -14,12 +14,11 @@
 // - Bad values: x-max-length(-bytes) negative → {value_negative,N}; x-overflow an unknown string →
 //   invalid_overflow; x-overflow not a string → {unacceptable_type,<amqp type>}.
 import type { Channel } from 'amqplib';
-import { afterEach, describe, expect, it } from 'vitest';
-import { closeAllAmqp } from '../support/amqp.js';
+import { describe, expect, it } from 'vitest';
 import {
   channel,
   channelError,
-  deleteTracked,
+  cleanUpAfterEach,
   drain,
   eventually,
   openWithPublisher as open,
@@ -32,12 +31,7 @@ import {
 // Helpers (those the case files share are in ../support/fixtures.ts)
 // ---------------------------------------------------------------------------------------------
 
-const { queues, exchanges, qname, xname, declareQueue: declare } = trackNames('ext-max-length');
-
-afterEach(async () => {
-  await closeAllAmqp();
-  await deleteTracked({ queues, exchanges });
-});
+const { qname, xname, declareQueue: declare } = cleanUpAfterEach(trackNames('ext-max-length'));
 
 /** A fanout DLX with one queue bound to it; returns the exchange and the queue. */
 async function deadLetterTarget(ch: Channel): Promise<{ dlx: string; dlq: string }> {

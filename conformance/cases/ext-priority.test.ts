@@ -10,12 +10,11 @@
 // RabbitMQ 3.13/4.x: the same for classic queues (4.x quorum queues have two built-in priority
 // levels without the argument — not covered here).
 import type { Channel, ConfirmChannel, ConsumeMessage } from 'amqplib';
-import { afterEach, describe, expect, it } from 'vitest';
-import { closeAllAmqp } from '../support/amqp.js';
+import { describe, expect, it } from 'vitest';
 import {
   channel,
   channelError,
-  deleteTracked,
+  cleanUpAfterEach,
   drain as drainQueue,
   openWithPublisher as open,
   sleep,
@@ -26,12 +25,7 @@ import {
 // Helpers (those the case files share are in ../support/fixtures.ts)
 // ---------------------------------------------------------------------------------------------
 
-const { queues, qname, declareQueue: declare } = trackNames('ext-priority');
-
-afterEach(async () => {
-  await closeAllAmqp();
-  await deleteTracked({ queues });
-});
+const { qname, declareQueue: declare } = cleanUpAfterEach(trackNames('ext-priority'));
 
 /** Publishes [body, priority] pairs in order (undefined: no priority property) and waits for the confirms. */
 async function publishAll(pub: ConfirmChannel, q: string, msgs: ReadonlyArray<readonly [string, number | undefined]>): Promise<void> {

@@ -26,18 +26,18 @@
 // channel closing) towards the limit; 4.x quorum queues support consumer priorities and two
 // message priorities without x-max-priority.
 import type { Channel, ConsumeMessage, GetMessage } from 'amqplib';
-import { afterEach, describe, expect, it } from 'vitest';
-import { closeAllAmqp, server, uniqueName } from '../support/amqp.js';
+import { describe, expect, it } from 'vitest';
+import { server, uniqueName } from '../support/amqp.js';
 import {
   channel,
   channelError,
-  deleteTracked,
+  cleanUpAfterEach,
   openWithPublisher as open,
   sleep,
   trackNames,
   until as untilWithin,
 } from '../support/fixtures.js';
-import { args, destroyAllRaw, rawConnect } from '../support/raw.js';
+import { args, rawConnect } from '../support/raw.js';
 
 // ---------------------------------------------------------------------------------------------
 // Helpers (those the case files share are in ../support/fixtures.ts)
@@ -46,13 +46,7 @@ import { args, destroyAllRaw, rawConnect } from '../support/raw.js';
 /** Asked once when the file is collected. */
 const IS_RABBITMQ = (await server()).product === 'RabbitMQ';
 
-const { queues, exchanges, qname } = trackNames('ext-queue-type');
-
-afterEach(async () => {
-  destroyAllRaw();
-  await closeAllAmqp();
-  await deleteTracked({ queues, exchanges });
-});
+const { exchanges, qname } = cleanUpAfterEach(trackNames('ext-queue-type'), { raw: true });
 
 const until = (cond: () => boolean, timeoutMs = 5_000) => untilWithin(cond, timeoutMs);
 

@@ -15,20 +15,14 @@
 // nothing at all, not the ready messages, not new ones, not after the old ones are acked. The cases
 // below cancel an active consumer only when it holds nothing. (Later RabbitMQ versions hand over.)
 import type { Channel, ChannelModel, ConfirmChannel, ConsumeMessage } from 'amqplib';
-import { afterEach, describe, expect, it } from 'vitest';
-import { closeAllAmqp } from '../support/amqp.js';
-import { channel, channelError, deleteTracked, openWithPublisher as open, sleep, trackNames, until } from '../support/fixtures.js';
+import { describe, expect, it } from 'vitest';
+import { channel, channelError, cleanUpAfterEach, openWithPublisher as open, sleep, trackNames, until } from '../support/fixtures.js';
 
 // ---------------------------------------------------------------------------------------------
 // Helpers (those the case files share are in ../support/fixtures.ts)
 // ---------------------------------------------------------------------------------------------
 
-const { queues, qname } = trackNames('ext-sac');
-
-afterEach(async () => {
-  await closeAllAmqp();
-  await deleteTracked({ queues });
-});
+const { qname } = cleanUpAfterEach(trackNames('ext-sac'));
 
 async function declareSac(ch: Channel, tag = 'q'): Promise<string> {
   const q = qname(tag);

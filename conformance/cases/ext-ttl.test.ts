@@ -16,12 +16,12 @@
 // amqplib notes: a JS integer in a field table is sent as the smallest signed type that holds it
 // (-1 → byte, 315360000001 → long); the reply text is in the error message after `with message "`.
 import type { Channel, ConfirmChannel, ConsumeMessage, Options } from 'amqplib';
-import { afterEach, describe, expect, it } from 'vitest';
-import { closeAllAmqp, server } from '../support/amqp.js';
+import { describe, expect, it } from 'vitest';
+import { server } from '../support/amqp.js';
 import {
   channel,
   channelError,
-  deleteTracked,
+  cleanUpAfterEach,
   drain,
   eventually,
   nextClose,
@@ -34,12 +34,7 @@ import {
 // Helpers (those the case files share are in ../support/fixtures.ts)
 // ---------------------------------------------------------------------------------------------
 
-const { queues, qname, declareQueue: declare } = trackNames('ext-ttl');
-
-afterEach(async () => {
-  await closeAllAmqp();
-  await deleteTracked({ queues });
-});
+const { qname, declareQueue: declare } = cleanUpAfterEach(trackNames('ext-ttl'));
 
 /** Publishes through the default exchange and waits for the broker's confirm. */
 async function publish(pub: ConfirmChannel, q: string, body: string, options: Options.Publish = {}): Promise<void> {

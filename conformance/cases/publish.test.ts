@@ -2,15 +2,14 @@
 // and what it must carry unchanged from publisher to consumer (every property, every field-table
 // type, bodies of 0 bytes, 1 MB, and bodies that arrive split over many frames).
 import type { Channel, ConsumeMessage } from 'amqplib';
-import { afterEach, describe, expect, it } from 'vitest';
-import { closeAllAmqp, connect, openBystander, uniqueName } from '../support/amqp.js';
-import { deleteTracked, openChannel, trackNames, withTimeout } from '../support/fixtures.js';
+import { describe, expect, it } from 'vitest';
+import { connect, openBystander, uniqueName } from '../support/amqp.js';
+import { cleanUpAfterEach, openChannel, trackNames, withTimeout } from '../support/fixtures.js';
 import {
   ArgsReader,
   FRAME_BODY,
   FRAME_HEADER,
   args,
-  destroyAllRaw,
   encodeHeaderPayload,
   rawConnect,
   type Frame,
@@ -22,13 +21,7 @@ import { url } from '../support/urls.js';
 // Queues made by a case are deleted after it, over a fresh connection.
 // ---------------------------------------------------------------------------------------------
 
-const { queues, declareQueue } = trackNames();
-
-afterEach(async () => {
-  destroyAllRaw();
-  await deleteTracked({ queues }, { strict: true });
-  await closeAllAmqp();
-});
+const { declareQueue } = cleanUpAfterEach(trackNames(), { raw: true, strict: true });
 
 /** The authenticated user name in the URL under test (guest when absent). */
 function currentUser(): string {

@@ -2,18 +2,12 @@
 // consumers started after the qos; global=true: one limit shared by all of the channel's
 // consumers) and channel.flow sent by the client. prefetch_size != 0 is in bad-input.test.ts.
 import type { Channel, ConsumeMessage } from 'amqplib';
-import { afterEach, describe, expect, it } from 'vitest';
-import { closeAllAmqp, connect, openBystander } from '../support/amqp.js';
-import { channel, deleteTracked, Inbox, QUIET_MS, sleep, trackNames } from '../support/fixtures.js';
-import { ArgsReader, args, destroyAllRaw, rawConnect } from '../support/raw.js';
+import { describe, expect, it } from 'vitest';
+import { connect, openBystander } from '../support/amqp.js';
+import { channel, cleanUpAfterEach, Inbox, QUIET_MS, sleep, trackNames } from '../support/fixtures.js';
+import { ArgsReader, args, rawConnect } from '../support/raw.js';
 
-const { queues, declareQueue } = trackNames();
-
-afterEach(async () => {
-  destroyAllRaw();
-  await deleteTracked({ queues }, { strict: true });
-  await closeAllAmqp();
-});
+const { declareQueue } = cleanUpAfterEach(trackNames(), { raw: true, strict: true });
 
 const bodies = (ms: ConsumeMessage[]) => ms.map((m) => m.content.toString());
 

@@ -3,24 +3,19 @@
 // (The helpers it shares with queues.test.ts are in ../support/fixtures.ts.)
 import type { Channel, ChannelModel } from 'amqplib';
 import { randomUUID } from 'node:crypto';
-import { afterEach, describe, expect, it } from 'vitest';
-import { closeAllAmqp } from '../support/amqp.js';
+import { describe, expect, it } from 'vitest';
 import {
   channel,
   channelError as channelErrorOf,
-  deleteTracked,
+  cleanUpAfterEach,
   eventually,
   open,
   shortstrTruncated,
   trackNames,
 } from '../support/fixtures.js';
 
-const { queues } = trackNames();
-
-afterEach(async () => {
-  await closeAllAmqp(); // exclusive queues go with their connections
-  await deleteTracked({ queues });
-});
+// Exclusive queues go with their connections; the rest are deleted after each case.
+const { queues } = cleanUpAfterEach(trackNames());
 
 /** A channel.close answering the very operation (amqplib: "Operation failed: …"); throws if it succeeds. */
 const channelError = (op: Promise<unknown>) => channelErrorOf(op, { answeringOperation: true });

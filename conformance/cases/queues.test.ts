@@ -8,16 +8,10 @@
 // `{ '!': 'int', value: n }` forces 'I'. Channel errors carry .code, .classId and .methodId; the
 // reply text is in the message after `with message "`.
 import type { Channel, ChannelModel, ConsumeMessage } from 'amqplib';
-import { afterEach, describe, expect, it } from 'vitest';
-import { closeAllAmqp } from '../support/amqp.js';
-import { channel, channelError as channelErrorOf, deleteTracked, eventually, open, sleep, trackNames } from '../support/fixtures.js';
+import { describe, expect, it } from 'vitest';
+import { channel, channelError as channelErrorOf, cleanUpAfterEach, eventually, open, sleep, trackNames } from '../support/fixtures.js';
 
-const { queues, exchanges, qname, xname } = trackNames('queues');
-
-afterEach(async () => {
-  await closeAllAmqp();
-  await deleteTracked({ queues, exchanges });
-});
+const { qname, xname } = cleanUpAfterEach(trackNames('queues'));
 
 /** A channel.close answering the very operation (amqplib: "Operation failed: …"); throws if it succeeds. */
 const channelError = (op: Promise<unknown>) => channelErrorOf(op, { answeringOperation: true });

@@ -2,27 +2,20 @@
 // on a transactional channel take effect at tx.commit and are discarded by tx.rollback; commit
 // or rollback on a channel that never sent tx.select is refused.
 import type { Channel } from 'amqplib';
-import { afterEach, describe, expect, it } from 'vitest';
-import { closeAllAmqp, connect } from '../support/amqp.js';
-import { deleteTracked, drain as drainQueue, trackNames } from '../support/fixtures.js';
+import { describe, expect, it } from 'vitest';
+import { connect } from '../support/amqp.js';
+import { cleanUpAfterEach, drain as drainQueue, trackNames } from '../support/fixtures.js';
 import {
   ArgsReader,
   FRAME_BODY,
   FRAME_HEADER,
   args,
-  destroyAllRaw,
   encodeHeaderPayload,
   rawConnect,
   type RawConnection,
 } from '../support/raw.js';
 
-const { queues, qname } = trackNames();
-
-afterEach(async () => {
-  destroyAllRaw();
-  await deleteTracked({ queues }, { strict: true });
-  await closeAllAmqp();
-});
+const { qname } = cleanUpAfterEach(trackNames(), { raw: true, strict: true });
 
 const drain = (ch: Channel, q: string) => drainQueue(ch, q, (m): [string, boolean] => [m.content.toString(), m.fields.redelivered]);
 

@@ -3,8 +3,9 @@
 // of amqplib's errors, and small waiting, publishing, draining and consuming helpers.
 // State (the names to delete) lives in the object trackNames() returns, one per case file.
 import type { Channel, ChannelModel, ConfirmChannel, ConsumeMessage, GetMessage, Message, Options } from 'amqplib';
-import { expect } from 'vitest';
-import { connect, uniqueName } from './amqp.js';
+import { afterEach, expect } from 'vitest';
+import { closeAllAmqp, connect, uniqueName } from './amqp.js';
+import { destroyAllRaw } from './raw.js';
 
 // ---------------------------------------------------------------------------------------------
 // Names deleted after each case
@@ -78,6 +79,26 @@ export async function deleteTracked(names: { queues?: Set<string>; exchanges?: S
   queues.clear();
   exchanges.clear();
   await conn.close();
+}
+
+/**
+ * Registers the afterEach that cleans up after every case of the file: raw connections destroyed
+ * (with `raw`), then amqplib connections closed (exclusive queues go with them), then the tracked
+ * names deleted leniently. With `strict` the names are deleted first, each delete having to
+ * succeed (see deleteTracked), and the amqplib connections closed after. Returns `names`.
+ */
+export function cleanUpAfterEach(names: TrackedNames, opts: { raw?: boolean; strict?: boolean } = {}): TrackedNames {
+  afterEach(async () => {
+    if (opts.raw) destroyAllRaw();
+    if (opts.strict) {
+      await deleteTracked(names, { strict: true });
+      await closeAllAmqp();
+    } else {
+      await closeAllAmqp();
+      await deleteTracked(names);
+    }
+  });
+  return names;
 }
 
 // ---------------------------------------------------------------------------------------------
