@@ -14,6 +14,22 @@ export interface QueueStore {
   destroy(): void;
 }
 
+/**
+ * What a durable queue held at boot, in queue order. Only counts are known up front: the messages are read from
+ * disk when asked for, so a large backlog is not loaded (nor copied to a page file) at startup.
+ */
+export interface RecoveredMessages {
+  /** Messages not read yet, and their body bytes (lower than announced if a record turns out corrupt). */
+  readonly remaining: number;
+  readonly remainingBytes: number;
+  /** Highest sequence number among them (-1 if none): new messages continue after it. */
+  readonly lastSeq: number;
+  /** The next messages: up to `max`, stopping once their bodies reach `maxBytes` (at least one while any are left). */
+  read(max: number, maxBytes: number): RecoveredMessage[];
+  /** Nothing more will be read (the queue was purged or deleted). */
+  close(): void;
+}
+
 /** A recovered message, in queue order. */
 export interface RecoveredMessage {
   seq: number;
@@ -64,7 +80,7 @@ export interface MessagePersistence {
   /** A page file for a queue (created on first use; not kept across restarts). */
   openPageFile(vhost: string, queue: string): PageFile;
   /** Opens (or creates) the store of a durable queue; `recovered` is what it held, in order. */
-  openQueue(vhost: string, queue: string): { store: QueueStore; recovered: RecoveredMessage[] };
+  openQueue(vhost: string, queue: string): { store: QueueStore; recovered: RecoveredMessages };
   /** Opens (or creates) the store of a durable x-delayed-message exchange; `recovered` is what still waits. */
   openDelayed(vhost: string, exchange: string): { store: DelayedStore; recovered: RecoveredDelayed[] };
   /** True when writes were buffered since the last call (a confirm must wait for the next sync). */

@@ -7,7 +7,7 @@ import { ReadyStore } from './ready-store.js';
 import { Deduplicator } from './deduplication.js';
 import { guarded } from './internal-errors.js';
 import { GLOBAL, newCounters, type MessageCounters } from './stats.js';
-import type { PageFile, PagingWindow, QueueStore, RecoveredMessage } from './persistence.js';
+import type { PageFile, PagingWindow, QueueStore, RecoveredMessage, RecoveredMessages } from './persistence.js';
 
 export type { QueueEntry } from './queue-entry.js';
 
@@ -43,7 +43,7 @@ export interface QueueOptions {
   /** Owning connection for exclusive queues. */
   owner: number | undefined;
   /** Where a durable queue keeps persistent messages, with what it held before a restart. */
-  persistence?: { store: QueueStore; recovered: RecoveredMessage[] } | undefined;
+  persistence?: { store: QueueStore; recovered: RecoveredMessages } | undefined;
   /** Where ready messages beyond the memory window wait: page files (one per priority level in use), opened on demand. */
   paging?: { open: () => PageFile; window: PagingWindow } | undefined;
 }
@@ -114,25 +114,59 @@ export class Queue {
     this.armIdleTimer();
   }
 
-  /** Puts recovered messages back, in order, with their original expiry and redelivered flag. */
-  private restore(recovered: readonly RecoveredMessage[]): void {
-    for (const r of recovered) {
-      const message = r.message;
-      const entry: QueueEntry = {
-        message,
-        seq: r.seq,
-        priority: this.settings.maxPriority === undefined ? 0 : priorityOf(message, this.settings.maxPriority),
-        expiresAt: r.expiresAt,
-        redelivered: r.redelivered,
-        state: 'ready',
-        deliveryCount: 0,
-        persisted: true,
-        delivery: undefined,
-        enqueuedAt: Date.now(),
-      };
-      this.nextSeq = Math.max(this.nextSeq, r.seq + 1);
-      this.addReady(entry);
+  /**
+   * Puts recovered messages back, in order, with their original expiry and redelivered flag. A plain queue takes the
+   * window's worth into memory and leaves the rest in its segments, read back in order as it is consumed (nothing
+   * is copied to a page file); a priority queue reads everything now, each message to its level.
+   */
+  private restore(recovered: RecoveredMessages): void {
+    this.nextSeq = Math.max(this.nextSeq, recovered.lastSeq + 1);
+    const w = this.window;
+    if (this.settings.maxPriority !== undefined || !w || !this.ready.canPage) {
+      for (let batch = recovered.read(10_000, Infinity); batch.length > 0; batch = recovered.read(10_000, Infinity)) {
+        for (const r of batch) this.addReady(this.recoveredEntry(r));
+      }
+      recovered.close();
+      return;
     }
+    for (const r of recovered.read(w.messages, w.bytes)) {
+      const entry = this.recoveredEntry(r);
+      this.readyCount += 1;
+      this.readyBytes += entry.message.bodySize;
+      this.ready.push(entry);
+      if (entry.expiresAt !== 0) this.scheduleExpiry(entry);
+    }
+    if (recovered.remaining === 0) {
+      recovered.close();
+      return;
+    }
+    this.readyCount += recovered.remaining;
+    this.readyBytes += recovered.remainingBytes;
+    this.ready.attachBacklog(0, {
+      get remaining() {
+        return recovered.remaining;
+      },
+      get remainingBytes() {
+        return recovered.remainingBytes;
+      },
+      read: (max, maxBytes) => recovered.read(max, maxBytes).map((r) => this.recoveredEntry(r)),
+      close: () => recovered.close(),
+    });
+  }
+
+  private recoveredEntry(r: RecoveredMessage): QueueEntry {
+    return {
+      message: r.message,
+      seq: r.seq,
+      priority: this.settings.maxPriority === undefined ? 0 : priorityOf(r.message, this.settings.maxPriority),
+      expiresAt: r.expiresAt,
+      redelivered: r.redelivered,
+      state: 'ready',
+      deliveryCount: 0,
+      persisted: true,
+      delivery: undefined,
+      enqueuedAt: Date.now(),
+    };
   }
 
   /** Ready messages (what queue.declare-ok and basic.get-ok report). */
@@ -234,6 +268,13 @@ export class Queue {
       const max = Math.max(w.messages - inMemory, Math.min(MIN_PAGE_IN, w.messages / 2), 1);
       const maxBytes = Math.max(w.bytes - (this.readyBytes - ready.pagedBytes), w.bytes / 8);
       const batch = ready.readPaged(level, max, maxBytes);
+      if (ready.lostCount > 0) {
+        // Recovered messages whose records turned out corrupt on disk (logged by the store): they are gone.
+        this.readyCount -= ready.lostCount;
+        this.readyBytes -= ready.lostBytes;
+        ready.lostCount = 0;
+        ready.lostBytes = 0;
+      }
       if (batch.length === 0) return;
       const now = Date.now();
       let live = 0;
@@ -571,9 +612,9 @@ export class Queue {
     // The store goes first, without a removal record per message: at boot, a replayed delete followed by a
     // re-declare reopens the same files, which must still hold the later incarnation's messages.
     this.store?.destroy();
+    this.ready.destroy();
     const count = this.purge();
     this.deleted = true;
-    this.ready.destroy();
     if (this.expiryTimer !== undefined) clearTimeout(this.expiryTimer);
     if (this.idleTimer !== undefined) clearTimeout(this.idleTimer);
     const consumers = this.consumerList.splice(0);

@@ -3,12 +3,24 @@ import { Deque } from './deque.js';
 import type { PageFile } from './persistence.js';
 import type { QueueEntry } from './queue-entry.js';
 
-/** One priority level: its oldest ready entries in memory, the newer ones (if any) in its page file, in order. */
+/** Entries recovered at boot and still on disk (in the queue's own segments), read back in order. */
+export interface Backlog {
+  readonly remaining: number;
+  readonly remainingBytes: number;
+  read(max: number, maxBytes: number): QueueEntry[];
+  close(): void;
+}
+
+/**
+ * One priority level: its oldest ready entries in memory, then (if any) a recovered backlog still on disk, then
+ * newer entries in its page file, in order.
+ */
 interface Level {
   readonly mem: Deque<QueueEntry>;
+  backlog: Backlog | undefined;
   /** Opened on first use. */
   pager: PageFile | undefined;
-  /** Entries and body bytes waiting in the page file. */
+  /** Entries and body bytes waiting on disk (backlog and page file). */
   paged: number;
   pagedBytes: number;
 }
@@ -17,12 +29,15 @@ export class ReadyStore {
   /** Index = priority level; a queue without x-max-priority has one level. */
   private readonly levels: Level[];
   private readonly openPage: (() => PageFile) | undefined;
-  /** Entries and body bytes in page files, all levels together. */
+  /** Entries and body bytes on disk (backlogs and page files), all levels together. */
   pagedCount = 0;
   pagedBytes = 0;
+  /** Backlog entries found unreadable since the queue last looked: its counts must drop by these. */
+  lostCount = 0;
+  lostBytes = 0;
 
   constructor(maxPriority: number, openPage?: () => PageFile) {
-    this.levels = Array.from({ length: maxPriority + 1 }, () => ({ mem: new Deque<QueueEntry>(), pager: undefined, paged: 0, pagedBytes: 0 }));
+    this.levels = Array.from({ length: maxPriority + 1 }, () => ({ mem: new Deque<QueueEntry>(), backlog: undefined, pager: undefined, paged: 0, pagedBytes: 0 }));
     this.openPage = openPage;
   }
 
@@ -67,9 +82,45 @@ export class ReadyStore {
     return -1;
   }
 
-  /** Takes the next paged entries of a level out of its file (up to `max`, and about `maxBytes` of bodies). */
+  /** Recovered entries beyond memory, to be delivered before anything paged later (set once, at boot). */
+  attachBacklog(priority: number, backlog: Backlog): void {
+    const level = this.levels[priority]!;
+    level.backlog = backlog;
+    level.paged += backlog.remaining;
+    level.pagedBytes += backlog.remainingBytes;
+    this.pagedCount += backlog.remaining;
+    this.pagedBytes += backlog.remainingBytes;
+  }
+
+  /** Reads from a level's backlog, keeping the counts right (entries read, and any found unreadable). */
+  private readBacklog(level: Level, backlog: Backlog, max: number, maxBytes: number): QueueEntry[] {
+    const count = backlog.remaining;
+    const bytes = backlog.remainingBytes;
+    const entries = backlog.read(max, maxBytes);
+    const goneCount = count - backlog.remaining;
+    const goneBytes = bytes - backlog.remainingBytes;
+    level.paged -= goneCount;
+    level.pagedBytes -= goneBytes;
+    this.pagedCount -= goneCount;
+    this.pagedBytes -= goneBytes;
+    let readBytes = 0;
+    for (const e of entries) readBytes += e.message.bodySize;
+    this.lostCount += goneCount - entries.length;
+    this.lostBytes += goneBytes - readBytes;
+    if (backlog.remaining === 0) {
+      backlog.close();
+      level.backlog = undefined;
+    }
+    return entries;
+  }
+
+  /** Takes the next entries of a level from disk (up to `max`, and about `maxBytes` of bodies). */
   readPaged(priority: number, max: number, maxBytes: number): QueueEntry[] {
     const level = this.levels[priority]!;
+    if (level.backlog) {
+      const entries = this.readBacklog(level, level.backlog, max, maxBytes);
+      if (entries.length > 0) return entries;
+    }
     if (!level.pager || level.paged === 0) return [];
     const entries = level.pager.read(Math.min(max, level.paged), maxBytes);
     for (const e of entries) {
@@ -141,12 +192,20 @@ export class ReadyStore {
     return out;
   }
 
-  /** Empties the page files, handing each paged entry to `each` first (persistent ones must leave the store). */
+  /** Empties the backlogs and page files, handing each entry to `each` first (persistent ones must leave the store). */
   clearPaged(each: (entry: QueueEntry) => void): void {
     for (const level of this.levels) {
-      if (!level.pager || level.paged === 0) continue;
-      for (let batch = level.pager.read(10_000, Infinity); batch.length > 0; batch = level.pager.read(10_000, Infinity)) for (const e of batch) each(e);
-      level.pager.clear();
+      const backlog = level.backlog;
+      if (backlog) {
+        for (let batch = backlog.read(10_000, Infinity); batch.length > 0; batch = backlog.read(10_000, Infinity)) for (const e of batch) each(e);
+        backlog.close();
+        level.backlog = undefined;
+      }
+      const pager = level.pager;
+      if (pager && level.paged > 0) {
+        for (let batch = pager.read(10_000, Infinity); batch.length > 0; batch = pager.read(10_000, Infinity)) for (const e of batch) each(e);
+        pager.clear();
+      }
       level.paged = 0;
       level.pagedBytes = 0;
     }
@@ -154,9 +213,14 @@ export class ReadyStore {
     this.pagedBytes = 0;
   }
 
-  /** The queue is deleted: page files go. */
+  /** The queue is deleted: page files go, a backlog is not read (its segments are gone). */
   destroy(): void {
-    for (const level of this.levels) level.pager?.destroy();
+    for (const level of this.levels) {
+      level.backlog?.close();
+      level.backlog = undefined;
+      level.pager?.destroy();
+      level.pager = undefined;
+    }
   }
 
   /** Ready entries in memory in delivery order (for inspection, not the hot path). */

@@ -6,11 +6,15 @@ export interface BufferedFile {
   readonly fd: number;
   /** Named in the error a failed write or sync reports. */
   readonly path?: string;
+  /** Called once its data is synced (a file retired at segment rollover closes then). */
+  afterSync?(): void;
   flush(): void;
 }
 
 export class GroupCommit {
   private dirty = new Set<BufferedFile>();
+  /** Files whose last write or sync failed: they go again with the next batch (never on their own, no busy loop). */
+  private readonly retry = new Set<BufferedFile>();
   private waiting: Array<(err: Error | undefined) => void> = [];
   private syncing = false;
   private scheduled = false;
@@ -44,9 +48,15 @@ export class GroupCommit {
     return d;
   }
 
+  /** True while the file is waiting for a batch (written to since its last one, or failed and due again). */
+  isPending(file: BufferedFile): boolean {
+    return this.dirty.has(file) || this.retry.has(file);
+  }
+
   /** Forgets a file (deleted); its pending data is dropped by its owner. */
   forget(file: BufferedFile): void {
     this.dirty.delete(file);
+    this.retry.delete(file);
   }
 
   whenSynced(callback: (err: Error | undefined) => void): void {
@@ -63,16 +73,19 @@ export class GroupCommit {
     if (this.closed) return;
     this.closed = true;
     let failure: Error | undefined;
-    for (const f of this.dirty) {
+    const files = new Set([...this.dirty, ...this.retry]);
+    this.dirty.clear();
+    this.retry.clear();
+    for (const f of files) {
       try {
         f.flush();
         fdatasyncSync(f.fd);
+        f.afterSync?.();
       } catch (e) {
         // EBADF: closed meanwhile (deleted queue).
         if ((e as NodeJS.ErrnoException).code !== 'EBADF') failure ??= e as Error;
       }
     }
-    this.dirty.clear();
     if (failure) this.report(failure);
     const batch = this.waiting;
     this.waiting = [];
@@ -91,6 +104,8 @@ export class GroupCommit {
     if (this.closed) return;
     const batch = this.waiting;
     const files = [...this.dirty];
+    for (const f of this.retry) if (!this.dirty.has(f)) files.push(f);
+    this.retry.clear();
     this.waiting = [];
     this.dirty = new Set();
     if (batch.length === 0 && files.length === 0) return;
@@ -103,6 +118,7 @@ export class GroupCommit {
         synced.push(f);
       } catch (e) {
         failure ??= e as Error;
+        this.retry.add(f);
       }
     }
     let left = synced.length;
@@ -120,6 +136,9 @@ export class GroupCommit {
         if (err && err.code !== 'EBADF') {
           if (f.path !== undefined) err.path ??= f.path;
           failure ??= err;
+          this.retry.add(f);
+        } else if (!err) {
+          f.afterSync?.();
         }
         if (--left === 0) finish();
       });

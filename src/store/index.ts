@@ -10,7 +10,7 @@ import type {
   PagingWindow,
   QueueStore,
   RecoveredDelayed,
-  RecoveredMessage,
+  RecoveredMessages,
 } from '../broker/index.js';
 import { QueuePageFile } from './page-file.js';
 import { DefinitionsLog } from './definitions-log.js';
@@ -61,7 +61,7 @@ export class FileStore implements MessagePersistence {
   /** Page file names differ between broker instances: a stopped one's timers must not write into the next one's pages. */
   private readonly instance = randomBytes(4).toString('hex');
 
-  openQueue(vhost: string, queue: string): { store: QueueStore; recovered: RecoveredMessage[] } {
+  openQueue(vhost: string, queue: string): { store: QueueStore; recovered: RecoveredMessages } {
     const dir = join(this.messagesDir, queueId(vhost, queue));
     const { files, recovered } = QueueFiles.recover(dir, this.commit, (msg, ctx) => this.warn(msg, { vhost, queue, ...ctx }), this.release);
     this.open.set(dir, files);
@@ -73,7 +73,10 @@ export class FileStore implements MessagePersistence {
     const dir = join(this.delayedDir, queueId(vhost, exchange));
     const { files, recovered } = QueueFiles.recover(dir, this.commit, (msg, ctx) => this.warn(msg, { vhost, exchange, ...ctx }), this.release);
     this.open.set(dir, files);
-    return { store: files, recovered: recovered.map((r) => ({ id: r.seq, message: r.message, dueAt: r.expiresAt })) };
+    // Delayed messages all wait in memory (each has its timer): read them all now.
+    const all = recovered.read(Infinity, Infinity);
+    recovered.close();
+    return { store: files, recovered: all.map((r) => ({ id: r.seq, message: r.message, dueAt: r.expiresAt })) };
   }
 
   private readonly release = (dir: string): boolean => {

@@ -1,10 +1,11 @@
 // One durable queue on disk: append-only segment files of messages (length + CRC per record) and a log of settlements.
-import { closeSync, existsSync, ftruncateSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
-import { Message, type QueueStore, type RecoveredMessage } from '../broker/index.js';
+import type { Message, QueueStore, RecoveredMessages } from '../broker/index.js';
 import { Writer } from '../protocol/index.js';
 import type { BufferedFile, GroupCommit } from './group-commit.js';
+import { scanSegments, SegmentBacklog } from './segment-reader.js';
 
 /** A segment is closed and a new one started past this size. */
 const SEGMENT_BYTES = 8 * 1024 * 1024;
@@ -19,6 +20,8 @@ class AppendFile implements BufferedFile {
   size: number;
   private readonly w = new Writer(4096);
   private readonly commit: GroupCommit;
+  private retiring = false;
+  private closedFd = false;
 
   constructor(path: string, size: number, commit: GroupCommit) {
     this.path = path;
@@ -52,16 +55,35 @@ class AppendFile implements BufferedFile {
     }
   }
 
+  /**
+   * Left behind at segment rollover: closes once the group commit has written and synced it, so the confirms of
+   * its last messages still wait for their sync.
+   */
+  retire(): void {
+    this.retiring = true;
+    if (this.commit.closed) this.close();
+    else this.commit.markDirty(this);
+  }
+
+  afterSync(): void {
+    // A later batch may still hold writes made after this one's flush: the file closes after that batch.
+    if (!this.retiring || this.closedFd || this.w.pos > 0 || this.commit.isPending(this)) return;
+    this.closedFd = true;
+    closeSync(this.fd);
+  }
+
   /** Bytes written or waiting to be written. */
   get length(): number {
     return this.size + this.w.pos;
   }
 
   close(): void {
+    if (this.closedFd) return;
     this.commit.forget(this);
     try {
       this.flush();
     } finally {
+      this.closedFd = true;
       closeSync(this.fd);
     }
   }
@@ -99,13 +121,16 @@ export class QueueFiles implements QueueStore {
 
   // ---- recovery ----------------------------------------------------------
 
-  /** Reads what the queue held: segments in order minus removed messages; cuts torn tails. */
+  /**
+   * Opens what the queue held: the marks, then a scan of the segments' record headers (see scanSegments); the
+   * messages themselves are read later, in order, through the returned backlog.
+   */
   static recover(
     dir: string,
     commit: GroupCommit,
     warn: (msg: string, ctx: object) => void,
     release?: ReleaseDir,
-  ): { files: QueueFiles; recovered: RecoveredMessage[] } {
+  ): { files: QueueFiles; recovered: RecoveredMessages } {
     mkdirSync(dir, { recursive: true });
     const removed = new Set<number>();
     const delivered = new Set<number>();
@@ -118,48 +143,25 @@ export class QueueFiles implements QueueStore {
         (buf[p] === REMOVED ? removed : delivered).add(seq);
       }
     }
-    const recovered: RecoveredMessage[] = [];
-    const kept: Array<{ first: number; path: string; live: number; size: number }> = [];
     const names = readdirSync(dir).filter((n) => n.endsWith('.seg')).sort();
-    for (const name of names) {
-      const path = join(dir, name);
-      const buf = readFileSync(path);
-      let pos = 0;
-      let live = 0;
-      while (pos + 8 <= buf.length) {
-        const len = buf.readUInt32BE(pos);
-        const end = pos + 8 + len;
-        if (len < 18 || end > buf.length || crc32(buf.subarray(pos + 8, end)) !== buf.readUInt32BE(pos + 4)) break;
-        const r = decodeRecord(buf.subarray(pos + 8, end));
-        if (!removed.has(r.seq)) {
-          live += 1;
-          recovered.push({ seq: r.seq, message: r.message, redelivered: delivered.has(r.seq), expiresAt: r.expiresAt });
-        }
-        pos = end;
-      }
-      if (pos < buf.length) {
-        // A torn or corrupt tail (crash mid-write): everything after the last valid record goes.
-        warn('segment tail cut at the last valid record', { segment: path, validBytes: pos, droppedBytes: buf.length - pos });
-        const fd = openSync(path, 'r+');
-        ftruncateSync(fd, pos);
-        closeSync(fd);
-      }
-      if (live === 0) unlinkSync(path);
-      else kept.push({ first: Number(name.slice(0, 16)), path, live, size: pos });
-    }
+    const scan = scanSegments(names.map((n) => join(dir, n)), removed, delivered, warn, (path) => unlinkSync(path));
     const files = new QueueFiles(dir, commit, release);
-    files.rewriteMarks(recovered);
-    for (const k of kept) files.segments.push({ first: k.first, path: k.path, file: undefined, live: k.live });
-    return { files, recovered };
+    files.rewriteMarks(scan.deliveredLive);
+    for (const k of scan.segments) files.segments.push({ first: k.first, path: k.path, file: undefined, live: k.live });
+    // Only the marks of messages still in the segments matter to the reader.
+    const first = scan.segments[0]?.first ?? Infinity;
+    for (const seq of removed) if (seq < first) removed.delete(seq);
+    const liveDelivered = new Set(scan.deliveredLive);
+    return { files, recovered: new SegmentBacklog(scan, removed, liveDelivered, warn) };
   }
 
   /** Starts the marks log afresh with only what still matters: delivered marks of surviving messages. */
-  private rewriteMarks(recovered: RecoveredMessage[]): void {
+  private rewriteMarks(deliveredLive: readonly number[]): void {
     this.marks.close();
     const path = join(this.dir, 'marks.log');
     const tmp = path + '.tmp';
-    const w = new Writer(MARK_BYTES * (recovered.length + 1));
-    for (const r of recovered) if (r.redelivered) writeMark(w, DELIVERED, r.seq);
+    const w = new Writer(MARK_BYTES * (deliveredLive.length + 1));
+    for (const seq of deliveredLive) writeMark(w, DELIVERED, seq);
     const fd = openSync(tmp, 'w');
     if (w.pos > 0) writeSync(fd, w.buf, 0, w.pos);
     closeSync(fd);
@@ -245,7 +247,7 @@ export class QueueFiles implements QueueStore {
   private startSegment(first: number): Segment {
     const last = this.segments[this.segments.length - 1];
     if (last?.file) {
-      last.file.close();
+      last.file.retire();
       last.file = undefined;
       if (last.live <= 0) {
         this.segments.pop();
@@ -274,21 +276,4 @@ export class QueueFiles implements QueueStore {
 function writeMark(w: Writer, kind: number, seq: number): void {
   w.u8(kind);
   w.u64(seq);
-}
-
-function decodeRecord(p: Buffer): { seq: number; expiresAt: number; message: Message } {
-  const seq = p.readUInt32BE(0) * 0x100000000 + p.readUInt32BE(4);
-  const expiresAt = p.readUInt32BE(8) * 0x100000000 + p.readUInt32BE(12);
-  let pos = 16;
-  const exLen = p[pos]!;
-  const exchange = p.toString('utf8', pos + 1, pos + 1 + exLen);
-  pos += 1 + exLen;
-  const rkLen = p[pos]!;
-  const routingKey = p.toString('utf8', pos + 1, pos + 1 + rkLen);
-  pos += 1 + rkLen;
-  const propsLen = p.readUInt32BE(pos);
-  pos += 4;
-  const props = p.subarray(pos, pos + propsLen);
-  const body = p.subarray(pos + propsLen);
-  return { seq, expiresAt, message: new Message(exchange, routingKey, props, body) };
 }

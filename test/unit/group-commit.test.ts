@@ -1,9 +1,22 @@
 // Group commit: one sync covers every write buffered before it; a failed write reaches every waiter and is logged once.
-import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, mkdtempSync, openSync, readdirSync, readFileSync, readlinkSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { Message } from '../../src/broker/message.js';
 import { GroupCommit, type BufferedFile } from '../../src/store/group-commit.js';
+import { QueueFiles } from '../../src/store/queue-files.js';
+
+/** Paths this process has open (Linux). */
+function openPaths(): string[] {
+  return readdirSync('/proc/self/fd').flatMap((fd) => {
+    try {
+      return [readlinkSync(`/proc/self/fd/${fd}`)];
+    } catch {
+      return [];
+    }
+  });
+}
 
 function fileWith(path: string, pending: string[]): BufferedFile & { flushes: number } {
   const fd = openSync(path, 'a');
@@ -49,6 +62,53 @@ describe('GroupCommit', () => {
       expect(err?.message).toMatch(/ENOSPC/);
     }
     expect(reported).toHaveLength(1);
+  });
+
+  it('writes a file whose write failed again with the next batch, and reports a cause again only after a success', async () => {
+    expect.hasAssertions();
+    const reported: Error[] = [];
+    const gc = new GroupCommit((e) => reported.push(e));
+    let fail = true;
+    let written = 0;
+    const dir = mkdtempSync(join(tmpdir(), 'warren-gc-'));
+    const fd = openSync(join(dir, 'f'), 'a');
+    const flaky: BufferedFile = {
+      fd,
+      flush() {
+        if (fail) throw Object.assign(new Error('ENOSPC: no space left on device'), { code: 'ENOSPC' });
+        written += 1;
+      },
+    };
+    gc.markDirty(flaky);
+    expect((await new Promise<Error | undefined>((r) => gc.whenSynced(r)))?.message).toMatch(/ENOSPC/);
+    fail = false;
+    // Nothing marks it dirty again: the next batch (of anyone) takes it anyway.
+    expect(await new Promise<Error | undefined>((r) => gc.whenSynced(r))).toBeUndefined();
+    expect(written).toBe(1);
+    fail = true;
+    gc.markDirty(flaky);
+    await new Promise<Error | undefined>((r) => gc.whenSynced(r));
+    expect(reported).toHaveLength(2);
+    closeSync(fd);
+    rmSync(dir, { recursive: true });
+  });
+
+  it.skipIf(!existsSync('/proc/self/fd'))('syncs a segment left behind at rollover before releasing its batch, then closes it', async () => {
+    expect.hasAssertions();
+    const dir = mkdtempSync(join(tmpdir(), 'warren-gc-'));
+    const gc = new GroupCommit(() => {});
+    const { files } = QueueFiles.recover(dir, gc, () => {});
+    const body = Buffer.alloc(64 * 1024);
+    for (let seq = 0; seq < 200; seq++) files.append(seq, new Message('', 'q', Buffer.from([0, 0]), body), 0); // 13 MB: one rollover
+    const first = join(dir, '0000000000000000.seg');
+    expect(openPaths()).toContain(first);
+    expect(await new Promise<Error | undefined>((r) => gc.whenSynced(r))).toBeUndefined();
+    // Closed only once synced (a rollover used to close it unsynced, and its last messages were confirmed without a sync).
+    expect(openPaths()).not.toContain(first);
+    expect(readFileSync(first).length).toBeGreaterThan(8 * 1024 * 1024);
+    gc.close();
+    files.closeFiles();
+    rmSync(dir, { recursive: true });
   });
 
   it('tells a publisher to wait only when a message was appended since it last asked', () => {

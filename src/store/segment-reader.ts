@@ -1,0 +1,239 @@
+// Recovery of a queue's segments: a boot-time scan of record headers, then the messages read back lazily, in order.
+import { closeSync, fstatSync, ftruncateSync, openSync, readSync } from 'node:fs';
+import { crc32 } from 'node:zlib';
+import { Message, type RecoveredMessage, type RecoveredMessages } from '../broker/index.js';
+
+/** Record layout: u32 payload length, u32 CRC of the payload, then seq u64, expiresAt u64, exchange, key, properties, body. */
+export const RECORD_HEADER = 8;
+/** Smallest payload: seq, expiresAt, two empty short strings and an empty property list length. */
+const MIN_PAYLOAD = 16 + 1 + 1 + 4;
+/** How many of the newest segments have every record's CRC checked at boot (a torn write can only be there). */
+const CHECKED_SEGMENTS = 2;
+/** Bytes read per system call when reading messages back. */
+const READ_CHUNK = 1024 * 1024;
+
+/** A segment kept after the scan: its valid length and its messages not yet removed. */
+export interface ScannedSegment {
+  readonly first: number;
+  readonly path: string;
+  readonly size: number;
+  live: number;
+  liveBytes: number;
+}
+
+export interface ScanResult {
+  segments: ScannedSegment[];
+  /** Live messages and their body bytes. */
+  count: number;
+  bytes: number;
+  lastSeq: number;
+  /** Live messages that had been delivered (their delivered mark must survive the marks rewrite). */
+  deliveredLive: number[];
+}
+
+/** Body size of a record's payload when its inner lengths fit the payload, else -1. */
+function bodySizeOf(buf: Buffer, start: number, len: number): number {
+  let pos = start + 16;
+  const end = start + len;
+  pos += 1 + buf[pos]!;
+  if (pos >= end) return -1;
+  pos += 1 + buf[pos]!;
+  if (pos + 4 > end) return -1;
+  pos += 4 + buf.readUInt32BE(pos);
+  return pos <= end ? end - pos : -1;
+}
+
+const u64 = (buf: Buffer, at: number) => buf.readUInt32BE(at) * 0x100000000 + buf.readUInt32BE(at + 4);
+
+/**
+ * Walks every segment's record headers: lengths and inner lengths everywhere, CRCs only in the newest segments
+ * (older ones were synced whole before a later segment began; their CRCs are checked when the messages are read).
+ * A torn or corrupt tail is cut at the last valid record; a segment without live messages is deleted.
+ */
+export function scanSegments(
+  paths: readonly string[],
+  removed: ReadonlySet<number>,
+  delivered: ReadonlySet<number>,
+  warn: (msg: string, ctx: object) => void,
+  unlink: (path: string) => void,
+): ScanResult {
+  const out: ScanResult = { segments: [], count: 0, bytes: 0, lastSeq: -1, deliveredLive: [] };
+  let buf = Buffer.allocUnsafe(0);
+  paths.forEach((path, i) => {
+    const fd = openSync(path, 'r+');
+    try {
+      // Read the whole file (one buffer reused across segments): the headers are spread through it.
+      const fileSize = fstatSync(fd).size;
+      if (buf.length < fileSize) buf = Buffer.allocUnsafe(fileSize);
+      let size = 0;
+      while (size < fileSize) {
+        const n = readSync(fd, buf, size, fileSize - size, size);
+        if (n === 0) break;
+        size += n;
+      }
+      const checkCrc = i >= paths.length - CHECKED_SEGMENTS;
+      let pos = 0;
+      let live = 0;
+      let liveBytes = 0;
+      while (pos + RECORD_HEADER <= size) {
+        const len = buf.readUInt32BE(pos);
+        const start = pos + RECORD_HEADER;
+        const end = start + len;
+        if (len < MIN_PAYLOAD || end > size) break;
+        const body = bodySizeOf(buf, start, len);
+        if (body < 0) break;
+        if (checkCrc && crc32(buf.subarray(start, end)) !== buf.readUInt32BE(pos + 4)) break;
+        const seq = u64(buf, start);
+        if (!removed.has(seq)) {
+          live += 1;
+          liveBytes += body;
+          if (seq > out.lastSeq) out.lastSeq = seq;
+          if (delivered.has(seq)) out.deliveredLive.push(seq);
+        }
+        pos = end;
+      }
+      if (pos < size) {
+        // A torn or corrupt tail (crash mid-write): everything after the last valid record goes.
+        warn('segment tail cut at the last valid record', { segment: path, validBytes: pos, droppedBytes: size - pos });
+        ftruncateSync(fd, pos);
+      }
+      const name = path.slice(path.lastIndexOf('/') + 1);
+      if (live === 0) unlink(path);
+      else out.segments.push({ first: Number(name.slice(0, 16)), path, size: pos, live, liveBytes });
+      out.count += live;
+      out.bytes += liveBytes;
+    } finally {
+      closeSync(fd);
+    }
+  });
+  return out;
+}
+
+/** Decodes one record's payload; the body is copied, so the read buffer is not kept alive by it. */
+function decodeRecord(p: Buffer): { seq: number; expiresAt: number; message: Message } {
+  const seq = u64(p, 0);
+  const expiresAt = u64(p, 8);
+  let pos = 16;
+  const exLen = p[pos]!;
+  const exchange = p.toString('utf8', pos + 1, pos + 1 + exLen);
+  pos += 1 + exLen;
+  const rkLen = p[pos]!;
+  const routingKey = p.toString('utf8', pos + 1, pos + 1 + rkLen);
+  pos += 1 + rkLen;
+  const propsLen = p.readUInt32BE(pos);
+  pos += 4;
+  const props = Buffer.from(p.subarray(pos, pos + propsLen));
+  const body = Buffer.from(p.subarray(pos + propsLen));
+  return { seq, expiresAt, message: new Message(exchange, routingKey, props, body) };
+}
+
+/**
+ * The recovered messages of a queue, read from its segments in order when asked: the boot scan kept only counts,
+ * so a backlog of a million messages costs no memory until it is delivered.
+ */
+export class SegmentBacklog implements RecoveredMessages {
+  private readonly segments: ScannedSegment[];
+  private readonly removed: ReadonlySet<number>;
+  private readonly delivered: ReadonlySet<number>;
+  private readonly warn: (msg: string, ctx: object) => void;
+  private index = 0;
+  private offset = 0;
+  private fd = -1;
+  private buf = Buffer.allocUnsafe(0);
+  remaining: number;
+  remainingBytes: number;
+  readonly lastSeq: number;
+
+  constructor(scan: ScanResult, removed: ReadonlySet<number>, delivered: ReadonlySet<number>, warn: (msg: string, ctx: object) => void) {
+    // Copies: the store's own segment list changes as segments are deleted.
+    this.segments = scan.segments.map((s) => ({ ...s }));
+    this.removed = removed;
+    this.delivered = delivered;
+    this.warn = warn;
+    this.remaining = scan.count;
+    this.remainingBytes = scan.bytes;
+    this.lastSeq = scan.lastSeq;
+  }
+
+  read(max: number, maxBytes: number): RecoveredMessage[] {
+    const out: RecoveredMessage[] = [];
+    let bytes = 0;
+    const more = () => out.length < max && (out.length === 0 || bytes < maxBytes);
+    while (more() && this.index < this.segments.length) {
+      const seg = this.segments[this.index]!;
+      if (this.offset >= seg.size || seg.live === 0) {
+        this.nextSegment();
+        continue;
+      }
+      if (this.fd < 0) this.fd = openSync(seg.path, 'r');
+      const want = Math.min(seg.size - this.offset, READ_CHUNK);
+      if (this.buf.length < want) this.buf = Buffer.allocUnsafe(want);
+      const got = readSync(this.fd, this.buf, 0, want, this.offset);
+      let pos = 0;
+      let bad = false;
+      while (more() && pos + RECORD_HEADER <= got) {
+        const len = this.buf.readUInt32BE(pos);
+        let payload: Buffer;
+        if (pos + RECORD_HEADER + len <= got) {
+          payload = this.buf.subarray(pos + RECORD_HEADER, pos + RECORD_HEADER + len);
+        } else if (pos === 0 && this.offset + RECORD_HEADER + len <= seg.size) {
+          // One record larger than the chunk: read exactly it.
+          payload = Buffer.allocUnsafe(len);
+          readSync(this.fd, payload, 0, len, this.offset + RECORD_HEADER);
+        } else if (pos === 0) {
+          bad = true;
+          break;
+        } else {
+          break;
+        }
+        if (len < MIN_PAYLOAD || crc32(payload) !== this.buf.readUInt32BE(pos + 4)) {
+          bad = true;
+          break;
+        }
+        pos += RECORD_HEADER + len;
+        const seq = u64(payload, 0);
+        if (this.removed.has(seq)) continue;
+        const r = decodeRecord(payload);
+        out.push({ seq, message: r.message, redelivered: this.delivered.has(seq), expiresAt: r.expiresAt });
+        bytes += r.message.body.length;
+        seg.live -= 1;
+        seg.liveBytes -= r.message.body.length;
+        this.remaining -= 1;
+        this.remainingBytes -= r.message.body.length;
+      }
+      this.offset += pos;
+      // Nothing whole could be read where the scan found records: the file changed under us.
+      if (pos === 0 && more()) bad = true;
+      if (bad) {
+        // A record that does not check out (bit rot: its segment was complete when written). The rest of this
+        // segment cannot be trusted; its messages are lost, as a torn tail's are.
+        this.warn('corrupt record in a segment: the rest of the segment is skipped', {
+          segment: seg.path,
+          offset: this.offset,
+          lostMessages: seg.live,
+        });
+        this.remaining -= seg.live;
+        this.remainingBytes -= seg.liveBytes;
+        seg.live = 0;
+        seg.liveBytes = 0;
+        this.nextSegment();
+      }
+    }
+    if (this.remaining === 0) this.close();
+    return out;
+  }
+
+  private nextSegment(): void {
+    if (this.fd >= 0) closeSync(this.fd);
+    this.fd = -1;
+    this.index += 1;
+    this.offset = 0;
+  }
+
+  close(): void {
+    if (this.fd >= 0) closeSync(this.fd);
+    this.fd = -1;
+    this.index = this.segments.length;
+    this.buf = Buffer.allocUnsafe(0);
+  }
+}
