@@ -5,7 +5,7 @@ import { crc32 } from 'node:zlib';
 import type { Message, QueueStore, RecoveredMessages } from '../broker/index.js';
 import { Writer } from '../protocol/index.js';
 import type { BufferedFile, GroupCommit } from './group-commit.js';
-import { scanSegments, SegmentBacklog } from './segment-reader.js';
+import { removeIndex, scanSegments, SegmentBacklog, writeIndex } from './segment-reader.js';
 
 /** A segment is closed and a new one started past this size. */
 const SEGMENT_BYTES = 8 * 1024 * 1024;
@@ -110,6 +110,8 @@ export class QueueFiles implements QueueStore {
   private readonly segments: Segment[] = [];
   private marks: AppendFile;
   private destroyed = false;
+  /** Index entries of the segment being written (see writeIndex): written out when it closes for good. */
+  private readonly entries = new Writer(64 * 1024);
 
   constructor(dir: string, commit: GroupCommit, release: ReleaseDir = () => true) {
     this.dir = dir;
@@ -196,6 +198,10 @@ export class QueueFiles implements QueueStore {
     w.raw(message.propertiesRaw);
     w.raw(message.body);
     w.buf.writeUInt32BE(crc32(w.buf.subarray(start + 8, w.pos)), start + 4);
+    const e = this.entries;
+    e.u64(seq);
+    e.u32(payloadLen);
+    e.u32(message.body.length);
     seg.live += 1;
     this.commit.noteAppend();
   }
@@ -212,6 +218,7 @@ export class QueueFiles implements QueueStore {
       this.segments.splice(i, 1);
       seg.file?.close();
       rmSync(seg.path, { force: true });
+      removeIndex(seg.path);
     }
   }
 
@@ -230,12 +237,16 @@ export class QueueFiles implements QueueStore {
   /** The broker stops: file descriptors are closed (the group commit has already written what was buffered). */
   closeFiles(): void {
     for (const s of this.segments) {
+      const file = s.file;
+      if (!file) continue;
+      s.file = undefined;
       try {
-        s.file?.close();
+        file.close();
+        // Whole on disk: the next boot reads its index instead of it (it is never appended to again).
+        if (s.live > 0) this.saveIndex(s.path, file.size);
       } catch {
         // Already reported by the group commit; nothing more can be done at shutdown.
       }
-      s.file = undefined;
     }
     try {
       this.marks.close();
@@ -247,6 +258,7 @@ export class QueueFiles implements QueueStore {
   private startSegment(first: number): Segment {
     const last = this.segments[this.segments.length - 1];
     if (last?.file) {
+      if (last.live > 0) this.saveIndex(last.path, last.file.length);
       last.file.retire();
       last.file = undefined;
       if (last.live <= 0) {
@@ -254,10 +266,21 @@ export class QueueFiles implements QueueStore {
         rmSync(last.path, { force: true });
       }
     }
+    this.entries.pos = 0;
     const path = join(this.dir, segmentName(first));
+    removeIndex(path);
     const seg: Segment = { first, path, file: new AppendFile(path, 0, this.commit), live: 0 };
     this.segments.push(seg);
     return seg;
+  }
+
+  /** Writes the index of the segment being closed; a failure only costs a scan at the next boot. */
+  private saveIndex(path: string, size: number): void {
+    try {
+      writeIndex(path, this.entries.buf.subarray(0, this.entries.pos), size);
+    } catch {
+      removeIndex(path);
+    }
   }
 
   /** Index of the segment holding `seq` (segments hold ascending, contiguous ranges). */

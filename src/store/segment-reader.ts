@@ -1,5 +1,5 @@
 // Recovery of a queue's segments: a boot-time scan of record headers, then the messages read back lazily, in order.
-import { closeSync, fstatSync, ftruncateSync, openSync, readSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, ftruncateSync, openSync, readFileSync, readSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { crc32 } from 'node:zlib';
 import { Message, type RecoveredMessage, type RecoveredMessages } from '../broker/index.js';
 
@@ -11,6 +11,47 @@ const MIN_PAYLOAD = 16 + 1 + 1 + 4;
 const CHECKED_SEGMENTS = 2;
 /** Bytes read per system call when reading messages back. */
 const READ_CHUNK = 1024 * 1024;
+
+/**
+ * A segment's index, written when the segment is closed for good (rollover, clean stop): per record its sequence
+ * number (u64), payload length (u32) and body size (u32), then a trailer of the record count (u32), the segment's
+ * size (u64) and a CRC of all before it (u32). Boot reads it instead of the segment when the sizes agree.
+ */
+export const INDEX_ENTRY = 16;
+const INDEX_TRAILER = 16;
+
+export const indexPathOf = (segmentPath: string) => segmentPath.slice(0, -'.seg'.length) + '.idx';
+
+/** Writes a segment's index (atomically by rename; not synced: a missing or stale one only means a scan). */
+export function writeIndex(segmentPath: string, entries: Buffer, segmentSize: number): void {
+  const trailer = Buffer.allocUnsafe(INDEX_TRAILER);
+  trailer.writeUInt32BE(entries.length / INDEX_ENTRY, 0);
+  trailer.writeUInt32BE(Math.floor(segmentSize / 0x100000000), 4);
+  trailer.writeUInt32BE(segmentSize >>> 0, 8);
+  trailer.writeUInt32BE(crc32(trailer.subarray(0, 12), crc32(entries)), 12);
+  const path = indexPathOf(segmentPath);
+  writeFileSync(path + '.tmp', Buffer.concat([entries, trailer]));
+  renameSync(path + '.tmp', path);
+}
+
+export function removeIndex(segmentPath: string): void {
+  rmSync(indexPathOf(segmentPath), { force: true });
+}
+
+/** The entries of a segment's index when it is whole and describes exactly `segmentSize` bytes of records. */
+function readIndex(segmentPath: string, segmentSize: number): Buffer | undefined {
+  const path = indexPathOf(segmentPath);
+  if (!existsSync(path)) return undefined;
+  const buf = readFileSync(path);
+  if (buf.length < INDEX_TRAILER || (buf.length - INDEX_TRAILER) % INDEX_ENTRY !== 0) return undefined;
+  const entries = buf.subarray(0, buf.length - INDEX_TRAILER);
+  const t = buf.length - INDEX_TRAILER;
+  if (crc32(buf.subarray(t, t + 12), crc32(entries)) !== buf.readUInt32BE(t + 12)) return undefined;
+  if (buf.readUInt32BE(t) !== entries.length / INDEX_ENTRY || u64(buf, t + 4) !== segmentSize) return undefined;
+  let total = 0;
+  for (let p = 0; p < entries.length; p += INDEX_ENTRY) total += RECORD_HEADER + buf.readUInt32BE(p + 8);
+  return total === segmentSize ? entries : undefined;
+}
 
 /** A segment kept after the scan: its valid length and its messages not yet removed. */
 export interface ScannedSegment {
@@ -46,9 +87,10 @@ function bodySizeOf(buf: Buffer, start: number, len: number): number {
 const u64 = (buf: Buffer, at: number) => buf.readUInt32BE(at) * 0x100000000 + buf.readUInt32BE(at + 4);
 
 /**
- * Walks every segment's record headers: lengths and inner lengths everywhere, CRCs only in the newest segments
- * (older ones were synced whole before a later segment began; their CRCs are checked when the messages are read).
- * A torn or corrupt tail is cut at the last valid record; a segment without live messages is deleted.
+ * Learns what each segment holds: from its index when it has a valid one, else by walking its record headers
+ * (lengths and inner lengths everywhere, CRCs only in the newest segments, where a crash leaves a torn tail; the
+ * others' CRCs are checked when the messages are read). A torn or corrupt tail is cut at the last valid record; a
+ * segment without live messages is deleted.
  */
 export function scanSegments(
   paths: readonly string[],
@@ -62,6 +104,23 @@ export function scanSegments(
   paths.forEach((path, i) => {
     const fd = openSync(path, 'r+');
     try {
+      const fileSize0 = fstatSync(fd).size;
+      const index = readIndex(path, fileSize0);
+      if (index) {
+        let live = 0;
+        let liveBytes = 0;
+        for (let p = 0; p < index.length; p += INDEX_ENTRY) {
+          const seq = u64(index, p);
+          if (removed.has(seq)) continue;
+          live += 1;
+          liveBytes += index.readUInt32BE(p + 12);
+          if (seq > out.lastSeq) out.lastSeq = seq;
+          if (delivered.has(seq)) out.deliveredLive.push(seq);
+        }
+        keep(path, fileSize0, live, liveBytes);
+        return;
+      }
+      removeIndex(path);
       // Read the whole file (one buffer reused across segments): the headers are spread through it.
       const fileSize = fstatSync(fd).size;
       if (buf.length < fileSize) buf = Buffer.allocUnsafe(fileSize);
@@ -97,16 +156,24 @@ export function scanSegments(
         warn('segment tail cut at the last valid record', { segment: path, validBytes: pos, droppedBytes: size - pos });
         ftruncateSync(fd, pos);
       }
-      const name = path.slice(path.lastIndexOf('/') + 1);
-      if (live === 0) unlink(path);
-      else out.segments.push({ first: Number(name.slice(0, 16)), path, size: pos, live, liveBytes });
-      out.count += live;
-      out.bytes += liveBytes;
+      keep(path, pos, live, liveBytes);
     } finally {
       closeSync(fd);
     }
   });
   return out;
+
+  function keep(path: string, size: number, live: number, liveBytes: number): void {
+    const name = path.slice(path.lastIndexOf('/') + 1);
+    if (live === 0) {
+      unlink(path);
+      removeIndex(path);
+    } else {
+      out.segments.push({ first: Number(name.slice(0, 16)), path, size, live, liveBytes });
+    }
+    out.count += live;
+    out.bytes += liveBytes;
+  }
 }
 
 /** Decodes one record's payload; the body is copied, so the read buffer is not kept alive by it. */

@@ -290,4 +290,47 @@ describe('paging', () => {
     expect(q.messageCount).toBe(0);
     await conn.close();
   });
+
+  it('boots from segment indexes after a clean stop, and from the segments when an index is damaged or stale', async () => {
+    expect.hasAssertions();
+    const dataDir = mkdtempSync(join(tmpdir(), 'warren-paging-'));
+    dirs.push(dataDir);
+    let b = await start(dataDir);
+    let conn = await amqp.connect(b.url);
+    const ch = await conn.createConfirmChannel();
+    await ch.assertQueue('indexed', { durable: true });
+    const bodyOf = (i: number) => Buffer.concat([Buffer.from(`m${i}-`), Buffer.alloc(64 * 1024, i % 251)]);
+    for (let i = 0; i < 300; i++) ch.sendToQueue('indexed', bodyOf(i), { persistent: true }); // three segments
+    await ch.waitForConfirms();
+    await conn.close();
+    await b.close();
+    running.length = 0;
+    const qdir = join(dataDir, 'messages', readdirSync(join(dataDir, 'messages'))[0]!);
+    const segs = readdirSync(qdir).filter((f) => f.endsWith('.seg')).sort();
+    expect(segs.length).toBe(3);
+    expect(readdirSync(qdir).filter((f) => f.endsWith('.idx')).sort()).toEqual(segs.map((f) => f.replace('.seg', '.idx')));
+
+    const drainSome = async (n: number) => {
+      b = await start(dataDir);
+      conn = await amqp.connect(b.url);
+      const reader = await conn.createChannel();
+      const total = (await reader.checkQueue('indexed')).messageCount;
+      const got: string[] = [];
+      for (let i = 0; i < n; i++) got.push((await reader.get('indexed', { noAck: true }) as amqp.GetMessage).content.toString('latin1').split('-')[0]!);
+      await conn.close();
+      await b.close();
+      running.length = 0;
+      return { total, got };
+    };
+    expect(await drainSome(100)).toEqual({ total: 300, got: Array.from({ length: 100 }, (_, i) => `m${i}`) });
+
+    // A damaged index (bad CRC), and one that no longer matches its segment (a torn record appended after it).
+    const idx1 = join(qdir, segs[1]!.replace('.seg', '.idx'));
+    const bytes = readFileSync(idx1);
+    bytes[3] = bytes[3]! ^ 0xff;
+    writeFileSync(idx1, bytes);
+    writeFileSync(join(qdir, segs[2]!), Buffer.concat([readFileSync(join(qdir, segs[2]!)), Buffer.from([0, 0, 0, 99, 1, 2])]));
+    const rest = await drainSome(200);
+    expect(rest).toEqual({ total: 200, got: Array.from({ length: 200 }, (_, i) => `m${i + 100}`) });
+  });
 });
