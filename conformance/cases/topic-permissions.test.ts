@@ -162,3 +162,57 @@ describe('topic permissions enforced', () => {
     expect(await outcome((ch) => ch.bindExchange('amq.topic', exchange, 'zzz'))).toEqual(refused('zzz', exchange));
   });
 });
+
+// RabbitMQ's patterns are PCRE: any punctuation may be escaped (`\-`, `\:`), which JS's `u` mode refuses. And a publish
+// through the management API goes over a direct AMQP connection as the API user, so the same write and topic checks apply.
+describe('PCRE escapes and publishes through the management API', () => {
+  const mgmt = `topic-mgmt-${suffix}`;
+  const as = (u: string) => 'Basic ' + Buffer.from(`${u}:${PASS}`).toString('base64');
+  async function publishViaApi(key: string): Promise<{ status: number; json: unknown }> {
+    const res = await fetch(`${api}/api/exchanges/%2F/amq.topic/publish`, {
+      method: 'POST',
+      headers: { authorization: as(mgmt), 'content-type': 'application/json' },
+      body: JSON.stringify({ properties: {}, routing_key: key, payload: 'x', payload_encoding: 'string' }),
+    });
+    return { status: res.status, json: await res.json() };
+  }
+
+  beforeAll(async () => {
+    expect((await call('PUT', `/api/users/${mgmt}`, { password: PASS, tags: 'management' })).status).toBe(201);
+    expect((await call('PUT', `/api/permissions/%2F/${mgmt}`, { configure: '.*', write: '.*', read: '.*' })).status).toBe(201);
+    expect((await call('PUT', `/api/topic-permissions/%2F/${mgmt}`, { exchange: 'amq.topic', write: '^a\\-b\\.', read: '^[\\w-]+\\:r$' })).status).toBe(201);
+  });
+
+  afterAll(async () => {
+    await call('DELETE', `/api/users/${mgmt}`);
+  });
+
+  it('matches patterns with escaped punctuation as PCRE does', async () => {
+    expect.hasAssertions();
+    expect(await outcome((ch) => Promise.resolve(ch.publish('amq.topic', 'a-b.c', Buffer.from('x'))), mgmt)).toBe('ok');
+    expect(await outcome((ch) => Promise.resolve(ch.publish('amq.topic', 'ab.c', Buffer.from('x'))), mgmt)).toEqual(refused('ab.c', 'amq.topic', mgmt));
+    expect(await outcome((ch) => ch.bindQueue(queue, 'amq.topic', 'x-y:r'), mgmt)).toBe('ok');
+    expect(await outcome((ch) => ch.unbindQueue(queue, 'amq.topic', 'x-y:r'), mgmt)).toBe('ok');
+    expect(await outcome((ch) => ch.bindQueue(queue, 'amq.topic', 'x.y:r'), mgmt)).toEqual(refused('x.y:r', 'amq.topic', mgmt));
+  });
+
+  it('checks the routing key of POST /api/exchanges/{vhost}/{name}/publish against the write pattern (400 with the 403)', async () => {
+    expect.hasAssertions();
+    expect(await publishViaApi('a-b.c')).toEqual({ status: 200, json: { routed: false } });
+    expect(await publishViaApi('x.y')).toEqual({
+      status: 400,
+      json: { error: 'bad_request', reason: `403 ${refused('x.y', 'amq.topic', mgmt).text}` },
+    });
+  });
+
+  it("checks the user's write permission on the exchange and its access to the vhost for an API publish", async () => {
+    expect.hasAssertions();
+    expect((await call('PUT', `/api/permissions/%2F/${mgmt}`, { configure: '.*', write: '^nothing$', read: '.*' })).status).toBe(204);
+    expect(await publishViaApi('a-b.c')).toEqual({
+      status: 400,
+      json: { error: 'bad_request', reason: `403 ACCESS_REFUSED - access to exchange 'amq.topic' in vhost '/' refused for user '${mgmt}'` },
+    });
+    expect((await call('DELETE', `/api/permissions/%2F/${mgmt}`)).status).toBe(204);
+    expect(await publishViaApi('a-b.c')).toEqual({ status: 401, json: { error: 'not_authorised', reason: 'User not authorised to access virtual host' } });
+  });
+});

@@ -143,7 +143,8 @@ export class PermissionTable {
   allowsTopic(user: string, vhost: string, exchange: string, access: 'write' | 'read', routingKey: string): boolean {
     const t = this.topic.get(topicKey(user, vhost, exchange));
     if (t === undefined) return true;
-    const pattern = t[access] === '' ? '^$' : t[access].replaceAll('{username}', user).replaceAll('{vhost}', vhost);
+    // Replaced as plain text (a '$' in a name is not a replacement pattern), unescaped, as RabbitMQ's binary:replace.
+    const pattern = t[access] === '' ? '^$' : t[access].replaceAll('{username}', () => user).replaceAll('{vhost}', () => vhost);
     return permits(pattern, routingKey);
   }
 }
@@ -156,16 +157,30 @@ export type Access = 'configure' | 'write' | 'read';
 
 const compiled = new Map<string, RegExp | null>();
 
+/**
+ * A permission pattern as a JS RegExp, or null when JS cannot compile it. RabbitMQ's patterns are PCRE, which lets any
+ * non-alphanumeric character be escaped (`\-`, `\:`) and takes a lone `{` literally; JS's `u` mode refuses both, so a
+ * pattern it rejects is compiled without `u` (Annex B syntax, as PCRE there). PCRE-only syntax (`(?i)`, `\A`, POSIX
+ * classes) is not translated.
+ */
+export function compilePattern(pattern: string): RegExp | null {
+  try {
+    return new RegExp(pattern, 'u');
+  } catch {
+    try {
+      return new RegExp(pattern);
+    } catch {
+      return null;
+    }
+  }
+}
+
 /** Whether a permission pattern allows a name: an unanchored regular-expression search; "" allows nothing. */
 export function permits(pattern: string, name: string): boolean {
   if (pattern === '') return false;
   let re = compiled.get(pattern);
   if (re === undefined) {
-    try {
-      re = new RegExp(pattern, 'u');
-    } catch {
-      re = null;
-    }
+    re = compilePattern(pattern);
     if (compiled.size > 1000) compiled.clear();
     compiled.set(pattern, re);
   }

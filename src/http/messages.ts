@@ -62,6 +62,9 @@ export function propertiesToJson(p: BasicProperties): Json {
 /** POST /api/exchanges/{vhost}/{name}/publish: routes one message; resolves `{routed}` once it is safely stored. */
 export async function publishViaApi(broker: Broker, user: User, vhostName: string, exchangeName: string, body: Json, maxMessageSize: number): Promise<{ routed: boolean }> {
   const vhost = vhostOr404(broker, vhostName);
+  // RabbitMQ publishes over a direct AMQP connection as the user: vhost access, then the channel's checks below.
+  const permissions = broker.permissions;
+  if (!permissions.get(user.name, vhost.name)) throw new HttpError(401, 'not_authorised', 'User not authorised to access virtual host');
   for (const key of ['properties', 'routing_key', 'payload', 'payload_encoding']) if (body[key] === undefined) throw keyMissing(key);
   const { properties, routing_key: routingKey, payload, payload_encoding: encoding } = body;
   if (typeof properties !== 'object' || properties === null || Array.isArray(properties)) throw badRequest('properties must be a JSON object');
@@ -75,7 +78,14 @@ export async function publishViaApi(broker: Broker, user: User, vhostName: strin
   let routed: boolean;
   try {
     const exchange = vhost.exchange(exchangeNameFromPath(exchangeName));
+    const resource = exchange.name === '' ? 'amq.default' : exchange.name;
+    if (!permissions.allows(user.name, vhost.name, 'write', resource)) {
+      throw new AmqpError('ACCESS_REFUSED', `access to exchange '${resource}' in vhost '${vhost.name}' refused for user '${user.name}'`);
+    }
     if (exchange.internal) throw new AmqpError('ACCESS_REFUSED', `cannot publish to internal exchange '${exchange.name}' in vhost '${vhost.name}'`);
+    if (exchange.type === 'topic' && permissions.hasTopic && !permissions.allowsTopic(user.name, vhost.name, exchange.name, 'write', routingKey)) {
+      throw new AmqpError('ACCESS_REFUSED', `access to topic '${routingKey}' in exchange '${exchange.name}' in vhost '${vhost.name}' refused for user '${user.name}'`);
+    }
     if (props.userId !== undefined && props.userId !== user.name) {
       throw new AmqpError('PRECONDITION_FAILED', `user_id property set to '${props.userId}' but authenticated user was '${user.name}'`);
     }

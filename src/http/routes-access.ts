@@ -1,5 +1,5 @@
 // Vhosts, users and permissions: /api/vhosts, /api/users, /api/permissions, /api/topic-permissions.
-import type { Broker, User, VirtualHost } from '../broker/index.js';
+import { compilePattern, type Broker, type User, type VirtualHost } from '../broker/index.js';
 import { NODE_NAME, openConnections, vhostOr404, type ManagementDeps } from './deps.js';
 import { badRequest, created, json, keyMissing, noContent, objectNotFound } from './http-kit.js';
 import { listReply } from './listing.js';
@@ -55,11 +55,7 @@ function patternField(body: Record<string, unknown>, key: string): string {
   const v = body[key];
   if (v === undefined) throw keyMissing(key);
   if (typeof v !== 'string') throw badRequest(`${key} must be a string`);
-  try {
-    new RegExp(v);
-  } catch {
-    throw badRequest(['invalid_regexp', v]);
-  }
+  if (compilePattern(v) === null) throw badRequest(['invalid_regexp', v]);
   return v;
 }
 
@@ -155,11 +151,7 @@ export function accessRoutes(router: Router, deps: ManagementDeps): void {
         const v = body[key];
         if (v === undefined) throw keyMissing(key);
         if (typeof v !== 'string') throw badRequest(`${key} must be a string`);
-        try {
-          new RegExp(v);
-        } catch {
-          throw badRequest(`invalid regular expression '${v}'`);
-        }
+        if (compilePattern(v) === null) throw badRequest(`invalid regular expression '${v}'`);
         fields[key] = v;
       }
       const existed = perms.get(user, vhost) !== undefined;
