@@ -22,7 +22,10 @@ export interface RecoveredMessages {
   /** Messages not read yet, and their body bytes (lower than announced if a record turns out corrupt). */
   readonly remaining: number;
   readonly remainingBytes: number;
-  /** Highest sequence number among them (-1 if none): new messages continue after it. */
+  /**
+   * Highest sequence number the store still knows of, settled messages included (-1 if none): new messages continue
+   * after it (a settlement kept on disk must never name a new message).
+   */
   readonly lastSeq: number;
   /** The next messages: up to `max`, stopping once their bodies reach `maxBytes` (at least one while any are left). */
   read(max: number, maxBytes: number): RecoveredMessage[];
@@ -82,7 +85,7 @@ export interface MessagePersistence {
   /** Opens (or creates) the store of a durable queue; `recovered` is what it held, in order. */
   openQueue(vhost: string, queue: string): { store: QueueStore; recovered: RecoveredMessages };
   /** Opens (or creates) the store of a durable x-delayed-message exchange; `recovered` is what still waits. */
-  openDelayed(vhost: string, exchange: string): { store: DelayedStore; recovered: RecoveredDelayed[] };
+  openDelayed(vhost: string, exchange: string): { store: DelayedStore; recovered: RecoveredDelayed[]; lastId: number };
   /** True when writes were buffered since the last call (a confirm must wait for the next sync). */
   takeDirty(): boolean;
   /** Calls back once everything written so far is on disk (fdatasync), or with the write error. */

@@ -431,8 +431,10 @@ export class VirtualHost implements QueueEvents {
 
   /** Reopens a durable delayed exchange's store; what still waits is routed when due (at once when overdue). */
   private openDelayedStore(exchange: Exchange, router: DelayedRouter, persistence: MessagePersistence): void {
-    const { store, recovered } = persistence.openDelayed(this.name, exchange.name);
+    const { store, recovered, lastId } = persistence.openDelayed(this.name, exchange.name);
     router.store = store;
+    // Ids of routed messages still named by removal marks on disk are not given out again.
+    router.nextId = Math.max(router.nextId, lastId + 1);
     // Timers, never synchronous routing: at boot the exchange's bindings are replayed after its declaration.
     recovered.sort((a, b) => a.dueAt - b.dueAt || a.id - b.id);
     for (const r of recovered) {

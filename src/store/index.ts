@@ -69,14 +69,14 @@ export class FileStore implements MessagePersistence {
   }
 
   /** A delayed exchange's messages live in segment files as a queue's do: the id as sequence, the due time as expiry. */
-  openDelayed(vhost: string, exchange: string): { store: DelayedStore; recovered: RecoveredDelayed[] } {
+  openDelayed(vhost: string, exchange: string): { store: DelayedStore; recovered: RecoveredDelayed[]; lastId: number } {
     const dir = join(this.delayedDir, queueId(vhost, exchange));
     const { files, recovered } = QueueFiles.recover(dir, this.commit, (msg, ctx) => this.warn(msg, { vhost, exchange, ...ctx }), this.release);
     this.open.set(dir, files);
     // Delayed messages all wait in memory (each has its timer): read them all now.
     const all = recovered.read(Infinity, Infinity);
     recovered.close();
-    return { store: files, recovered: all.map((r) => ({ id: r.seq, message: r.message, dueAt: r.expiresAt })) };
+    return { store: files, recovered: all.map((r) => ({ id: r.seq, message: r.message, dueAt: r.expiresAt })), lastId: recovered.lastSeq };
   }
 
   private readonly release = (dir: string): boolean => {

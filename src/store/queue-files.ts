@@ -148,7 +148,7 @@ export class QueueFiles implements QueueStore {
     const names = readdirSync(dir).filter((n) => n.endsWith('.seg')).sort();
     const scan = scanSegments(names.map((n) => join(dir, n)), removed, delivered, warn, (path) => unlinkSync(path));
     const files = new QueueFiles(dir, commit, release);
-    files.rewriteMarks(scan.deliveredLive);
+    files.rewriteMarks(scan.deliveredLive, scan.removedKept);
     for (const k of scan.segments) files.segments.push({ first: k.first, path: k.path, file: undefined, live: k.live });
     // Only the marks of messages still in the segments matter to the reader.
     const first = scan.segments[0]?.first ?? Infinity;
@@ -157,12 +157,16 @@ export class QueueFiles implements QueueStore {
     return { files, recovered: new SegmentBacklog(scan, removed, liveDelivered, warn) };
   }
 
-  /** Starts the marks log afresh with only what still matters: delivered marks of surviving messages. */
-  private rewriteMarks(deliveredLive: readonly number[]): void {
+  /**
+   * Starts the marks log afresh with only what still matters: removal marks of settled records still in kept
+   * segments (without them those records would come back at the next boot) and delivered marks of live ones.
+   */
+  private rewriteMarks(deliveredLive: readonly number[], removedKept: readonly number[]): void {
     this.marks.close();
     const path = join(this.dir, 'marks.log');
     const tmp = path + '.tmp';
-    const w = new Writer(MARK_BYTES * (deliveredLive.length + 1));
+    const w = new Writer(MARK_BYTES * (deliveredLive.length + removedKept.length + 1));
+    for (const seq of removedKept) writeMark(w, REMOVED, seq);
     for (const seq of deliveredLive) writeMark(w, DELIVERED, seq);
     const fd = openSync(tmp, 'w');
     if (w.pos > 0) writeSync(fd, w.buf, 0, w.pos);

@@ -67,9 +67,15 @@ export interface ScanResult {
   /** Live messages and their body bytes. */
   count: number;
   bytes: number;
+  /**
+   * Highest sequence number of any record found, settled or not, in kept or deleted segments: new messages continue
+   * after it, so no settlement mark on disk can ever name one of them.
+   */
   lastSeq: number;
   /** Live messages that had been delivered (their delivered mark must survive the marks rewrite). */
   deliveredLive: number[];
+  /** Settled records still in kept segments (their removal mark must survive the marks rewrite, or they come back). */
+  removedKept: number[];
 }
 
 /** Body size of a record's payload when its inner lengths fit the payload, else -1. */
@@ -99,22 +105,28 @@ export function scanSegments(
   warn: (msg: string, ctx: object) => void,
   unlink: (path: string) => void,
 ): ScanResult {
-  const out: ScanResult = { segments: [], count: 0, bytes: 0, lastSeq: -1, deliveredLive: [] };
+  const out: ScanResult = { segments: [], count: 0, bytes: 0, lastSeq: -1, deliveredLive: [], removedKept: [] };
   let buf = Buffer.allocUnsafe(0);
+  /** Settled records of the segment being looked at: kept in removedKept only if the segment stays. */
+  const settled: number[] = [];
   paths.forEach((path, i) => {
     const fd = openSync(path, 'r+');
     try {
       const fileSize0 = fstatSync(fd).size;
       const index = readIndex(path, fileSize0);
+      settled.length = 0;
       if (index) {
         let live = 0;
         let liveBytes = 0;
         for (let p = 0; p < index.length; p += INDEX_ENTRY) {
           const seq = u64(index, p);
-          if (removed.has(seq)) continue;
+          if (seq > out.lastSeq) out.lastSeq = seq;
+          if (removed.has(seq)) {
+            settled.push(seq);
+            continue;
+          }
           live += 1;
           liveBytes += index.readUInt32BE(p + 12);
-          if (seq > out.lastSeq) out.lastSeq = seq;
           if (delivered.has(seq)) out.deliveredLive.push(seq);
         }
         keep(path, fileSize0, live, liveBytes);
@@ -143,10 +155,12 @@ export function scanSegments(
         if (body < 0) break;
         if (checkCrc && crc32(buf.subarray(start, end)) !== buf.readUInt32BE(pos + 4)) break;
         const seq = u64(buf, start);
-        if (!removed.has(seq)) {
+        if (seq > out.lastSeq) out.lastSeq = seq;
+        if (removed.has(seq)) {
+          settled.push(seq);
+        } else {
           live += 1;
           liveBytes += body;
-          if (seq > out.lastSeq) out.lastSeq = seq;
           if (delivered.has(seq)) out.deliveredLive.push(seq);
         }
         pos = end;
@@ -170,6 +184,7 @@ export function scanSegments(
       removeIndex(path);
     } else {
       out.segments.push({ first: Number(name.slice(0, 16)), path, size, live, liveBytes });
+      for (const seq of settled) out.removedKept.push(seq);
     }
     out.count += live;
     out.bytes += liveBytes;
