@@ -196,6 +196,37 @@ describe('vhost limits', () => {
     await ch2.deleteQueue('zero');
   });
 
+  it('refuses a definitions import whose new queues would go beyond max-queues, importing none of them', async () => {
+    expect.hasAssertions();
+    const queue = (name: string) => ({ name, vhost, durable: false, auto_delete: false, arguments: {} });
+    const names = async () => ((await call('GET', `/api/queues/${v}`)).json as Array<{ name: string }>).map((q) => q.name).sort();
+    /** RabbitMQ's reply for a whole file: the text as an Erlang string, a list of byte values. */
+    const erlangString = (text: string) => [...Buffer.from(text, 'utf8')];
+    const text = (adding: number, limit: number, has: number) =>
+      `Adding ${adding} queue(s) to virtual host "${vhost}" would exceed the limit of ${limit} queue(s).\n\nThis virtual host currently has ${has} queue(s) defined.\n\nImport aborted!`;
+    expect((await call('PUT', `/api/vhost-limits/${v}/max-queues`, { value: 2 })).status).toBe(204);
+    expect((await call('PUT', `/api/queues/${v}/imp-e1`, { durable: false })).status).toBe(201);
+    // imp-e1 exists and does not count; imp-n1 and imp-n2 would make 3.
+    expect(await call('POST', '/api/definitions', { queues: [queue('imp-e1'), queue('imp-n1'), queue('imp-n2')] })).toEqual({
+      status: 400,
+      json: { error: 'bad_request', reason: ['vhost_limit_exceeded', erlangString(text(2, 2, 1))] },
+    });
+    const vhostFile = { queues: ['imp-n1', 'imp-n2'].map((name) => ({ name, durable: false, auto_delete: false, arguments: {} })) };
+    expect(await call('POST', `/api/definitions/${v}`, vhostFile)).toEqual({ status: 400, json: { error: 'bad_request', reason: text(2, 2, 1) } });
+    expect(await names()).toEqual(['imp-e1']);
+    // With max-queues 0, RabbitMQ says the vhost has 0 queues, whatever it has.
+    expect((await call('PUT', `/api/vhost-limits/${v}/max-queues`, { value: 0 })).status).toBe(204);
+    expect(await call('POST', '/api/definitions', { queues: [queue('imp-n1')] })).toEqual({
+      status: 400,
+      json: { error: 'bad_request', reason: ['vhost_limit_exceeded', erlangString(text(1, 0, 0))] },
+    });
+    // Within the limit, the import goes through.
+    expect((await call('PUT', `/api/vhost-limits/${v}/max-queues`, { value: 2 })).status).toBe(204);
+    expect((await call('POST', '/api/definitions', { queues: [queue('imp-e1'), queue('imp-n1')] })).status).toBe(204);
+    expect(await names()).toEqual(['imp-e1', 'imp-n1']);
+    for (const name of ['imp-e1', 'imp-n1']) expect((await call('DELETE', `/api/queues/${v}/${name}`)).status).toBe(204);
+  });
+
   it('exports vhost limits in definitions as a vhost-limits parameter', async () => {
     expect.hasAssertions();
     expect((await call('PUT', `/api/vhost-limits/${v}/max-queues`, { value: 7 })).status).toBe(204);

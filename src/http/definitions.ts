@@ -241,6 +241,7 @@ export function importDefinitions(broker: Broker, defs: Json, vhost?: string): I
     asBadRequest(() => parseQueueArguments(def.arguments, `queue '${name}' in vhost '${def.vhost}'`));
     return def;
   });
+  checkQueueLimits(broker, queues, vhost !== undefined);
   const exchanges: ExchangeDef[] = [];
   for (const x of list(defs, 'exchanges')) {
     const name = str(x, 'name', 'an exchange');
@@ -288,45 +289,73 @@ export function importDefinitions(broker: Broker, defs: Json, vhost?: string): I
     bindings.push(def);
   }
 
-  // ---- apply, in RabbitMQ's order
-  for (const u of users) {
-    // A new user has exactly the permissions the file gives it; an existing one keeps its own.
-    if (!broker.users.has(u.name)) perms.userCreated(u.name);
-    broker.users.set(u.name, u);
-    // A user's `limits` replace the ones it had (as RabbitMQ); a user without the key keeps its own.
-    const limits = userLimits.get(u.name);
-    if (limits !== undefined) {
-      for (const [name] of broker.limits.ofUser(u.name)) broker.limits.clearUser(u.name, name);
-      for (const [name, value] of [...limits].reverse()) broker.limits.setUser(u.name, name, value);
+  // ---- apply, in RabbitMQ's order; whatever was applied is saved even if a later step fails
+  try {
+    applyDefinitions();
+  } finally {
+    broker.accessChanged();
+  }
+  return { warnings };
+
+  function applyDefinitions(): void {
+    for (const u of users) {
+      // A new user has exactly the permissions the file gives it; an existing one keeps its own.
+      if (!broker.users.has(u.name)) perms.userCreated(u.name);
+      broker.users.set(u.name, u);
+      // A user's `limits` replace the ones it had (as RabbitMQ); a user without the key keeps its own.
+      const limits = userLimits.get(u.name);
+      if (limits !== undefined) {
+        for (const [name] of broker.limits.ofUser(u.name)) broker.limits.clearUser(u.name, name);
+        for (const [name, value] of [...limits].reverse()) broker.limits.setUser(u.name, name, value);
+      }
+    }
+    for (const name of vhostNames) broker.addVhost(name);
+    for (const p of permissions) perms.set(p);
+    for (const t of topicPermissions) if (broker.users.has(t.user)) perms.setTopic(t);
+    for (const q of queues) {
+      const v = broker.vhosts.get(q.vhost)!;
+      if (v.queues.has(q.name)) continue;
+      asBadRequest(() => v.declareQueue({ name: q.name, passive: false, durable: q.durable, exclusive: false, autoDelete: q.autoDelete, arguments: q.arguments, connectionId: NO_CONNECTION }));
+    }
+    for (const x of exchanges) {
+      const v = broker.vhosts.get(x.vhost)!;
+      if (v.exchanges.has(x.name)) continue;
+      asBadRequest(() => v.declareExchange({ ...x, passive: false }));
+    }
+    for (const b of bindings) {
+      const v = broker.vhosts.get(b.vhost)!;
+      asBadRequest(() => {
+        if (b.destinationType === 'queue') v.bindQueue(b.destination, b.source, b.routingKey, b.arguments, NO_CONNECTION);
+        else v.bindExchange(b.destination, b.source, b.routingKey, b.arguments, false);
+      });
+    }
+    // Vhost limits last, so that max-queues does not refuse the file's own queues.
+    for (const [name, limits] of vhostLimits) {
+      for (const [limit] of broker.limits.ofVhost(name)) broker.limits.clearVhost(name, limit);
+      for (const [limit, value] of [...limits].reverse()) broker.limits.setVhost(name, limit, value);
     }
   }
-  for (const name of vhostNames) broker.addVhost(name);
-  for (const p of permissions) perms.set(p);
-  for (const t of topicPermissions) if (broker.users.has(t.user)) perms.setTopic(t);
-  for (const q of queues) {
-    const v = broker.vhosts.get(q.vhost)!;
-    if (v.queues.has(q.name)) continue;
-    asBadRequest(() => v.declareQueue({ name: q.name, passive: false, durable: q.durable, exclusive: false, autoDelete: q.autoDelete, arguments: q.arguments, connectionId: NO_CONNECTION }));
+}
+
+/**
+ * RabbitMQ's import check of max-queues (rabbit_definitions:validate_limits): the file's queues that do not exist yet,
+ * counted per vhost, must fit under the vhost's current limit, else nothing is imported (RabbitMQ has added the file's
+ * users and vhosts by then). The file's own vhost-limits do not count; they are applied after its queues. The reply is
+ * RabbitMQ's: for a whole
+ * file `["vhost_limit_exceeded", <the text as an Erlang string: a list of byte values>]`, for one vhost's the text.
+ */
+function checkQueueLimits(broker: Broker, queues: readonly QueueDef[], oneVhost: boolean): void {
+  const adding = new Map<string, number>();
+  for (const q of queues) if (!broker.vhosts.get(q.vhost)?.queues.has(q.name)) adding.set(q.vhost, (adding.get(q.vhost) ?? 0) + 1);
+  for (const [vhost, count] of adding) {
+    const limit = broker.limits.ofVhost(vhost).get('max-queues');
+    if (limit === undefined || limit < 0) continue;
+    // With a limit of 0, RabbitMQ reports 0 queues defined, whatever the vhost has.
+    const current = limit === 0 ? 0 : (broker.vhosts.get(vhost)?.queues.size ?? 0);
+    if (limit > 0 && count + current <= limit) continue;
+    const text = `Adding ${count} queue(s) to virtual host "${vhost}" would exceed the limit of ${limit} queue(s).\n\nThis virtual host currently has ${current} queue(s) defined.\n\nImport aborted!`;
+    throw badRequest(oneVhost ? text : ['vhost_limit_exceeded', [...Buffer.from(text, 'utf8')]]);
   }
-  for (const x of exchanges) {
-    const v = broker.vhosts.get(x.vhost)!;
-    if (v.exchanges.has(x.name)) continue;
-    asBadRequest(() => v.declareExchange({ ...x, passive: false }));
-  }
-  for (const b of bindings) {
-    const v = broker.vhosts.get(b.vhost)!;
-    asBadRequest(() => {
-      if (b.destinationType === 'queue') v.bindQueue(b.destination, b.source, b.routingKey, b.arguments, NO_CONNECTION);
-      else v.bindExchange(b.destination, b.source, b.routingKey, b.arguments, false);
-    });
-  }
-  // Vhost limits last, so that max-queues does not refuse the file's own queues.
-  for (const [name, limits] of vhostLimits) {
-    for (const [limit] of broker.limits.ofVhost(name)) broker.limits.clearVhost(name, limit);
-    for (const [limit, value] of [...limits].reverse()) broker.limits.setVhost(name, limit, value);
-  }
-  broker.accessChanged();
-  return { warnings };
 }
 
 function asBadRequest<T>(fn: () => T): T {

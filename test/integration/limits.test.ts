@@ -116,6 +116,29 @@ describe('access definitions across a restart', () => {
   });
 });
 
+describe('a definitions import that fails part way', () => {
+  it('still saves the users, vhosts and permissions it created (they stay, as in RabbitMQ, and must survive a restart)', async () => {
+    expect.hasAssertions();
+    const dataDir = tempDir();
+    let b = await start(dataDir);
+    let api = apiClient(`http://localhost:${b.managementPort}`);
+    // The exchange is refused only when it is declared, after the users, vhosts and permissions were applied.
+    const defs = {
+      users: [{ name: 'half', password_hash: '', hashing_algorithm: 'rabbit_password_hashing_sha256', tags: [] }],
+      vhosts: [{ name: 'half-v' }],
+      permissions: [{ user: 'half', vhost: 'half-v', configure: '.*', write: '.*', read: '.*' }],
+      exchanges: [{ name: 'dx', vhost: 'half-v', type: 'x-delayed-message', durable: true, auto_delete: false, internal: false, arguments: {} }],
+    };
+    expect((await api.post('/api/definitions', defs)).status).toBe(400);
+    expect((await api.get('/api/users/half')).status).toBe(200);
+    await stop(b);
+    b = await start(dataDir);
+    api = apiClient(`http://localhost:${b.managementPort}`);
+    expect((await api.get('/api/users/half')).status).toBe(200);
+    expect((await api.get('/api/permissions/half-v/half')).json).toEqual({ user: 'half', vhost: 'half-v', configure: '.*', write: '.*', read: '.*' });
+  });
+});
+
 describe('limits in definitions', () => {
   it('round-trips user limits, vhost limits and topic permissions from one Warren to another', async () => {
     expect.hasAssertions();
