@@ -55,9 +55,11 @@ export class FileStore implements MessagePersistence {
   }
 
   openPageFile(vhost: string, queue: string): PageFile {
-    return new QueuePageFile(join(this.pagesDir, `${queueId(vhost, queue)}-${this.instance}-${++this.pageFiles}.page`));
+    return new QueuePageFile(join(this.pagesDir, `${queueId(vhost, queue)}-${this.instance}-${++this.pageFiles}.page`), this.openPages);
   }
   private pageFiles = 0;
+  /** Page files in use (not destroyed): closed when the broker stops. */
+  private readonly openPages = new Set<QueuePageFile>();
   /** Page file names differ between broker instances: a stopped one's timers must not write into the next one's pages. */
   private readonly instance = randomBytes(4).toString('hex');
 
@@ -119,6 +121,7 @@ export class FileStore implements MessagePersistence {
     this.commit.close();
     for (const files of this.open.values()) files.closeFiles();
     this.open.clear();
+    for (const page of [...this.openPages]) page.close();
     this.definitions.close();
   }
 }

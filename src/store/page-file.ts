@@ -22,11 +22,19 @@ export class QueuePageFile implements PageFile {
   private records = 0;
   private recordBytes = 0;
 
-  constructor(path: string) {
+  /** The page files open now, so that a stopping broker can close them (they leave it when destroyed). */
+  private readonly registry: Set<QueuePageFile> | undefined;
+  /** Its broker stopped: nothing more is written (a stopped queue's timers must not reopen the file). */
+  private closed = false;
+
+  constructor(path: string, registry?: Set<QueuePageFile>) {
     this.path = path;
+    this.registry = registry;
+    registry?.add(this);
   }
 
   append(e: QueueEntry): void {
+    if (this.closed) return;
     if (this.fd < 0) {
       mkdirSync(dirname(this.path), { recursive: true });
       this.fd = openSync(this.path, 'w+');
@@ -109,9 +117,18 @@ export class QueuePageFile implements PageFile {
   }
 
   destroy(): void {
+    this.registry?.delete(this);
     if (this.fd >= 0) closeSync(this.fd);
     this.fd = -1;
     rmSync(this.path, { force: true });
+  }
+
+  /** The broker stops: the descriptor is closed (the file itself goes at the next start, with the pages directory). */
+  close(): void {
+    this.registry?.delete(this);
+    this.closed = true;
+    if (this.fd >= 0) closeSync(this.fd);
+    this.fd = -1;
   }
 }
 

@@ -110,6 +110,8 @@ export class QueueFiles implements QueueStore {
   private readonly segments: Segment[] = [];
   private marks: AppendFile;
   private destroyed = false;
+  /** What recovery handed the queue to read lazily: its open segment is closed when the broker stops. */
+  private backlog: SegmentBacklog | undefined;
   /** Index entries of the segment being written (see writeIndex): written out when it closes for good. */
   private readonly entries = new Writer(64 * 1024);
 
@@ -154,7 +156,8 @@ export class QueueFiles implements QueueStore {
     const first = scan.segments[0]?.first ?? Infinity;
     for (const seq of removed) if (seq < first) removed.delete(seq);
     const liveDelivered = new Set(scan.deliveredLive);
-    return { files, recovered: new SegmentBacklog(scan, removed, liveDelivered, warn) };
+    files.backlog = new SegmentBacklog(scan, removed, liveDelivered, warn);
+    return { files, recovered: files.backlog };
   }
 
   /**
@@ -240,6 +243,7 @@ export class QueueFiles implements QueueStore {
 
   /** The broker stops: file descriptors are closed (the group commit has already written what was buffered). */
   closeFiles(): void {
+    this.backlog?.close();
     for (const s of this.segments) {
       const file = s.file;
       if (!file) continue;

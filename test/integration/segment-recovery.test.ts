@@ -1,6 +1,6 @@
 // Recovery over several restarts: what was settled before one restart stays settled after the next (the marks of
 // settled records in surviving segments are kept), and sequence numbers are never reused for new messages.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readlinkSync, realpathSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import amqp from 'amqplib';
@@ -21,8 +21,8 @@ function tempDir(): string {
   return d;
 }
 
-async function start(dataDir: string): Promise<RunningBroker> {
-  const b = await startBroker({ port: 0, dataDir, logLevel: 'silent' });
+async function start(dataDir: string, pagingWindow?: { messages: number; bytes: number }): Promise<RunningBroker> {
+  const b = await startBroker({ port: 0, dataDir, logLevel: 'silent', ...(pagingWindow ? { pagingWindow } : {}) });
   running.push(b);
   return b;
 }
@@ -41,6 +41,19 @@ async function drain(ch: amqp.Channel, queue: string): Promise<string[]> {
 async function publish(ch: amqp.ConfirmChannel, queue: string, bodies: string[]): Promise<void> {
   for (const b of bodies) ch.sendToQueue(queue, Buffer.from(b), { persistent: true });
   await ch.waitForConfirms();
+}
+
+/** Files under `dir` this process has open (Linux). */
+function openUnder(dir: string): string[] {
+  const root = realpathSync(dir);
+  return readdirSync('/proc/self/fd').flatMap((fd) => {
+    try {
+      const target = readlinkSync(`/proc/self/fd/${fd}`);
+      return target.startsWith(root + '/') ? [target] : [];
+    } catch {
+      return [];
+    }
+  });
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -137,5 +150,31 @@ describe('recovery across several restarts', () => {
     await sleep(800);
     expect(await drain(ch, 'out')).toEqual(['later']);
     await conn.close();
+  });
+
+  it.skipIf(!existsSync('/proc/self/fd'))('leaves no file open in the data dir once stopped, with a backlog half read and a paged priority queue', async () => {
+    expect.hasAssertions();
+    const dataDir = tempDir();
+    const window = { messages: 10, bytes: 1024 * 1024 };
+    let b = await start(dataDir, window);
+    let conn = await amqp.connect(b.url);
+    let ch = await conn.createConfirmChannel();
+    await ch.assertQueue('plain', { durable: true });
+    await publish(ch, 'plain', Array.from({ length: 60 }, (_, i) => `p${i}`));
+    await conn.close();
+    await stop(b);
+
+    b = await start(dataDir, window);
+    conn = await amqp.connect(b.url);
+    ch = await conn.createConfirmChannel();
+    // Past the window: the rest of the backlog is being read from the segments.
+    for (let i = 0; i < 15; i++) expect((await ch.get('plain', { noAck: true }) || undefined)?.content.toString()).toBe(`p${i}`);
+    await ch.assertQueue('prio', { durable: true, arguments: { 'x-max-priority': 2 } });
+    for (let i = 0; i < 40; i++) ch.sendToQueue('prio', Buffer.from(`q${i}`), { persistent: true, priority: i % 3 });
+    await ch.waitForConfirms();
+    expect(openUnder(dataDir).length).toBeGreaterThan(0);
+    await conn.close();
+    await stop(b);
+    expect(openUnder(dataDir)).toEqual([]);
   });
 });
