@@ -182,6 +182,12 @@ const LISTS: Record<string, ListSpec> = {
     defaults: ['user', 'configure', 'write', 'read'],
     columns: same(['user', 'configure', 'write', 'read']),
   },
+  list_topic_permissions: {
+    scope: 'vhost',
+    path: (v) => `/api/vhosts/${seg(v!)}/topic-permissions`,
+    defaults: ['user', 'exchange', 'write', 'read'],
+    columns: same(['user', 'exchange', 'write', 'read']),
+  },
 };
 
 /** rabbitmqctl's rendering: strings bare, lists in brackets, maps as lists of `{"key",value}` tuples. */
@@ -199,6 +205,10 @@ export interface CtlOptions {
   tableHeaders: boolean;
   ifEmpty: boolean;
   ifUnused: boolean;
+  /** list_vhost_limits / list_user_limits `--global`: every vhost's or user's limits. */
+  global?: boolean;
+  /** list_user_limits `--user USER` (default: the user the command logs in as). */
+  user?: string | undefined;
 }
 
 interface Command {
@@ -212,6 +222,19 @@ const info = (o: CtlOptions, io: Output, line: string) => {
   if (!o.quiet) io.out(line);
 };
 const noVhost = (v: string) => `vhost '${v}' does not exist`;
+
+/** Limits as rabbitmqctl prints them: one JSON object, keys in order, no spaces (`{}` when none are set). */
+function limitsLine(value: unknown): string {
+  const entries = value !== null && typeof value === 'object' ? Object.entries(value as Row) : [];
+  return JSON.stringify(Object.fromEntries(entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))));
+}
+
+/** One row per vhost or user of /api/vhost-limits or /api/user-limits, as `{vhost|user, value}`. */
+function limitRows(json: unknown, key: 'vhost' | 'user'): Map<string, unknown> {
+  const out = new Map<string, unknown>();
+  if (Array.isArray(json)) for (const r of json as Row[]) if (typeof r[key] === 'string') out.set(r[key], r.value);
+  return out;
+}
 
 /** rabbitmqctl's limits argument: a JSON object of limit names and integers. */
 function limitsArg(text: string): Record<string, unknown> {
@@ -337,6 +360,38 @@ const MUTATIONS: Record<string, Command> = {
       const v = vhostOf(api, o);
       info(o, io, `Clearing topic permissions for user "${user!}" in vhost "${v}" ...`);
       await api.expectOk('DELETE', `/api/topic-permissions/${seg(v)}/${seg(user!)}`, undefined, { notFound: `user '${user!}' has no topic permissions in vhost '${v}'` });
+    },
+  },
+  list_vhost_limits: {
+    usage: 'list_vhost_limits [-p VHOST] [--global]   (one vhost\'s limits as JSON; --global: a vhost<TAB>limits row per vhost)',
+    args: 0,
+    run: async (api, [], o, io) => {
+      if (o.global) {
+        info(o, io, 'Listing limits for all vhosts ...');
+        const limits = limitRows(await api.get('/api/vhost-limits'), 'vhost');
+        const vhosts = await api.get('/api/vhosts');
+        if (o.tableHeaders) io.out('vhost\tlimits');
+        for (const v of Array.isArray(vhosts) ? (vhosts as Row[]) : []) io.out(`${renderValue(v.name)}\t${limitsLine(limits.get(String(v.name)))}`);
+        return;
+      }
+      const v = vhostOf(api, o);
+      info(o, io, `Listing limits for vhost "${v}" ...`);
+      io.out(limitsLine(limitRows(await api.get(`/api/vhost-limits/${seg(v)}`, noVhost(v)), 'vhost').get(v)));
+    },
+  },
+  list_user_limits: {
+    usage: 'list_user_limits [--user USER] [--global]   (one user\'s limits as JSON; --global: a user<TAB>limits row per user with limits)',
+    args: 0,
+    run: async (api, [], o, io) => {
+      if (o.global) {
+        info(o, io, 'Listing limits for all users ...');
+        if (o.tableHeaders) io.out('user\tlimits');
+        for (const [user, value] of limitRows(await api.get('/api/user-limits'), 'user')) io.out(`${renderValue(user)}\t${limitsLine(value)}`);
+        return;
+      }
+      const user = o.user ?? api.target.username;
+      info(o, io, `Listing limits for user "${user}" ...`);
+      io.out(limitsLine(limitRows(await api.get(`/api/user-limits/${seg(user)}`, `user '${user}' does not exist`), 'user').get(user)));
     },
   },
   set_vhost_limits: {

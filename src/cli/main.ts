@@ -70,7 +70,14 @@ const CLIENT_OPTIONS: NonNullable<ParseArgsConfig['options']> = {
 const COMMAND_OPTIONS: Record<string, NonNullable<ParseArgsConfig['options']>> = {
   ping: { ...CLIENT_OPTIONS, management: { type: 'boolean' } },
   status: CLIENT_OPTIONS,
-  ctl: { ...CLIENT_OPTIONS, 'no-table-headers': { type: 'boolean' }, 'if-empty': { type: 'boolean', short: 'e' }, 'if-unused': { type: 'boolean', short: 'u' } },
+  ctl: {
+    ...CLIENT_OPTIONS,
+    'no-table-headers': { type: 'boolean' },
+    'if-empty': { type: 'boolean', short: 'e' },
+    'if-unused': { type: 'boolean', short: 'u' },
+    global: { type: 'boolean' },
+    user: { type: 'string' },
+  },
   'export-definitions': CLIENT_OPTIONS,
   'import-definitions': CLIENT_OPTIONS,
 };
@@ -139,7 +146,15 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
       return 64;
     }
     if (!CTL_COMMANDS.includes(sub)) throw new CliError(`unknown ctl command '${sub}'; run \`warren ctl --help\` for the list`, 64);
-    const o = { vhost, quiet, tableHeaders: values['no-table-headers'] !== true, ifEmpty: values['if-empty'] === true, ifUnused: values['if-unused'] === true };
+    const o = {
+      vhost,
+      quiet,
+      tableHeaders: values['no-table-headers'] !== true,
+      ifEmpty: values['if-empty'] === true,
+      ifUnused: values['if-unused'] === true,
+      global: values.global === true,
+      user: typeof values.user === 'string' ? values.user : undefined,
+    };
     await runCtl(sub, rest, resolveClientTarget(values, env), o, io);
     return 0;
   }

@@ -244,4 +244,31 @@ describe('warren ctl limits', () => {
     expect((await ctl('clear_topic_permissions', 'guest')).code).toBe(0);
     expect((await api.get('/api/topic-permissions/%2F/guest')).status).toBe(404);
   });
+
+  it("lists vhost limits, user limits and topic permissions in rabbitmqctl's shapes", async () => {
+    expect.hasAssertions();
+    const w = await startWarren();
+    const api = apiClient(w.managementUrl);
+    const ctl = async (...args: string[]) => {
+      const r = await runWarren(['ctl', ...args, '--management-url', w.managementUrl]);
+      return { code: r.code, out: r.stdout, err: r.stderr };
+    };
+    expect((await api.put('/api/vhosts/lv')).status).toBe(201);
+    expect((await api.put('/api/users/lu', { password: 'pw', tags: '' })).status).toBe(201);
+    expect((await api.put('/api/vhost-limits/lv/max-queues', { value: 0 })).status).toBe(204);
+    expect((await api.put('/api/vhost-limits/lv/max-connections', { value: 5 })).status).toBe(204);
+    expect((await api.put('/api/user-limits/lu/max-connections', { value: 3 })).status).toBe(204);
+    expect((await api.put('/api/user-limits/lu/max-channels', { value: 7 })).status).toBe(204);
+    expect((await api.put('/api/topic-permissions/lv/lu', { exchange: 'amq.topic', write: '^a', read: '^b' })).status).toBe(201);
+    // As rabbitmqctl 3.10: the keys in order, whatever order they were set in; {} when there are none.
+    expect(await ctl('list_vhost_limits', '-p', 'lv')).toEqual({ code: 0, out: 'Listing limits for vhost "lv" ...\n{"max-connections":5,"max-queues":0}\n', err: '' });
+    expect(await ctl('list_vhost_limits', '-q')).toEqual({ code: 0, out: '{}\n', err: '' });
+    expect(await ctl('list_vhost_limits', '--global')).toEqual({ code: 0, out: 'Listing limits for all vhosts ...\nvhost\tlimits\n/\t{}\nlv\t{"max-connections":5,"max-queues":0}\n', err: '' });
+    expect((await ctl('list_vhost_limits', '-p', 'nope')).code).toBe(1);
+    expect(await ctl('list_user_limits', '--user', 'lu', '-q')).toEqual({ code: 0, out: '{"max-channels":7,"max-connections":3}\n', err: '' });
+    expect(await ctl('list_user_limits')).toEqual({ code: 0, out: 'Listing limits for user "guest" ...\n{}\n', err: '' });
+    expect(await ctl('list_user_limits', '--global', '-q', '--no-table-headers')).toEqual({ code: 0, out: 'lu\t{"max-channels":7,"max-connections":3}\n', err: '' });
+    expect((await ctl('list_user_limits', '--user', 'nobody')).code).toBe(1);
+    expect(await ctl('list_topic_permissions', '-p', 'lv')).toEqual({ code: 0, out: 'user\texchange\twrite\tread\nlu\tamq.topic\t^a\t^b\n', err: '' });
+  });
 });
