@@ -196,6 +196,19 @@ describe('vhost limits', () => {
     await ch2.deleteQueue('zero');
   });
 
+  it('refuses the API\'s queue declares beyond max-queues with 400 (PUT /api/queues, the aliveness test)', async () => {
+    expect.hasAssertions();
+    expect((await call('PUT', `/api/vhost-limits/${v}/max-queues`, { value: 0 })).status).toBe(204);
+    expect(await call('PUT', `/api/queues/${v}/api-q`, { durable: false })).toEqual({
+      status: 400,
+      json: { error: 'bad_request', reason: `cannot declare queue 'api-q': queue limit in vhost '${vhost}' (0) is reached` },
+    });
+    expect(await call('GET', `/api/aliveness-test/${v}`)).toEqual({
+      status: 400,
+      json: { error: 'bad_request', reason: `406 PRECONDITION_FAILED - cannot declare queue 'aliveness-test': queue limit in vhost '${vhost}' (0) is reached` },
+    });
+  });
+
   it('refuses a definitions import whose new queues would go beyond max-queues, importing none of them', async () => {
     expect.hasAssertions();
     const queue = (name: string) => ({ name, vhost, durable: false, auto_delete: false, arguments: {} });

@@ -3,9 +3,10 @@ import { GLOBAL } from '../broker/index.js';
 import { messageStats } from './rates.js';
 import { cpus } from 'node:os';
 import { Message } from '../broker/index.js';
+import { AmqpError } from '../protocol/index.js';
 import { NODE_NAME, NO_CONNECTION, openConnections, PRODUCT_NAME, PRODUCT_VERSION, RABBITMQ_COMPAT_VERSION, vhostOr404, type ManagementDeps } from './deps.js';
 import { allConsumers } from './format.js';
-import { json, objectNotFound, type Reply } from './http-kit.js';
+import { badRequest, json, objectNotFound, type Reply } from './http-kit.js';
 import type { Router } from './router.js';
 
 /** Ports the node listens on, filled in as listeners start. */
@@ -130,6 +131,8 @@ function aliveness(deps: ManagementDeps, vhostName: string): Reply {
     for (let e = q.get(true); e; e = q.get(true)) if (e.message.body.equals(body)) return json({ status: 'ok' });
     return { status: 503, body: { status: 'failed', reason: 'message not returned' } };
   } catch (e) {
+    // RabbitMQ runs the test over a direct AMQP channel: a channel error (max-queues reached) is its API's 400.
+    if (e instanceof AmqpError) throw badRequest(`${e.code} ${e.message}`);
     return { status: 503, body: { status: 'failed', reason: e instanceof Error ? e.message : String(e) } };
   }
 }
