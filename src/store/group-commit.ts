@@ -8,6 +8,12 @@ export interface BufferedFile {
   readonly path?: string;
   /** Called once its data is synced (a file retired at segment rollover closes then). */
   afterSync?(): void;
+  /**
+   * Its write or sync failed. True when it gives up on itself (a segment: what a sync did not cover may be gone from
+   * the page cache, so later records go to a fresh file): it is then not written again, and what it had buffered is
+   * dropped. False (or absent): it is written and synced again with the next batch.
+   */
+  failed?(err: Error): boolean;
   flush(): void;
 }
 
@@ -83,7 +89,10 @@ export class GroupCommit {
         f.afterSync?.();
       } catch (e) {
         // EBADF: closed meanwhile (deleted queue).
-        if ((e as NodeJS.ErrnoException).code !== 'EBADF') failure ??= e as Error;
+        if ((e as NodeJS.ErrnoException).code !== 'EBADF') {
+          failure ??= e as Error;
+          f.failed?.(e as Error);
+        }
       }
     }
     if (failure) this.report(failure);
@@ -118,7 +127,7 @@ export class GroupCommit {
         synced.push(f);
       } catch (e) {
         failure ??= e as Error;
-        this.retry.add(f);
+        if (!f.failed?.(e as Error)) this.retry.add(f);
       }
     }
     let left = synced.length;
@@ -136,7 +145,13 @@ export class GroupCommit {
         if (err && err.code !== 'EBADF') {
           if (f.path !== undefined) err.path ??= f.path;
           failure ??= err;
-          this.retry.add(f);
+          if (f.failed?.(err)) {
+            // It dropped what was appended to it while this sync ran: the publishers waiting for those records
+            // (they wait for the next batch) are failed with this one. Records appended from now on go elsewhere.
+            for (const cb of this.waiting.splice(0)) batch.push(cb);
+          } else {
+            this.retry.add(f);
+          }
         } else if (!err) {
           f.afterSync?.();
         }

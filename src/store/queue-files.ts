@@ -1,5 +1,5 @@
 // One durable queue on disk: append-only segment files of messages (length + CRC per record) and a log of settlements.
-import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, ftruncateSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import type { Message, QueueStore, RecoveredMessages } from '../broker/index.js';
@@ -22,12 +22,35 @@ class AppendFile implements BufferedFile {
   private readonly commit: GroupCommit;
   private retiring = false;
   private closedFd = false;
+  /** Size after the last complete flush, and the part of the file a successful sync has covered. */
+  private flushedSize: number;
+  private syncedSize: number;
+  /**
+   * Set for a segment: called when a write or sync of it fails, after which the file is given up (see failed()).
+   * Without it (the marks log) a failed file is written and synced again with the next batch.
+   */
+  private readonly onGiveUp: (() => void) | undefined;
+  /** Given up after a failure: never written again. */
+  gaveUp = false;
+  /** Opening it failed: its first flush reports this (so the publishers get nacks) and it is given up. */
+  private readonly openError: Error | undefined;
 
-  constructor(path: string, size: number, commit: GroupCommit) {
+  constructor(path: string, size: number, commit: GroupCommit, onGiveUp?: () => void) {
     this.path = path;
-    this.fd = openSync(path, 'a');
+    let fd = -1;
+    try {
+      fd = openSync(path, 'a');
+    } catch (e) {
+      // A full disk can refuse a new file too: reported through the group commit like a failed write.
+      if (!onGiveUp) throw e;
+      this.openError = e as Error;
+    }
+    this.fd = fd;
     this.size = size;
+    this.flushedSize = size;
+    this.syncedSize = size;
     this.commit = commit;
+    this.onGiveUp = onGiveUp;
   }
 
   get writer(): Writer {
@@ -42,6 +65,7 @@ class AppendFile implements BufferedFile {
   flush(): void {
     const n = this.w.pos;
     if (n === 0) return;
+    if (this.openError) throw this.openError;
     let off = 0;
     try {
       while (off < n) off += writeSync(this.fd, this.w.buf, off, n - off);
@@ -53,6 +77,7 @@ class AppendFile implements BufferedFile {
       if (off < n && off > 0) this.w.buf.copy(this.w.buf, 0, off, n);
       this.w.pos = n - off;
     }
+    this.flushedSize = this.size;
   }
 
   /**
@@ -66,10 +91,38 @@ class AppendFile implements BufferedFile {
   }
 
   afterSync(): void {
+    this.syncedSize = this.flushedSize;
     // A later batch may still hold writes made after this one's flush: the file closes after that batch.
     if (!this.retiring || this.closedFd || this.w.pos > 0 || this.commit.isPending(this)) return;
     this.closedFd = true;
     closeSync(this.fd);
+  }
+
+  /**
+   * A write or sync failed. A segment is given up: after a failed fdatasync the kernel may have dropped the dirty
+   * pages, and a later sync of the same file can succeed, so appending on would let later confirms cover a file
+   * with a hole before their records (recovery cuts a segment at its first bad record). What was buffered is
+   * dropped (its publishers get nacks), the file is cut back to what a sync covered (best effort: recovery cuts a
+   * torn tail anyway), closed, and its owner puts later records in a fresh segment.
+   */
+  failed(): boolean {
+    if (!this.onGiveUp) return false;
+    if (this.gaveUp) return true;
+    this.gaveUp = true;
+    this.w.pos = 0;
+    this.commit.forget(this);
+    if (this.fd >= 0 && !this.closedFd) {
+      try {
+        ftruncateSync(this.fd, this.syncedSize);
+        this.size = this.syncedSize;
+      } catch {
+        // The scan at the next boot cuts whatever is torn.
+      }
+      closeSync(this.fd);
+    }
+    this.closedFd = true;
+    this.onGiveUp();
+    return true;
   }
 
   /** Bytes written or waiting to be written. */
@@ -84,7 +137,7 @@ class AppendFile implements BufferedFile {
       this.flush();
     } finally {
       this.closedFd = true;
-      closeSync(this.fd);
+      if (this.fd >= 0) closeSync(this.fd);
     }
   }
 }
@@ -236,8 +289,14 @@ export class QueueFiles implements QueueStore {
   destroy(): void {
     if (this.inert) return;
     this.destroyed = true;
-    for (const s of this.segments) s.file?.close();
-    this.marks.close();
+    // A failing disk must not stop the delete: nothing in these files is needed any more.
+    for (const f of [...this.segments.map((s) => s.file), this.marks]) {
+      try {
+        f?.close();
+      } catch {
+        // Closed anyway (see AppendFile.close).
+      }
+    }
     if (this.release(this.dir)) rmSync(this.dir, { recursive: true, force: true });
   }
 
@@ -277,9 +336,20 @@ export class QueueFiles implements QueueStore {
     this.entries.pos = 0;
     const path = join(this.dir, segmentName(first));
     removeIndex(path);
-    const seg: Segment = { first, path, file: new AppendFile(path, 0, this.commit), live: 0 };
+    const seg: Segment = { first, path, file: undefined, live: 0 };
+    seg.file = new AppendFile(path, 0, this.commit, () => this.segmentFailed(seg));
     this.segments.push(seg);
     return seg;
+  }
+
+  /**
+   * A write or sync of a segment failed and its file gave up (see AppendFile.failed): its index (written at
+   * rollover, counting records that may be gone) goes, and the next append starts a fresh segment. Its messages
+   * still count in it until they are settled (those whose records were dropped included: they were nacked).
+   */
+  private segmentFailed(seg: Segment): void {
+    seg.file = undefined;
+    removeIndex(seg.path);
   }
 
   /** Writes the index of the segment being closed; a failure only costs a scan at the next boot. */
