@@ -9,6 +9,7 @@ import amqp from 'amqplib';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/cli/config-file.js';
 import { startBroker, type RunningBroker } from '../../src/index.js';
+import { args, HandshakeRefusedError, rawConnect } from '../../conformance/support/raw.js';
 import { apiClient } from '../support/http.js';
 import { cleanup, runWarren, startWarren } from './cli-support.js';
 
@@ -113,6 +114,100 @@ describe('access definitions across a restart', () => {
     api = apiClient(`http://localhost:${b.managementPort}`);
     expect((await api.get('/api/users/temp')).status).toBe(404);
     expect((await api.get('/api/user-limits')).json).toEqual([]);
+  });
+});
+
+/** Retries `open` until it resolves (the broker sees a client's socket close a moment after the client does). */
+async function eventually<T>(open: () => Promise<T>, ms = 5_000): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    try {
+      return await open();
+    } catch (e) {
+      if (Date.now() > deadline) throw e;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+}
+
+describe('limit slots are given back', () => {
+  it("a user's connection and channel slots, however the connection or channel ends", async () => {
+    expect.hasAssertions();
+    const b = await start(tempDir());
+    const api = apiClient(`http://localhost:${b.managementPort}`);
+    expect((await api.put('/api/users/slot', { password: 'pw', tags: '' })).status).toBe(201);
+    expect((await api.put('/api/permissions/%2F/slot', { configure: '.*', write: '.*', read: '.*' })).status).toBe(201);
+    expect((await api.put('/api/vhosts/closed')).status).toBe(201);
+    expect((await api.put('/api/user-limits/slot/max-connections', { value: 1 })).status).toBe(204);
+    expect((await api.put('/api/user-limits/slot/max-channels', { value: 1 })).status).toBe(204);
+    const url = `amqp://slot:pw@localhost:${b.port}`;
+    const raw = (opts: Parameters<typeof rawConnect>[0] = {}) => rawConnect({ url, ...opts });
+    const openAndClose = async () => {
+      const c = await raw();
+      await c.openChannel(1);
+      await c.close();
+    };
+
+    // Refused at connection.open (no access to the vhost), twice: nothing is held.
+    for (let i = 0; i < 2; i++) await expect(raw({ vhost: 'closed' })).rejects.toBeInstanceOf(HandshakeRefusedError);
+    await openAndClose();
+    // Missed heartbeats: the broker drops the connection and its channel.
+    const silent = await raw({ tuneOk: { heartbeat: 1 } });
+    await silent.openChannel(1);
+    await expect(raw()).rejects.toBeInstanceOf(HandshakeRefusedError);
+    await silent.waitForClose(5_000);
+    await eventually(openAndClose);
+    // Socket reset with a channel open.
+    const reset = await raw();
+    await reset.openChannel(1);
+    reset.destroy();
+    await eventually(openAndClose);
+    // Closed by the broker on a connection error (a method on a channel that is not open: 504).
+    const broken = await raw();
+    await broken.openChannel(1);
+    broken.sendMethod(2, 50, 10, args().short(0).shortstr('q').bits(false).table({}).build());
+    expect((await broken.expectConnectionClose()).replyCode).toBe(504);
+    await broken.waitForClose(5_000);
+    await eventually(openAndClose);
+    // A channel closed by a channel error gives its slot back once close-ok is in.
+    const c = await raw();
+    await c.openChannel(1);
+    c.sendMethod(1, 50, 10, args().short(0).shortstr('no-such-queue').bits(true).table({}).build());
+    expect((await c.expectChannelClose(1)).replyCode).toBe(404);
+    await c.openChannel(2);
+    await c.close();
+  });
+
+  it("a vhost's queue slots, however the queue goes: exclusive owner closed, auto-delete, x-expires", async () => {
+    expect.hasAssertions();
+    const b = await start(tempDir());
+    const api = apiClient(`http://localhost:${b.managementPort}`);
+    expect((await api.put('/api/vhost-limits/%2F/max-queues', { value: 1 })).status).toBe(204);
+    const declareAndDelete = async (name: string) => {
+      const conn = await amqp.connect(b.url);
+      conn.on('error', () => {});
+      try {
+        const ch = await conn.createChannel();
+        ch.on('error', () => {});
+        await ch.assertQueue(name, { durable: false });
+        await ch.deleteQueue(name);
+      } finally {
+        await conn.close();
+      }
+    };
+    const owner = await amqp.connect(b.url);
+    await (await owner.createChannel()).assertQueue('mine', { exclusive: true });
+    await owner.close();
+    await declareAndDelete('after-exclusive');
+    const conn = await amqp.connect(b.url);
+    const ch = await conn.createChannel();
+    await ch.assertQueue('auto', { durable: false, autoDelete: true });
+    const { consumerTag } = await ch.consume('auto', () => {});
+    await ch.cancel(consumerTag);
+    await eventually(() => declareAndDelete('after-auto-delete'));
+    await ch.assertQueue('expiring', { durable: false, expires: 100 });
+    await eventually(() => declareAndDelete('after-expires'));
+    await conn.close();
   });
 });
 
