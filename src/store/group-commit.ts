@@ -1,5 +1,6 @@
 // Group commit: buffered appends are written and fdatasync'ed in batches; callers wait for the batch covering them.
 import { fdatasync, fdatasyncSync } from 'node:fs';
+import { internalErrors } from '../broker/index.js';
 
 /** A file with buffered appends; flush() writes them (synchronously, to the page cache). */
 export interface BufferedFile {
@@ -98,7 +99,7 @@ export class GroupCommit {
     if (failure) this.report(failure);
     const batch = this.waiting;
     this.waiting = [];
-    for (const cb of batch) cb(failure);
+    release(batch, failure);
   }
 
   private schedule(): void {
@@ -135,7 +136,7 @@ export class GroupCommit {
       this.syncing = false;
       if (failure) this.report(failure);
       else this.lastErrorCode = undefined;
-      for (const cb of batch) cb(failure);
+      release(batch, failure);
       if (this.waiting.length > 0 || this.dirty.size > 0) this.schedule();
     };
     if (left === 0) return finish();
@@ -165,5 +166,19 @@ export class GroupCommit {
     if (code === this.lastErrorCode) return;
     this.lastErrorCode = code;
     this.onError(err);
+  }
+}
+
+/**
+ * Calls every waiter of a batch. They run from an I/O callback: one that throws must neither take the process down
+ * nor leave the waiters after it (publishers' confirms) waiting for ever.
+ */
+function release(batch: ReadonlyArray<(err: Error | undefined) => void>, failure: Error | undefined): void {
+  for (const cb of batch) {
+    try {
+      cb(failure);
+    } catch (e) {
+      internalErrors.report(e, 'a message store sync callback');
+    }
   }
 }

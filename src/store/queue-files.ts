@@ -277,8 +277,7 @@ export class QueueFiles implements QueueStore {
       // Every message of a closed segment is gone: the file goes and disk use shrinks.
       this.segments.splice(i, 1);
       seg.file?.close();
-      rmSync(seg.path, { force: true });
-      removeIndex(seg.path);
+      deleteSegment(seg.path);
     }
   }
 
@@ -330,7 +329,7 @@ export class QueueFiles implements QueueStore {
       last.file = undefined;
       if (last.live <= 0) {
         this.segments.pop();
-        rmSync(last.path, { force: true });
+        deleteSegment(last.path);
       }
     }
     this.entries.pos = 0;
@@ -349,7 +348,11 @@ export class QueueFiles implements QueueStore {
    */
   private segmentFailed(seg: Segment): void {
     seg.file = undefined;
-    removeIndex(seg.path);
+    try {
+      removeIndex(seg.path);
+    } catch {
+      // A failing disk: an index that no longer matches the cut segment's size is ignored at boot.
+    }
   }
 
   /** Writes the index of the segment being closed; a failure only costs a scan at the next boot. */
@@ -371,6 +374,20 @@ export class QueueFiles implements QueueStore {
       else hi = mid - 1;
     }
     return lo;
+  }
+}
+
+/**
+ * Deletes a segment none of whose messages is left. Best effort: a file system that refuses (read-only after I/O
+ * errors) must not fail the ack or sync callback that settled the last message; the next boot finds the file empty
+ * of live messages and deletes it then.
+ */
+function deleteSegment(path: string): void {
+  try {
+    rmSync(path, { force: true });
+    removeIndex(path);
+  } catch {
+    // Left for the next boot.
   }
 }
 

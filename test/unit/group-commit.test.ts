@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Message } from '../../src/broker/message.js';
+import { internalErrors } from '../../src/broker/internal-errors.js';
 import { GroupCommit, type BufferedFile } from '../../src/store/group-commit.js';
 import { QueueFiles } from '../../src/store/queue-files.js';
 
@@ -109,6 +110,28 @@ describe('GroupCommit', () => {
     gc.close();
     files.closeFiles();
     rmSync(dir, { recursive: true });
+  });
+
+  it('releases every waiter of a batch even when one of them throws, and reports the exception instead of raising it', async () => {
+    expect.hasAssertions();
+    const reports: unknown[] = [];
+    const saved = internalErrors.report;
+    internalErrors.report = (err) => reports.push(err);
+    try {
+      const gc = new GroupCommit(() => {});
+      const released: number[] = [];
+      gc.whenSynced(() => released.push(1));
+      gc.whenSynced(() => {
+        throw new Error('EROFS: read-only file system, unlink');
+      });
+      const last = new Promise<Error | undefined>((r) => gc.whenSynced(r));
+      expect(await last).toBeUndefined();
+      expect(released).toEqual([1]);
+      expect(reports).toHaveLength(1);
+      gc.close();
+    } finally {
+      internalErrors.report = saved;
+    }
   });
 
   it('tells a publisher to wait only when a message was appended since it last asked', () => {

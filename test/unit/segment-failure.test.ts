@@ -2,7 +2,8 @@
 // its dirty pages and a later sync of the same file can succeed, so later confirms would cover records sitting after
 // a hole (which recovery cuts off). Later records go to a fresh segment; recovery brings back exactly what was
 // confirmed, in order. The sync failure is injected (fdatasync of one file fails once); the rest is the real file system.
-import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
@@ -122,5 +123,56 @@ describe('a segment whose sync failed', () => {
     expect(seqs).toEqual([0, ...Array.from({ length: 131 - secondFirst + 1 }, (_, i) => secondFirst + i)]);
     gc.close();
     again.files.closeFiles();
+  });
+});
+
+/** Makes a file immutable (chattr +i: even root gets EPERM deleting it), or false where that is not possible. */
+function immutable(path: string, on: boolean): boolean {
+  try {
+    execFileSync('chattr', [on ? '+i' : '-i', path], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const probeDir = mkdtempSync(join(tmpdir(), 'warren-chattr-'));
+const probe = join(probeDir, 'f');
+writeFileSync(probe, '');
+const canChattr = immutable(probe, true) && immutable(probe, false);
+rmSync(probeDir, { recursive: true, force: true });
+
+describe.skipIf(!canChattr)('a segment file the file system refuses to delete', () => {
+  it('does not make settling its last message throw (an ack would fail its connection; a sync callback, the process)', async () => {
+    expect.hasAssertions();
+    const dir = mkdtempSync(join(tmpdir(), 'warren-segfail-'));
+    dirs.push(dir);
+    const gc = new GroupCommit(() => {});
+    const { files } = QueueFiles.recover(dir, gc, () => {});
+    const big = Buffer.alloc(64 * 1024, 0x62);
+    for (let seq = 0; seq < 140; seq++) files.append(seq, new Message('', 'q', Buffer.from([0, 0]), big), 0); // two segments
+    expect(await synced(gc)).toBeUndefined();
+    const segs = readdirSync(dir).filter((n) => n.endsWith('.seg')).sort();
+    expect(segs).toHaveLength(2);
+    const first = join(dir, segs[0]!);
+    const inFirst = Number(segs[1]!.slice(0, 16));
+    expect(immutable(first, true)).toBe(true);
+    try {
+      expect(() => {
+        for (let seq = 0; seq < inFirst; seq++) files.remove(seq);
+      }).not.toThrow();
+      // The store goes on: later messages are kept and settled as usual.
+      files.append(140, msg('after'), 0);
+      expect(await synced(gc)).toBeUndefined();
+    } finally {
+      immutable(first, false);
+      gc.close();
+      files.closeFiles();
+    }
+    // The file that could not go is dropped by the next boot (all its messages were settled).
+    const again = QueueFiles.recover(dir, new GroupCommit(() => {}), () => {});
+    expect(again.recovered.remaining).toBe(141 - inFirst);
+    expect(existsSync(first)).toBe(false);
+    again.recovered.close();
   });
 });
