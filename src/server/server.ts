@@ -25,6 +25,8 @@ export class AmqpServer implements ConnectionContext {
   private readonly sockets = new Set<Socket>();
   /** Sockets accepted beyond connection_max, unanswered until a connection closes. */
   private readonly waiting: Socket[] = [];
+  /** Set once close() started: nothing new is accepted or admitted. */
+  private closing = false;
   private readonly timeoutTimer: NodeJS.Timeout;
   readonly alarms: Alarms;
 
@@ -78,6 +80,10 @@ export class AmqpServer implements ConnectionContext {
   }
 
   private accept(socket: Socket): void {
+    if (this.closing) {
+      socket.destroy();
+      return;
+    }
     this.sockets.add(socket);
     socket.on('close', () => this.sockets.delete(socket));
     if (this.connections.size >= this.options.connectionMax) return this.hold(socket);
@@ -105,7 +111,7 @@ export class AmqpServer implements ConnectionContext {
 
   /** Serves waiting sockets while there is room under connection_max. */
   private admitWaiting(): void {
-    while (this.waiting.length > 0 && this.connections.size < this.options.connectionMax) {
+    while (!this.closing && this.waiting.length > 0 && this.connections.size < this.options.connectionMax) {
       const socket = this.waiting.shift()!;
       if (socket.destroyed || !socket.readable) continue;
       this.connections.add(new Connection(socket, this));
@@ -178,6 +184,9 @@ export class AmqpServer implements ConnectionContext {
 
   /** Stops accepting, sends connection.close 320 to every client, waits briefly for them, then closes sockets. */
   async close(): Promise<void> {
+    // Sockets waiting under connection_max are dropped, not served as the closing connections free their slots.
+    this.closing = true;
+    for (const s of this.waiting.splice(0)) s.destroy();
     clearInterval(this.timeoutTimer);
     this.alarms.stop();
     const closed = Promise.all([this.net, this.tls].map((s) => (s?.listening ? new Promise<void>((resolve) => s.close(() => resolve())) : undefined)));

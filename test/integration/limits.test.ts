@@ -306,6 +306,24 @@ describe('connection_max', () => {
     expect(await within(fifth.answered, 2000)).toBe(true);
   });
 
+  it('drops the waiting sockets at shutdown instead of serving them as the open connections close', async () => {
+    expect.hasAssertions();
+    const b = await start(tempDir(), { connectionMax: 1 });
+    const conn = await amqp.connect(b.url);
+    conn.on('error', () => {});
+    const waiting = rawClient(b.port);
+    let received = 0;
+    waiting.socket.on('data', (d: Buffer) => (received += d.length));
+    const gone = new Promise<void>((resolve) => waiting.socket.once('close', () => resolve()));
+    await new Promise((r) => setTimeout(r, 200));
+    const started = Date.now();
+    await stop(b);
+    // The open connection answers close-ok at once; nothing is left to wait for (the grace period is 2 s).
+    expect(Date.now() - started).toBeLessThan(1500);
+    expect(await within(gone, 1000)).toBe(true);
+    expect(received).toBe(0);
+  });
+
   it('is read from rabbitmq.conf as a count or infinity, and from --connection-max', async () => {
     expect.hasAssertions();
     expect(parseConfig('connection_max = 100\n', 'rabbitmq.conf').options.connectionMax).toBe(100);
