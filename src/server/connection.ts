@@ -53,7 +53,7 @@ const CLOSE_OK_TIMEOUT_MS = 3_000;
 /** How long the socket stays open after close-ok to a client's connection.close, for the client to close it first. */
 const CLIENT_CLOSE_GRACE_MS = 1_000;
 /** Bytes read from one socket before it yields the rest of the loop turn to the others. */
-const READ_TURN = 128 * 1024;
+const READ_TURN = 64 * 1024;
 
 /** What a connection needs from the server that owns it. */
 export interface ConnectionContext {

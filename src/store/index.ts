@@ -38,7 +38,7 @@ export class FileStore implements MessagePersistence {
     dataDir: string,
     onError: (err: Error) => void,
     warn: (msg: string, ctx: object) => void = () => {},
-    pagingWindow: PagingWindow = { messages: 20_000, bytes: 32 * 1024 * 1024 },
+    pagingWindow: PagingWindow = { messages: 100_000, bytes: 32 * 1024 * 1024 },
   ) {
     this.warn = warn;
     this.pagingWindow = pagingWindow;
