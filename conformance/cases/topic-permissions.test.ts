@@ -205,6 +205,25 @@ describe('PCRE escapes and publishes through the management API', () => {
     });
   });
 
+  it('checks the binding key of bindings made and removed through the API against the read pattern (401)', async () => {
+    expect.hasAssertions();
+    const asMgmt = async (method: string, path: string, body?: unknown) => {
+      const res = await fetch(api + path, { method, headers: { authorization: as(mgmt), 'content-type': 'application/json' }, ...(body !== undefined ? { body: JSON.stringify(body) } : {}) });
+      const text = await res.text();
+      return { status: res.status, json: text === '' ? undefined : JSON.parse(text) };
+    };
+    const bindings = `/api/bindings/%2F/e/amq.topic/q/${queue}`;
+    const refusedApi = { status: 401, json: { error: 'not_authorised', reason: 'Access refused.' } };
+    expect((await asMgmt('POST', bindings, { routing_key: 'x-y:r' })).status).toBe(201);
+    // The binding's properties_key ('x-y%3Ar'), escaped once more for the path.
+    expect((await asMgmt('DELETE', `${bindings}/${encodeURIComponent('x-y%3Ar')}`)).status).toBe(204);
+    expect(await asMgmt('POST', bindings, { routing_key: 'zzz' })).toEqual(refusedApi);
+    // A binding the user could not have made: it may not remove it either.
+    expect((await call('POST', bindings, { routing_key: 'zzz' })).status).toBe(201);
+    expect(await asMgmt('DELETE', `${bindings}/zzz`)).toEqual(refusedApi);
+    expect((await call('DELETE', `${bindings}/zzz`)).status).toBe(204);
+  });
+
   it("checks the user's write permission on the exchange and its access to the vhost for an API publish", async () => {
     expect.hasAssertions();
     expect((await call('PUT', `/api/permissions/%2F/${mgmt}`, { configure: '.*', write: '^nothing$', read: '.*' })).status).toBe(204);

@@ -1,6 +1,7 @@
 // Publishing and fetching messages through the API: /api/exchanges/{vhost}/{name}/publish and /api/queues/{vhost}/{name}/get.
 import { Message, parseExpiration, type Broker, type QueueEntry, type User } from '../broker/index.js';
 import { AmqpError, type BasicProperties } from '../protocol/index.js';
+import { checkVhostAccess } from './authz.js';
 import { exchangeNameFromPath, NO_CONNECTION, vhostOr404 } from './deps.js';
 import { jsonToTable, tableToJson } from './field-json.js';
 import { badRequest, HttpError, keyMissing } from './http-kit.js';
@@ -63,8 +64,8 @@ export function propertiesToJson(p: BasicProperties): Json {
 export async function publishViaApi(broker: Broker, user: User, vhostName: string, exchangeName: string, body: Json, maxMessageSize: number): Promise<{ routed: boolean }> {
   const vhost = vhostOr404(broker, vhostName);
   // RabbitMQ publishes over a direct AMQP connection as the user: vhost access, then the channel's checks below.
+  checkVhostAccess(broker, user, vhost);
   const permissions = broker.permissions;
-  if (!permissions.get(user.name, vhost.name)) throw new HttpError(401, 'not_authorised', 'User not authorised to access virtual host');
   for (const key of ['properties', 'routing_key', 'payload', 'payload_encoding']) if (body[key] === undefined) throw keyMissing(key);
   const { properties, routing_key: routingKey, payload, payload_encoding: encoding } = body;
   if (typeof properties !== 'object' || properties === null || Array.isArray(properties)) throw badRequest('properties must be a JSON object');

@@ -1,6 +1,7 @@
 // Queues, exchanges and bindings: listing, PUT to declare, DELETE, purge, get and publish, all through the vhost's own methods.
 import type { Broker, Queue, VirtualHost } from '../broker/index.js';
 import type { Connection } from '../server/index.js';
+import { checkBindingAccess, checkVhostAccess } from './authz.js';
 import { exchangeNameFromPath, NO_CONNECTION, vhostOr404, viaBroker, type ManagementDeps } from './deps.js';
 import { jsonToTable, tableToJson } from './field-json.js';
 import {
@@ -178,12 +179,14 @@ export function topologyRoutes(router: Router, deps: ManagementDeps): void {
       .post(base, async (ctx) => {
         const v = broker.vhosts.get(ctx.param('vhost'));
         if (!v) throw vhostNotFound();
+        checkVhostAccess(broker, ctx.user, v);
         const body = await ctx.body();
         const routingKey = body.routing_key ?? '';
         if (typeof routingKey !== 'string') throw badRequest('routing_key must be a string');
         const args = jsonToTable(body.arguments);
         const source = exchangeNameFromPath(ctx.param('source'));
         const destination = kind === 'exchange' ? exchangeNameFromPath(ctx.param('destination')) : ctx.param('destination');
+        checkBindingAccess(broker, ctx.user, v, source, destination, routingKey);
         viaBroker(() => {
           if (kind === 'queue') v.bindQueue(destination, source, routingKey, args, NO_CONNECTION);
           else v.bindExchange(destination, source, routingKey, args, false);
@@ -192,7 +195,9 @@ export function topologyRoutes(router: Router, deps: ManagementDeps): void {
       })
       .get(`${base}/:props`, (ctx) => json(bindingJson(one(ctx).b)))
       .delete(`${base}/:props`, (ctx) => {
+        checkVhostAccess(broker, ctx.user, vhostOr404(broker, ctx.param('vhost')));
         const { v, b } = one(ctx);
+        checkBindingAccess(broker, ctx.user, v, b.source, b.destination, b.routingKey);
         viaBroker(() => {
           if (kind === 'queue') v.unbindQueue(b.destination, b.source, b.routingKey, b.table, NO_CONNECTION);
           else v.bindExchange(b.destination, b.source, b.routingKey, b.table, true);
