@@ -267,6 +267,22 @@ describe('user limits', () => {
     expect(((await call('GET', `/api/users/${user}`)).json as { limits: unknown }).limits).toEqual({});
   });
 
+  it("merges a definitions file's user limits into the user's (a vhost-limits parameter replaces the vhost's)", async () => {
+    expect.hasAssertions();
+    expect((await call('PUT', `/api/user-limits/${user}/max-connections`, { value: 10 })).status).toBe(204);
+    expect((await call('PUT', `/api/user-limits/${user}/max-channels`, { value: 5 })).status).toBe(204);
+    const { password_hash, hashing_algorithm, tags } = (await call('GET', `/api/users/${user}`)).json as Record<string, unknown>;
+    const withLimits = (limits: unknown) => ({ users: [{ name: user, password_hash, hashing_algorithm, tags, limits }] });
+    expect((await call('POST', '/api/definitions', withLimits({ 'max-channels': 2 }))).status).toBe(204);
+    expect((await call('GET', `/api/user-limits/${user}`)).json).toEqual([{ user, value: { 'max-channels': 2, 'max-connections': 10 } }]);
+    expect((await call('POST', '/api/definitions', withLimits({}))).status).toBe(204);
+    expect((await call('GET', `/api/user-limits/${user}`)).json).toEqual([{ user, value: { 'max-channels': 2, 'max-connections': 10 } }]);
+    expect((await call('PUT', `/api/vhost-limits/${v}/max-connections`, { value: 10 })).status).toBe(204);
+    const parameter = { component: 'vhost-limits', name: 'limits', vhost, value: { 'max-queues': 3 } };
+    expect((await call('POST', '/api/definitions', { parameters: [parameter] })).status).toBe(204);
+    expect((await call('GET', `/api/vhost-limits/${v}`)).json).toEqual([{ vhost, value: { 'max-queues': 3 } }]);
+  });
+
   it('refuses unknown limit names, values that are not integers, and unknown users with 400', async () => {
     expect.hasAssertions();
     expect(await call('PUT', `/api/user-limits/${user}/max-foo`, { value: 2 })).toEqual({

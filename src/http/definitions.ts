@@ -302,12 +302,8 @@ export function importDefinitions(broker: Broker, defs: Json, vhost?: string): I
       // A new user has exactly the permissions the file gives it; an existing one keeps its own.
       if (!broker.users.has(u.name)) perms.userCreated(u.name);
       broker.users.set(u.name, u);
-      // A user's `limits` replace the ones it had (as RabbitMQ); a user without the key keeps its own.
-      const limits = userLimits.get(u.name);
-      if (limits !== undefined) {
-        for (const [name] of broker.limits.ofUser(u.name)) broker.limits.clearUser(u.name, name);
-        for (const [name, value] of [...limits].reverse()) broker.limits.setUser(u.name, name, value);
-      }
+      // A user's `limits` are merged into the ones it has, as RabbitMQ 3.10 does (a limit the file leaves out is kept).
+      for (const [name, value] of [...(userLimits.get(u.name) ?? [])].reverse()) broker.limits.setUser(u.name, name, value);
     }
     for (const name of vhostNames) broker.addVhost(name);
     for (const p of permissions) perms.set(p);
