@@ -141,11 +141,20 @@ export class PermissionTable {
    * pattern stand for the user's and vhost's names; an empty pattern allows only the empty key.
    */
   allowsTopic(user: string, vhost: string, exchange: string, access: 'write' | 'read', routingKey: string): boolean {
+    const re = this.topicPattern(user, vhost, exchange, access);
+    return re === undefined || (re !== null && re.test(routingKey));
+  }
+
+  /**
+   * The expanded topic pattern `allowsTopic` tests (for callers that cache it until `version` changes): undefined when
+   * the user has no topic permission for the exchange (every key allowed), null when it does not compile (none).
+   */
+  topicPattern(user: string, vhost: string, exchange: string, access: 'write' | 'read'): RegExp | null | undefined {
     const t = this.topic.get(topicKey(user, vhost, exchange));
-    if (t === undefined) return true;
+    if (t === undefined) return undefined;
     // Replaced as plain text (a '$' in a name is not a replacement pattern), unescaped, as RabbitMQ's binary:replace.
     const pattern = t[access] === '' ? '^$' : t[access].replaceAll('{username}', () => user).replaceAll('{vhost}', () => vhost);
-    return permits(pattern, routingKey);
+    return compiledPattern(pattern);
   }
 }
 
@@ -175,14 +184,20 @@ export function compilePattern(pattern: string): RegExp | null {
   }
 }
 
-/** Whether a permission pattern allows a name: an unanchored regular-expression search; "" allows nothing. */
-export function permits(pattern: string, name: string): boolean {
-  if (pattern === '') return false;
+/** compilePattern, remembered (up to 1000 patterns). */
+function compiledPattern(pattern: string): RegExp | null {
   let re = compiled.get(pattern);
   if (re === undefined) {
     re = compilePattern(pattern);
     if (compiled.size > 1000) compiled.clear();
     compiled.set(pattern, re);
   }
+  return re;
+}
+
+/** Whether a permission pattern allows a name: an unanchored regular-expression search; "" allows nothing. */
+export function permits(pattern: string, name: string): boolean {
+  if (pattern === '') return false;
+  const re = compiledPattern(pattern);
   return re !== null && re.test(name);
 }

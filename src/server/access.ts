@@ -39,8 +39,16 @@ export function authorize(ch: Channel, kind: 'exchange' | 'queue', name: string,
 export function authorizeTopic(ch: Channel, exchange: { readonly name: string; readonly type: string }, routingKey: string, access: 'write' | 'read'): void {
   const permissions = ch.conn.ctx.broker.permissions;
   if (!permissions.hasTopic || exchange.type !== 'topic') return;
-  const user = ch.conn.username;
-  if (!permissions.allowsTopic(user, ch.vhost.name, exchange.name, access, routingKey)) {
-    throw accessRefused(`access to topic '${routingKey}' in exchange '${exchange.name}' in vhost '${ch.vhost.name}' refused for user '${user}'`);
+  // Publishes run this per message: the channel keeps the pattern of the exchange it last checked (no key building).
+  let last = topicCaches.get(ch);
+  if (last === undefined || last.version !== permissions.version || last.exchange !== exchange.name || last.access !== access) {
+    const pattern = permissions.topicPattern(ch.conn.username, ch.vhost.name, exchange.name, access);
+    topicCaches.set(ch, (last = { version: permissions.version, exchange: exchange.name, access, pattern }));
+  }
+  const re = last.pattern;
+  if (re !== undefined && (re === null || !re.test(routingKey))) {
+    throw accessRefused(`access to topic '${routingKey}' in exchange '${exchange.name}' in vhost '${ch.vhost.name}' refused for user '${ch.conn.username}'`);
   }
 }
+
+const topicCaches = new WeakMap<Channel, { version: number; exchange: string; access: 'write' | 'read'; pattern: RegExp | null | undefined }>();

@@ -211,6 +211,29 @@ describe('limit slots are given back', () => {
   });
 });
 
+describe('topic permissions on an open channel', () => {
+  it('apply a change at the next publish (the channel keeps the pattern only until permissions change)', async () => {
+    expect.hasAssertions();
+    const b = await start(tempDir());
+    const api = apiClient(`http://localhost:${b.managementPort}`);
+    expect((await api.put('/api/topic-permissions/%2F/guest', { exchange: 'amq.topic', write: '^a\\.', read: '.*' })).status).toBe(201);
+    const conn = await amqp.connect(b.url);
+    conn.on('error', () => {});
+    const ch = await conn.createChannel();
+    ch.on('error', () => {});
+    ch.publish('amq.topic', 'a.x', Buffer.from('1'));
+    ch.publish('amq.direct', 'b.x', Buffer.from('2'));
+    ch.publish('amq.topic', 'a.y', Buffer.from('3'));
+    await ch.checkExchange('amq.topic');
+    expect((await api.put('/api/topic-permissions/%2F/guest', { exchange: 'amq.topic', write: '^b\\.', read: '.*' })).status).toBe(204);
+    ch.publish('amq.topic', 'b.x', Buffer.from('4'));
+    await ch.checkExchange('amq.topic');
+    ch.publish('amq.topic', 'a.x', Buffer.from('5'));
+    await expect(ch.checkExchange('amq.topic')).rejects.toThrow("ACCESS_REFUSED - access to topic 'a.x' in exchange 'amq.topic' in vhost '/' refused for user 'guest'");
+    await conn.close();
+  });
+});
+
 describe('a definitions import that fails part way', () => {
   it('still saves the users, vhosts and permissions it created (they stay, as in RabbitMQ, and must survive a restart)', async () => {
     expect.hasAssertions();
