@@ -8,6 +8,8 @@ import type { Permission, TopicPermission } from './permissions.js';
 export interface AccessSnapshot {
   version: 1;
   vhosts: string[];
+  /** Descriptions and tags of the vhosts that were given some (absent in snapshots of older versions). */
+  vhostMetadata?: Array<{ vhost: string; description: string; tags: string[] }>;
   /** Users with a password hash (created through the API or an import); the boot user comes from the configuration. */
   users: Array<{ name: string; passwordHash: PasswordHash; tags: string[] }>;
   /** Users whose permissions are exactly those listed (the others have full permissions everywhere). */
@@ -36,6 +38,10 @@ export function snapshotAccess(broker: Broker): AccessSnapshot {
   return {
     version: 1,
     vhosts: [...broker.vhosts.keys()],
+    vhostMetadata: [...broker.vhosts.values()].flatMap((v) => {
+      const m = broker.vhostMetadata.get(v);
+      return m ? [{ vhost: v.name, description: m.description, tags: [...m.tags] }] : [];
+    }),
     users,
     explicitUsers,
     permissions: perms.list().filter((p) => explicit.has(p.user)),
@@ -51,6 +57,10 @@ export function snapshotAccess(broker: Broker): AccessSnapshot {
  */
 export function restoreAccess(broker: Broker, s: AccessSnapshot, bootUser: string): void {
   for (const name of s.vhosts) broker.addVhost(name);
+  for (const m of s.vhostMetadata ?? []) {
+    const v = broker.vhosts.get(m.vhost);
+    if (v) broker.vhostMetadata.set(v, { description: m.description, tags: [...m.tags] });
+  }
   for (const u of s.users) {
     if (u.name === bootUser && broker.users.has(bootUser)) continue;
     broker.users.set(u.name, { name: u.name, passwordHash: u.passwordHash, tags: u.tags });

@@ -20,6 +20,11 @@ export interface BrokerOptions {
   defaultVhost: string;
 }
 
+export interface VhostMetadata {
+  readonly description: string;
+  readonly tags: readonly string[];
+}
+
 export class Broker {
   readonly vhosts = new Map<string, VirtualHost>();
   readonly users = new Map<string, User>();
@@ -27,6 +32,8 @@ export class Broker {
   readonly permissions = new PermissionTable(this);
   /** Per-vhost and per-user limits. */
   readonly limits = new LimitTable(this);
+  /** Descriptions and tags given to vhosts (management API); forgotten with the vhost, kept across restarts. */
+  readonly vhostMetadata = new WeakMap<VirtualHost, VhostMetadata>();
   private connectionIds = 0;
   private readonly persistence: MessagePersistence | undefined;
   private readonly listeners: ChangeListener[] = [];

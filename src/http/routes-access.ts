@@ -1,5 +1,5 @@
 // Vhosts, users and permissions: /api/vhosts, /api/users, /api/permissions, /api/topic-permissions.
-import { compilePattern, type Broker, type User, type VirtualHost } from '../broker/index.js';
+import { compilePattern, type Broker, type User, type VhostMetadata, type VirtualHost } from '../broker/index.js';
 import { NODE_NAME, openConnections, vhostOr404, type ManagementDeps } from './deps.js';
 import { badRequest, created, json, keyMissing, noContent, objectNotFound } from './http-kit.js';
 import { listReply } from './listing.js';
@@ -8,32 +8,25 @@ import type { Router } from './router.js';
 import { limitsJson } from './routes-limits.js';
 import { userFromJson, userJson } from './users.js';
 
-interface VhostMeta {
-  description: string;
-  tags: string[];
+/** A vhost's description and tags as given through the API (the broker keeps them), or the defaults. */
+function metaOf(broker: Broker, v: VirtualHost): VhostMetadata {
+  return broker.vhostMetadata.get(v) ?? { description: v.name === '/' ? 'Default virtual host' : '', tags: [] };
 }
 
-/** Descriptions and tags given to vhosts through the API (the broker does not keep them). */
-const vhostMeta = new WeakMap<VirtualHost, VhostMeta>();
-
-function metaOf(v: VirtualHost): VhostMeta {
-  return vhostMeta.get(v) ?? { description: v.name === '/' ? 'Default virtual host' : '', tags: [] };
-}
-
-function vhostJson(v: VirtualHost): Record<string, unknown> {
+function vhostJson(broker: Broker, v: VirtualHost): Record<string, unknown> {
   let ready = 0;
   let unacked = 0;
   for (const q of v.queues.values()) {
     ready += q.messageCount;
     unacked += q.unacked;
   }
-  const meta = metaOf(v);
+  const meta = metaOf(broker, v);
   return {
     name: v.name,
     description: meta.description,
-    tags: meta.tags,
+    tags: [...meta.tags],
     default_queue_type: 'undefined',
-    metadata: { description: meta.description, tags: meta.tags },
+    metadata: { description: meta.description, tags: [...meta.tags] },
     tracing: false,
     cluster_state: { [NODE_NAME]: 'running' },
     messages: ready + unacked,
@@ -84,17 +77,17 @@ export function accessRoutes(router: Router, deps: ManagementDeps): void {
   const topicOf = (vhost: string, user: string) => perms.listTopic().filter((t) => t.vhost === vhost && t.user === user);
 
   router
-    .get('/api/vhosts', (ctx) => listReply([...broker.vhosts.values()].map(vhostJson), ctx.query))
-    .get('/api/vhosts/:vhost', (ctx) => json(vhostJson(vhostOr404(broker, ctx.param('vhost')))))
+    .get('/api/vhosts', (ctx) => listReply([...broker.vhosts.values()].map((v) => vhostJson(broker, v)), ctx.query))
+    .get('/api/vhosts/:vhost', (ctx) => json(vhostJson(broker, vhostOr404(broker, ctx.param('vhost')))))
     .put('/api/vhosts/:vhost', async (ctx) => {
       const name = ctx.param('vhost');
       const body = await ctx.body();
       const existed = broker.vhosts.has(name);
       const v = broker.addVhost(name);
-      const prev = metaOf(v);
+      const prev = metaOf(broker, v);
       const description = typeof body.description === 'string' ? body.description : prev.description;
       const tags = Array.isArray(body.tags) ? body.tags.filter((t): t is string => typeof t === 'string') : typeof body.tags === 'string' ? body.tags.split(',').map((t) => t.trim()).filter((t) => t !== '') : prev.tags;
-      vhostMeta.set(v, { description, tags });
+      broker.vhostMetadata.set(v, { description, tags });
       broker.accessChanged();
       return existed ? noContent() : created();
     }, 'administrator')

@@ -101,6 +101,18 @@ describe('access definitions across a restart', () => {
     await (await amqp.connect(b.url)).close();
   });
 
+  it("keeps vhosts' descriptions and tags", async () => {
+    expect.hasAssertions();
+    const dataDir = tempDir();
+    let b = await start(dataDir);
+    let api = apiClient(`http://localhost:${b.managementPort}`);
+    expect((await api.put('/api/vhosts/described', { description: 'orders, EU', tags: 'prod,eu' })).status).toBe(201);
+    await stop(b);
+    b = await start(dataDir);
+    api = apiClient(`http://localhost:${b.managementPort}`);
+    expect((await api.get('/api/vhosts/described')).json).toMatchObject({ description: 'orders, EU', tags: ['prod', 'eu'], metadata: { description: 'orders, EU', tags: ['prod', 'eu'] } });
+  });
+
   it('forgets a deleted user, its limits and permissions', async () => {
     expect.hasAssertions();
     const dataDir = tempDir();
