@@ -1,6 +1,6 @@
 // Durability: definitions and persistent messages survive a clean stop and a kill -9; transient things do not.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { appendFileSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import amqp from 'amqplib';
@@ -44,6 +44,15 @@ async function drain(ch: amqp.Channel, queue: string): Promise<Array<{ body: str
     if (!m) return out;
     out.push({ body: m.content.toString(), redelivered: m.fields.redelivered });
   }
+}
+
+/** Bytes in the queues' marks logs (delivered and removed marks, 9 bytes each). */
+function markBytes(dataDir: string): number {
+  const root = join(dataDir, 'messages');
+  return readdirSync(root).reduce((n, q) => {
+    const path = join(root, q, 'marks.log');
+    return n + (existsSync(path) ? statSync(path).size : 0);
+  }, 0);
 }
 
 function segmentFiles(dataDir: string): string[] {
@@ -106,7 +115,8 @@ describe('durability', () => {
     // Take three without acking: they were delivered, so they come back redelivered.
     const reader = await conn.createChannel();
     for (let i = 0; i < 3; i++) expect(await reader.get('jobs', { noAck: false })).toBeTruthy();
-    await new Promise((r) => setTimeout(r, 100));
+    // The delivered marks reach the file with the next group commit (later on a loaded machine): wait for them.
+    for (const deadline = Date.now() + 10_000; markBytes(dataDir) < 3 * 9 && Date.now() < deadline; ) await new Promise((r) => setTimeout(r, 20));
     first.child.kill('SIGKILL');
     await new Promise((r) => first.child.once('exit', r));
 
