@@ -400,8 +400,13 @@ const MUTATIONS: Record<string, Command> = {
     run: async (api, [definition], o, io) => {
       const v = vhostOf(api, o);
       info(o, io, `Applying limits for vhost "${v}": ${definition!} ...`);
-      for (const [name, value] of Object.entries(limitsArg(definition!))) {
+      const limits = limitsArg(definition!);
+      for (const [name, value] of Object.entries(limits)) {
         await api.expectOk('PUT', `/api/vhost-limits/${seg(v)}/${seg(name)}`, { value }, { notFound: noVhost(v) });
+      }
+      // As rabbitmqctl, the definition replaces the vhost's limits: those it leaves out are cleared.
+      for (const name of ['max-connections', 'max-queues']) {
+        if (!(name in limits)) await api.expectOk('DELETE', `/api/vhost-limits/${seg(v)}/${name}`, undefined, { notFound: noVhost(v) });
       }
     },
   },

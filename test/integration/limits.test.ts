@@ -380,6 +380,13 @@ describe('warren ctl limits', () => {
     const ctl = (...args: string[]) => runWarren(['ctl', ...args, '--management-url', w.managementUrl]);
     expect((await ctl('set_vhost_limits', '-p', '/', '{"max-connections": 10, "max-queues": 20}')).code).toBe(0);
     expect((await api.get('/api/vhost-limits/%2F')).json).toEqual([{ vhost: '/', value: { 'max-queues': 20, 'max-connections': 10 } }]);
+    // As rabbitmqctl: a vhost's definition replaces its limits (a user's is merged into the user's).
+    expect((await ctl('set_vhost_limits', '-p', '/', '{"max-queues": 5}')).code).toBe(0);
+    expect((await api.get('/api/vhost-limits/%2F')).json).toEqual([{ vhost: '/', value: { 'max-queues': 5 } }]);
+    expect((await ctl('set_user_limits', 'guest', '{"max-connections": 7}')).code).toBe(0);
+    expect((await ctl('set_user_limits', 'guest', '{"max-channels": 9}')).code).toBe(0);
+    expect((await api.get('/api/user-limits/guest')).json).toEqual([{ user: 'guest', value: { 'max-channels': 9, 'max-connections': 7 } }]);
+    expect((await ctl('clear_user_limits', 'guest', 'all')).code).toBe(0);
     expect((await ctl('clear_vhost_limits', '-p', '/')).code).toBe(0);
     expect((await api.get('/api/vhost-limits/%2F')).json).toEqual([]);
     expect((await ctl('set_user_limits', 'guest', '{"max-channels": 5}')).code).toBe(0);
