@@ -233,5 +233,8 @@ describe('PCRE escapes and publishes through the management API', () => {
     });
     expect((await call('DELETE', `/api/permissions/%2F/${mgmt}`)).status).toBe(204);
     expect(await publishViaApi('a-b.c')).toEqual({ status: 401, json: { error: 'not_authorised', reason: 'User not authorised to access virtual host' } });
+    // An administrator gets past the API's vhost check; its direct connection is refused.
+    expect((await call('PUT', `/api/users/${mgmt}`, { password: PASS, tags: 'administrator' })).status).toBe(204);
+    expect(await publishViaApi('a-b.c')).toEqual({ status: 401, json: { error: 'not_authorised', reason: 'Access refused.' } });
   });
 });

@@ -2,10 +2,15 @@
 // connection as the API user, so vhost access, configure/write/read and topic permissions hold there too.
 import type { Broker, User, VirtualHost } from '../broker/index.js';
 import { HttpError } from './http-kit.js';
+import { isAdministrator } from './users.js';
 
-/** 401 unless the user may open a connection to the vhost (RabbitMQ's is_authorized_vhost). */
+/**
+ * 401 unless the user may open a connection to the vhost: RabbitMQ's is_authorized_vhost refuses a non-administrator;
+ * an administrator gets past it and is refused when the direct connection is.
+ */
 export function checkVhostAccess(broker: Broker, user: User, vhost: VirtualHost): void {
-  if (!broker.permissions.get(user.name, vhost.name)) throw new HttpError(401, 'not_authorised', 'User not authorised to access virtual host');
+  if (broker.permissions.get(user.name, vhost.name)) return;
+  throw new HttpError(401, 'not_authorised', isAdministrator(user) ? 'Access refused.' : 'User not authorised to access virtual host');
 }
 
 /**
