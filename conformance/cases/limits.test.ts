@@ -283,6 +283,22 @@ describe('user limits', () => {
     expect((await call('GET', `/api/vhost-limits/${v}`)).json).toEqual([{ vhost, value: { 'max-queues': 3 } }]);
   });
 
+  it('takes limits in PUT /api/users when it creates the user or sets its password, merged into its own', async () => {
+    expect.hasAssertions();
+    const other = `${user}-put`;
+    try {
+      expect((await call('PUT', `/api/users/${other}`, { password: PASS, tags: '', limits: { 'max-connections': 3 } })).status).toBe(201);
+      expect((await call('GET', `/api/user-limits/${other}`)).json).toEqual([{ user: other, value: { 'max-connections': 3 } }]);
+      // Without a password the update only sets the tags (limits are left as they are).
+      expect((await call('PUT', `/api/users/${other}`, { tags: 'monitoring', limits: { 'max-connections': 9 } })).status).toBe(204);
+      expect((await call('GET', `/api/user-limits/${other}`)).json).toEqual([{ user: other, value: { 'max-connections': 3 } }]);
+      expect((await call('PUT', `/api/users/${other}`, { password: PASS, tags: '', limits: { 'max-channels': 4 } })).status).toBe(204);
+      expect((await call('GET', `/api/user-limits/${other}`)).json).toEqual([{ user: other, value: { 'max-channels': 4, 'max-connections': 3 } }]);
+    } finally {
+      await call('DELETE', `/api/users/${other}`);
+    }
+  });
+
   it('refuses unknown limit names, values that are not integers, and unknown users with 400', async () => {
     expect.hasAssertions();
     expect(await call('PUT', `/api/user-limits/${user}/max-foo`, { value: 2 })).toEqual({

@@ -1,11 +1,11 @@
 // Vhosts, users and permissions: /api/vhosts, /api/users, /api/permissions, /api/topic-permissions.
-import { compilePattern, type Broker, type User, type VhostMetadata, type VirtualHost } from '../broker/index.js';
+import { compilePattern, isUserLimit, type Broker, type User, type UserLimit, type VhostMetadata, type VirtualHost } from '../broker/index.js';
 import { NODE_NAME, openConnections, vhostOr404, type ManagementDeps } from './deps.js';
 import { badRequest, created, json, keyMissing, noContent, objectNotFound } from './http-kit.js';
 import { listReply } from './listing.js';
 import { permissionsOf, type Permission, type TopicPermission } from './permissions.js';
 import type { Router } from './router.js';
-import { limitsJson } from './routes-limits.js';
+import { limitsJson, parseLimits } from './routes-limits.js';
 import { userFromJson, userJson } from './users.js';
 
 /** A vhost's description and tags as given through the API (the broker keeps them), or the defaults. */
@@ -110,9 +110,15 @@ export function accessRoutes(router: Router, deps: ManagementDeps): void {
     .put('/api/users/:user', async (ctx) => {
       const name = ctx.param('user');
       const existing = broker.users.get(name);
-      const user = userFromJson(name, await ctx.body(), existing);
+      const body = await ctx.body();
+      const user = userFromJson(name, body, existing);
+      // RabbitMQ 3.10 takes `limits` here too, merged into the user's, when it creates the user or sets its password
+      // (an update of the tags alone leaves them); invalid limits change nothing (RabbitMQ answers 500).
+      const credentials = body.password !== undefined || body.password_hash !== undefined;
+      const limits = !existing || credentials ? parseLimits(body.limits, `user '${name}'`, isUserLimit, '') : [];
       broker.users.set(name, user);
       if (!existing) perms.userCreated(name);
+      for (const [limit, value] of [...limits].reverse()) broker.limits.setUser(name, limit as UserLimit, value);
       broker.accessChanged();
       return existing ? noContent() : created();
     }, 'administrator')

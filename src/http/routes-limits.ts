@@ -27,14 +27,14 @@ function limitValue(body: Record<string, unknown>, name: string, prefix: string)
 }
 
 /** Checks that a definitions file's limits are RabbitMQ's names with integer values; returns them in order. */
-export function parseLimits(v: unknown, what: string, known: (name: string) => boolean): Array<[string, number]> {
+export function parseLimits(v: unknown, what: string, known: (name: string) => boolean, prefix = 'definitions: '): Array<[string, number]> {
   // RabbitMQ exports a vhost whose limits were all cleared with `"value": []`.
   if (v === undefined || v === null || (Array.isArray(v) && v.length === 0)) return [];
-  if (typeof v !== 'object' || Array.isArray(v)) throw badRequest(`definitions: ${what}: limits must be an object`);
+  if (typeof v !== 'object' || Array.isArray(v)) throw badRequest(`${prefix}${what}: limits must be an object`);
   const out: Array<[string, number]> = [];
   for (const [name, value] of Object.entries(v as Record<string, unknown>)) {
-    if (!known(name)) throw badRequest(`definitions: ${what}: unknown limit '${name}'`);
-    if (typeof value !== 'number' || !Number.isInteger(value)) throw badRequest(`definitions: ${what}: ${name} should be a number`);
+    if (!known(name)) throw badRequest(`${prefix}${what}: unknown limit '${name}'`);
+    if (typeof value !== 'number' || !Number.isInteger(value)) throw badRequest(`${prefix}${what}: ${name} should be a number`);
     out.push([name, value]);
   }
   return out;
