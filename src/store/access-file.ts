@@ -1,6 +1,7 @@
 // The access store: vhosts, users, permissions and limits as one JSON snapshot (access.json), replaced atomically.
-import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { replaceFileSync } from './replace-file.js';
 import type { AccessSnapshot, AccessStore } from '../broker/index.js';
 
 export class AccessFile implements AccessStore {
@@ -24,14 +25,6 @@ export class AccessFile implements AccessStore {
 
   /** Writes a temporary file, syncs it and renames it over the old one: a crash leaves one or the other, whole. */
   save(snapshot: AccessSnapshot): void {
-    const tmp = this.path + '.tmp';
-    const fd = openSync(tmp, 'w');
-    try {
-      writeSync(fd, JSON.stringify(snapshot) + '\n');
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(tmp, this.path);
+    replaceFileSync(this.path, JSON.stringify(snapshot) + '\n');
   }
 }

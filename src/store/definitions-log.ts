@@ -1,7 +1,8 @@
 // The definitions log: durable exchanges, queues and bindings as JSON lines, replayed at boot and compacted.
-import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { Queue, type Broker, type DefinitionChange, type VirtualHost } from '../broker/index.js';
+import { replaceFileSync } from './replace-file.js';
 import { decodeTable, encodeTable, Writer, type FieldTable } from '../protocol/index.js';
 
 /** One line of the log. Arguments are kept as base64 of their wire encoding, so every type survives. */
@@ -110,12 +111,7 @@ export class DefinitionsLog {
       }
     }
     closeSync(this.fd);
-    const tmp = this.path + '.tmp';
-    const fd = openSync(tmp, 'w');
-    writeSync(fd, lines.length ? lines.join('\n') + '\n' : '');
-    fsyncSync(fd);
-    closeSync(fd);
-    renameSync(tmp, this.path);
+    replaceFileSync(this.path, lines.length ? lines.join('\n') + '\n' : '');
     this.fd = openSync(this.path, 'a');
   }
 

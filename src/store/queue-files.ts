@@ -1,11 +1,12 @@
 // One durable queue on disk: append-only segment files of messages (length + CRC per record) and a log of settlements.
-import { closeSync, existsSync, ftruncateSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, ftruncateSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import type { Message, QueueStore, RecoveredMessages } from '../broker/index.js';
 import { Writer } from '../protocol/index.js';
 import type { BufferedFile, GroupCommit } from './group-commit.js';
 import { removeIndex, scanSegments, SegmentBacklog, writeIndex } from './segment-reader.js';
+import { replaceFileSync } from './replace-file.js';
 
 /** A segment is closed and a new one started past this size. */
 const SEGMENT_BYTES = 8 * 1024 * 1024;
@@ -192,8 +193,9 @@ export class QueueFiles implements QueueStore {
     const removed = new Set<number>();
     const delivered = new Set<number>();
     const marksPath = join(dir, 'marks.log');
-    if (existsSync(marksPath)) {
-      const buf = readFileSync(marksPath);
+    const marks = existsSync(marksPath) ? readFileSync(marksPath) : undefined;
+    if (marks) {
+      const buf = marks;
       const whole = buf.length - (buf.length % MARK_BYTES);
       for (let p = 0; p < whole; p += MARK_BYTES) {
         const seq = buf.readUInt32BE(p + 1) * 0x100000000 + buf.readUInt32BE(p + 5);
@@ -203,7 +205,7 @@ export class QueueFiles implements QueueStore {
     const names = readdirSync(dir).filter((n) => n.endsWith('.seg')).sort();
     const scan = scanSegments(names.map((n) => join(dir, n)), removed, delivered, warn, (path) => unlinkSync(path));
     const files = new QueueFiles(dir, commit, release);
-    files.rewriteMarks(scan.deliveredLive, scan.removedKept);
+    files.rewriteMarks(scan.deliveredLive, scan.removedKept, marks);
     for (const k of scan.segments) files.segments.push({ first: k.first, path: k.path, file: undefined, live: k.live });
     // Only the marks of messages still in the segments matter to the reader.
     const first = scan.segments[0]?.first ?? Infinity;
@@ -217,17 +219,15 @@ export class QueueFiles implements QueueStore {
    * Starts the marks log afresh with only what still matters: removal marks of settled records still in kept
    * segments (without them those records would come back at the next boot) and delivered marks of live ones.
    */
-  private rewriteMarks(deliveredLive: readonly number[], removedKept: readonly number[]): void {
+  private rewriteMarks(deliveredLive: readonly number[], removedKept: readonly number[], current: Buffer | undefined): void {
     this.marks.close();
     const path = join(this.dir, 'marks.log');
-    const tmp = path + '.tmp';
     const w = new Writer(MARK_BYTES * (deliveredLive.length + removedKept.length + 1));
     for (const seq of removedKept) writeMark(w, REMOVED, seq);
     for (const seq of deliveredLive) writeMark(w, DELIVERED, seq);
-    const fd = openSync(tmp, 'w');
-    if (w.pos > 0) writeSync(fd, w.buf, 0, w.pos);
-    closeSync(fd);
-    renameSync(tmp, path);
+    const next = w.buf.subarray(0, w.pos);
+    // Unchanged (an idle queue's, at every boot): keep it and skip the two syncs.
+    if (current === undefined ? next.length > 0 : !current.equals(next)) replaceFileSync(path, next);
     this.marks = new AppendFile(path, w.pos, this.commit);
   }
 
