@@ -25,7 +25,7 @@ node_modules/.package-lock.json: package-lock.json
 install: node_modules/.package-lock.json
 
 build: install
-	npx tsc -p tsconfig.json
+	npm run build --silent
 
 run: build
 	node bin/warren --port $(PORT) --data-dir $(DATA_DIR)
