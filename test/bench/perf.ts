@@ -241,18 +241,25 @@ async function rpc(t: Target, size: number): Promise<{ p50: number; p99: number;
   return { p50: h.percentile(0.5), p99: h.percentile(0.99), roundTrips: h.count };
 }
 
-/** Resident memory of the Warren process while `count` messages of `size` bytes wait in one queue. */
-async function backlogMemory(t: Target, metricsPort: number, count: number, size: number): Promise<number> {
+/**
+ * Resident memory of a fresh Warren process while `count` messages of `size` bytes wait in one queue (fresh, so the
+ * scenarios and the 10,000 idle connections before it do not count).
+ */
+async function backlogMemory(count: number, size: number): Promise<number> {
+  const w = await startWarren();
+  const t = w.target;
   const confirms = new Confirms();
   const prod = await open(t, confirms, { confirm: true });
   const q = unique('backlog');
   await freshQueue(prod, q, false);
   const message = frames(prod, '', q, false, Buffer.alloc(size, 0x64));
   await publishConfirmed(prod, confirms, message, count);
-  const text = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
-  const rss = Number(/^rabbitmq_process_resident_memory_bytes (\d+)/m.exec(text)?.[1] ?? NaN);
-  await prod.deleteQueue(1, q);
+  const rss = await rssOf(t, w.metricsPort);
   prod.destroy();
+  const exited = new Promise((r) => w.child.once('exit', r));
+  w.child.kill('SIGTERM');
+  await exited;
+  rmSync(w.dir, { recursive: true, force: true });
   return rss;
 }
 
@@ -361,14 +368,49 @@ async function startWarren(existingDir?: string): Promise<{ target: Target; chil
   return { target: { name: 'Warren', host: '127.0.0.1', port }, child, dir, metricsPort: prometheusPort };
 }
 
+/**
+ * Restarts the local RabbitMQ (`rabbitmqctl stop`, `rabbitmq-server -detached`) and times it from spawn to
+ * accepting connections on 5672; undefined when it is not a local one this process may restart.
+ */
+async function rabbitmqStartup(): Promise<number | undefined> {
+  const { execSync } = await import('node:child_process');
+  try {
+    execSync('command -v rabbitmq-server && rabbitmqctl -q stop', { stdio: 'ignore' });
+  } catch {
+    return undefined;
+  }
+  const started = Date.now();
+  spawn('rabbitmq-server', ['-detached'], { stdio: 'ignore' }).unref();
+  while (!(await reachable('127.0.0.1', 5672))) {
+    if (Date.now() - started > 120_000) throw new Error('RabbitMQ did not come back within 120 s');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  return Date.now() - started;
+}
+
 async function main(): Promise<void> {
   const t0 = Date.now();
   const warren = await startWarren();
   const startupMs = Date.now() - t0;
-  console.log(`Warren: ${startupMs} ms from spawn to accepting connections; ${((await rssOf(warren.target, warren.metricsPort)) / 1e6).toFixed(0)} MB resident memory idle`);
+  const warrenIdle = await rssOf(warren.target, warren.metricsPort);
+  console.log(`Warren: ${startupMs} ms from spawn to accepting connections; ${(warrenIdle / 1e6).toFixed(0)} MB resident memory idle`);
   const targets: Target[] = [warren.target];
-  if (process.env.BENCH_RABBITMQ !== '0' && (await reachable('127.0.0.1', 5672))) targets.push({ name: 'RabbitMQ', host: '127.0.0.1', port: 5672 });
-  else console.log('RabbitMQ is not running on 5672: Warren only (make conformance-rabbitmq starts one)');
+  const resources: Array<{ name: string; warren: number; rabbitmq: number | undefined; unit: string }> = [];
+  let rabbitStartupMs: number | undefined;
+  let rabbitIdle: number | undefined;
+  if (process.env.BENCH_RABBITMQ !== '0' && (await reachable('127.0.0.1', 5672))) {
+    targets.push({ name: 'RabbitMQ', host: '127.0.0.1', port: 5672 });
+    if (process.env.BENCH_RABBITMQ_RESTART !== '0') {
+      rabbitStartupMs = await rabbitmqStartup();
+      if (rabbitStartupMs !== undefined) {
+        await new Promise((r) => setTimeout(r, 5000));
+        rabbitIdle = await rssOf(targets[1]!, undefined);
+        console.log(`RabbitMQ: ${rabbitStartupMs} ms from spawn to accepting connections; ${(rabbitIdle / 1e6).toFixed(0)} MB resident memory idle (5 s after start)`);
+      }
+    }
+  } else console.log('RabbitMQ is not running on 5672: Warren only (make conformance-rabbitmq starts one)');
+  resources.push({ name: 'from start to accepting connections', warren: startupMs, rabbitmq: rabbitStartupMs, unit: 'ms' });
+  resources.push({ name: 'resident memory idle', warren: warrenIdle / 1e6, rabbitmq: rabbitIdle === undefined ? undefined : rabbitIdle / 1e6, unit: 'MB' });
   const scenarios: Array<[string, (t: Target, size: number) => Promise<number>]> = [
     ['transient 1→1 auto-ack', (t, s) => transient(t, s, false)],
     ['transient manual ack, prefetch 1000', (t, s) => transient(t, s, true)],
@@ -378,7 +420,7 @@ async function main(): Promise<void> {
   const rows: string[] = [];
   const summary: Array<{ scenario: string; bodyBytes: number; unit: 'msgs/s' | 'µs'; warren: number; rabbitmq: number | undefined }> = [];
   console.log(`each scenario runs ${SECONDS} s per broker and body size`);
-  for (const [name, run] of scenarios) {
+  for (const [name, run] of process.env.BENCH_THROUGHPUT === '0' ? [] : scenarios) {
     for (const size of [16, 1024]) {
       const results: number[] = [];
       for (const t of targets) results.push(await run(t, size));
@@ -405,22 +447,30 @@ async function main(): Promise<void> {
   }
   console.log(targets.map((t, i) => `${t.name}: ${rpcResults[i]!.roundTrips.toLocaleString('en')} RPC round trips in ${SECONDS} s`).join('; '));
   const idle = Number(process.env.BENCH_IDLE_CONNECTIONS ?? 10_000);
+  const perConnection: Array<{ kb: number; opened: number }> = [];
   if (idle > 0) {
     for (const t of targets) {
       const bytes = await idleConnections(t, t === warren.target ? warren.metricsPort : undefined, idle);
       console.log(`${t.name}: ${(bytes / 1024).toFixed(1)} KB resident memory per idle connection (${opened.toLocaleString('en')} connections, one channel each)`);
+      perConnection.push({ kb: bytes / 1024, opened });
     }
+    resources.push({
+      name: `resident memory per idle connection with a channel (${perConnection.map((p) => p.opened.toLocaleString('en')).join(' / ')} opened)`,
+      warren: perConnection[0]!.kb,
+      rabbitmq: perConnection[1]?.kb,
+      unit: 'KB',
+    });
   }
   for (const t of targets) {
     if (t !== warren.target) console.log(`${t.name}: ${((await rssOf(t, undefined)) / 1e6).toFixed(0)} MB resident memory now`);
   }
-  const backlog = Number(process.env.BENCH_BACKLOG ?? 1_000_000);
-  if (backlog > 0) {
-    const rss = await backlogMemory(warren.target, warren.metricsPort, backlog, 1024);
-    console.log(`\nWarren resident memory with ${backlog.toLocaleString('en')} 1 KB messages waiting in one queue: ${(rss / 1e6).toFixed(0)} MB (goal: under 300 MB)`);
-  }
   warren.child.kill('SIGTERM');
   rmSync(warren.dir, { recursive: true, force: true });
+  const backlog = Number(process.env.BENCH_BACKLOG ?? 1_000_000);
+  if (backlog > 0) {
+    const rss = await backlogMemory(backlog, 1024);
+    console.log(`\nWarren resident memory with ${backlog.toLocaleString('en')} 1 KB messages waiting in one queue: ${(rss / 1e6).toFixed(0)} MB (goal: under 300 MB)`);
+  }
   const restartCount = Number(process.env.BENCH_RESTART ?? 1_000_000);
   if (restartCount > 0) {
     const r = await restartTime(restartCount, 1024);
@@ -428,8 +478,13 @@ async function main(): Promise<void> {
   }
   console.log('\n| scenario | body | Warren msgs/s | RabbitMQ msgs/s | Warren / RabbitMQ |\n|---|---|---|---|---|');
   for (const r of rows) console.log(r);
+  console.log('\n| lower is better | Warren | RabbitMQ | Warren / RabbitMQ |\n|---|---|---|---|');
+  for (const r of resources) {
+    const fmt = (n: number | undefined) => (n === undefined ? '–' : `${n < 100 ? n.toFixed(1) : Math.round(n).toLocaleString('en')} ${r.unit}`);
+    console.log(`| ${r.name} | ${fmt(r.warren)} | ${fmt(r.rabbitmq)} | ${r.rabbitmq ? `${(r.warren / r.rabbitmq).toFixed(2)}×` : '–'} |`);
+  }
   const file = process.env.BENCH_JSON ?? 'bench-results.json';
-  writeFileSync(file, JSON.stringify({ date: new Date().toISOString(), seconds: SECONDS, startupMs, results: summary, rpc: rpcJson }, null, 2) + '\n');
+  writeFileSync(file, JSON.stringify({ date: new Date().toISOString(), seconds: SECONDS, startupMs, results: summary, rpc: rpcJson, resources }, null, 2) + '\n');
   console.log(`results written to ${file}`);
 }
 
