@@ -141,6 +141,7 @@ describe('durable delayed messages', () => {
 
   it('survive kill -9: every confirmed delayed message is routed after the restart, once, in due order', async () => {
     expect.hasAssertions();
+    const BATCH = 40;
     const dataDir = tempDir();
     const first = await startProcess(dataDir);
     const conn = await amqp.connect(`amqp://guest:guest@localhost:${first.port}`);
@@ -148,8 +149,10 @@ describe('durable delayed messages', () => {
     const ch = await conn.createConfirmChannel();
     ch.on('error', () => {});
     await declare(ch, 'crash-later', 'crash-due');
-    // A settled batch with due times in reverse publish order, then a stream killed at a random moment.
-    for (let i = 0; i < 100; i++) ch.publish('crash-later', 'k', Buffer.from(`batch ${i}`), { persistent: true, headers: { 'x-delay': 1500 - i * 10 } });
+    // A settled batch with due times in reverse publish order, then a stream killed at a random moment. Due times are
+    // 30 ms apart: a due time counts from the publish's arrival, and on a loaded machine two publishes of one burst
+    // were once handled more than 10 ms apart, which swapped their due order.
+    for (let i = 0; i < BATCH; i++) ch.publish('crash-later', 'k', Buffer.from(`batch ${i}`), { persistent: true, headers: { 'x-delay': 2000 - i * 30 } });
     await ch.waitForConfirms();
     const confirmed: number[] = [];
     let stopped = false;
@@ -175,14 +178,15 @@ describe('durable delayed messages', () => {
 
     const second = await startProcess(dataDir);
     const conn2 = await amqp.connect(`amqp://guest:guest@localhost:${second.port}`);
+    conn2.on('error', () => {});
     const ch2 = await conn2.createChannel();
     const got: string[] = [];
     await ch2.consume('crash-due', (m) => m && got.push(m.content.toString()), { noAck: true });
-    await waitFor(async () => got.filter((s) => s.startsWith('stream')).length >= confirmed.length && got.length >= 100, 5000);
+    await waitFor(async () => got.filter((s) => s.startsWith('stream')).length >= confirmed.length && got.filter((s) => s.startsWith('batch')).length >= BATCH, 5000);
     await sleep(300);
     const batch = got.filter((s) => s.startsWith('batch'));
     // Due order: the last published batch message had the shortest delay.
-    expect(batch).toEqual(Array.from({ length: 100 }, (_, i) => `batch ${99 - i}`));
+    expect(batch).toEqual(Array.from({ length: BATCH }, (_, i) => `batch ${BATCH - 1 - i}`));
     const stream = got.filter((s) => s.startsWith('stream')).map((s) => Number(s.slice(7)));
     expect(new Set(stream).size).toBe(stream.length);
     for (const i of confirmed) expect(stream).toContain(i);
