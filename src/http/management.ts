@@ -12,7 +12,8 @@ import { definitionsRoutes } from './routes-definitions.js';
 import { limitRoutes } from './routes-limits.js';
 import { nodeRoutes, type Listeners } from './routes-node.js';
 import { topologyRoutes } from './routes-topology.js';
-import { isAdministrator, isManagementUser } from './users.js';
+import { authorizeRoute } from './scope.js';
+import { isManagementUser } from './users.js';
 
 export interface HttpListenOptions {
   /** 0 picks a free port. */
@@ -92,7 +93,7 @@ export async function startManagement(deps: ManagementDeps, opts: ManagementList
     const user = creds ? deps.broker.authenticate(creds.username, creds.password) : undefined;
     if (!user) throw new HttpError(401, 'not_authorized', 'Login failed', REALM);
     if (!isManagementUser(user)) throw new HttpError(401, 'not_authorized', 'Not management user', REALM);
-    if (match.access === 'administrator' && !isAdministrator(user)) throw new HttpError(401, 'not_authorised', 'Not administrator user');
+    authorizeRoute(deps.broker, user, match.access, match.params.get('vhost'));
     send(res, await match.handler(makeContext(req, user, url.searchParams, match.params)));
   };
 

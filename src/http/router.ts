@@ -20,8 +20,12 @@ export interface RequestContext {
 
 export type Handler = (ctx: RequestContext) => Reply | Promise<Reply>;
 
-/** Who may call a route: any management user, or administrators only. */
-export type Access = 'management' | 'administrator';
+/**
+ * Who may call a route (checked in scope.ts): `vhost`, the default, any management user, but a `:vhost` in the path
+ * must be one they may use (RabbitMQ's is_authorized_vhost); `visible-vhost` likewise with the vhosts a monitoring
+ * user sees; `management` any management user whatever the path names; `monitoring` and `administrator` those tags.
+ */
+export type Access = 'vhost' | 'visible-vhost' | 'management' | 'monitoring' | 'administrator';
 
 interface Route {
   readonly method: string;
@@ -38,7 +42,7 @@ export type Match =
 export class Router {
   private readonly routes: Route[] = [];
 
-  add(method: string, pattern: string, handler: Handler, access: Access = 'management'): this {
+  add(method: string, pattern: string, handler: Handler, access: Access = 'vhost'): this {
     this.routes.push({ method, segments: pattern.split('/').filter((s) => s !== ''), handler, access });
     return this;
   }

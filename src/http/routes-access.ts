@@ -5,6 +5,7 @@ import { badRequest, created, json, keyMissing, noContent, objectNotFound } from
 import { listReply } from './listing.js';
 import { permissionsOf, type Permission, type TopicPermission } from './permissions.js';
 import type { Router } from './router.js';
+import { canSeeVhost } from './scope.js';
 import { limitsJson, parseLimits } from './routes-limits.js';
 import { userFromJson, userJson } from './users.js';
 
@@ -77,8 +78,9 @@ export function accessRoutes(router: Router, deps: ManagementDeps): void {
   const topicOf = (vhost: string, user: string) => perms.listTopic().filter((t) => t.vhost === vhost && t.user === user);
 
   router
-    .get('/api/vhosts', (ctx) => listReply([...broker.vhosts.values()].map((v) => vhostJson(broker, v)), ctx.query))
-    .get('/api/vhosts/:vhost', (ctx) => json(vhostJson(broker, vhostOr404(broker, ctx.param('vhost')))))
+    .get('/api/vhosts', (ctx) => listReply([...broker.vhosts.values()].filter((v) => canSeeVhost(broker, ctx.user, v.name)).map((v) => vhostJson(broker, v)), ctx.query))
+    // RabbitMQ 3.10 answers one vhost to administrators only, though the list shows it to every user who may use it.
+    .get('/api/vhosts/:vhost', (ctx) => json(vhostJson(broker, vhostOr404(broker, ctx.param('vhost')))), 'administrator')
     .put('/api/vhosts/:vhost', async (ctx) => {
       const name = ctx.param('vhost');
       const body = await ctx.body();

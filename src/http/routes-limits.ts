@@ -1,9 +1,10 @@
 // Per-vhost and per-user limits: /api/vhost-limits and /api/user-limits, with RabbitMQ's replies and validation texts.
-import { isUserLimit, isVhostLimit, type Broker, type Limits } from '../broker/index.js';
+import { isUserLimit, isVhostLimit, type Broker, type Limits, type User } from '../broker/index.js';
 import { vhostOr404, type ManagementDeps } from './deps.js';
 import { badRequest, HttpError, json, keyMissing, noContent, objectNotFound } from './http-kit.js';
 import { listReply } from './listing.js';
 import type { Router } from './router.js';
+import { canSeeVhost } from './scope.js';
 
 /** A limit set as JSON: `{"max-queues": 10, …}`, the latest change first. */
 export function limitsJson(limits: Limits<string>): Record<string, number> {
@@ -48,10 +49,10 @@ function userOr404(broker: Broker, name: string): string {
 export function limitRoutes(router: Router, deps: ManagementDeps): void {
   const { broker } = deps;
   const limits = broker.limits;
-  const vhostRows = (only?: string) =>
+  const vhostRows = (user: User, only?: string) =>
     limits
       .vhostsWithLimits()
-      .filter(([v]) => only === undefined || v === only)
+      .filter(([v]) => (only === undefined || v === only) && canSeeVhost(broker, user, v))
       .map(([vhost, l]) => ({ vhost, value: limitsJson(l) }));
   const userRows = (only?: string) =>
     limits
@@ -60,8 +61,9 @@ export function limitRoutes(router: Router, deps: ManagementDeps): void {
       .map(([user, l]) => ({ user, value: limitsJson(l) }));
 
   router
-    .get('/api/vhost-limits', (ctx) => listReply(vhostRows(), ctx.query), 'administrator')
-    .get('/api/vhost-limits/:vhost', (ctx) => json(vhostRows(vhostOr404(broker, ctx.param('vhost')).name)), 'administrator')
+    // Read by any management user, for the vhosts they see (RabbitMQ's is_authorized_vhost_visible); set by administrators.
+    .get('/api/vhost-limits', (ctx) => listReply(vhostRows(ctx.user), ctx.query), 'management')
+    .get('/api/vhost-limits/:vhost', (ctx) => json(vhostRows(ctx.user, vhostOr404(broker, ctx.param('vhost')).name)), 'visible-vhost')
     .put('/api/vhost-limits/:vhost/:name', async (ctx) => {
       const vhost = broker.vhosts.get(ctx.param('vhost'));
       if (!vhost) throw new HttpError(404, 'not_found', 'vhost_not_found');
@@ -85,8 +87,9 @@ export function limitRoutes(router: Router, deps: ManagementDeps): void {
       return noContent();
     }, 'administrator')
 
-    .get('/api/user-limits', (ctx) => listReply(userRows(), ctx.query), 'administrator')
-    .get('/api/user-limits/:user', (ctx) => json(userRows(userOr404(broker, ctx.param('user')))), 'administrator')
+    // RabbitMQ 3.10 shows every user's limits to any management user (only setting them needs an administrator).
+    .get('/api/user-limits', (ctx) => listReply(userRows(), ctx.query), 'management')
+    .get('/api/user-limits/:user', (ctx) => json(userRows(userOr404(broker, ctx.param('user')))), 'management')
     .put('/api/user-limits/:user/:name', async (ctx) => {
       const user = ctx.param('user');
       const name = ctx.param('name');

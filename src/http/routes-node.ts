@@ -1,13 +1,17 @@
 // Node-level routes: /api/overview, /api/whoami, /api/nodes, /api/health/checks/*, /api/aliveness-test/{vhost}, /api/extensions.
-import { GLOBAL } from '../broker/index.js';
-import { messageStats } from './rates.js';
 import { cpus } from 'node:os';
-import { Message } from '../broker/index.js';
+import { GLOBAL, Message, newCounters, type MessageCounters, type User } from '../broker/index.js';
 import { AmqpError } from '../protocol/index.js';
+import { checkVhostAccess } from './authz.js';
 import { NODE_NAME, NO_CONNECTION, openConnections, PRODUCT_NAME, PRODUCT_VERSION, RABBITMQ_COMPAT_VERSION, vhostOr404, type ManagementDeps } from './deps.js';
 import { allConsumers } from './format.js';
 import { badRequest, json, objectNotFound, type Reply } from './http-kit.js';
+import { messageStats } from './rates.js';
 import type { Router } from './router.js';
+import { canAccessVhost, seesClientOf } from './scope.js';
+import { isMonitor } from './users.js';
+
+const COUNTER_KEYS: ReadonlyArray<keyof MessageCounters> = ['published', 'delivered', 'redelivered', 'acked'];
 
 /** Ports the node listens on, filled in as listeners start. */
 export interface Listeners {
@@ -41,22 +45,33 @@ function listenersJson(l: Listeners): unknown[] {
   return out;
 }
 
-function overview(deps: ManagementDeps, listeners: Listeners): Record<string, unknown> {
+/**
+ * GET /api/overview. A monitoring user or administrator gets the node's totals, listeners and contexts; anyone else
+ * (RabbitMQ's get_overview for a user) totals over the vhosts they may use and their own connections and channels,
+ * with no consumer count and no node, listeners or contexts. Their message_stats sum those vhosts' queue counters
+ * (Warren keeps no per-vhost publish counter; RabbitMQ counts a message published to two queues once).
+ */
+function overview(deps: ManagementDeps, listeners: Listeners, user: User): Record<string, unknown> {
   const { broker, server } = deps;
+  const monitor = isMonitor(user);
   let queues = 0;
   let exchanges = 0;
   let ready = 0;
   let unacked = 0;
+  const counters = newCounters();
   for (const v of broker.vhosts.values()) {
+    if (!monitor && !canAccessVhost(broker, user, v.name)) continue;
     exchanges += v.exchanges.size;
     for (const q of v.queues.values()) {
       queues += 1;
       ready += q.messageCount;
       unacked += q.unacked;
+      for (const k of COUNTER_KEYS) counters[k] += q.stats[k];
     }
   }
-  const conns = openConnections(server);
-  return {
+  const conns = openConnections(server).filter((c) => seesClientOf(user, c.username));
+  const channels = conns.reduce((n, c) => n + c.channels.size, 0);
+  const common = {
     management_version: RABBITMQ_COMPAT_VERSION,
     rates_mode: 'none',
     exchange_types: EXCHANGE_TYPES,
@@ -67,16 +82,16 @@ function overview(deps: ManagementDeps, listeners: Listeners): Record<string, un
     erlang_version: `Node.js ${process.version}`,
     disable_stats: false,
     enable_queue_totals: true,
-    message_stats: messageStats(GLOBAL, GLOBAL) ?? {},
     queue_totals: { messages: ready + unacked, messages_ready: ready, messages_unacknowledged: unacked },
-    object_totals: {
-      channels: conns.reduce((n, c) => n + c.channels.size, 0),
-      connections: conns.length,
-      consumers: allConsumers(server).length,
-      exchanges,
-      queues,
-    },
     statistics_db_event_queue: 0,
+  };
+  if (!monitor) {
+    return { ...common, message_stats: messageStats(user, counters) ?? {}, object_totals: { channels, connections: conns.length, exchanges, queues } };
+  }
+  return {
+    ...common,
+    message_stats: messageStats(GLOBAL, GLOBAL) ?? {},
+    object_totals: { channels, connections: conns.length, consumers: allConsumers(server).length, exchanges, queues },
     node: NODE_NAME,
     listeners: listenersJson(listeners),
     contexts: [listeners.management, listeners.managementTls]
@@ -122,8 +137,10 @@ function nodeJson(deps: ManagementDeps): Record<string, unknown> {
 }
 
 /** RabbitMQ's aliveness test: declare `aliveness-test`, publish to it through the default exchange, get it back. */
-function aliveness(deps: ManagementDeps, vhostName: string): Reply {
+function aliveness(deps: ManagementDeps, user: User, vhostName: string): Reply {
   const vhost = vhostOr404(deps.broker, vhostName);
+  // Over a direct connection as the user: an administrator without access to the vhost is refused there.
+  checkVhostAccess(deps.broker, user, vhost);
   try {
     const q = vhost.declareQueue({ name: 'aliveness-test', passive: false, durable: false, exclusive: false, autoDelete: false, arguments: new Map(), connectionId: NO_CONNECTION });
     const body = Buffer.from('test_message');
@@ -140,15 +157,15 @@ function aliveness(deps: ManagementDeps, vhostName: string): Reply {
 export function nodeRoutes(router: Router, deps: ManagementDeps, listeners: Listeners): void {
   const ok = () => json({ status: 'ok' });
   router
-    .get('/api/overview', () => json(overview(deps, listeners)))
+    .get('/api/overview', (ctx) => json(overview(deps, listeners, ctx.user)))
     .get('/api/cluster-name', () => json({ name: NODE_NAME }))
     .get('/api/whoami', (ctx) => json({ name: ctx.user.name, tags: [...ctx.user.tags] }))
     .get('/api/extensions', () => json([]))
-    .get('/api/nodes', () => json([nodeJson(deps)]))
+    .get('/api/nodes', () => json([nodeJson(deps)]), 'monitoring')
     .get('/api/nodes/:node', (ctx) => {
       if (ctx.param('node') !== NODE_NAME) throw objectNotFound();
       return json(nodeJson(deps));
-    })
+    }, 'monitoring')
     .get('/api/health/checks/alarms', () => alarmsCheck(deps))
     .get('/api/health/checks/local-alarms', () => alarmsCheck(deps))
     .get('/api/health/checks/virtual-hosts', ok)
@@ -169,5 +186,5 @@ export function nodeRoutes(router: Router, deps: ManagementDeps, listeners: List
       if (known.includes(protocol)) return json({ status: 'ok', protocol });
       return { status: 503, body: { status: 'failed', reason: 'No active listener', missing: protocol, protocols: ['amqp', 'http'] } };
     })
-    .get('/api/aliveness-test/:vhost', (ctx) => aliveness(deps, ctx.param('vhost')));
+    .get('/api/aliveness-test/:vhost', (ctx) => aliveness(deps, ctx.user, ctx.param('vhost')));
 }

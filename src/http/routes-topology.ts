@@ -20,6 +20,7 @@ import { badRequest, created, HttpError, json, noContent, objectNotFound, queryF
 import { listReply } from './listing.js';
 import { getViaApi, publishViaApi } from './messages.js';
 import type { RequestContext, Router } from './router.js';
+import { canAccessVhost } from './scope.js';
 
 /** RabbitMQ's parse_bool: JSON booleans or the strings "true" / "false". */
 function boolField(body: Record<string, unknown>, key: string, fallback: boolean): boolean {
@@ -30,10 +31,11 @@ function boolField(body: Record<string, unknown>, key: string, fallback: boolean
   throw badRequest(['not_boolean', v]);
 }
 
-/** The vhost named in the path, or every vhost for the unscoped list. */
+/** The vhost named in the path, or for the unscoped list every vhost the user may use. */
 function vhostsIn(broker: Broker, ctx: RequestContext): VirtualHost[] {
   const name = ctx.optionalParam('vhost');
-  return name !== undefined ? [vhostOr404(broker, name)] : [...broker.vhosts.values()];
+  if (name !== undefined) return [vhostOr404(broker, name)];
+  return [...broker.vhosts.values()].filter((v) => canAccessVhost(broker, ctx.user, v.name));
 }
 
 function byName<T extends { name: string }>(a: T, b: T): number {

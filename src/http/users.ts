@@ -30,6 +30,11 @@ export function isAdministrator(u: User): boolean {
   return u.tags.includes('administrator');
 }
 
+/** RabbitMQ's is_monitor: monitoring or administrator (policymaker is not). */
+export function isMonitor(u: User): boolean {
+  return u.tags.includes('monitoring') || isAdministrator(u);
+}
+
 /** Tags as a list, from a list or RabbitMQ's older comma-separated string. */
 export function parseTags(v: unknown): string[] {
   if (v === undefined || v === null) return [];
