@@ -6,23 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 
-/** Paths passed to fsyncSync, in order (directories included). */
-const fsynced: string[] = [];
-const fdPaths = new Map<number, string>();
-
-vi.mock('node:fs', async (importOriginal) => {
-  const fs = await importOriginal<typeof import('node:fs')>();
-  const openSync = ((path: string, ...rest: unknown[]) => {
-    const fd = (fs.openSync as (...a: unknown[]) => number)(path, ...rest);
-    fdPaths.set(fd, String(path));
-    return fd;
-  }) as typeof fs.openSync;
-  const fsyncSync = ((fd: number) => {
-    fsynced.push(fdPaths.get(fd) ?? `fd ${fd}`);
-    fs.fsyncSync(fd);
-  }) as typeof fs.fsyncSync;
-  return { ...fs, default: { ...fs, openSync, fsyncSync }, openSync, fsyncSync };
-});
+vi.mock('node:fs', async (original) => (await import('../support/store-files.js')).observedFs(await original()));
+const { fsynced } = await import('../support/store-files.js');
 
 const { Message } = await import('../../src/broker/message.js');
 const { GroupCommit } = await import('../../src/store/group-commit.js');

@@ -8,27 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 
-/** Paths whose next fdatasync fails with EIO (once each). */
-const failNextSync = new Set<string>();
-const fdPaths = new Map<number, string>();
-
-vi.mock('node:fs', async (importOriginal) => {
-  const fs = await importOriginal<typeof import('node:fs')>();
-  const openSync = ((path: string, ...rest: unknown[]) => {
-    const fd = (fs.openSync as (...a: unknown[]) => number)(path, ...rest);
-    fdPaths.set(fd, String(path));
-    return fd;
-  }) as typeof fs.openSync;
-  const fdatasync = ((fd: number, cb: (err: NodeJS.ErrnoException | null) => void) => {
-    const path = fdPaths.get(fd);
-    if (path !== undefined && failNextSync.delete(path)) {
-      setImmediate(() => cb(Object.assign(new Error('EIO: i/o error, fdatasync'), { code: 'EIO', errno: -5, syscall: 'fdatasync' })));
-      return;
-    }
-    fs.fdatasync(fd, cb);
-  }) as typeof fs.fdatasync;
-  return { ...fs, default: { ...fs, openSync, fdatasync }, openSync, fdatasync };
-});
+vi.mock('node:fs', async (original) => (await import('../support/store-files.js')).observedFs(await original()));
+const { failNextSync } = await import('../support/store-files.js');
 
 const { Message } = await import('../../src/broker/message.js');
 const { GroupCommit } = await import('../../src/store/group-commit.js');
