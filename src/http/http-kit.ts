@@ -1,5 +1,6 @@
 // node:http helpers shared by the management and metrics servers: replies, RabbitMQ-shaped errors, bodies, Basic auth, listening.
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { listenTcp } from '../server/listen.js';
 
 /** An error answered as RabbitMQ's management plugin does: `{"error": …, "reason": …}` with a status. */
 export class HttpError extends Error {
@@ -106,27 +107,8 @@ export function parseBasicAuth(header: string | undefined): { username: string; 
 }
 
 /** Listens on `host`, or on every IPv4 and IPv6 address when none is given; resolves with the port. */
-export async function listenHttp(server: Server, port: number, host: string | undefined): Promise<number> {
-  if (host !== undefined) return listenOn(server, { port, host });
-  try {
-    return await listenOn(server, { port, host: '::', ipv6Only: false });
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code !== 'EAFNOSUPPORT' && code !== 'EADDRNOTAVAIL') throw e;
-    return listenOn(server, { port, host: '0.0.0.0' });
-  }
-}
-
-function listenOn(server: Server, opts: { port: number; host: string; ipv6Only?: boolean }): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const onError = (err: Error) => reject(err);
-    server.once('error', onError);
-    server.listen(opts, () => {
-      server.off('error', onError);
-      const addr = server.address();
-      resolve(typeof addr === 'object' && addr ? addr.port : opts.port);
-    });
-  });
+export function listenHttp(server: Server, port: number, host: string | undefined): Promise<number> {
+  return listenTcp(server, port, host);
 }
 
 /** Stops listening and drops idle and active keep-alive connections. */

@@ -6,6 +6,7 @@ import type { Broker } from '../broker/index.js';
 import { AmqpError } from '../protocol/index.js';
 import { Alarms } from './alarms.js';
 import { Connection, type ConnectionContext } from './connection.js';
+import { listenTcp } from './listen.js';
 import type { ServerOptions } from './options.js';
 import type { ServerTls } from './tls.js';
 
@@ -126,7 +127,7 @@ export class AmqpServer implements ConnectionContext {
 
   /** Listens on the configured host, or on every IPv4 and IPv6 address when none is given. */
   listen(): Promise<number> {
-    return this.listenAny(this.net, this.options.port, this.options.host);
+    return listenTcp(this.net, this.options.port, this.options.host);
   }
 
   /**
@@ -156,30 +157,7 @@ export class AmqpServer implements ConnectionContext {
       this.logger[level]({ peer: `${socket.remoteAddress}:${socket.remotePort}`, reason }, 'TLS handshake failed');
     });
     this.tls = server;
-    return this.listenAny(server, port, host);
-  }
-
-  private async listenAny(server: NetServer, port: number, host: string | undefined): Promise<number> {
-    if (host !== undefined) return this.listenOn(server, { port, host });
-    try {
-      return await this.listenOn(server, { port, host: '::', ipv6Only: false });
-    } catch (e) {
-      // No IPv6 on this machine: IPv4 only.
-      if ((e as NodeJS.ErrnoException).code !== 'EAFNOSUPPORT' && (e as NodeJS.ErrnoException).code !== 'EADDRNOTAVAIL') throw e;
-      return this.listenOn(server, { port, host: '0.0.0.0' });
-    }
-  }
-
-  private listenOn(server: NetServer, opts: { port: number; host: string; ipv6Only?: boolean }): Promise<number> {
-    return new Promise((resolve, reject) => {
-      const onError = (err: Error) => reject(err);
-      server.once('error', onError);
-      server.listen(opts, () => {
-        server.off('error', onError);
-        const addr = server.address();
-        resolve(typeof addr === 'object' && addr ? addr.port : opts.port);
-      });
-    });
+    return listenTcp(server, port, host);
   }
 
   /** Stops accepting, sends connection.close 320 to every client, waits briefly for them, then closes sockets. */
