@@ -249,9 +249,14 @@ function limitsArg(text: string): Record<string, unknown> {
 }
 
 async function userExists(api: ManagementClient, user: string): Promise<boolean> {
+  return (await userRecord(api, user)) !== undefined;
+}
+
+/** The user as GET /api/users/{name} shows it (its password hash and tags), or undefined when there is none. */
+async function userRecord(api: ManagementClient, user: string): Promise<{ password_hash: string; hashing_algorithm: string; tags: string[] } | undefined> {
   const r = await api.request('GET', `/api/users/${seg(user)}`);
-  if (r.status === 200) return true;
-  if (r.status === 404) return false;
+  if (r.status === 200) return r.json as { password_hash: string; hashing_algorithm: string; tags: string[] };
+  if (r.status === 404) return undefined;
   throw new CliError(`GET /api/users/${user}: ${r.status} ${r.text}`);
 }
 
@@ -311,8 +316,10 @@ const MUTATIONS: Record<string, Command> = {
     args: 2,
     run: async (api, [user, password], o, io) => {
       info(o, io, `Changing password for user "${user!}" ...`);
-      if (!(await userExists(api, user!))) throw new CliError(`user '${user!}' does not exist`);
-      await api.expectOk('PUT', `/api/users/${seg(user!)}`, { password: password! });
+      const current = await userRecord(api, user!);
+      if (!current) throw new CliError(`user '${user!}' does not exist`);
+      // The API's PUT replaces the whole user (RabbitMQ 3.10 requires the tags): the tags go along unchanged.
+      await api.expectOk('PUT', `/api/users/${seg(user!)}`, { password: password!, tags: current.tags.join(',') });
     },
   },
   set_user_tags: {
@@ -320,8 +327,11 @@ const MUTATIONS: Record<string, Command> = {
     args: [1, Infinity],
     run: async (api, [user, ...tags], o, io) => {
       info(o, io, `Setting tags for user "${user!}" to [${tags.join(', ')}] ...`);
-      if (!(await userExists(api, user!))) throw new CliError(`user '${user!}' does not exist`);
-      await api.expectOk('PUT', `/api/users/${seg(user!)}`, { tags: tags.join(',') });
+      const current = await userRecord(api, user!);
+      if (!current) throw new CliError(`user '${user!}' does not exist`);
+      // A PUT without credentials clears the password (as RabbitMQ's does): the current hash goes along unchanged.
+      const credentials = { password_hash: current.password_hash, hashing_algorithm: current.hashing_algorithm };
+      await api.expectOk('PUT', `/api/users/${seg(user!)}`, { ...credentials, tags: tags.join(',') });
     },
   },
   set_permissions: {

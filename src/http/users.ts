@@ -1,4 +1,5 @@
 // Users as the API and definitions show them (RabbitMQ's salted hashes, tags as a list) and built from their JSON.
+import { randomBytes } from 'node:crypto';
 import type { User } from '../broker/index.js';
 import { DEFAULT_HASHING_ALGORITHM, HASHING_ALGORITHMS, hashPassword, type PasswordHash } from '../broker/password-hash.js';
 import { badRequest } from './http-kit.js';
@@ -45,7 +46,8 @@ export function parseTags(v: unknown): string[] {
 
 /**
  * Builds a user from API or definitions JSON: `password` (hashed here) or `password_hash` with
- * `hashing_algorithm`; with neither, an existing user keeps its credentials and a new one has none.
+ * `hashing_algorithm`. With neither, as RabbitMQ: an existing user's password is cleared (only other
+ * mechanisms can log it in) and a new user gets a random one nobody knows.
  */
 export function userFromJson(name: string, body: Record<string, unknown>, existing: User | undefined): User {
   if (name === '') throw badRequest('user name must not be empty');
@@ -62,6 +64,6 @@ export function userFromJson(name: string, body: Record<string, unknown>, existi
     if (hash !== '' && Buffer.from(hash, 'base64').length <= 4) throw badRequest(`invalid password_hash for user '${name}'`);
     return { name, passwordHash: { algorithm: alg, hash }, tags };
   }
-  if (existing) return { ...existing, tags };
-  return { name, passwordHash: { algorithm: DEFAULT_HASHING_ALGORITHM, hash: '' }, tags };
+  if (existing) return { name, passwordHash: { algorithm: DEFAULT_HASHING_ALGORITHM, hash: '' }, tags };
+  return { name, passwordHash: hashPassword(randomBytes(24).toString('base64')), tags };
 }

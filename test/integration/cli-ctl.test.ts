@@ -149,6 +149,11 @@ describe('warren ctl changes', () => {
 
     expect((await ctl('set_user_tags', 'deploy', 'monitoring')).code).toBe(0);
     expect((await ctl('list_users')).stdout).toContain('deploy\t[monitoring]\n');
+    // As rabbitmqctl: setting tags keeps the password, changing the password keeps the tags (the API's PUT replaces both).
+    expect(await login('second')).toBe(true);
+    expect((await ctl('change_password', 'deploy', 'third')).code).toBe(0);
+    expect((await ctl('list_users')).stdout).toContain('deploy\t[monitoring]\n');
+    expect(await login('third')).toBe(true);
 
     expect((await ctl('clear_permissions', '-p', 'staging', 'deploy')).code).toBe(0);
     expect((await api.get('/api/permissions/staging/deploy')).status).toBe(404);

@@ -138,6 +138,25 @@ describe('management API: vhosts, users, permissions', () => {
     expect((await api().get('/api/users/http-user')).status).toBe(404);
   });
 
+  it("PUT without credentials clears an existing user's password and gives a new user a random one, as RabbitMQ 3.10", async () => {
+    expect.hasAssertions();
+    const amqpUrl = (user: string, pass: string) => `amqp://${user}:${pass}@localhost:${broker.current.port}`;
+    expect((await api().put('/api/users/cleared', { password: 'pw1', tags: 'management' })).status).toBe(201);
+    expect((await api().put('/api/permissions/%2F/cleared', { configure: '.*', write: '.*', read: '.*' })).status).toBe(201);
+    await (await amqp.connect(amqpUrl('cleared', 'pw1'))).close();
+    // Tags only: RabbitMQ (verified on 3.10.8) stores an empty hash, and the old password no longer logs in.
+    expect((await api().put('/api/users/cleared', { tags: 'monitoring' })).status).toBe(204);
+    expect((await api().get('/api/users/cleared')).json).toMatchObject({ password_hash: '', tags: ['monitoring'] });
+    await expect(amqp.connect(amqpUrl('cleared', 'pw1'))).rejects.toThrow(/ACCESS_REFUSED|403/);
+    expect((await api('cleared', 'pw1').get('/api/whoami')).status).toBe(401);
+    // A new user without credentials gets a hash of a random password: shown like any other, usable by nobody.
+    expect((await api().put('/api/users/unknowable', { tags: 'management' })).status).toBe(201);
+    const hash = (await api().get('/api/users/unknowable')).json.password_hash as string;
+    expect(Buffer.from(hash, 'base64')).toHaveLength(36);
+    expect((await api('unknowable', '').get('/api/whoami')).status).toBe(401);
+    for (const u of ['cleared', 'unknowable']) expect((await api().del(`/api/users/${u}`)).status).toBe(204);
+  });
+
   it('shows guest with full permissions on every vhost, and explicit permissions once set', async () => {
     expect.hasAssertions();
     expect((await api().get('/api/permissions')).json).toContainEqual({ user: 'guest', vhost: '/', configure: '.*', write: '.*', read: '.*' });
