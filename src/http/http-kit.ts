@@ -1,6 +1,5 @@
-// node:http helpers shared by the management and metrics servers: replies, RabbitMQ-shaped errors, bodies, Basic auth, listening.
+// node:http helpers shared by the management and metrics servers: replies, RabbitMQ-shaped errors, bodies, Basic auth, closing.
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import { listenTcp } from '../server/listen.js';
 
 /** An error answered as RabbitMQ's management plugin does: `{"error": …, "reason": …}` with a status. */
 export class HttpError extends Error {
@@ -104,11 +103,6 @@ export function parseBasicAuth(header: string | undefined): { username: string; 
   const colon = decoded.indexOf(':');
   if (colon < 0) return undefined;
   return { username: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
-}
-
-/** Listens on `host`, or on every IPv4 and IPv6 address when none is given; resolves with the port. */
-export function listenHttp(server: Server, port: number, host: string | undefined): Promise<number> {
-  return listenTcp(server, port, host);
 }
 
 /** Stops listening and drops idle and active keep-alive connections. */

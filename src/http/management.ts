@@ -2,9 +2,10 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { TlsOptions } from 'node:tls';
+import { listenTcp } from '../server/listen.js';
 import { dashboardReply } from './dashboard/index.js';
 import type { ManagementDeps } from './deps.js';
-import { closeHttp, HttpError, listenHttp, objectNotFound, parseBasicAuth, send, sendError } from './http-kit.js';
+import { closeHttp, HttpError, objectNotFound, parseBasicAuth, send, sendError } from './http-kit.js';
 import { makeContext, pathSegments, Router } from './router.js';
 import { accessRoutes } from './routes-access.js';
 import { clientRoutes } from './routes-clients.js';
@@ -111,13 +112,13 @@ export async function startManagement(deps: ManagementDeps, opts: ManagementList
     if (opts.port !== undefined) {
       const server = createServer(onRequest);
       servers.push(server);
-      listeners.management = await listenHttp(server, opts.port, opts.host);
+      listeners.management = await listenTcp(server, opts.port, opts.host);
     }
     if (opts.https !== undefined) {
       const server = createHttpsServer(opts.https.tls, onRequest);
       server.on('tlsClientError', (err) => log.debug({ reason: err.message }, 'TLS handshake failed'));
       servers.push(server);
-      listeners.managementTls = await listenHttp(server, opts.https.port, opts.https.host);
+      listeners.managementTls = await listenTcp(server, opts.https.port, opts.https.host);
     }
   } catch (e) {
     await close();

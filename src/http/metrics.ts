@@ -3,8 +3,9 @@
 import { GLOBAL } from '../broker/index.js';
 import { createServer } from 'node:http';
 import type { Queue } from '../broker/index.js';
+import { listenTcp } from '../server/listen.js';
 import { NODE_NAME, openConnections, PRODUCT_VERSION, RABBITMQ_COMPAT_VERSION, type ManagementDeps } from './deps.js';
-import { closeHttp, listenHttp, send } from './http-kit.js';
+import { closeHttp, send } from './http-kit.js';
 import type { HttpListener, HttpListenOptions } from './management.js';
 
 const CONTENT_TYPE = 'text/plain; version=0.0.4';
@@ -116,6 +117,6 @@ export async function startMetrics(deps: ManagementDeps, opts: HttpListenOptions
     }
     send(res, { status: 404, text: 'Not Found\n' });
   });
-  const port = await listenHttp(server, opts.port, opts.host);
+  const port = await listenTcp(server, opts.port, opts.host);
   return { port, close: () => closeHttp(server) };
 }

@@ -1,31 +1,22 @@
 // At boot a queue's marks log is rewritten to what still matters; the new file is synced before it replaces the old
 // one and the rename is synced through the directory (else a power cut could leave an empty marks log, and acked
 // messages would come back). An unchanged marks log is left alone. fsyncSync is observed; the file system is real.
-import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 
 vi.mock('node:fs', async (original) => (await import('../support/store-files.js')).observedFs(await original()));
 const { fsynced } = await import('../support/store-files.js');
 
-const { Message } = await import('../../src/broker/message.js');
 const { GroupCommit } = await import('../../src/store/group-commit.js');
 const { QueueFiles } = await import('../../src/store/queue-files.js');
 
-const dirs: string[] = [];
-afterEach(() => {
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-});
-
-const msg = (body: string) => new Message('', 'q', Buffer.from([0, 0]), Buffer.from(body));
-const synced = (gc: InstanceType<typeof GroupCommit>) => new Promise<Error | undefined>((r) => gc.whenSynced(r));
+const { msg, storeDir, synced } = await import('../support/store-helpers.js');
 
 describe('the marks log rewrite at boot', () => {
   it('syncs the new marks log and its directory before relying on it, and leaves an unchanged one alone', async () => {
     expect.hasAssertions();
-    const dir = mkdtempSync(join(tmpdir(), 'warren-marks-'));
-    dirs.push(dir);
+    const dir = storeDir('warren-marks-');
     let gc = new GroupCommit(() => {});
     const { files } = QueueFiles.recover(dir, gc, () => {});
     for (let seq = 0; seq < 4; seq++) files.append(seq, msg(`m${seq}`), 0);

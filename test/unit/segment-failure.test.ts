@@ -6,28 +6,20 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 
 vi.mock('node:fs', async (original) => (await import('../support/store-files.js')).observedFs(await original()));
 const { failNextSync } = await import('../support/store-files.js');
 
-const { Message } = await import('../../src/broker/message.js');
 const { GroupCommit } = await import('../../src/store/group-commit.js');
 const { QueueFiles } = await import('../../src/store/queue-files.js');
 
-const dirs: string[] = [];
-afterEach(() => {
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-});
-
-const msg = (body: string) => new Message('', 'q', Buffer.from([0, 0]), Buffer.from(body));
-const synced = (gc: InstanceType<typeof GroupCommit>) => new Promise<Error | undefined>((r) => gc.whenSynced(r));
+const { msg, storeDir, synced } = await import('../support/store-helpers.js');
 
 describe('a segment whose sync failed', () => {
   it('is not appended to again: later records go to a fresh segment, and recovery returns exactly the confirmed ones in order', async () => {
     expect.hasAssertions();
-    const dir = mkdtempSync(join(tmpdir(), 'warren-segfail-'));
-    dirs.push(dir);
+    const dir = storeDir('warren-segfail-');
     const reported: Error[] = [];
     let gc = new GroupCommit((e) => reported.push(e));
     const { files } = QueueFiles.recover(dir, gc, () => {});
@@ -74,8 +66,7 @@ describe('a segment whose sync failed', () => {
 
   it('is given up when its sync fails after rollover too (no index kept for it), and later segments are unaffected', async () => {
     expect.hasAssertions();
-    const dir = mkdtempSync(join(tmpdir(), 'warren-segfail-'));
-    dirs.push(dir);
+    const dir = storeDir('warren-segfail-');
     let gc = new GroupCommit(() => {});
     const { files } = QueueFiles.recover(dir, gc, () => {});
     const first = join(dir, '0000000000000000.seg');
@@ -85,7 +76,7 @@ describe('a segment whose sync failed', () => {
     const syncedSize = statSync(first).size;
     // 130 records of 64 KB: the first segment fills up (8 MB) and is retired with an index; its sync fails.
     failNextSync.add(first);
-    for (let seq = 1; seq <= 130; seq++) files.append(seq, new Message('', 'q', Buffer.from([0, 0]), big), 0);
+    for (let seq = 1; seq <= 130; seq++) files.append(seq, msg(big), 0);
     expect(existsSync(join(dir, '0000000000000000.idx'))).toBe(true);
     expect((await synced(gc))?.message).toMatch(/EIO/);
     expect(existsSync(join(dir, '0000000000000000.idx'))).toBe(false);
@@ -126,12 +117,11 @@ rmSync(probeDir, { recursive: true, force: true });
 describe.skipIf(!canChattr)('a segment file the file system refuses to delete', () => {
   it('does not make settling its last message throw (an ack would fail its connection; a sync callback, the process)', async () => {
     expect.hasAssertions();
-    const dir = mkdtempSync(join(tmpdir(), 'warren-segfail-'));
-    dirs.push(dir);
+    const dir = storeDir('warren-segfail-');
     const gc = new GroupCommit(() => {});
     const { files } = QueueFiles.recover(dir, gc, () => {});
     const big = Buffer.alloc(64 * 1024, 0x62);
-    for (let seq = 0; seq < 140; seq++) files.append(seq, new Message('', 'q', Buffer.from([0, 0]), big), 0); // two segments
+    for (let seq = 0; seq < 140; seq++) files.append(seq, msg(big), 0); // two segments
     expect(await synced(gc)).toBeUndefined();
     const segs = readdirSync(dir).filter((n) => n.endsWith('.seg')).sort();
     expect(segs).toHaveLength(2);
