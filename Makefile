@@ -36,6 +36,7 @@ generate-check: install
 typecheck: install
 	npx tsc -p tsconfig.json --noEmit
 	npx tsc -p test/tsconfig.json
+	npx tsc -p src/http/dashboard/app/tsconfig.json
 
 # python3-pika is the second client the tests use (from Debian's packages).
 pika:

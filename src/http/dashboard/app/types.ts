@@ -1,0 +1,115 @@
+// The shapes of the management API's JSON that the dashboard reads (only the fields it uses; all may be missing).
+
+export interface Rate {
+  rate?: number;
+}
+
+/** message_stats of a queue, an exchange or the overview: counters and their X_details. */
+export type MessageStats = Partial<Record<string, number | Rate>>;
+
+export interface Whoami {
+  name: string;
+  tags?: string | string[];
+}
+
+export interface Overview {
+  product_name?: string;
+  product_version?: string;
+  rabbitmq_version?: string;
+  erlang_version?: string;
+  node?: string;
+  queue_totals?: { messages?: number; messages_ready?: number; messages_unacknowledged?: number };
+  object_totals?: Partial<Record<'connections' | 'channels' | 'exchanges' | 'queues' | 'consumers', number>>;
+  message_stats?: MessageStats;
+  listeners?: { protocol: string; ip_address: string; port: number }[];
+}
+
+export type Arguments = Record<string, unknown>;
+
+export interface Consumer {
+  consumer_tag: string;
+  channel_details?: { name: string };
+  ack_required?: boolean;
+  prefetch_count?: number;
+  active?: boolean;
+}
+
+export interface Queue {
+  name: string;
+  vhost: string;
+  type?: string;
+  state?: string;
+  durable?: boolean;
+  auto_delete?: boolean;
+  exclusive?: boolean;
+  arguments?: Arguments;
+  consumers?: number;
+  consumer_utilisation?: number | null;
+  messages?: number;
+  messages_ready?: number;
+  messages_unacknowledged?: number;
+  message_bytes_ready?: number;
+  message_bytes_unacknowledged?: number;
+  oldest_message_age_ms?: number;
+  messages_dead_lettered?: number;
+  message_stats?: MessageStats;
+  owner_pid_details?: { name: string };
+  consumer_details?: Consumer[];
+}
+
+export interface Exchange {
+  name: string;
+  vhost: string;
+  type: string;
+  durable?: boolean;
+  auto_delete?: boolean;
+  internal?: boolean;
+  arguments?: Arguments;
+}
+
+export interface Binding {
+  source: string;
+  vhost: string;
+  destination: string;
+  destination_type: 'queue' | 'exchange';
+  routing_key: string;
+  arguments?: Arguments;
+  properties_key: string;
+}
+
+export interface Connection {
+  name: string;
+  user: string;
+  state?: string;
+  vhost?: string;
+  user_provided_name?: string;
+  channels?: number;
+  recv_oct?: number;
+  send_oct?: number;
+  client_properties?: Record<string, unknown>;
+}
+
+export interface Channel {
+  name: string;
+  user: string;
+  vhost?: string;
+  state?: string;
+  confirm?: boolean;
+  transactional?: boolean;
+  consumer_count?: number;
+  prefetch_count?: number;
+  global_prefetch_count?: number;
+  messages_unacknowledged?: number;
+  messages_uncommitted?: number;
+}
+
+export interface FetchedMessage {
+  exchange: string;
+  routing_key: string;
+  redelivered?: boolean;
+  properties?: Record<string, unknown>;
+  payload: string;
+  payload_bytes?: number;
+  payload_encoding?: string;
+  message_count?: number;
+}
