@@ -1,5 +1,6 @@
 // A raw-frame AMQP 0-9-1 client for load generation: pre-encoded publishes, one write per batch, frames parsed in place.
 import { connect, type Socket } from 'node:net';
+export { publishFrames } from '../protocol/index.js';
 import { FrameSplitter } from './frame-splitter.js';
 import {
   BASIC_ACK,
@@ -7,7 +8,6 @@ import {
   BASIC_CONSUME,
   BASIC_DELIVER,
   BASIC_NACK,
-  BASIC_PUBLISH,
   BASIC_QOS,
   BASIC_RETURN,
   CHANNEL_CLOSE,
@@ -26,10 +26,8 @@ import {
   decodeMethod,
   decodeProperties,
   encodeMethod,
-  encodeProperties,
   EXCHANGE_DECLARE,
   FRAME_BODY,
-  FRAME_END,
   FRAME_HEADER,
   FRAME_METHOD,
   QUEUE_BIND,
@@ -40,6 +38,8 @@ import {
   bool,
   table,
   tableOf,
+  publishFrames,
+  writeAck,
   Writer,
   type BasicProperties,
   type Method,
@@ -439,21 +439,7 @@ export class PerfConnection {
 
   /** Queues basic.ack without flushing (acks made while reading are written once the read is handled). */
   ack(channel: number, tag: number, multiple: boolean): void {
-    const w = this.w;
-    w.ensure(21);
-    const b = w.buf;
-    let p = w.pos;
-    b[p] = FRAME_METHOD;
-    b.writeUInt16BE(channel, p + 1);
-    b.writeUInt32BE(13, p + 3);
-    b.writeUInt32BE(BASIC_ACK, p + 7);
-    const hi = Math.floor(tag / TWO_32);
-    b.writeUInt32BE(hi, p + 11);
-    b.writeUInt32BE(tag - hi * TWO_32, p + 15);
-    b[p + 19] = multiple ? 1 : 0;
-    b[p + 20] = FRAME_END;
-    p += 21;
-    w.pos = p;
+    writeAck(this.w, channel, tag, multiple);
   }
 
   /** Writes what is queued; false when the socket is backed up (wait with onDrain before writing more). */
@@ -561,37 +547,6 @@ export class PerfConnection {
     this.closing = true;
     this.socket.destroy();
   }
-}
-
-/** The frames of one basic.publish (method, content header, body frames split at frame_max), to copy per message. */
-export function publishFrames(
-  channel: number,
-  exchange: string,
-  routingKey: string,
-  properties: BasicProperties,
-  body: Buffer,
-  frameMax: number,
-  mandatory = false,
-): { frames: Buffer; bodyOffset: number } {
-  const w = new Writer(body.length + 512);
-  w.beginFrame(FRAME_METHOD, channel);
-  encodeMethod(w, { id: BASIC_PUBLISH, exchange, routingKey, mandatory });
-  w.endFrame();
-  w.beginFrame(FRAME_HEADER, channel);
-  w.u16(60);
-  w.u16(0);
-  w.u64(body.length);
-  encodeProperties(w, properties);
-  w.endFrame();
-  const chunk = frameMax - 8;
-  let bodyOffset = -1;
-  for (let at = 0; at < body.length; at += chunk) {
-    w.beginFrame(FRAME_BODY, channel);
-    if (bodyOffset < 0) bodyOffset = w.pos;
-    w.raw(body.subarray(at, Math.min(body.length, at + chunk)));
-    w.endFrame();
-  }
-  return { frames: w.take(), bodyOffset };
 }
 
 /** Wall-clock time in microseconds (comparable between processes on one machine). */

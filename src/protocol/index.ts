@@ -4,3 +4,4 @@ export * from './field-table.js';
 export * from './errors.js';
 export * from './writer.js';
 export * from './frame-reader.js';
+export * from './content.js';

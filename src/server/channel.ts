@@ -12,6 +12,8 @@ import {
   CHANNEL_OPEN_OK,
   channelError,
   commandInvalid,
+  CONTENT_PROPERTIES_AT,
+  contentBodySize,
   FRAME_BODY,
   FRAME_HEADER,
   FRAME_METHOD,
@@ -137,10 +139,7 @@ export class Channel {
       );
     }
     const p = this.pending!;
-    if (payload.length < 14) throw unexpectedFrame('content header frame too short');
-    const classId = payload.readUInt16BE(0);
-    if (classId !== 60) throw unexpectedFrame(`expected content header for class 60, got one for class ${classId} instead`);
-    const bodySize = payload.readUInt32BE(4) * 0x100000000 + payload.readUInt32BE(8);
+    const bodySize = contentBodySize(payload);
     const max = this.conn.ctx.options.maxMessageSize;
     if (bodySize > max) {
       this.expecting = 'method';
@@ -148,7 +147,7 @@ export class Channel {
       throw preconditionFailed(`message size ${bodySize} is larger than configured max size ${max}`).stamp(BASIC_PUBLISH);
     }
     p.bodySize = bodySize;
-    p.properties = payload.subarray(12);
+    p.properties = payload.subarray(CONTENT_PROPERTIES_AT);
     if (bodySize === 0) return this.completePublish(Buffer.alloc(0));
     this.expecting = 'body';
   }

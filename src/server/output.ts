@@ -1,16 +1,7 @@
 // Outgoing frames for one socket: encoded into one reused buffer and written once per tick, with backpressure.
 import type { Socket } from 'node:net';
 import type { Message } from '../broker/index.js';
-import {
-  BASIC_DELIVER,
-  encodeMethod,
-  FRAME_BODY,
-  FRAME_HEADER,
-  FRAME_METHOD,
-  FRAME_OVERHEAD,
-  Writer,
-  type Method,
-} from '../protocol/index.js';
+import { encodeMethod, FRAME_METHOD, writeBodyFrames, writeContentHeader, writeDeliver, Writer, type Method } from '../protocol/index.js';
 
 /** Bytes after which queued output is written without waiting for the end of the tick. */
 const FLUSH_AT = 256 * 1024;
@@ -57,44 +48,15 @@ export class Output {
 
   /** Queues basic.deliver (consumer tag pre-encoded as a short string) and the message's content. */
   deliver(channel: number, consumerTag: Buffer, deliveryTag: number, redelivered: boolean, msg: Message): void {
-    const w = this.w;
-    const start = w.pos;
-    w.beginFrame(FRAME_METHOD, channel);
-    w.u32(BASIC_DELIVER);
-    w.raw(consumerTag);
-    w.u64(deliveryTag);
-    w.u8(redelivered ? 1 : 0);
-    if (msg.routingRaw !== undefined) {
-      w.raw(msg.routingRaw);
-    } else {
-      try {
-        w.shortstr(msg.exchange);
-        w.shortstr(msg.routingKey);
-      } catch (e) {
-        // Never half a frame left behind.
-        w.pos = start;
-        throw e;
-      }
-    }
-    w.endFrame();
+    writeDeliver(this.w, channel, consumerTag, deliveryTag, redelivered, msg.routingRaw, msg.exchange, msg.routingKey);
     this.content(channel, msg.propertiesRaw, msg.body);
   }
 
   /** Queues a content header and body frames (split at frame_max) for a method just queued. */
   content(channel: number, propertiesRaw: Buffer, body: Buffer): void {
     const w = this.w;
-    w.beginFrame(FRAME_HEADER, channel);
-    w.u16(60);
-    w.u16(0);
-    w.u64(body.length);
-    w.raw(propertiesRaw);
-    w.endFrame();
-    const max = this.frameMax - FRAME_OVERHEAD;
-    for (let off = 0; off < body.length; off += max) {
-      w.beginFrame(FRAME_BODY, channel);
-      w.raw(off === 0 && body.length <= max ? body : body.subarray(off, Math.min(off + max, body.length)));
-      w.endFrame();
-    }
+    writeContentHeader(w, channel, body.length, propertiesRaw);
+    writeBodyFrames(w, channel, body, this.frameMax);
     // Write big batches at once so backpressure shows before a whole queue is encoded.
     if (w.pos >= FLUSH_AT) this.flush();
     else this.schedule();
