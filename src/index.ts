@@ -2,7 +2,7 @@
 import { mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import pino, { type Logger } from 'pino';
-import { Broker, internalErrors, restoreAccess, snapshotAccess, type AccessSnapshot, type PagingWindow } from './broker/index.js';
+import { Broker, restoreAccess, snapshotAccess, type AccessSnapshot, type InternalErrorReporter, type PagingWindow } from './broker/index.js';
 import { importDefinitions, startManagement, startMetrics, type HttpListener, type ManagementListener } from './http/index.js';
 import { AmqpServer, DEFAULT_SERVER_OPTIONS, type ServerOptions } from './server/index.js';
 import { serverTls, tlsWanted, type ServerTls, type TlsSettings } from './server/tls.js';
@@ -71,7 +71,7 @@ export async function startBroker(opts: StartOptions = {}): Promise<RunningBroke
     if (v !== undefined) (options as unknown as Record<string, unknown>)[key] = v;
   }
   const logger = opts.logger ?? pino({ level: opts.logLevel ?? 'info' });
-  internalErrors.report = (err, where) => logger.error({ err, where }, 'internal error (the broker keeps running)');
+  const reportInternalError: InternalErrorReporter = (err, where) => logger.error({ err, where }, 'internal error (the broker keeps running)');
   const dataDir = opts.dataDir ?? './data';
   mkdirSync(dataDir, { recursive: true });
   const store = new FileStore(
@@ -79,8 +79,9 @@ export async function startBroker(opts: StartOptions = {}): Promise<RunningBroke
     (err) => logger.error({ err }, 'message store write or sync failed; publishers get nacks'),
     (msg, ctx) => logger.warn(ctx, msg),
     opts.pagingWindow,
+    reportInternalError,
   );
-  const broker = new Broker({ defaultUser: options.defaultUser, defaultPass: options.defaultPass, defaultVhost: options.defaultVhost }, store);
+  const broker = new Broker({ defaultUser: options.defaultUser, defaultPass: options.defaultPass, defaultVhost: options.defaultVhost, reportInternalError }, store);
   try {
     recover(broker, store, new AccessFile(dataDir), options, logger);
   } catch (e) {

@@ -1,8 +1,11 @@
 // The broker's domain root: virtual hosts and users, with no knowledge of sockets.
+import { reportToConsole, type InternalErrorReporter } from './internal-errors.js';
 import { checkPasswordHash, type PasswordHash } from './password-hash.js';
 import { LimitTable } from './limits.js';
 import type { MessagePersistence } from './persistence.js';
 import { PermissionTable } from './permissions.js';
+import type { BrokerRuntime } from './runtime.js';
+import { newBrokerTotals, type BrokerTotals } from './stats.js';
 import { VirtualHost, type ChangeListener } from './vhost.js';
 
 export interface User {
@@ -18,6 +21,8 @@ export interface BrokerOptions {
   defaultUser: string;
   defaultPass: string;
   defaultVhost: string;
+  /** Where errors raised outside any connection go (the broker's logger); the console when not given. */
+  reportInternalError?: InternalErrorReporter | undefined;
 }
 
 export interface VhostMetadata {
@@ -25,7 +30,7 @@ export interface VhostMetadata {
   readonly tags: readonly string[];
 }
 
-export class Broker {
+export class Broker implements BrokerRuntime {
   readonly vhosts = new Map<string, VirtualHost>();
   readonly users = new Map<string, User>();
   /** Who may do what where. */
@@ -34,12 +39,16 @@ export class Broker {
   readonly limits = new LimitTable(this);
   /** Descriptions and tags given to vhosts (management API); forgotten with the vhost, kept across restarts. */
   readonly vhostMetadata = new WeakMap<VirtualHost, VhostMetadata>();
+  /** This broker's message totals (rabbitmq_global_*). */
+  readonly totals: BrokerTotals = newBrokerTotals();
+  readonly reportInternalError: InternalErrorReporter;
   private connectionIds = 0;
   private readonly persistence: MessagePersistence | undefined;
   private readonly listeners: ChangeListener[] = [];
 
   constructor(opts: BrokerOptions, persistence?: MessagePersistence) {
     this.persistence = persistence;
+    this.reportInternalError = opts.reportInternalError ?? reportToConsole;
     this.addVhost(opts.defaultVhost);
     this.users.set(opts.defaultUser, { name: opts.defaultUser, password: opts.defaultPass, tags: ['administrator'] });
   }
@@ -47,7 +56,7 @@ export class Broker {
   addVhost(name: string): VirtualHost {
     let v = this.vhosts.get(name);
     if (!v) {
-      v = new VirtualHost(name, this.persistence);
+      v = new VirtualHost(name, this, this.persistence);
       v.maxQueues = this.limits.ofVhost(name).get('max-queues') ?? -1;
       for (const l of this.listeners) v.onChange(l);
       this.vhosts.set(name, v);

@@ -13,3 +13,4 @@ export * from './permissions.js';
 export * from './limits.js';
 export * from './access-state.js';
 export * from './internal-errors.js';
+export * from './runtime.js';

@@ -6,7 +6,8 @@ import { ExpiryHeap, type QueueEntry } from './queue-entry.js';
 import { ReadyStore } from './ready-store.js';
 import { Deduplicator } from './deduplication.js';
 import { guarded } from './internal-errors.js';
-import { GLOBAL, newCounters, type MessageCounters } from './stats.js';
+import type { BrokerRuntime } from './runtime.js';
+import { newCounters, type MessageCounters } from './stats.js';
 import type { PageFile, PagingWindow, QueueStore, RecoveredMessage, RecoveredMessages } from './persistence.js';
 
 export type { QueueEntry } from './queue-entry.js';
@@ -46,6 +47,8 @@ export interface QueueOptions {
   persistence?: { store: QueueStore; recovered: RecoveredMessages } | undefined;
   /** Where ready messages beyond the memory window wait: page files (one per priority level in use), opened on demand. */
   paging?: { open: () => PageFile; window: PagingWindow } | undefined;
+  /** The owning broker's totals and error reporter. */
+  runtime: BrokerRuntime;
 }
 
 /** How a queue reaches its vhost: deletion requests and dead-lettering. */
@@ -92,6 +95,7 @@ export class Queue {
   private draining = false;
   deleted = false;
   private readonly events: QueueEvents;
+  private readonly runtime: BrokerRuntime;
   private readonly store: QueueStore | undefined;
   /** x-message-deduplication: drops messages whose x-deduplication-header was seen. */
   private readonly dedup: Deduplicator | undefined;
@@ -105,6 +109,7 @@ export class Queue {
     this.arguments = opts.arguments;
     this.owner = opts.owner;
     this.events = events;
+    this.runtime = opts.runtime;
     this.settings = parseQueueArguments(opts.arguments, `queue '${name}' in vhost '${vhost}'`);
     this.ready = new ReadyStore(this.settings.maxPriority ?? 0, opts.paging?.open);
     this.store = opts.persistence?.store;
@@ -340,10 +345,10 @@ export class Queue {
 
   private countDelivery(entry: QueueEntry): void {
     this.stats.delivered += 1;
-    GLOBAL.delivered += 1;
+    this.runtime.totals.delivered += 1;
     if (entry.redelivered) {
       this.stats.redelivered += 1;
-      GLOBAL.redelivered += 1;
+      this.runtime.totals.redelivered += 1;
     }
   }
 
@@ -440,7 +445,7 @@ export class Queue {
     this.drop(entry);
     this.unacked -= 1;
     this.stats.acked += 1;
-    GLOBAL.acked += 1;
+    this.runtime.totals.acked += 1;
   }
 
   /** Total ms during which ready messages waited on consumers that could not take them (up to `now`). */
@@ -506,7 +511,7 @@ export class Queue {
   private armExpiryTimer(at: number): void {
     if (this.expiryTimer !== undefined) clearTimeout(this.expiryTimer);
     this.expiryAt = at;
-    this.expiryTimer = setTimeout(() => guarded(`expiry of queue '${this.name}'`, () => this.expireDue()), Math.max(0, at - Date.now()));
+    this.expiryTimer = setTimeout(() => guarded(this.runtime.reportInternalError, `expiry of queue '${this.name}'`, () => this.expireDue()), Math.max(0, at - Date.now()));
     this.expiryTimer.unref();
   }
 
@@ -538,7 +543,7 @@ export class Queue {
     if (this.idleTimer !== undefined) clearTimeout(this.idleTimer);
     this.idleTimer = setTimeout(() => {
       this.idleTimer = undefined;
-      guarded(`x-expires of queue '${this.name}'`, () => {
+      guarded(this.runtime.reportInternalError, `x-expires of queue '${this.name}'`, () => {
         if (!this.deleted && this.consumerList.length === 0) this.events.removeQueue(this);
       });
     }, ms);

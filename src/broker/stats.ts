@@ -16,11 +16,14 @@ export function newCounters(): MessageCounters {
   return { published: 0, delivered: 0, redelivered: 0, acked: 0 };
 }
 
-/** Broker-wide totals (rabbitmq_global_* series). */
-export const GLOBAL = {
-  ...newCounters(),
+/** Totals of one broker (rabbitmq_global_* series); each broker has its own, so brokers in one process never add up. */
+export interface BrokerTotals extends MessageCounters {
   /** Messages that left a queue for a dead-letter exchange, by reason. */
-  deadLettered: { expired: 0, rejected: 0, maxlen: 0, delivery_limit: 0 },
+  deadLettered: { expired: number; rejected: number; maxlen: number; delivery_limit: number };
   /** Messages dropped because they reached no queue. */
-  unroutable: 0,
-};
+  unroutable: number;
+}
+
+export function newBrokerTotals(): BrokerTotals {
+  return { ...newCounters(), deadLettered: { expired: 0, rejected: 0, maxlen: 0, delivery_limit: 0 }, unroutable: 0 };
+}

@@ -20,7 +20,7 @@ import { DefaultRouter } from './exchanges/default.js';
 import { createRouter, delayOf, DelayedRouter, isExchangeType, type Binding, type Destination } from './exchanges/index.js';
 import { Deduplicator } from './deduplication.js';
 import { guarded } from './internal-errors.js';
-import { GLOBAL } from './stats.js';
+import type { BrokerRuntime } from './runtime.js';
 import { commandInvalid } from '../protocol/index.js';
 import { deadLetteredMessage, isDeadLetterCycle } from './dead-letter.js';
 import { Message, PROP_FLAG } from './message.js';
@@ -89,8 +89,12 @@ export class VirtualHost implements QueueEvents {
   /** Durable storage for persistent messages; undefined keeps everything in memory. */
   readonly persistence: MessagePersistence | undefined;
 
-  constructor(name: string, persistence?: MessagePersistence) {
+  /** The owning broker's totals and error reporter. */
+  readonly runtime: BrokerRuntime;
+
+  constructor(name: string, runtime: BrokerRuntime, persistence?: MessagePersistence) {
     this.name = name;
+    this.runtime = runtime;
     this.persistence = persistence;
     const defaultExchange = new Exchange(
       '',
@@ -135,7 +139,7 @@ export class VirtualHost implements QueueEvents {
         const persistence = durable ? this.persistence!.openQueue(this.name, change.name) : undefined;
         const p = this.persistence;
         const paging = p ? { open: () => p.openPageFile(this.name, change.name), window: p.pagingWindow } : undefined;
-        this.queues.set(change.name, new Queue(change.name, this.name, { ...change, persistence, paging }, this));
+        this.queues.set(change.name, new Queue(change.name, this.name, { ...change, persistence, paging, runtime: this.runtime }, this));
         break;
       }
       case 'queue.delete': {
@@ -402,7 +406,7 @@ export class VirtualHost implements QueueEvents {
       }
       outcome.routed = routedCount;
       outcome.rejected = rejected;
-      if (routedCount === 0) GLOBAL.unroutable += 1;
+      if (routedCount === 0) this.runtime.totals.unroutable += 1;
       return outcome;
     } finally {
       routed.clear();
@@ -468,7 +472,7 @@ export class VirtualHost implements QueueEvents {
     const timer = setTimeout(() => {
       this.delayed.delete(timer);
       if (Date.now() < at) this.schedule(at, fire);
-      else guarded('a delayed message', fire);
+      else guarded(this.runtime.reportInternalError, 'a delayed message', fire);
     }, Math.max(0, wait));
     timer.unref();
     this.delayed.add(timer);
@@ -531,7 +535,7 @@ export class VirtualHost implements QueueEvents {
   deadLetter(queue: Queue, message: Message, reason: DeadLetterReason): void {
     const dlx = queue.settings.deadLetterExchange;
     if (dlx === undefined) return;
-    GLOBAL.deadLettered[reason] += 1;
+    this.runtime.totals.deadLettered[reason] += 1;
     queue.deadLettered += 1;
     const exchange = this.exchanges.get(dlx);
     if (!exchange) return;

@@ -1,6 +1,5 @@
 // Prometheus metrics on port 15692 with rabbitmq_prometheus's names: /metrics (aggregated) and /metrics/per-object.
 // Everything is read from the broker model at scrape time; nothing is counted on the message path.
-import { GLOBAL } from '../broker/index.js';
 import { createServer } from 'node:http';
 import type { Queue } from '../broker/index.js';
 import { listenTcp } from '../server/listen.js';
@@ -86,13 +85,14 @@ export function renderMetrics(deps: ManagementDeps, perObject: boolean): string 
   };
   out.family('warren_queue_oldest_message_age_seconds', 'gauge', 'Age of the oldest message waiting in a queue (consumer lag)',
     perObject ? queues.map((q) => [{ vhost: q.vhost, queue: q.name }, age(q)]) : [[{}, queues.reduce((m, q) => Math.max(m, age(q)), 0)]]);
-  out.family('rabbitmq_global_messages_received_total', 'counter', 'Total number of messages received from publishers', [[{}, GLOBAL.published]]);
-  out.family('rabbitmq_global_messages_delivered_total', 'counter', 'Total number of messages delivered to consumers', [[{}, GLOBAL.delivered]]);
-  out.family('rabbitmq_global_messages_redelivered_total', 'counter', 'Total number of messages redelivered to consumers', [[{}, GLOBAL.redelivered]]);
-  out.family('rabbitmq_global_messages_acknowledged_total', 'counter', 'Total number of messages acknowledged by consumers', [[{}, GLOBAL.acked]]);
-  out.family('rabbitmq_global_messages_unroutable_dropped_total', 'counter', 'Total number of messages published as non-mandatory into an exchange and dropped as unroutable', [[{}, GLOBAL.unroutable]]);
+  const totals = deps.broker.totals;
+  out.family('rabbitmq_global_messages_received_total', 'counter', 'Total number of messages received from publishers', [[{}, totals.published]]);
+  out.family('rabbitmq_global_messages_delivered_total', 'counter', 'Total number of messages delivered to consumers', [[{}, totals.delivered]]);
+  out.family('rabbitmq_global_messages_redelivered_total', 'counter', 'Total number of messages redelivered to consumers', [[{}, totals.redelivered]]);
+  out.family('rabbitmq_global_messages_acknowledged_total', 'counter', 'Total number of messages acknowledged by consumers', [[{}, totals.acked]]);
+  out.family('rabbitmq_global_messages_unroutable_dropped_total', 'counter', 'Total number of messages published as non-mandatory into an exchange and dropped as unroutable', [[{}, totals.unroutable]]);
   for (const reason of ['expired', 'rejected', 'maxlen', 'delivery_limit'] as const) {
-    out.family(`rabbitmq_global_messages_dead_lettered_${reason}_total`, 'counter', `Total number of messages dead-lettered due to ${reason}`, [[{}, GLOBAL.deadLettered[reason]]]);
+    out.family(`rabbitmq_global_messages_dead_lettered_${reason}_total`, 'counter', `Total number of messages dead-lettered due to ${reason}`, [[{}, totals.deadLettered[reason]]]);
   }
   const alarms = deps.server.alarms;
   out.family('rabbitmq_alarms_memory_used_watermark', 'gauge', 'is set when a node memory used watermark is exceeded', [[{}, alarms.active.has('memory') ? 1 : 0]]);

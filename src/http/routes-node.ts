@@ -1,6 +1,6 @@
 // Node-level routes: /api/overview, /api/whoami, /api/nodes, /api/health/checks/*, /api/aliveness-test/{vhost}, /api/extensions.
 import { cpus } from 'node:os';
-import { GLOBAL, Message, newCounters, type MessageCounters, type User } from '../broker/index.js';
+import { Message, newCounters, type MessageCounters, type User } from '../broker/index.js';
 import { AmqpError } from '../protocol/index.js';
 import { checkVhostAccess } from './authz.js';
 import { NODE_NAME, NO_CONNECTION, openConnections, PRODUCT_NAME, PRODUCT_VERSION, RABBITMQ_COMPAT_VERSION, vhostOr404, type ManagementDeps } from './deps.js';
@@ -90,7 +90,7 @@ function overview(deps: ManagementDeps, listeners: Listeners, user: User): Recor
   }
   return {
     ...common,
-    message_stats: messageStats(GLOBAL, GLOBAL) ?? {},
+    message_stats: messageStats(broker.totals, broker.totals) ?? {},
     object_totals: { channels, connections: conns.length, consumers: allConsumers(server).length, exchanges, queues },
     node: NODE_NAME,
     listeners: listenersJson(listeners),

@@ -1,6 +1,6 @@
 // Group commit: buffered appends are written and fdatasync'ed in batches; callers wait for the batch covering them.
 import { fdatasync, fdatasyncSync } from 'node:fs';
-import { internalErrors } from '../broker/index.js';
+import { reportToConsole, type InternalErrorReporter } from '../broker/index.js';
 
 /** A file with buffered appends; flush() writes them (synchronously, to the page cache). */
 export interface BufferedFile {
@@ -33,8 +33,12 @@ export class GroupCommit {
   /** Set by close(): nothing more is written (timers of a stopped broker must not touch a data dir reused by the next). */
   closed = false;
 
-  constructor(onError: (err: Error) => void) {
+  /** Where a waiter that throws is reported (the broker's logger). */
+  private readonly reportInternalError: InternalErrorReporter;
+
+  constructor(onError: (err: Error) => void, reportInternalError: InternalErrorReporter = reportToConsole) {
     this.onError = onError;
+    this.reportInternalError = reportInternalError;
   }
 
   /** A file has buffered writes: they go out with the next batch (scheduled now). */
@@ -99,7 +103,7 @@ export class GroupCommit {
     if (failure) this.report(failure);
     const batch = this.waiting;
     this.waiting = [];
-    release(batch, failure);
+    release(batch, failure, this.reportInternalError);
   }
 
   private schedule(): void {
@@ -136,7 +140,7 @@ export class GroupCommit {
       this.syncing = false;
       if (failure) this.report(failure);
       else this.lastErrorCode = undefined;
-      release(batch, failure);
+      release(batch, failure, this.reportInternalError);
       if (this.waiting.length > 0 || this.dirty.size > 0) this.schedule();
     };
     if (left === 0) return finish();
@@ -173,12 +177,12 @@ export class GroupCommit {
  * Calls every waiter of a batch. They run from an I/O callback: one that throws must neither take the process down
  * nor leave the waiters after it (publishers' confirms) waiting for ever.
  */
-function release(batch: ReadonlyArray<(err: Error | undefined) => void>, failure: Error | undefined): void {
+function release(batch: ReadonlyArray<(err: Error | undefined) => void>, failure: Error | undefined, report: InternalErrorReporter): void {
   for (const cb of batch) {
     try {
       cb(failure);
     } catch (e) {
-      internalErrors.report(e, 'a message store sync callback');
+      report(e, 'a message store sync callback');
     }
   }
 }

@@ -12,6 +12,7 @@ import type {
   RecoveredDelayed,
   RecoveredMessages,
 } from '../broker/index.js';
+import { reportToConsole, type InternalErrorReporter } from '../broker/index.js';
 import { QueuePageFile } from './page-file.js';
 import { DefinitionsLog } from './definitions-log.js';
 import { GroupCommit } from './group-commit.js';
@@ -39,6 +40,7 @@ export class FileStore implements MessagePersistence {
     onError: (err: Error) => void,
     warn: (msg: string, ctx: object) => void = () => {},
     pagingWindow: PagingWindow = { messages: 100_000, bytes: 32 * 1024 * 1024 },
+    reportInternalError: InternalErrorReporter = reportToConsole,
   ) {
     this.warn = warn;
     this.pagingWindow = pagingWindow;
@@ -51,7 +53,7 @@ export class FileStore implements MessagePersistence {
     this.delayedDir = join(dataDir, 'delayed');
     mkdirSync(this.delayedDir, { recursive: true });
     this.definitions = new DefinitionsLog(dataDir);
-    this.commit = new GroupCommit(onError);
+    this.commit = new GroupCommit(onError, reportInternalError);
   }
 
   openPageFile(vhost: string, queue: string): PageFile {

@@ -1,6 +1,10 @@
 // The signals that tell whether consumers keep up: message counters and rates, oldest-message age, dead-letter counts.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import amqp from 'amqplib';
 import { describe, expect, it } from 'vitest';
+import { startBroker } from '../../src/index.js';
 import { useBroker } from '../support/broker.js';
 import { apiClient } from '../support/http.js';
 
@@ -88,5 +92,28 @@ describe('message counters', () => {
     expect((await apiClient(`http://localhost:${broker.current.managementPort}`).get('/api/queues/%2F/stats-src')).json.messages_dead_lettered).toBe(2);
     expect(await metric('warren_queue_messages_dead_lettered_total{vhost="/",queue="stats-src"}', true)).toMatch(/ 2$/);
     await conn.close();
+  });
+
+  it('keeps the global counters of each broker apart when two run in one process', async () => {
+    expect.hasAssertions();
+    const dir = mkdtempSync(join(tmpdir(), 'warren-test-'));
+    const other = await startBroker({ port: 0, dataDir: dir, logLevel: 'silent', prometheusPort: 0 });
+    try {
+      const conn = await amqp.connect(broker.current.url);
+      const ch = await conn.createConfirmChannel();
+      await ch.assertQueue('apart-q');
+      for (let i = 0; i < 3; i++) ch.sendToQueue('apart-q', Buffer.from(`a${i}`));
+      await ch.waitForConfirms();
+      await conn.close();
+      const received = async (port: number | undefined) => {
+        const text = await (await fetch(`http://localhost:${port}/metrics`)).text();
+        return Number(text.split('\n').find((l) => l.startsWith('rabbitmq_global_messages_received_total'))?.split(' ').pop());
+      };
+      expect(await received(broker.current.prometheusPort)).toBeGreaterThanOrEqual(3);
+      expect(await received(other.prometheusPort)).toBe(0);
+    } finally {
+      await other.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

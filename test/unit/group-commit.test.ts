@@ -4,7 +4,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Message } from '../../src/broker/message.js';
-import { internalErrors } from '../../src/broker/internal-errors.js';
 import { GroupCommit, type BufferedFile } from '../../src/store/group-commit.js';
 import { QueueFiles } from '../../src/store/queue-files.js';
 
@@ -115,10 +114,11 @@ describe('GroupCommit', () => {
   it('releases every waiter of a batch even when one of them throws, and reports the exception instead of raising it', async () => {
     expect.hasAssertions();
     const reports: unknown[] = [];
-    const saved = internalErrors.report;
-    internalErrors.report = (err) => reports.push(err);
-    try {
-      const gc = new GroupCommit(() => {});
+    {
+      const gc = new GroupCommit(
+        () => {},
+        (err) => reports.push(err),
+      );
       const released: number[] = [];
       gc.whenSynced(() => released.push(1));
       gc.whenSynced(() => {
@@ -129,8 +129,6 @@ describe('GroupCommit', () => {
       expect(released).toEqual([1]);
       expect(reports).toHaveLength(1);
       gc.close();
-    } finally {
-      internalErrors.report = saved;
     }
   });
 

@@ -1,6 +1,6 @@
 // basic.* methods on a channel: qos, consume, cancel, publish (with returns, confirms, transactions), get, ack, nack, reject, recover.
 import { randomBytes } from 'node:crypto';
-import { GLOBAL, Message, parseConsumeArguments, parseExpiration, PROP_FLAG, REPLY_TO_QUEUE, type Exchange } from '../../broker/index.js';
+import { Message, parseConsumeArguments, parseExpiration, PROP_FLAG, REPLY_TO_QUEUE, type Exchange } from '../../broker/index.js';
 import {
   accessRefused,
   BASIC_ACK,
@@ -137,8 +137,8 @@ const CHECKED_FLAGS = PROP_FLAG.userId | PROP_FLAG.expiration | PROP_FLAG.replyT
 /** A publish whose content has fully arrived. */
 export function publishContent(ch: Channel, m: BasicPublish, propertiesRaw: Buffer, body: Buffer, methodPayload?: Buffer): void {
   if (m.immediate) throw notImplemented('immediate=true');
-  GLOBAL.published += 1;
   const conn = ch.conn;
+  conn.ctx.broker.totals.published += 1;
   if (!conn.hasPublished) conn.hasPublished = true;
   const alarm = conn.ctx.blockReason();
   // A resource alarm blocks a publisher at its next publish (this one is still taken, as in RabbitMQ).
