@@ -1,6 +1,8 @@
 // Reads a config file in RabbitMQ's rabbitmq.conf format (`key = value` lines, `#` comments) into start options.
 import { existsSync, readFileSync } from 'node:fs';
 import type { StartOptions } from '../index.js';
+import { RABBITMQ_CONFIG_KEYS } from './rabbitmq-config-keys.js';
+import { closest } from './suggest.js';
 import {
   parseBoolean,
   parseBytes,
@@ -117,9 +119,23 @@ function regex(v: string): void {
   }
 }
 
+/** RabbitMQ's keys: exact names, and patterns whose `$name` parts match any one dotted part. */
+const EXACT_KEYS = new Set(RABBITMQ_CONFIG_KEYS.filter((k) => !k.includes('$')));
+const PATTERN_KEYS = RABBITMQ_CONFIG_KEYS.filter((k) => k.includes('$')).map((k) => k.split('.'));
+
+/** Whether RabbitMQ 3.10.8 (with the management and prometheus plugins) knows the key. */
+export function isRabbitMQKey(key: string): boolean {
+  if (EXACT_KEYS.has(key)) return true;
+  const parts = key.split('.');
+  return PATTERN_KEYS.some((p) => p.length === parts.length && p.every((s, i) => s.startsWith('$') ? parts[i] !== '' : s === parts[i]));
+}
+
 export interface ConfigResult {
   options: StartOptions;
+  /** Problems to log as warnings. */
   warnings: string[];
+  /** RabbitMQ keys Warren accepts without acting on them, one line each, to log at info. */
+  notices: string[];
 }
 
 /** A config file's problem, naming the file, line and key. */
@@ -134,7 +150,10 @@ export function resolveConfigPath(path: string): string {
   return path;
 }
 
-/** Parses the file; a bad value throws a ConfigError naming file, line and key; an unknown key is a warning. */
+/**
+ * Parses the file; a bad value or a key RabbitMQ does not know throws a ConfigError naming file, line and key
+ * (RabbitMQ refuses to boot on an unknown key too); a RabbitMQ key Warren does not act on is a notice.
+ */
 export function readConfigFile(path: string): ConfigResult {
   let text: string;
   try {
@@ -150,6 +169,7 @@ export function readConfigFile(path: string): ConfigResult {
 export function parseConfig(text: string, name: string): ConfigResult {
   const options: StartOptions = {};
   const warnings: string[] = [];
+  const notices: string[] = [];
   text.split(/\r?\n/).forEach((raw, i) => {
     const where = `${name}:${i + 1}`;
     const line = raw.replace(/#.*$/, '').trim();
@@ -159,10 +179,15 @@ export function parseConfig(text: string, name: string): ConfigResult {
     const key = line.slice(0, eq).trim();
     const value = line.slice(eq + 1).trim();
     if (key === '') throw new ConfigError(`${where}: expected 'key = value', got '${line}'`);
+    if (!isRabbitMQKey(key) && KEYS[key] === undefined) {
+      const near = closest(key, RABBITMQ_CONFIG_KEYS);
+      const hint = near.length > 0 ? `; did you mean ${near.map((k) => `'${k}'`).join(', ')}?` : '';
+      throw new ConfigError(`${where}: unknown key '${key}' (RabbitMQ 3.10.8 has no such setting and refuses to boot)${hint}`);
+    }
     const family = familyOf(key);
     const apply: Apply | undefined = KEYS[key] ?? (family ? (v, o) => family.apply(family.name, v, o) : undefined);
     if (!apply) {
-      warnings.push(`${where}: unknown key '${key}' ignored`);
+      notices.push(`${where}: ${key} accepted, no effect in Warren`);
       return;
     }
     try {
@@ -171,5 +196,5 @@ export function parseConfig(text: string, name: string): ConfigResult {
       throw new ConfigError(`${where}: bad value for '${key}': ${(e as Error).message}`);
     }
   });
-  return { options, warnings };
+  return { options, warnings, notices };
 }

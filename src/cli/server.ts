@@ -6,11 +6,12 @@ import { WARREN_VERSION } from '../server/server-properties.js';
 import { resolveSettings, type Env, type Flags } from './settings.js';
 
 export async function serve(flags: Flags, env: Env): Promise<void> {
-  const { options, warnings, configFile } = resolveSettings(flags, env);
+  const { options, warnings, notices, configFile } = resolveSettings(flags, env);
   const level = options.logLevel;
   // pino-pretty only for a terminal: loading it costs ~20 ms of a ~0.3 s start.
   const logger = process.stdout.isTTY ? pino({ level }, (await import('pino-pretty')).default({ colorize: true, sync: true })) : pino({ level });
   for (const w of warnings) logger.warn(w);
+  for (const n of notices) logger.info(n);
 
   const running = await startBroker({ ...options, logger });
   logger.info(

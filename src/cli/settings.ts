@@ -150,8 +150,10 @@ function configPath(flags: Flags, env: Env, warnings: string[]): string | undefi
 
 export interface ResolvedSettings {
   options: StartOptions & { dataDir: string; managementPort: number; prometheusPort: number; logLevel: string };
-  /** Unknown config keys and similar, to log once the logger exists. */
+  /** Problems to log as warnings once the logger exists. */
   warnings: string[];
+  /** Config keys accepted without effect, to log at info. */
+  notices: string[];
   /** The config file read, if any. */
   configFile: string | undefined;
 }
@@ -161,11 +163,13 @@ export function resolveSettings(flags: Flags, env: Env): ResolvedSettings {
   const warnings: string[] = [];
   const configFile = configPath(flags, env, warnings);
   let fromFile: StartOptions = {};
+  const notices: string[] = [];
   if (configFile !== undefined) {
     try {
       const r = readConfigFile(configFile);
       fromFile = r.options;
       warnings.push(...r.warnings);
+      notices.push(...r.notices);
     } catch (e) {
       if (e instanceof ConfigError) throw new CliError(e.message);
       throw e;
@@ -201,7 +205,7 @@ export function resolveSettings(flags: Flags, env: Env): ResolvedSettings {
     const httpsOn = managementTls.port === undefined || managementTls.port >= 0;
     if (httpsOn && [fromFile, fromEnv, fromFlags].every((o) => o.managementPort === undefined)) options.managementPort = -1;
   }
-  return { options, warnings, configFile };
+  return { options, warnings, notices, configFile };
 }
 
 /** A running broker as the client commands reach it. */

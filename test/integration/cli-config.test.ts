@@ -109,13 +109,27 @@ describe('configuration precedence', () => {
 });
 
 describe('config file errors and warnings', () => {
-  it('warns about an unknown key, naming file and line, and starts', async () => {
+  it('refuses an unknown key with file, line and a "did you mean", as RabbitMQ refuses to boot', async () => {
     expect.hasAssertions();
-    const file = configFile('# comment\n\ncollect_statistics_interval = 5000\nheartbeat = 30\n');
+    const file = configFile('# comment\n\ndefualt_user = app\nheartbeat = 30\n');
+    const r = await runWarren(['--config', file, '--port', '0', '--management-port', '0', '--prometheus-port', '0', '--data-dir', join(tempDir(), 'd')]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe(`warren: ${file}:3: unknown key 'defualt_user' (RabbitMQ 3.10.8 has no such setting and refuses to boot); did you mean 'default_user'?\n`);
+    expect(() => parseConfig('ssl_options.colour = blue', 'x.conf')).toThrow("x.conf:1: unknown key 'ssl_options.colour'");
+    expect(() => parseConfig('managment.tcp.port = 15672', 'x.conf')).toThrow("did you mean 'management.tcp.port'");
+    expect(() => parseConfig('completely_made_up = 1', 'x.conf')).toThrow(/unknown key 'completely_made_up' \(RabbitMQ 3\.10\.8 has no such setting and refuses to boot\)$/);
+  });
+
+  it('accepts the keys RabbitMQ knows and Warren does not act on, one "no effect" line each, and starts', async () => {
+    expect.hasAssertions();
+    const keys = ['log.file = /var/log/rabbitmq/rabbit.log', 'management.rates_mode = detailed', 'prometheus.return_per_object_metrics = true', 'collect_statistics_interval = 5000', 'cluster_formation.classic_config.nodes.1 = rabbit@a', 'management.sample_retention_policies.global.minute = 5'];
+    const file = configFile(`${keys.join('\n')}\nheartbeat = 30\n`);
     const w = await startWarren(['--config', file]);
-    const warning = w.output().split('\n').find((l) => l.includes('unknown key'));
-    expect(warning).toBeDefined();
-    expect(JSON.parse(warning!)).toMatchObject({ level: 40, msg: `${file}:3: unknown key 'collect_statistics_interval' ignored` });
+    const lines = w.output().split('\n').filter((l) => l.includes('no effect in Warren')).map((l) => JSON.parse(l) as { level: number; msg: string });
+    expect(lines).toEqual(keys.map((k, i) => expect.objectContaining({ level: 30, msg: `${file}:${i + 1}: ${k.split(' = ')[0]!} accepted, no effect in Warren` })));
+    const { notices, warnings } = parseConfig('log.file.level = debug\nlog.console.level = debug\n', 'x.conf');
+    expect(notices).toEqual(['x.conf:1: log.file.level accepted, no effect in Warren']);
+    expect(warnings).toEqual([]);
   });
 
   const bad: Array<[string, string, string]> = [
@@ -174,7 +188,7 @@ describe('config file errors and warnings', () => {
   });
 
   it('parses every key people use, with RabbitMQ value syntaxes', () => {
-    const { options, warnings } = parseConfig(
+    const { options, warnings, notices } = parseConfig(
       [
         'listeners.tcp.default = 127.0.0.1:5673',
         'listeners.ssl.default = 5671',
@@ -203,6 +217,7 @@ describe('config file errors and warnings', () => {
       'test.conf',
     );
     expect(warnings).toEqual([]);
+    expect(notices).toEqual([]);
     expect(options).toEqual({
       port: 5673,
       host: '127.0.0.1',
