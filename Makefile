@@ -17,15 +17,22 @@ help:
 	@echo "make stress                many rounds of the kill -9 crash test"
 	@echo "make fuzz                  a long protocol fuzz run (minutes, millions of frames)"
 
-# npm ci when node_modules is missing or older than the lock file (it also builds, via prepare).
+# npm ci when node_modules is missing or older than the lock file (it also builds, via prepare). A node_modules that
+# is a symlink (a worktree sharing another checkout's install) is left alone: npm ci would empty the shared one.
 node_modules/.package-lock.json: package-lock.json
-	npm ci --no-audit --no-fund
-	@touch $@
+	@if [ -L node_modules ]; then echo "node_modules is a symlink to a shared install; not running npm ci"; \
+	else npm ci --no-audit --no-fund && touch $@; fi
 
 install: node_modules/.package-lock.json
 
-build: install
+# The build (tsc into dist/src, then the esbuild bundle) runs only when a source, the spec, tsconfig or the lock file is
+# newer than the bundle it ends with, so `make run` starts at once when nothing changed.
+BUILD_INPUTS := $(shell find src spec -type f) tsconfig.json package.json package-lock.json
+
+dist/bundle/main.js: $(BUILD_INPUTS) | install
 	npm run build --silent
+
+build: install dist/bundle/main.js
 
 run: build
 	node bin/warren --port $(PORT) --data-dir $(DATA_DIR)

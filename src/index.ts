@@ -1,5 +1,5 @@
 // Warren's programmatic entry: startBroker() runs a real broker in-process (port 0 picks a free port).
-import { mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import pino, { type Logger } from 'pino';
 import { Broker, restoreAccess, snapshotAccess, type AccessSnapshot, type InternalErrorReporter, type PagingWindow } from './broker/index.js';
@@ -73,7 +73,6 @@ export async function startBroker(opts: StartOptions = {}): Promise<RunningBroke
   const logger = opts.logger ?? pino({ level: opts.logLevel ?? 'info' });
   const reportInternalError: InternalErrorReporter = (err, where) => logger.error({ err, where }, 'internal error (the broker keeps running)');
   const dataDir = opts.dataDir ?? './data';
-  mkdirSync(dataDir, { recursive: true });
   const store = new FileStore(
     dataDir,
     (err) => logger.error({ err }, 'message store write or sync failed; publishers get nacks'),

@@ -13,6 +13,7 @@ import type {
   RecoveredMessages,
 } from '../broker/index.js';
 import { reportToConsole, type InternalErrorReporter } from '../broker/index.js';
+import { DataDirLock, ensureDataDir } from './data-dir-lock.js';
 import { QueuePageFile } from './page-file.js';
 import { DefinitionsLog } from './definitions-log.js';
 import { GroupCommit } from './group-commit.js';
@@ -34,6 +35,7 @@ export class FileStore implements MessagePersistence {
   readonly pagingWindow: PagingWindow;
 
   private readonly warn: (msg: string, ctx: object) => void;
+  private readonly lock: DataDirLock;
 
   constructor(
     dataDir: string,
@@ -44,16 +46,23 @@ export class FileStore implements MessagePersistence {
   ) {
     this.warn = warn;
     this.pagingWindow = pagingWindow;
-    this.pagesDir = join(dataDir, 'pages');
-    // Pages only outlive a process by accident (a crash): persistent messages come back from their segments.
-    rmSync(this.pagesDir, { recursive: true, force: true });
-    mkdirSync(dataDir, { recursive: true });
-    this.messagesDir = join(dataDir, 'messages');
-    mkdirSync(this.messagesDir, { recursive: true });
-    this.delayedDir = join(dataDir, 'delayed');
-    mkdirSync(this.delayedDir, { recursive: true });
-    this.definitions = new DefinitionsLog(dataDir);
-    this.commit = new GroupCommit(onError, reportInternalError);
+    ensureDataDir(dataDir);
+    // First: another broker's pages and segments must not be touched.
+    this.lock = DataDirLock.acquire(dataDir);
+    try {
+      this.pagesDir = join(dataDir, 'pages');
+      // Pages only outlive a process by accident (a crash): persistent messages come back from their segments.
+      rmSync(this.pagesDir, { recursive: true, force: true });
+      this.messagesDir = join(dataDir, 'messages');
+      mkdirSync(this.messagesDir, { recursive: true });
+      this.delayedDir = join(dataDir, 'delayed');
+      mkdirSync(this.delayedDir, { recursive: true });
+      this.definitions = new DefinitionsLog(dataDir);
+      this.commit = new GroupCommit(onError, reportInternalError);
+    } catch (e) {
+      this.lock.release();
+      throw e;
+    }
   }
 
   openPageFile(vhost: string, queue: string): PageFile {
@@ -125,6 +134,7 @@ export class FileStore implements MessagePersistence {
     this.open.clear();
     for (const page of [...this.openPages]) page.close();
     this.definitions.close();
+    this.lock.release();
   }
 }
 
