@@ -5,7 +5,7 @@ import pino, { type Logger } from 'pino';
 import { Broker, restoreAccess, snapshotAccess, type AccessSnapshot, type InternalErrorReporter, type PagingWindow } from './broker/index.js';
 import { importDefinitions, startManagement, startMetrics, type HttpListener, type ManagementListener } from './http/index.js';
 import { AmqpServer, DEFAULT_SERVER_OPTIONS, type ServerOptions } from './server/index.js';
-import { serverTls, tlsWanted, type ServerTls, type TlsSettings } from './server/tls.js';
+import { serverTls, tlsWanted, type ServerTls, type TlsSettings } from './shared/tls.js';
 import { AccessFile } from './store/access-file.js';
 import { FileStore } from './store/index.js';
 
@@ -43,7 +43,7 @@ export interface StartOptions extends Partial<ServerOptions> {
   managementTls?: TlsSettings;
 }
 
-export type { TlsSettings } from './server/tls.js';
+export type { TlsSettings } from './shared/tls.js';
 
 export interface RunningBroker {
   /** The port actually listened on. */

@@ -1,5 +1,5 @@
 // A queue's ready messages in delivery order: one FIFO per priority level, each with the newest part paged to disk.
-import { Deque } from './deque.js';
+import { Deque } from '../shared/deque.js';
 import type { PageFile } from './persistence.js';
 import type { QueueEntry } from './queue-entry.js';
 

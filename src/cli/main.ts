@@ -1,7 +1,7 @@
 // The warren command: with no command it runs the broker; `ping`, `status`, `ctl`, `export-definitions`,
 // `import-definitions` and `perf` talk to a running one. Errors are one line on stderr and a non-zero exit code.
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { WARREN_VERSION } from '../server/server-properties.js';
+import { WARREN_VERSION } from '../shared/version.js';
 import { CTL_COMMANDS, ctlHelp, runCtl } from './ctl.js';
 import { exportDefinitionsCommand, importDefinitionsCommand } from './definitions.js';
 import { ping, status, type Output } from './diagnostics.js';

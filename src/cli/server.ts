@@ -2,7 +2,7 @@
 // logs where everything listens, and stops on SIGINT/SIGTERM.
 import pino from 'pino';
 import { startBroker } from '../index.js';
-import { WARREN_VERSION } from '../server/server-properties.js';
+import { WARREN_VERSION } from '../shared/version.js';
 import { resolveSettings, type Env, type Flags } from './settings.js';
 
 export async function serve(flags: Flags, env: Env): Promise<void> {

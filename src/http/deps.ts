@@ -2,7 +2,7 @@
 import type { Broker, VirtualHost } from '../broker/index.js';
 import { AmqpError } from '../protocol/index.js';
 import type { AmqpServer, Connection } from '../server/index.js';
-import { WARREN_VERSION } from '../server/server-properties.js';
+import { WARREN_VERSION } from '../shared/version.js';
 import { badRequest, HttpError, objectNotFound } from './http-kit.js';
 
 /** A running broker as startBroker() returns it (only these parts are used). */

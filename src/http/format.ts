@@ -6,7 +6,7 @@ import type { FieldTable } from '../protocol/index.js';
 import type { Connection } from '../server/index.js';
 import type { Channel } from '../server/channel.js';
 import type { ChannelConsumer } from '../server/deliveries.js';
-import { tlsInfo } from '../server/tls.js';
+import { tlsInfo } from '../shared/tls.js';
 import { connectionName, hostOf, NODE_NAME, openConnections } from './deps.js';
 import { tableToJson } from './field-json.js';
 import type { AmqpServer } from '../server/index.js';

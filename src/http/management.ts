@@ -2,7 +2,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { TlsOptions } from 'node:tls';
-import { listenTcp } from '../server/listen.js';
+import { listenTcp } from '../shared/listen.js';
 import { dashboardReply } from './dashboard/index.js';
 import type { ManagementDeps } from './deps.js';
 import { closeHttp, HttpError, objectNotFound, parseBasicAuth, send, sendError } from './http-kit.js';

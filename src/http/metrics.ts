@@ -2,7 +2,7 @@
 // Everything is read from the broker model at scrape time; nothing is counted on the message path.
 import { createServer } from 'node:http';
 import type { Queue } from '../broker/index.js';
-import { listenTcp } from '../server/listen.js';
+import { listenTcp } from '../shared/listen.js';
 import { NODE_NAME, openConnections, PRODUCT_VERSION, RABBITMQ_COMPAT_VERSION, type ManagementDeps } from './deps.js';
 import { closeHttp, send } from './http-kit.js';
 import type { HttpListener, HttpListenOptions } from './management.js';

@@ -2,7 +2,7 @@
 // (rabbitmq_auth_mechanism_ssl) on TLS connections whose client certificate verified.
 import type { Socket } from 'node:net';
 import { decodeTable, stringOf } from '../protocol/index.js';
-import { peerCertificateUser, type CertLoginFrom } from './tls.js';
+import { peerCertificateUser, type CertLoginFrom } from '../shared/tls.js';
 
 export const MECHANISMS = 'AMQPLAIN PLAIN';
 

@@ -1,6 +1,6 @@
 // Publisher confirms for one channel: acks in tag order, batched as `multiple`, held back until persistent messages are synced.
 import { BASIC_ACK, BASIC_NACK } from '../protocol/index.js';
-import { Deque } from '../broker/deque.js';
+import { Deque } from '../shared/deque.js';
 import type { Channel } from './channel.js';
 
 export class Confirms {

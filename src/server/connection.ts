@@ -41,7 +41,7 @@ import { Channel } from './channel.js';
 import type { ServerOptions } from './options.js';
 import { Output } from './output.js';
 import { serverProperties } from './server-properties.js';
-import { peerCertificateUser } from './tls.js';
+import { peerCertificateUser } from '../shared/tls.js';
 
 const PROTOCOL_HEADER = Buffer.from([0x41, 0x4d, 0x51, 0x50, 0, 0, 9, 1]);
 /** Headers RabbitMQ also serves as 0-9-1: the AMQP 0-9 one older clients (Net::AMQP) send. (0-8 is not spoken.) */

@@ -1,6 +1,6 @@
 // Server settings with RabbitMQ's defaults.
 import type { Threshold } from './alarms.js';
-import type { CertLoginFrom } from './tls.js';
+import type { CertLoginFrom } from '../shared/tls.js';
 
 export interface ServerOptions {
   /** TCP port; 0 picks a free one. */

@@ -1,21 +1,6 @@
 // The server-properties table sent in connection.start: RabbitMQ's keys, advertising only what Warren does.
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { bool, str, table, tableOf, type FieldTable } from '../protocol/index.js';
-
-/** Warren's version from package.json, found upwards from this module (source or dist). */
-function readVersion(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 5; i++) {
-    const file = join(dir, 'package.json');
-    if (existsSync(file)) return (JSON.parse(readFileSync(file, 'utf8')) as { version: string }).version;
-    dir = dirname(dir);
-  }
-  return '0.0.0';
-}
-
-export const WARREN_VERSION = readVersion();
+import { WARREN_VERSION } from '../shared/version.js';
 
 export const CAPABILITIES: FieldTable = tableOf({
   publisher_confirms: bool(true),

@@ -6,9 +6,9 @@ import type { Broker } from '../broker/index.js';
 import { AmqpError } from '../protocol/index.js';
 import { Alarms } from './alarms.js';
 import { Connection, type ConnectionContext } from './connection.js';
-import { listenTcp } from './listen.js';
+import { listenTcp } from '../shared/listen.js';
 import type { ServerOptions } from './options.js';
-import type { ServerTls } from './tls.js';
+import type { ServerTls } from '../shared/tls.js';
 
 /** How long shutdown waits for clients to answer connection.close. */
 const SHUTDOWN_GRACE_MS = 2_000;

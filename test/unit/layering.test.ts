@@ -1,11 +1,12 @@
 // Dependencies point one way: cli → http → server → broker → protocol; nothing imports cli. perf (the load
-// generator, a client) imports only protocol, and only cli imports perf.
+// generator, a client) imports only protocol, and only cli imports perf. shared (version, listenTcp, Deque, TLS
+// helpers) sits below them all: any layer may import it, and it imports none.
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 const SRC = join(import.meta.dirname, '..', '..', 'src');
-const ORDER = ['protocol', 'perf', 'broker', 'server', 'http', 'cli'];
+const ORDER = ['shared', 'protocol', 'perf', 'broker', 'server', 'http', 'cli'];
 /** Layers that only the listed layers (besides themselves) may import: perf is a client, not part of the broker. */
 const IMPORTED_ONLY_BY: Record<string, string[]> = { perf: ['cli'] };
 
