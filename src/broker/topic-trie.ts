@@ -138,7 +138,7 @@ export class TopicTrie<T> {
 }
 
 /** A TopicTrie behind an LRU cache of routing key -> matched values, cleared on every change. */
-export class TopicRouter<T> {
+export class TopicIndex<T> {
   private readonly trie = new TopicTrie<T>();
   private readonly cache: LRUCache<string, readonly T[]> | undefined;
 

@@ -6,7 +6,6 @@ import { AmqpError, type FieldTable } from '../protocol/index.js';
 import { NO_CONNECTION, PRODUCT_NAME, PRODUCT_VERSION, RABBITMQ_COMPAT_VERSION } from './deps.js';
 import { jsonToTable, tableToJson } from './field-json.js';
 import { badRequest } from './http-kit.js';
-import { permissionsOf } from './permissions.js';
 import { limitsJson, parseLimits } from './routes-limits.js';
 import { userFromJson, userJson } from './users.js';
 
@@ -68,7 +67,7 @@ function bindingDefs(v: VirtualHost, withVhost: boolean): Json[] {
 
 /** The whole broker's definitions, as GET /api/definitions returns them. */
 export function exportDefinitions(broker: Broker): Json {
-  const perms = permissionsOf(broker);
+  const perms = broker.permissions;
   const vhosts = [...broker.vhosts.values()];
   return {
     ...header(),
@@ -174,7 +173,7 @@ function args(o: Json, what: string): FieldTable {
  */
 export function importDefinitions(broker: Broker, defs: Json, vhost?: string): ImportResult {
   const warnings: string[] = [];
-  const perms = permissionsOf(broker);
+  const perms = broker.permissions;
   const vhostOf = (o: Json, what: string) => (vhost !== undefined ? vhost : str(o, 'vhost', what));
 
   // ---- parse and validate everything before changing anything

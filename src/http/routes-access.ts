@@ -1,9 +1,8 @@
 // Vhosts, users and permissions: /api/vhosts, /api/users, /api/permissions, /api/topic-permissions.
-import { compilePattern, isUserLimit, type Broker, type User, type UserLimit, type VhostMetadata, type VirtualHost } from '../broker/index.js';
+import { compilePattern, isUserLimit, type Broker, type Permission, type TopicPermission, type User, type UserLimit, type VhostMetadata, type VirtualHost } from '../broker/index.js';
 import { NODE_NAME, openConnections, vhostOr404, type ManagementDeps } from './deps.js';
 import { badRequest, created, json, keyMissing, noContent, objectNotFound } from './http-kit.js';
 import { listReply } from './listing.js';
-import { permissionsOf, type Permission, type TopicPermission } from './permissions.js';
 import type { Router } from './router.js';
 import { canSeeVhost } from './scope.js';
 import { limitsJson, parseLimits } from './routes-limits.js';
@@ -61,7 +60,7 @@ function deleteVhost(deps: ManagementDeps, v: VirtualHost): void {
   for (const q of [...v.queues.values()]) v.deleteQueue(q.name, false, false, q.owner ?? 0);
   for (const x of [...v.exchanges.values()]) if (x.name !== '' && !x.name.startsWith('amq.')) v.deleteExchange(x.name, false);
   deps.broker.vhosts.delete(v.name);
-  permissionsOf(deps.broker).vhostDeleted(v.name);
+  deps.broker.permissions.vhostDeleted(v.name);
   deps.broker.limits.vhostDeleted(v.name);
 }
 
@@ -73,7 +72,7 @@ function userOr404(broker: Broker, name: string) {
 
 export function accessRoutes(router: Router, deps: ManagementDeps): void {
   const { broker } = deps;
-  const perms = permissionsOf(broker);
+  const perms = broker.permissions;
   const userOut = (u: User) => userJson(u, limitsJson(broker.limits.ofUser(u.name)));
   const topicOf = (vhost: string, user: string) => perms.listTopic().filter((t) => t.vhost === vhost && t.user === user);
 

@@ -27,7 +27,7 @@ export type ReplyName = keyof typeof REPLY;
 const SOFT = new Set<number>([311, 312, 313, 403, 404, 405, 406]);
 
 /** True when the code closes only the channel. */
-export function isSoftCode(code: number): boolean {
+function isSoftCode(code: number): boolean {
   return SOFT.has(code);
 }
 
@@ -88,9 +88,6 @@ export function stampMethod(e: unknown, methodId: number): unknown {
   return e;
 }
 
-export const contentTooLarge = make('CONTENT_TOO_LARGE');
-export const connectionForced = make('CONNECTION_FORCED');
-export const invalidPath = make('INVALID_PATH');
 export const accessRefused = make('ACCESS_REFUSED');
 export const notFound = make('NOT_FOUND');
 export const resourceLocked = make('RESOURCE_LOCKED');
@@ -103,4 +100,3 @@ export const unexpectedFrame = make('UNEXPECTED_FRAME');
 export const resourceError = make('RESOURCE_ERROR');
 export const notAllowed = make('NOT_ALLOWED');
 export const notImplemented = make('NOT_IMPLEMENTED');
-export const internalError = make('INTERNAL_ERROR');

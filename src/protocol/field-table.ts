@@ -236,19 +236,6 @@ export const table = (value: FieldTable): FieldValue => ({ type: 'F', value });
 /** Builds a table from plain entries. */
 export const tableOf = (entries: Record<string, FieldValue>): FieldTable => new Map(Object.entries(entries));
 
-/** The numeric value of an integer/float field, or undefined for other types. */
-export function numberOf(v: FieldValue | undefined): number | undefined {
-  if (!v) return undefined;
-  switch (v.type) {
-    case 'b': case 'B': case 's': case 'u': case 'I': case 'i': case 'f': case 'd': case 'T':
-      return v.value;
-    case 'l':
-      return Number(v.value);
-    default:
-      return undefined;
-  }
-}
-
 /** The string value of a longstr field, or undefined for other types. */
 export function stringOf(v: FieldValue | undefined): string | undefined {
   return v?.type === 'S' ? v.value : undefined;

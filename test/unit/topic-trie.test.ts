@@ -1,6 +1,6 @@
 // Unit tests for the topic trie and router: RabbitMQ edge cases, a randomized oracle comparison and pathological patterns.
 import { describe, it, expect } from 'vitest';
-import { TopicRouter, TopicTrie, topicMatches } from '../../src/broker/topic-trie.js';
+import { TopicIndex, TopicTrie, topicMatches } from '../../src/broker/topic-trie.js';
 
 /** [pattern, routing key, matches?] */
 const CASES: ReadonlyArray<readonly [string, string, boolean]> = [
@@ -139,7 +139,7 @@ describe('TopicTrie', () => {
 
   it("reproduces RabbitMQ's topic exchange test table", () => {
     for (const cacheSize of [1024, 0]) {
-      const router = new TopicRouter<string>(cacheSize);
+      const router = new TopicIndex<string>(cacheSize);
       for (const [pattern, q] of RABBIT_BINDINGS) router.add(pattern, q);
       for (const [key, expected] of RABBIT_EXPECT) expect(sorted(routed(router, key)), key).toEqual(sorted(expected));
     }
@@ -238,9 +238,9 @@ describe('TopicTrie', () => {
   });
 });
 
-describe('TopicRouter', () => {
+describe('TopicIndex', () => {
   it('invalidates the cache on add and remove', () => {
-    const router = new TopicRouter<string>(16);
+    const router = new TopicIndex<string>(16);
     expect(routed(router, 'a.b')).toEqual([]);
     router.add('a.*', 'q1');
     expect(routed(router, 'a.b')).toEqual(['q1']);
@@ -252,7 +252,7 @@ describe('TopicRouter', () => {
   });
 
   it('returns cached results into a non-empty out set without losing its contents', () => {
-    const router = new TopicRouter<string>(16);
+    const router = new TopicIndex<string>(16);
     router.add('a', 'q');
     routed(router, 'a');
     const out = new Set(['x']);
@@ -274,7 +274,7 @@ function mulberry32(seed: number): () => number {
   };
 }
 
-describe('TopicRouter vs the naive oracle (randomized)', () => {
+describe('TopicIndex vs the naive oracle (randomized)', () => {
   const PATTERN_WORDS = ['a', 'b', 'c', '', '*', '#'];
   const KEY_WORDS = ['a', 'b', 'c', '', 'a', 'b', '*', '#'];
 
@@ -286,7 +286,7 @@ describe('TopicRouter vs the naive oracle (randomized)', () => {
         Array.from({ length: Math.floor(rand() * 6) }, () => pick(words)).join('.');
 
       for (let round = 0; round < 8; round++) {
-        const routers = [new TopicRouter<number>(1024), new TopicRouter<number>(0), new TopicRouter<number>(2)];
+        const routers = [new TopicIndex<number>(1024), new TopicIndex<number>(0), new TopicIndex<number>(2)];
         const bound = new Map<string, [string, number]>(); // "pattern\0value" -> pair
         for (let i = 0; i < 120; i++) {
           const pair: [string, number] = [phrase(PATTERN_WORDS), Math.floor(rand() * 40)];

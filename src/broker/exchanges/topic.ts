@@ -1,6 +1,6 @@
 // The topic exchange type: dot-separated words with * and # wildcards, through the trie and its route cache.
 import type { Message } from '../message.js';
-import { TopicRouter as TopicIndex } from '../topic-trie.js';
+import { TopicIndex } from '../topic-trie.js';
 import type { Binding, Destination, ExchangeRouter } from './exchange-type.js';
 
 export class TopicRouter implements ExchangeRouter {
