@@ -1,4 +1,5 @@
 // The management HTTP API server (RabbitMQ's paths and JSON on port 15672): Basic auth against the broker's users, then routing.
+import type { User } from '../broker/index.js';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { TlsOptions } from 'node:tls';
@@ -12,6 +13,7 @@ import { clientRoutes } from './routes-clients.js';
 import { definitionsRoutes } from './routes-definitions.js';
 import { limitRoutes } from './routes-limits.js';
 import { nodeRoutes, type Listeners } from './routes-node.js';
+import { nodeInfoRoutes } from './routes-node-info.js';
 import { topologyRoutes } from './routes-topology.js';
 import { authorizeRoute } from './scope.js';
 import { isManagementUser } from './users.js';
@@ -50,12 +52,16 @@ export interface ManagementListener {
   close(): Promise<void>;
 }
 
+/** The caller of a public route: no name, no tags. */
+const ANONYMOUS: User = { name: '', tags: [] };
+
 const REALM = { 'www-authenticate': 'Basic realm="RabbitMQ Management"' };
 
 /** Builds the API's routes for a broker (exported for tests that drive the router without a socket). */
 export function managementRouter(deps: ManagementDeps, listeners: Listeners): Router {
   const router = new Router();
   nodeRoutes(router, deps, listeners);
+  nodeInfoRoutes(router);
   accessRoutes(router, deps);
   limitRoutes(router, deps);
   topologyRoutes(router, deps);
@@ -90,6 +96,7 @@ export async function startManagement(deps: ManagementDeps, opts: ManagementList
       if (method === 'OPTIONS') return send(res, { status: 200, headers: { allow: allowed.join(', ') } });
       return send(res, { status: 405, headers: { allow: allowed.join(', ') } });
     }
+    if (match.access === 'public') return send(res, await match.handler(makeContext(req, ANONYMOUS, url.searchParams, match.params)));
     const creds = parseBasicAuth(req.headers.authorization);
     const user = creds ? deps.broker.authenticate(creds.username, creds.password) : undefined;
     if (!user) throw new HttpError(401, 'not_authorized', 'Login failed', REALM);

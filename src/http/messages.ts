@@ -1,4 +1,5 @@
 // Publishing and fetching messages through the API: /api/exchanges/{vhost}/{name}/publish and /api/queues/{vhost}/{name}/get.
+import { intField, intValue } from './body-values.js';
 import { Message, parseExpiration, type Broker, type QueueEntry, type User } from '../broker/index.js';
 import { AmqpError, type BasicProperties } from '../protocol/index.js';
 import { checkVhostAccess } from './authz.js';
@@ -111,13 +112,18 @@ const ACK_MODES: readonly string[] = ['ack_requeue_true', 'ack_requeue_false', '
 export function getViaApi(broker: Broker, vhostName: string, queueName: string, body: Json): Json[] {
   const vhost = vhostOr404(broker, vhostName);
   for (const key of ['count', 'ackmode', 'encoding']) if (body[key] === undefined) throw keyMissing(key);
-  const { count, ackmode, encoding, truncate } = body;
-  if (typeof count !== 'number' || !Number.isInteger(count) || count < 1) throw badRequest('count must be a positive integer');
+  const { ackmode, encoding } = body;
+  // As RabbitMQ: "1" as well as 1 (rabbitmqadmin sends strings); 0 takes nothing and a negative count every message
+  // (its countdown never reaches zero).
+  const asked = intValue(body.count);
+  const count = asked >= 0 ? asked : Infinity;
   if (typeof ackmode !== 'string' || !ACK_MODES.includes(ackmode)) {
     throw badRequest('Unsupported ackmode. Please use ack_requeue_true, ack_requeue_false, reject_requeue_true or reject_requeue_false.');
   }
   if (encoding !== 'auto' && encoding !== 'base64') throw badRequest('Unsupported encoding. Please use auto or base64.');
-  if (truncate !== undefined && (typeof truncate !== 'number' || !Number.isInteger(truncate) || truncate < 0)) throw badRequest('truncate must be a non-negative integer');
+  const truncate = intField(body, 'truncate');
+  // RabbitMQ answers 500 for a negative one; a clear 400 here.
+  if (truncate !== undefined && truncate < 0) throw badRequest('truncate must be a non-negative integer');
 
   let queue;
   try {

@@ -1,4 +1,5 @@
 // Vhosts, users and permissions: /api/vhosts, /api/users, /api/permissions, /api/topic-permissions.
+import { boolField } from './body-values.js';
 import { compilePattern, isUserLimit, type Broker, type Permission, type TopicPermission, type User, type UserLimit, type VhostMetadata, type VirtualHost } from '../broker/index.js';
 import { NODE_NAME, openConnections, vhostOr404, type ManagementDeps } from './deps.js';
 import { badRequest, created, json, keyMissing, noContent, objectNotFound } from './http-kit.js';
@@ -83,6 +84,8 @@ export function accessRoutes(router: Router, deps: ManagementDeps): void {
     .put('/api/vhosts/:vhost', async (ctx) => {
       const name = ctx.param('vhost');
       const body = await ctx.body();
+      // Checked as RabbitMQ checks it; Warren has no tracing (the firehose), so it stays false.
+      boolField(body, 'tracing', false);
       const existed = broker.vhosts.has(name);
       const v = broker.addVhost(name);
       const prev = metaOf(broker, v);

@@ -1,4 +1,5 @@
 // Queues, exchanges and bindings: listing, PUT to declare, DELETE, purge, get and publish, all through the vhost's own methods.
+import { boolField } from './body-values.js';
 import type { Broker, Queue, VirtualHost } from '../broker/index.js';
 import type { Connection } from '../server/index.js';
 import { checkBindingAccess, checkVhostAccess } from './authz.js';
@@ -23,14 +24,6 @@ import type { RequestContext, Router } from './router.js';
 import { canAccessVhost } from './scope.js';
 
 /** RabbitMQ's parse_bool: JSON booleans or the strings "true" / "false". */
-function boolField(body: Record<string, unknown>, key: string, fallback: boolean): boolean {
-  const v = body[key];
-  if (v === undefined) return fallback;
-  if (v === true || v === 'true') return true;
-  if (v === false || v === 'false') return false;
-  throw badRequest(['not_boolean', v]);
-}
-
 /** The vhost named in the path, or for the unscoped list every vhost the user may use. */
 function vhostsIn(broker: Broker, ctx: RequestContext): VirtualHost[] {
   const name = ctx.optionalParam('vhost');

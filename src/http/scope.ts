@@ -54,6 +54,7 @@ export function authorizeRoute(broker: Broker, user: User, access: Access, vhost
       return;
     }
     case 'management':
+    case 'public':
       return;
   }
 }

@@ -1,0 +1,94 @@
+// What a node says about itself beyond /api/nodes: /api/feature-flags (RabbitMQ 3.13's list, all enabled), /api/auth
+// (the login page's settings, public) and /api/nodes/{node}/memory[/relative] (a breakdown Node.js really measures).
+import { getHeapSpaceStatistics } from 'node:v8';
+import { NODE_NAME } from './deps.js';
+import { json, objectNotFound } from './http-kit.js';
+import type { Router } from './router.js';
+
+interface FeatureFlag {
+  name: string;
+  desc: string;
+  doc_url: string;
+  stability: 'stable' | 'required';
+  provided_by: string;
+}
+
+/**
+ * The feature flags RabbitMQ 3.13 lists (its experimental khepri_db left out: it would say the metadata store is
+ * Khepri). Clients and tools check some of them; every feature they name is on in Warren, or has no meaning on one node.
+ */
+const FEATURE_FLAGS: readonly FeatureFlag[] = [
+  { name: 'classic_mirrored_queue_version', desc: 'Support setting version for classic mirrored queues', doc_url: '', stability: 'required', provided_by: 'rabbit' },
+  { name: 'classic_queue_type_delivery_support', desc: 'Bug fix for classic queue deliveries using mixed versions', doc_url: 'https://github.com/rabbitmq/rabbitmq-server/issues/5931', stability: 'required', provided_by: 'rabbit' },
+  { name: 'direct_exchange_routing_v2', desc: 'v2 direct exchange routing implementation', doc_url: '', stability: 'required', provided_by: 'rabbit' },
+  { name: 'drop_unroutable_metric', desc: 'Count unroutable publishes to be dropped in stats', doc_url: '', stability: 'stable', provided_by: 'rabbitmq_management_agent' },
+  { name: 'empty_basic_get_metric', desc: 'Count AMQP `basic.get` on empty queues in stats', doc_url: '', stability: 'stable', provided_by: 'rabbitmq_management_agent' },
+  { name: 'feature_flags_v2', desc: 'Feature flags subsystem V2', doc_url: '', stability: 'required', provided_by: 'rabbit' },
+  { name: 'implicit_default_bindings', desc: 'Default bindings are now implicit, instead of being stored in the database', doc_url: '', stability: 'required', provided_by: 'rabbit' },
+  { name: 'listener_records_in_ets', desc: 'Store listener records in ETS instead of Mnesia', doc_url: '', stability: 'required', provided_by: 'rabbit' },
+  { name: 'maintenance_mode_status', desc: 'Maintenance mode status', doc_url: '', stability: 'required', provided_by: 'rabbit' },
+  { name: 'message_containers', desc: 'Message containers.', doc_url: '', stability: 'stable', provided_by: 'rabbit' },
+  { name: 'quorum_queue', desc: 'Support queues of type `quorum`', doc_url: 'https://www.rabbitmq.com/quorum-queues.html', stability: 'required', provided_by: 'rabbit' },
+  { name: 'quorum_queue_non_voters', desc: 'Allows new quorum queue members to be added as non voters initially.', doc_url: '', stability: 'stable', provided_by: 'rabbit' },
+  { name: 'restart_streams', desc: 'Support for restarting streams with optional preferred next leader argument.Used to implement stream leader rebalancing', doc_url: '', stability: 'required', provided_by: 'rabbit' },
+  { name: 'stream_filtering', desc: 'Support for stream filtering.', doc_url: '', stability: 'stable', provided_by: 'rabbitmq_stream' },
+  { name: 'stream_queue', desc: 'Support queues of type `stream`', doc_url: 'https://www.rabbitmq.com/stream.html', stability: 'required', provided_by: 'rabbit' },
+  { name: 'stream_sac_coordinator_unblock_group', desc: 'Bug fix to unblock a group of consumers in a super stream partition', doc_url: 'https://github.com/rabbitmq/rabbitmq-server/issues/7743', stability: 'stable', provided_by: 'rabbit' },
+  { name: 'stream_single_active_consumer', desc: 'Single active consumer for streams', doc_url: 'https://www.rabbitmq.com/stream.html', stability: 'required', provided_by: 'rabbit' },
+  { name: 'stream_update_config_command', desc: 'A new internal command that is used to update streams as part of a policy.', doc_url: '', stability: 'stable', provided_by: 'rabbit' },
+  { name: 'tracking_records_in_ets', desc: 'Store tracking records in ETS instead of Mnesia', doc_url: '', stability: 'required', provided_by: 'rabbit' },
+  { name: 'user_limits', desc: 'Configure connection and channel limits for a user', doc_url: '', stability: 'required', provided_by: 'rabbit' },
+  { name: 'virtual_host_metadata', desc: 'Virtual host metadata (description, tags, etc)', doc_url: '', stability: 'required', provided_by: 'rabbit' },
+];
+
+/** RabbitMQ's memory breakdown keys, in its order; Warren fills the ones Node.js measures and leaves the rest 0. */
+const MEMORY_KEYS = [
+  'connection_readers', 'connection_writers', 'connection_channels', 'connection_other', 'queue_procs', 'queue_slave_procs',
+  'quorum_queue_procs', 'quorum_queue_dlx_procs', 'stream_queue_procs', 'stream_queue_replica_reader_procs', 'stream_queue_coordinator_procs',
+  'plugins', 'other_proc', 'metrics', 'mgmt_db', 'mnesia', 'quorum_ets', 'other_ets', 'binary', 'msg_index', 'code', 'atom', 'other_system',
+  'allocated_unused', 'reserved_unallocated',
+] as const;
+
+/**
+ * The process's memory as RabbitMQ's categories, summing to the resident set size (its `rss` strategy): `binary` is
+ * Buffer memory (message bodies, socket data), `code` V8's code spaces, `other_proc` the rest of the JS heap in use,
+ * `allocated_unused` heap V8 holds but does not use, `other_system` everything else resident (native code, stacks).
+ */
+export function memoryBreakdown(): Record<string, unknown> {
+  const mem = process.memoryUsage();
+  let code = 0;
+  for (const s of getHeapSpaceStatistics()) if (s.space_name.startsWith('code')) code += s.space_used_size;
+  const out: Record<string, number> = Object.fromEntries(MEMORY_KEYS.map((k) => [k, 0]));
+  out.binary = mem.arrayBuffers;
+  out.code = code;
+  out.other_proc = Math.max(0, mem.heapUsed - code);
+  out.allocated_unused = Math.max(0, mem.heapTotal - mem.heapUsed);
+  out.other_system = Math.max(0, mem.rss - mem.heapTotal - mem.arrayBuffers);
+  return { ...out, strategy: 'rss', total: { erlang: mem.heapUsed + mem.arrayBuffers, rss: mem.rss, allocated: mem.heapTotal + mem.arrayBuffers } };
+}
+
+/** The same as whole percentages of the total, as RabbitMQ's /memory/relative. */
+function relative(breakdown: Record<string, unknown>): Record<string, number> {
+  const total = (breakdown.total as { rss: number }).rss;
+  const out: Record<string, number> = { total: 100 };
+  for (const k of MEMORY_KEYS) out[k] = total > 0 ? Math.round((100 * (breakdown[k] as number)) / total) : 0;
+  return out;
+}
+
+export function nodeInfoRoutes(router: Router): void {
+  const node = (name: string) => {
+    if (name !== NODE_NAME) throw objectNotFound();
+  };
+  router
+    .get('/api/feature-flags', () => json(FEATURE_FLAGS.map((f) => ({ name: f.name, desc: f.desc, doc_url: f.doc_url, state: 'enabled', stability: f.stability, provided_by: f.provided_by }))), 'administrator')
+    // Read by the login page before anyone has logged in, as RabbitMQ's (no OAuth 2 / UAA in Warren).
+    .get('/api/auth', () => json({ enable_uaa: false, uaa_client_id: '', uaa_location: '' }), 'public')
+    .get('/api/nodes/:node/memory', (ctx) => {
+      node(ctx.param('node'));
+      return json({ memory: memoryBreakdown() });
+    }, 'monitoring')
+    .get('/api/nodes/:node/memory/relative', (ctx) => {
+      node(ctx.param('node'));
+      return json({ memory: relative(memoryBreakdown()) });
+    }, 'monitoring');
+}
