@@ -77,6 +77,81 @@ export interface PagingWindow {
   bytes: number;
 }
 
+/** How much a stream keeps and how it cuts its log into segment files (RabbitMQ's x-max-length-bytes, x-max-age, …). */
+export interface StreamRetention {
+  /** Whole segments go from the head while the log is larger than this (undefined: no limit). */
+  maxLengthBytes: number | undefined;
+  /** Whole segments go from the head once their newest message is older than this many ms (undefined: no limit). */
+  maxAgeMs: number | undefined;
+  /** A new segment file is started once the current one reaches this size. */
+  maxSegmentSizeBytes: number;
+}
+
+/** What a stream holds now, for the management API and metrics. */
+export interface StreamStats {
+  /** Messages between the first offset still kept and the committed end. */
+  messages: number;
+  /** Bytes of its segment files (and their indexes) on disk. */
+  bytes: number;
+  segments: number;
+  firstOffset: number;
+  /** Offset the next message will get. */
+  nextOffset: number;
+}
+
+/**
+ * One stream's append-only log: every message gets the next offset (0, 1, 2, …) and stays until retention drops the
+ * whole segment holding it. Readers see only what a sync has put on disk (the committed part), in order.
+ */
+export interface StreamLog {
+  /** First offset still in the log (retention moves it forward; offsets never change). */
+  readonly firstOffset: number;
+  /** Every offset below this is on disk: readers see these only. */
+  readonly committedOffset: number;
+  /** Offset the next appended message gets. */
+  readonly nextOffset: number;
+  /**
+   * Appends a message (buffered; durable with the next sync, which confirms wait for) and returns its offset.
+   * `filterValue` is its x-stream-filter-value, kept beside it so readers can filter without decoding it.
+   */
+  append(message: Message, filterValue: string | undefined): number;
+  /** Offset of the first message of the last committed chunk (RabbitMQ's `last`); committedOffset when empty. */
+  lastChunkOffset(): number;
+  /** First offset whose message was appended at or after `timestamp` (epoch ms); committedOffset if none is. */
+  offsetAt(timestamp: number): number;
+  /** A cursor at `offset` (clamped to the kept range): it reads from disk as asked, holding nothing else. */
+  openReader(offset: number): StreamReader;
+  setRetention(retention: StreamRetention): void;
+  /** Drops whole head segments that retention no longer keeps (also done whenever a segment fills up). */
+  enforceRetention(now?: number): void;
+  stats(): StreamStats;
+  /** The stream was deleted: its files go. */
+  destroy(): void;
+}
+
+/** A committed stream message as a reader returns it. */
+export interface StreamRecord {
+  offset: number;
+  /** Epoch ms at which it was appended. */
+  timestamp: number;
+  message: Message;
+}
+
+/** A position in a stream that moves forward as it reads. */
+export interface StreamReader {
+  /** Offset of the next message it returns (it skips ahead when retention removed what it was at). */
+  readonly offset: number;
+  /** True when it has read everything committed: more comes after the stream's next commit. */
+  readonly atEnd: boolean;
+  /**
+   * Up to `max` committed messages from its position, stopping once their bodies reach `maxBytes` (at least one
+   * while any are left). With `accept`, a message whose filter value it refuses is skipped undecoded; a call then
+   * returns after looking at a bounded number of messages, maybe with none (call again unless atEnd).
+   */
+  read(max: number, maxBytes: number, accept?: (filterValue: string | undefined) => boolean): StreamRecord[];
+  close(): void;
+}
+
 /** Provides queue stores and the group commit that publisher confirms wait for. */
 export interface MessagePersistence {
   readonly pagingWindow: PagingWindow;
@@ -86,6 +161,11 @@ export interface MessagePersistence {
   openQueue(vhost: string, queue: string): { store: QueueStore; recovered: RecoveredMessages };
   /** Opens (or creates) the store of a durable x-delayed-message exchange; `recovered` is what still waits. */
   openDelayed(vhost: string, exchange: string): { store: DelayedStore; recovered: RecoveredDelayed[]; lastId: number };
+  /**
+   * Opens (or creates) a stream's log. `onCommit` is called (from a sync callback) whenever more of it reached the
+   * disk, so waiting readers can go on.
+   */
+  openStream(vhost: string, queue: string, retention: StreamRetention, onCommit: () => void): StreamLog;
   /** True when writes were buffered since the last call (a confirm must wait for the next sync). */
   takeDirty(): boolean;
   /** Calls back once everything written so far is on disk (fdatasync), or with the write error. */

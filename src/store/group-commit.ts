@@ -34,7 +34,7 @@ export class GroupCommit {
   closed = false;
 
   /** Where a waiter that throws is reported (the broker's logger). */
-  private readonly reportInternalError: InternalErrorReporter;
+  readonly reportInternalError: InternalErrorReporter;
 
   constructor(onError: (err: Error) => void, reportInternalError: InternalErrorReporter = reportToConsole) {
     this.onError = onError;

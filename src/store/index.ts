@@ -11,6 +11,8 @@ import type {
   QueueStore,
   RecoveredDelayed,
   RecoveredMessages,
+  StreamLog,
+  StreamRetention,
 } from '../broker/index.js';
 import { reportToConsole, type InternalErrorReporter } from '../broker/index.js';
 import { DataDirLock, ensureDataDir } from './data-dir-lock.js';
@@ -18,6 +20,7 @@ import { QueuePageFile } from './page-file.js';
 import { DefinitionsLog } from './definitions-log.js';
 import { GroupCommit } from './group-commit.js';
 import { QueueFiles } from './queue-files.js';
+import { StreamFiles } from './stream-files.js';
 
 export { DefinitionsLog } from './definitions-log.js';
 
@@ -28,8 +31,10 @@ export class FileStore implements MessagePersistence {
   private readonly pagesDir: string;
   /** Persistent messages waiting in durable x-delayed-message exchanges, one directory per exchange. */
   private readonly delayedDir: string;
-  /** Directories of stores open now (queues and delayed exchanges); the others are leftovers. */
-  private readonly open = new Map<string, QueueFiles>();
+  /** Stream logs, one directory per stream. */
+  private readonly streamsDir: string;
+  /** Directories of stores open now (queues, delayed exchanges, streams); the others are leftovers. */
+  private readonly open = new Map<string, QueueFiles | StreamFiles>();
   /** True while the definitions log is replayed: a replayed delete keeps the files (a later declare reopens them). */
   private replaying = false;
   readonly pagingWindow: PagingWindow;
@@ -57,6 +62,8 @@ export class FileStore implements MessagePersistence {
       mkdirSync(this.messagesDir, { recursive: true });
       this.delayedDir = join(dataDir, 'delayed');
       mkdirSync(this.delayedDir, { recursive: true });
+      this.streamsDir = join(dataDir, 'streams');
+      mkdirSync(this.streamsDir, { recursive: true });
       this.definitions = new DefinitionsLog(dataDir);
       this.commit = new GroupCommit(onError, reportInternalError);
     } catch (e) {
@@ -92,6 +99,14 @@ export class FileStore implements MessagePersistence {
     return { store: files, recovered: all.map((r) => ({ id: r.seq, message: r.message, dueAt: r.expiresAt })), lastId: recovered.lastSeq };
   }
 
+  /** A stream's log lives in its own directory of segment files (see stream-files.ts). */
+  openStream(vhost: string, queue: string, retention: StreamRetention, onCommit: () => void): StreamLog {
+    const dir = join(this.streamsDir, queueId(vhost, queue));
+    const log = StreamFiles.recover(dir, this.commit, retention, (msg, ctx) => this.warn(msg, { vhost, queue, ...ctx }), onCommit, this.release);
+    this.open.set(dir, log);
+    return log;
+  }
+
   private readonly release = (dir: string): boolean => {
     this.open.delete(dir);
     return !this.replaying;
@@ -110,7 +125,7 @@ export class FileStore implements MessagePersistence {
     } finally {
       this.replaying = false;
     }
-    for (const root of [this.messagesDir, this.delayedDir]) {
+    for (const root of [this.messagesDir, this.delayedDir, this.streamsDir]) {
       for (const name of readdirSync(root)) {
         const dir = join(root, name);
         if (!this.open.has(dir)) rmSync(dir, { recursive: true, force: true });

@@ -1,10 +1,11 @@
 // One durable queue on disk: append-only segment files of messages (length + CRC per record) and a log of settlements.
-import { closeSync, existsSync, ftruncateSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, unlinkSync, writeSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import type { Message, QueueStore, RecoveredMessages } from '../broker/index.js';
 import { Writer } from '../protocol/index.js';
-import type { BufferedFile, GroupCommit } from './group-commit.js';
+import { AppendFile } from './append-file.js';
+import type { GroupCommit } from './group-commit.js';
 import { removeIndex, scanSegments, SegmentBacklog, writeIndex } from './segment-reader.js';
 import { replaceFileSync } from './replace-file.js';
 
@@ -13,135 +14,6 @@ const SEGMENT_BYTES = 8 * 1024 * 1024;
 const REMOVED = 1;
 const DELIVERED = 2;
 const MARK_BYTES = 9;
-
-/** An append-only file whose writes are buffered until the group commit flushes them. */
-class AppendFile implements BufferedFile {
-  readonly fd: number;
-  readonly path: string;
-  size: number;
-  private readonly w = new Writer(4096);
-  private readonly commit: GroupCommit;
-  private retiring = false;
-  private closedFd = false;
-  /** Size after the last complete flush, and the part of the file a successful sync has covered. */
-  private flushedSize: number;
-  private syncedSize: number;
-  /**
-   * Set for a segment: called when a write or sync of it fails, after which the file is given up (see failed()).
-   * Without it (the marks log) a failed file is written and synced again with the next batch.
-   */
-  private readonly onGiveUp: (() => void) | undefined;
-  /** Given up after a failure: never written again. */
-  gaveUp = false;
-  /** Opening it failed: its first flush reports this (so the publishers get nacks) and it is given up. */
-  private readonly openError: Error | undefined;
-
-  constructor(path: string, size: number, commit: GroupCommit, onGiveUp?: () => void) {
-    this.path = path;
-    let fd = -1;
-    try {
-      fd = openSync(path, 'a');
-    } catch (e) {
-      // A full disk can refuse a new file too: reported through the group commit like a failed write.
-      if (!onGiveUp) throw e;
-      this.openError = e as Error;
-    }
-    this.fd = fd;
-    this.size = size;
-    this.flushedSize = size;
-    this.syncedSize = size;
-    this.commit = commit;
-    this.onGiveUp = onGiveUp;
-  }
-
-  get writer(): Writer {
-    this.commit.markDirty(this);
-    return this.w;
-  }
-
-  /**
-   * Writes the buffer. A failure (disk full) can come after part of it went out: that part is dropped from the
-   * buffer, so a retry continues where the file ends instead of writing a half record twice.
-   */
-  flush(): void {
-    const n = this.w.pos;
-    if (n === 0) return;
-    if (this.openError) throw this.openError;
-    let off = 0;
-    try {
-      while (off < n) off += writeSync(this.fd, this.w.buf, off, n - off);
-    } catch (e) {
-      (e as NodeJS.ErrnoException).path ??= this.path;
-      throw e;
-    } finally {
-      this.size += off;
-      if (off < n && off > 0) this.w.buf.copy(this.w.buf, 0, off, n);
-      this.w.pos = n - off;
-    }
-    this.flushedSize = this.size;
-  }
-
-  /**
-   * Left behind at segment rollover: closes once the group commit has written and synced it, so the confirms of
-   * its last messages still wait for their sync.
-   */
-  retire(): void {
-    this.retiring = true;
-    if (this.commit.closed) this.close();
-    else this.commit.markDirty(this);
-  }
-
-  afterSync(): void {
-    this.syncedSize = this.flushedSize;
-    // A later batch may still hold writes made after this one's flush: the file closes after that batch.
-    if (!this.retiring || this.closedFd || this.w.pos > 0 || this.commit.isPending(this)) return;
-    this.closedFd = true;
-    closeSync(this.fd);
-  }
-
-  /**
-   * A write or sync failed. A segment is given up: after a failed fdatasync the kernel may have dropped the dirty
-   * pages, and a later sync of the same file can succeed, so appending on would let later confirms cover a file
-   * with a hole before their records (recovery cuts a segment at its first bad record). What was buffered is
-   * dropped (its publishers get nacks), the file is cut back to what a sync covered (best effort: recovery cuts a
-   * torn tail anyway), closed, and its owner puts later records in a fresh segment.
-   */
-  failed(): boolean {
-    if (!this.onGiveUp) return false;
-    if (this.gaveUp) return true;
-    this.gaveUp = true;
-    this.w.pos = 0;
-    this.commit.forget(this);
-    if (this.fd >= 0 && !this.closedFd) {
-      try {
-        ftruncateSync(this.fd, this.syncedSize);
-        this.size = this.syncedSize;
-      } catch {
-        // The scan at the next boot cuts whatever is torn.
-      }
-      closeSync(this.fd);
-    }
-    this.closedFd = true;
-    this.onGiveUp();
-    return true;
-  }
-
-  /** Bytes written or waiting to be written. */
-  get length(): number {
-    return this.size + this.w.pos;
-  }
-
-  close(): void {
-    if (this.closedFd) return;
-    this.commit.forget(this);
-    try {
-      this.flush();
-    } finally {
-      this.closedFd = true;
-      if (this.fd >= 0) closeSync(this.fd);
-    }
-  }
-}
 
 interface Segment {
   /** Sequence number of its first record: segment files are named by it. */
@@ -336,7 +208,7 @@ export class QueueFiles implements QueueStore {
     const path = join(this.dir, segmentName(first));
     removeIndex(path);
     const seg: Segment = { first, path, file: undefined, live: 0 };
-    seg.file = new AppendFile(path, 0, this.commit, () => this.segmentFailed(seg));
+    seg.file = new AppendFile(path, 0, this.commit, { onGiveUp: () => this.segmentFailed(seg) });
     this.segments.push(seg);
     return seg;
   }
