@@ -147,7 +147,8 @@ export function getViaApi(broker: Broker, vhostName: string, queueName: string, 
       exchange: m.exchange,
       routing_key: m.routingKey,
       message_count: queue.messageCount,
-      properties: propertiesToJson(m.properties),
+      // RabbitMQ shows no properties as [] (an empty Erlang list), and rabbitmqadmin's table then has the column.
+      properties: emptyAsList(propertiesToJson(m.properties)),
       payload: asText ?? body.toString('base64'),
       payload_encoding: asText !== undefined ? 'string' : 'base64',
     });
@@ -164,6 +165,10 @@ export function getViaApi(broker: Broker, vhostName: string, queueName: string, 
       queue.requeue(taken);
   }
   return out;
+}
+
+function emptyAsList(p: Json): Json | [] {
+  return Object.keys(p).length === 0 ? [] : p;
 }
 
 const decoder = new TextDecoder('utf-8', { fatal: true });

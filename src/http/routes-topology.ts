@@ -163,8 +163,10 @@ export function topologyRoutes(router: Router, deps: ManagementDeps): void {
     };
     const one = (ctx: RequestContext) => {
       const found = between(ctx);
-      const key = ctx.param('props');
-      const b = found.rows.find((r) => propertiesKey(r.routingKey, r.arguments) === key);
+      // As RabbitMQ, the key is unquoted once more after the path's decoding, so rabbitmqadmin's
+      // `properties_key=invoice.*` (sent as invoice.%2A) and the listed `invoice.%2A` (sent as invoice.%252A) both match.
+      const key = unquotePlus(ctx.param('props'));
+      const b = found.rows.find((r) => unquotePlus(propertiesKey(r.routingKey, r.arguments)) === key);
       if (!b) throw objectNotFound();
       return { ...found, b };
     };
@@ -199,6 +201,15 @@ export function topologyRoutes(router: Router, deps: ManagementDeps): void {
         });
         return noContent();
       });
+  }
+}
+
+/** `+` as a space, then percent-decoding; text that is not valid percent-encoding stays as it is. */
+function unquotePlus(s: string): string {
+  try {
+    return decodeURIComponent(s.replace(/\+/g, ' '));
+  } catch {
+    return s.replace(/\+/g, ' ');
   }
 }
 
