@@ -35,16 +35,16 @@ describe('configuration precedence', () => {
     const [m1, m2, m3, p1, p2, p3] = await Promise.all([freePort(), freePort(), freePort(), freePort(), freePort(), freePort()]);
     const file = configFile(`management.tcp.port = ${m1}\nprometheus.tcp.port = ${p1}\nlisteners.tcp.default = 0\n`);
 
-    const fileOnly = await startWarren(['--config', file], {}, true);
+    const fileOnly = await startWarren(['--config', file], { bare: true });
     expect([fileOnly.managementPort, fileOnly.prometheusPort]).toEqual([m1, p1]);
     fileOnly.child.kill('SIGKILL');
 
     const env = { WARREN_MANAGEMENT_PORT: String(m2), WARREN_PROMETHEUS_PORT: String(p2) };
-    const fileAndEnv = await startWarren(['--config', file], env, true);
+    const fileAndEnv = await startWarren(['--config', file], { env, bare: true });
     expect([fileAndEnv.managementPort, fileAndEnv.prometheusPort]).toEqual([m2, p2]);
     fileAndEnv.child.kill('SIGKILL');
 
-    const all = await startWarren(['--config', file, '--management-port', String(m3), '--prometheus-port', String(p3)], env, true);
+    const all = await startWarren(['--config', file, '--management-port', String(m3), '--prometheus-port', String(p3)], { env, bare: true });
     expect([all.managementPort, all.prometheusPort]).toEqual([m3, p3]);
   });
 
@@ -53,7 +53,7 @@ describe('configuration precedence', () => {
     const [a1, a2, a3, a4] = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
     const file = configFile(`listeners.tcp.default = ${a1}\nmanagement.tcp.port = 0\nprometheus.tcp.port = 0\n`);
     const started = async (args: string[], env: Record<string, string>) => {
-      const w = await startWarren(['--config', file, ...args], env, true);
+      const w = await startWarren(['--config', file, ...args], { env, bare: true });
       w.child.kill('SIGKILL');
       return w.port;
     };
@@ -67,10 +67,10 @@ describe('configuration precedence', () => {
     expect.hasAssertions();
     const port = await freePort();
     const file = configFile(`listeners.tcp.default = ${port}\nmanagement.tcp.port = 0\nprometheus.tcp.port = 0\n`);
-    const viaWarren = await startWarren([], { WARREN_CONFIG: file }, true);
+    const viaWarren = await startWarren([], { env: { WARREN_CONFIG: file }, bare: true });
     expect(viaWarren.port).toBe(port);
     viaWarren.child.kill('SIGKILL');
-    const viaRabbit = await startWarren([], { RABBITMQ_CONFIG_FILE: file.replace(/\.conf$/, '') }, true);
+    const viaRabbit = await startWarren([], { env: { RABBITMQ_CONFIG_FILE: file.replace(/\.conf$/, '') }, bare: true });
     expect(viaRabbit.port).toBe(port);
   });
 
@@ -78,7 +78,7 @@ describe('configuration precedence', () => {
     expect.hasAssertions();
     const file = configFile('default_user = fileuser\ndefault_pass = filepass\ndefault_vhost = filevhost\n');
     const env = { RABBITMQ_DEFAULT_USER: 'rabbituser', WARREN_DEFAULT_USER: 'envuser', RABBITMQ_DEFAULT_PASS: 'envpass' };
-    const w = await startWarren(['--config', file, '--default-vhost', 'flagvhost'], env);
+    const w = await startWarren(['--config', file, '--default-vhost', 'flagvhost'], { env });
     expect(await canLogin(w.port, 'envuser', 'envpass', 'flagvhost')).toBe(true);
     expect(await canLogin(w.port, 'guest', 'guest', 'flagvhost')).toBe(false);
     expect(await canLogin(w.port, 'fileuser', 'filepass', 'flagvhost')).toBe(false);
@@ -102,7 +102,7 @@ describe('configuration precedence', () => {
   it('uses only the config file when there are no flags or variables', async () => {
     expect.hasAssertions();
     const file = configFile('default_user = alice\ndefault_pass = s3cret\ndefault_vhost = app\nmanagement.tcp.port = 0\nprometheus.tcp.port = 0\nlisteners.tcp.default = 0\n');
-    const w = await startWarren(['--config', file], {}, true);
+    const w = await startWarren(['--config', file], { bare: true });
     expect(await canLogin(w.port, 'alice', 's3cret', 'app')).toBe(true);
     expect(await canLogin(w.port, 'guest', 'guest', '/')).toBe(false);
   });

@@ -42,14 +42,23 @@ export interface StartedWarren {
   managementUrl: string;
 }
 
+export interface StartOptions {
+  /** Environment on top of the cleaned one (no WARREN_* or RABBITMQ_* of the test's own). */
+  env?: Record<string, string>;
+  /** Without the default `--port 0 --management-port 0 --prometheus-port 0` (the test picks the ports). */
+  bare?: boolean;
+  /** This data dir (to restart a broker on the same files) instead of a fresh temporary one. */
+  dataDir?: string;
+}
+
 /**
  * Starts `bin/warren` with a temporary data dir; unless `bare`, with `--port 0 --management-port 0 --prometheus-port 0`.
- * Resolves once it logs "Server startup complete".
+ * Resolves once it logs "Server startup complete"; rejects with its output if it exits first. cleanup() kills it.
  */
-export function startWarren(args: string[] = [], env: Record<string, string> = {}, bare = false): Promise<StartedWarren> {
-  const dir = tempDir();
-  const ports = bare ? [] : ['--port', '0', '--management-port', '0', '--prometheus-port', '0'];
-  const child = spawn(process.execPath, [BIN, ...ports, '--data-dir', join(dir, 'data'), ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: cleanEnv(env) });
+export function startWarren(args: string[] = [], opts: StartOptions = {}): Promise<StartedWarren> {
+  const dataDir = opts.dataDir ?? join(tempDir(), 'data');
+  const ports = opts.bare ? [] : ['--port', '0', '--management-port', '0', '--prometheus-port', '0'];
+  const child = spawn(process.execPath, [BIN, ...ports, '--data-dir', dataDir, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: cleanEnv(opts.env) });
   children.push(child);
   let out = '';
   return new Promise((resolve, reject) => {
@@ -72,6 +81,12 @@ export function startWarren(args: string[] = [], env: Record<string, string> = {
     child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
     child.on('exit', (code) => reject(new Error(`warren exited with ${code}: ${out}`)));
   });
+}
+
+/** Resolves with a child's exit code once it has exited (at once if it already has). */
+export function exitCode(child: ChildProcess): Promise<number | null> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(child.exitCode);
+  return new Promise((resolve) => child.once('exit', (code) => resolve(code)));
 }
 
 export interface RunResult {

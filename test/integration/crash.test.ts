@@ -1,36 +1,15 @@
 // Crash safety: SIGKILL at a random moment while a publisher streams persistent messages with confirms;
 // after restart every confirmed message is there exactly once, in order, uncorrupted. Also a bit-flipped tail.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import amqp from 'amqplib';
 import { afterEach, describe, expect, it } from 'vitest';
+import { cleanup, startWarren, tempDir } from './cli-support.js';
 
-const BIN = join(import.meta.dirname, '..', '..', 'bin', 'warren');
 /** `make stress` raises this; `make test` runs a few rounds. */
 const ROUNDS = Number(process.env.WARREN_CRASH_ROUNDS ?? 3);
-const dirs: string[] = [];
-const children: ChildProcess[] = [];
 
-afterEach(() => {
-  for (const c of children.splice(0)) c.kill('SIGKILL');
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-});
-
-function startProcess(dataDir: string): Promise<{ child: ChildProcess; port: number; log: () => string }> {
-  const child = spawn(process.execPath, [BIN, '--port', '0', '--management-port', '0', '--prometheus-port', '0', '--data-dir', dataDir], { stdio: ['ignore', 'pipe', 'inherit'] });
-  children.push(child);
-  let out = '';
-  return new Promise((resolve, reject) => {
-    child.stdout!.on('data', (d: Buffer) => {
-      out += d.toString();
-      const line = out.split('\n').find((l) => l.includes('Server startup complete'));
-      if (line) resolve({ child, port: (JSON.parse(line) as { port: number }).port, log: () => out });
-    });
-    child.on('exit', (code) => reject(new Error(`warren exited ${code}: ${out}`)));
-  });
-}
+afterEach(cleanup);
 
 /** Body of message i: its number and a checksum-like filler, so corruption shows. */
 const bodyOf = (i: number) => `msg-${i}-${'x'.repeat(i % 97)}`;
@@ -39,9 +18,8 @@ describe('crash safety', () => {
   for (let round = 1; round <= ROUNDS; round++) {
     it(`round ${round}: every confirmed message survives a SIGKILL at a random moment, once and in order`, async () => {
       expect.hasAssertions();
-      const dataDir = mkdtempSync(join(tmpdir(), 'warren-crash-'));
-      dirs.push(dataDir);
-      const first = await startProcess(dataDir);
+      const dataDir = tempDir();
+      const first = await startWarren([], { dataDir });
       const conn = await amqp.connect(`amqp://guest:guest@localhost:${first.port}`);
       conn.on('error', () => {});
       const ch = await conn.createConfirmChannel();
@@ -69,7 +47,7 @@ describe('crash safety', () => {
       await publishing.catch(() => undefined);
       expect(confirmedUpTo).toBeGreaterThan(0);
 
-      const second = await startProcess(dataDir);
+      const second = await startWarren([], { dataDir });
       const conn2 = await amqp.connect(`amqp://guest:guest@localhost:${second.port}`);
       const ch2 = await conn2.createChannel();
       const got: string[] = [];
@@ -86,9 +64,8 @@ describe('crash safety', () => {
 
   it('recovers a segment with a bit-flipped tail up to the last valid record, warns, and starts', async () => {
     expect.hasAssertions();
-    const dataDir = mkdtempSync(join(tmpdir(), 'warren-flip-'));
-    dirs.push(dataDir);
-    const first = await startProcess(dataDir);
+    const dataDir = tempDir();
+    const first = await startWarren([], { dataDir });
     const conn = await amqp.connect(`amqp://guest:guest@localhost:${first.port}`);
     const ch = await conn.createConfirmChannel();
     await ch.assertQueue('flip', { durable: true });
@@ -105,9 +82,9 @@ describe('crash safety', () => {
     bytes[bytes.length - 3] = bytes[bytes.length - 3]! ^ 0x10; // inside the last record's body: its CRC no longer matches
     writeFileSync(segment, bytes);
 
-    const second = await startProcess(dataDir);
+    const second = await startWarren([], { dataDir });
     await new Promise((r) => setTimeout(r, 50));
-    expect(second.log()).toContain('segment tail cut at the last valid record');
+    expect(second.output()).toContain('segment tail cut at the last valid record');
     const conn2 = await amqp.connect(`amqp://guest:guest@localhost:${second.port}`);
     const ch2 = await conn2.createChannel();
     const got: string[] = [];

@@ -1,29 +1,18 @@
 // Durable x-delayed-message exchanges keep persistent waiting messages on disk: after a clean stop or a kill -9
 // they are routed at their due time (at once when overdue), exactly once; transient ones are not kept.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import amqp from 'amqplib';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startBroker, type RunningBroker } from '../../src/index.js';
+import { cleanup, startWarren, tempDir } from './cli-support.js';
 
-const BIN = join(import.meta.dirname, '..', '..', 'bin', 'warren');
-const dirs: string[] = [];
-const children: ChildProcess[] = [];
 const running: RunningBroker[] = [];
 
 afterEach(async () => {
-  for (const c of children.splice(0)) c.kill('SIGKILL');
   for (const b of running.splice(0)) await b.close();
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+  cleanup();
 });
-
-function tempDir(): string {
-  const d = mkdtempSync(join(tmpdir(), 'warren-delayed-'));
-  dirs.push(d);
-  return d;
-}
 
 async function start(dataDir: string): Promise<RunningBroker> {
   const b = await startBroker({ port: 0, dataDir, logLevel: 'silent' });
@@ -34,22 +23,6 @@ async function start(dataDir: string): Promise<RunningBroker> {
 async function stop(b: RunningBroker): Promise<void> {
   running.splice(running.indexOf(b), 1);
   await b.close();
-}
-
-function startProcess(dataDir: string): Promise<{ child: ChildProcess; port: number }> {
-  const child = spawn(process.execPath, [BIN, '--port', '0', '--management-port', '0', '--prometheus-port', '0', '--data-dir', dataDir], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  children.push(child);
-  let out = '';
-  return new Promise((resolve, reject) => {
-    child.stdout!.on('data', (d: Buffer) => {
-      out += d.toString();
-      const line = out.split('\n').find((l) => l.includes('Server startup complete'));
-      if (line) resolve({ child, port: (JSON.parse(line) as { port: number }).port });
-    });
-    child.on('exit', (code) => reject(new Error(`warren exited ${code}: ${out}`)));
-  });
 }
 
 async function declare(ch: amqp.Channel, exchange: string, queue: string): Promise<void> {
@@ -143,7 +116,7 @@ describe('durable delayed messages', () => {
     expect.hasAssertions();
     const BATCH = 40;
     const dataDir = tempDir();
-    const first = await startProcess(dataDir);
+    const first = await startWarren([], { dataDir });
     const conn = await amqp.connect(`amqp://guest:guest@localhost:${first.port}`);
     conn.on('error', () => {});
     const ch = await conn.createConfirmChannel();
@@ -176,7 +149,7 @@ describe('durable delayed messages', () => {
     await publishing.catch(() => undefined);
     expect(confirmed.length).toBeGreaterThan(0);
 
-    const second = await startProcess(dataDir);
+    const second = await startWarren([], { dataDir });
     const conn2 = await amqp.connect(`amqp://guest:guest@localhost:${second.port}`);
     conn2.on('error', () => {});
     const ch2 = await conn2.createChannel();

@@ -1,41 +1,15 @@
 // Durability: definitions and persistent messages survive a clean stop and a kill -9; transient things do not.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { appendFileSync, existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { appendFileSync, existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import amqp from 'amqplib';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startBroker } from '../../src/index.js';
+import { cleanup, startWarren, tempDir } from './cli-support.js';
 
-const BIN = join(import.meta.dirname, '..', '..', 'bin', 'warren');
-const dirs: string[] = [];
-const children: ChildProcess[] = [];
+afterEach(cleanup);
 
-afterEach(() => {
-  for (const c of children.splice(0)) c.kill('SIGKILL');
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-});
-
-function tempDir(): string {
-  const d = mkdtempSync(join(tmpdir(), 'warren-durable-'));
-  dirs.push(d);
-  return d;
-}
-
-/** Runs the CLI as a separate process (so it can be killed -9); resolves with its port once it serves. */
-function startProcess(dataDir: string): Promise<{ child: ChildProcess; port: number }> {
-  const child = spawn(process.execPath, [BIN, '--port', '0', '--management-port', '0', '--prometheus-port', '0', '--data-dir', dataDir, '--log-level', 'info'], { stdio: ['ignore', 'pipe', 'inherit'] });
-  children.push(child);
-  let out = '';
-  return new Promise((resolve, reject) => {
-    child.stdout!.on('data', (d: Buffer) => {
-      out += d.toString();
-      const line = out.split('\n').find((l) => l.includes('Server startup complete'));
-      if (line) resolve({ child, port: (JSON.parse(line) as { port: number }).port });
-    });
-    child.on('exit', (code) => reject(new Error(`warren exited ${code}: ${out}`)));
-  });
-}
+/** Runs the CLI as a separate process (so it can be killed -9), on the given data dir. */
+const startProcess = (dataDir: string) => startWarren(['--log-level', 'info'], { dataDir });
 
 async function drain(ch: amqp.Channel, queue: string): Promise<Array<{ body: string; redelivered: boolean }>> {
   const out: Array<{ body: string; redelivered: boolean }> = [];

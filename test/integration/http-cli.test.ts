@@ -1,38 +1,15 @@
 // The warren command's HTTP listeners: --management-port and --prometheus-port, the startup line, and a port in use.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { cleanup, runWarren, startWarren, tempDir } from './cli-support.js';
 
-const BIN = join(import.meta.dirname, '..', '..', 'bin', 'warren');
-const dirs: string[] = [];
-const children: ChildProcess[] = [];
+afterEach(cleanup);
 
-afterEach(() => {
-  for (const c of children.splice(0)) c.kill('SIGKILL');
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-});
-
-function run(args: string[]): { child: ChildProcess; output: () => string; exit: Promise<number | null> } {
-  const dir = mkdtempSync(join(tmpdir(), 'warren-http-cli-'));
-  dirs.push(dir);
-  const child = spawn(process.execPath, [BIN, '--port', '0', '--data-dir', join(dir, 'data'), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  children.push(child);
-  let out = '';
-  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
-  return { child, output: () => out, exit: new Promise((resolve) => child.on('exit', (code) => resolve(code))) };
-}
-
-async function startupLine(output: () => string): Promise<Record<string, unknown>> {
-  for (let i = 0; i < 400; i++) {
-    const line = output().split('\n').find((l) => l.includes('Server startup complete'));
-    if (line) return JSON.parse(line) as Record<string, unknown>;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  throw new Error(`no startup line: ${output()}`);
+/** Runs a broker expected to stop at startup; its exit code and everything it wrote. */
+async function failedStart(args: string[]): Promise<{ code: number | null; output: string }> {
+  const { code, stdout, stderr } = await runWarren(['--port', '0', '--data-dir', join(tempDir(), 'data'), ...args]);
+  return { code, output: stdout + stderr };
 }
 
 function occupiedPort(): Promise<Server> {
@@ -45,8 +22,7 @@ function occupiedPort(): Promise<Server> {
 describe('warren CLI: management and metrics listeners', () => {
   it('serves the management API and metrics on the ports given, and logs them at startup', async () => {
     expect.hasAssertions();
-    const { output } = run(['--management-port', '0', '--prometheus-port', '0']);
-    const line = await startupLine(output);
+    const { line } = await startWarren(['--port', '0', '--management-port', '0', '--prometheus-port', '0'], { bare: true });
     expect(line.managementPort).toEqual(expect.any(Number));
     expect(line.prometheusPort).toEqual(expect.any(Number));
     const overview = await fetch(`http://localhost:${line.managementPort}/api/overview`, { headers: { authorization: 'Basic ' + Buffer.from('guest:guest').toString('base64') } });
@@ -58,8 +34,7 @@ describe('warren CLI: management and metrics listeners', () => {
 
   it('turns a listener off with "off" (or =-1)', async () => {
     expect.hasAssertions();
-    const { output } = run(['--management-port', 'off', '--prometheus-port=-1']);
-    const line = await startupLine(output);
+    const { line } = await startWarren(['--port', '0', '--management-port', 'off', '--prometheus-port=-1'], { bare: true });
     expect(line.managementPort).toBeUndefined();
     expect(line.prometheusPort).toBeUndefined();
   });
@@ -69,9 +44,9 @@ describe('warren CLI: management and metrics listeners', () => {
     const taken = await occupiedPort();
     const port = (taken.address() as { port: number }).port;
     try {
-      const { output, exit } = run(['--management-port', String(port), '--prometheus-port', '0']);
-      expect(await exit).toBe(1);
-      expect(output()).toContain(`warren: management API: port ${port} is already in use (change it with --management-port)`);
+      const { code, output } = await failedStart(['--management-port', String(port), '--prometheus-port', '0']);
+      expect(code).toBe(1);
+      expect(output).toContain(`warren: management API: port ${port} is already in use (change it with --management-port)`);
     } finally {
       taken.close();
     }
@@ -79,8 +54,8 @@ describe('warren CLI: management and metrics listeners', () => {
 
   it('rejects a bad port value', async () => {
     expect.hasAssertions();
-    const { output, exit } = run(['--prometheus-port', 'lots']);
-    expect(await exit).toBe(1);
-    expect(output()).toContain('--prometheus-port');
+    const { code, output } = await failedStart(['--prometheus-port', 'lots']);
+    expect(code).toBe(1);
+    expect(output).toContain('--prometheus-port');
   });
 });
