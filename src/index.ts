@@ -5,7 +5,8 @@ import pino, { type Logger } from 'pino';
 import { Broker, restoreAccess, snapshotAccess, type AccessSnapshot, type InternalErrorReporter, type PagingWindow } from './broker/index.js';
 import { importDefinitions, startManagement, startMetrics, type HttpListener, type ManagementListener } from './http/index.js';
 import { AmqpServer, DEFAULT_SERVER_OPTIONS, type ServerOptions } from './server/index.js';
-import { serverTls, tlsWanted, type ServerTls, type TlsSettings } from './shared/tls.js';
+import { ResourceStack } from './shared/resource-stack.js';
+import { serverTls, tlsWanted, type TlsSettings } from './shared/tls.js';
 import { AccessFile } from './store/access-file.js';
 import { FileStore } from './store/index.js';
 
@@ -80,99 +81,62 @@ export async function startBroker(opts: StartOptions = {}): Promise<RunningBroke
     opts.pagingWindow,
     reportInternalError,
   );
+  const resources = new ResourceStack();
+  resources.defer(() => store.close());
   const broker = new Broker({ defaultUser: options.defaultUser, defaultPass: options.defaultPass, defaultVhost: options.defaultVhost, reportInternalError }, store);
-  try {
-    recover(broker, store, new AccessFile(dataDir), options, logger);
-  } catch (e) {
-    store.close();
-    throw e;
-  }
+  await resources.open(() => recover(broker, store, new AccessFile(dataDir), options, logger));
   const defaultUser = broker.users.get(options.defaultUser);
   if (opts.defaultUserTags && defaultUser) broker.users.set(defaultUser.name, { ...defaultUser, tags: [...opts.defaultUserTags] });
-  if (opts.loadDefinitions !== undefined) {
-    try {
-      loadDefinitionsAtBoot(broker, opts.loadDefinitions, logger);
-    } catch (e) {
-      store.close();
-      throw e;
-    }
-  }
-  let amqpTls: ServerTls | undefined;
-  let managementTls: ServerTls | undefined;
-  try {
-    // Certificates are read and checked before anything listens.
-    if (tlsWanted(opts.tls)) amqpTls = serverTls(opts.tls, 'TLS');
-    if (opts.managementTls !== undefined && !(opts.managementTls.port !== undefined && opts.managementTls.port < 0)) {
-      managementTls = serverTls(opts.managementTls, 'management TLS', opts.tls);
-    }
-  } catch (e) {
-    store.close();
-    throw e;
-  }
+  const definitions = opts.loadDefinitions;
+  if (definitions !== undefined) await resources.open(() => loadDefinitionsAtBoot(broker, definitions, logger));
+  // Certificates are read and checked before anything listens.
+  const amqpTls = await resources.open(() => (tlsWanted(opts.tls) ? serverTls(opts.tls, 'TLS') : undefined));
+  const managementTls = await resources.open(() =>
+    opts.managementTls !== undefined && !(opts.managementTls.port !== undefined && opts.managementTls.port < 0)
+      ? serverTls(opts.managementTls, 'management TLS', opts.tls)
+      : undefined,
+  );
   for (const w of [...(amqpTls?.warnings ?? []), ...(managementTls?.warnings ?? [])]) logger.warn(w);
   const server = new AmqpServer(broker, options, logger);
-  let port: number;
+  resources.defer(() => server.close());
+  const port = await resources.open(() => listening('AMQP', options.port, '--port', () => server.listen()));
   let tlsPort: number | undefined;
-  try {
-    port = await server.listen();
-    if (amqpTls) {
-      const wanted = opts.tls?.port ?? 5671;
-      try {
-        tlsPort = await server.listenTls(wanted, opts.tls?.host ?? options.host, amqpTls);
-      } catch (e) {
-        if ((e as NodeJS.ErrnoException).code === 'EADDRINUSE') throw new Error(`AMQP over TLS: port ${wanted} is already in use (change it with --tls-port)`);
-        throw e;
-      }
-    }
-  } catch (e) {
-    await server.close().catch(() => {});
-    store.close();
-    if ((e as NodeJS.ErrnoException).code === 'EADDRINUSE') throw new Error(`AMQP: port ${options.port} is already in use (change it with --port)`);
-    throw e;
+  if (amqpTls) {
+    const wanted = opts.tls?.port ?? 5671;
+    tlsPort = await resources.open(() => listening('AMQP over TLS', wanted, '--tls-port', () => server.listenTls(wanted, opts.tls?.host ?? options.host, amqpTls)));
   }
   const vhostPart = options.defaultVhost === '/' ? '' : `/${encodeURIComponent(options.defaultVhost)}`;
   const url = `amqp://${encodeURIComponent(options.defaultUser)}:${encodeURIComponent(options.defaultPass)}@localhost:${port}${vhostPart}`;
-  const listeners: Array<{ close(): Promise<void> }> = [];
-  const stop = async () => {
-    await Promise.all(listeners.map((l) => l.close()));
-    await server.close();
-    store.close();
-  };
+  const deps = { broker, server, port };
+  const host = options.host;
+  const prometheusPort = opts.prometheusPort;
+  const managementPort = opts.managementPort;
   let metrics: HttpListener | undefined;
+  if (enabled(prometheusPort)) {
+    const m = await resources.open(() => listening('Prometheus metrics', prometheusPort, '--prometheus-port', () => startMetrics(deps, { port: prometheusPort, host })));
+    resources.defer(() => m.close());
+    metrics = m;
+  }
   let management: ManagementListener | undefined;
-  try {
-    const deps = { broker, server, port };
-    const host = options.host;
-    const prometheusPort = opts.prometheusPort;
-    const managementPort = opts.managementPort;
-    if (enabled(prometheusPort)) {
-      metrics = await listenOrExplain('Prometheus metrics', '--prometheus-port', prometheusPort, () => startMetrics(deps, { port: prometheusPort, host }));
-      listeners.push(metrics);
-    }
-    const httpsPort = managementTls ? (opts.managementTls?.port ?? 15671) : undefined;
-    if (enabled(managementPort) || managementTls) {
-      const listen = {
-        port: enabled(managementPort) ? managementPort : undefined,
-        host,
-        prometheusPort: metrics?.port,
-        amqpTlsPort: tlsPort,
-        https: managementTls && httpsPort !== undefined ? { port: httpsPort, host: opts.managementTls?.host ?? host, tls: managementTls.options } : undefined,
-      };
-      try {
-        management = await startManagement(deps, listen);
-      } catch (e) {
-        const inUse = (e as NodeJS.ErrnoException & { port?: number }).port;
-        if ((e as NodeJS.ErrnoException).code === 'EADDRINUSE' && inUse !== undefined && inUse === httpsPort && inUse !== managementPort) {
-          throw new Error(`management API over HTTPS: port ${inUse} is already in use (change it with --management-tls-port)`);
-        }
-        if ((e as NodeJS.ErrnoException).code === 'EADDRINUSE') throw new Error(`management API: port ${managementPort} is already in use (change it with --management-port)`);
-        throw e;
-      }
-      listeners.push(management);
-    }
-  } catch (e) {
-    await stop();
-    throw e;
+  const httpsPort = managementTls ? (opts.managementTls?.port ?? 15671) : undefined;
+  if (enabled(managementPort) || managementTls) {
+    const listen = {
+      port: enabled(managementPort) ? managementPort : undefined,
+      host,
+      prometheusPort: metrics?.port,
+      amqpTlsPort: tlsPort,
+      https: managementTls && httpsPort !== undefined ? { port: httpsPort, host: opts.managementTls?.host ?? host, tls: managementTls.options } : undefined,
+    };
+    // Two ports, one error: the port the error names tells which listener it was.
+    const which = (e: unknown) => ((e as { port?: number }).port === httpsPort && httpsPort !== managementPort ? 'https' : 'http');
+    const m = await resources.open(() =>
+      startManagement(deps, listen).catch((e: unknown) => {
+        if (which(e) === 'https' && httpsPort !== undefined) throw explainInUse(e, 'management API over HTTPS', httpsPort, '--management-tls-port');
+        throw explainInUse(e, 'management API', managementPort, '--management-port');
+      }),
+    );
+    resources.defer(() => m.close());
+    management = m;
   }
   let closing: Promise<void> | undefined;
   return {
@@ -184,7 +148,7 @@ export async function startBroker(opts: StartOptions = {}): Promise<RunningBroke
     managementPort: management?.port,
     managementTlsPort: management?.httpsPort,
     prometheusPort: metrics?.port,
-    close: () => (closing ??= stop()),
+    close: () => (closing ??= resources.close()),
   };
 }
 
@@ -192,14 +156,19 @@ function enabled(port: number | undefined): port is number {
   return port !== undefined && port >= 0;
 }
 
-/** Starts an HTTP listener; a port in use becomes a one-line error naming the port and the flag that changes it. */
-async function listenOrExplain(what: string, flag: string, port: number, start: () => Promise<HttpListener>): Promise<HttpListener> {
+/** Starts a listener; a port in use becomes a one-line error naming the port and the flag that changes it. */
+async function listening<T>(what: string, port: number | undefined, flag: string, start: () => Promise<T>): Promise<T> {
   try {
     return await start();
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'EADDRINUSE') throw new Error(`${what}: port ${port} is already in use (change it with ${flag})`);
-    throw e;
+    throw explainInUse(e, what, port, flag);
   }
+}
+
+/** The one port-in-use message; any other error passes unchanged. */
+function explainInUse(e: unknown, what: string, port: number | undefined, flag: string): unknown {
+  if ((e as NodeJS.ErrnoException).code === 'EADDRINUSE') return new Error(`${what}: port ${port} is already in use (change it with ${flag})`);
+  return e;
 }
 
 /**
