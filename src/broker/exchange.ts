@@ -26,6 +26,9 @@ export class Exchange {
   readonly dedup: Deduplicator | undefined;
   /** Bindings with this exchange as source, in creation order. */
   readonly bindings: Binding[] = [];
+  /** Messages published to this exchange, and those of them it routed to at least one queue (RabbitMQ's publish_in / publish_out). */
+  publishIn = 0;
+  publishOut = 0;
 
   constructor(name: string, vhost: string, opts: ExchangeOptions, router: ExchangeRouter) {
     this.name = name;

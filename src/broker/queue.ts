@@ -343,9 +343,11 @@ export class Queue {
     }
   }
 
-  private countDelivery(entry: QueueEntry): void {
+  private countDelivery(entry: QueueEntry, kind: 'deliver' | 'deliverNoAck' | 'get' | 'getNoAck'): void {
     this.stats.delivered += 1;
+    this.stats[kind] += 1;
     this.runtime.totals.delivered += 1;
+    this.runtime.totals[kind] += 1;
     if (entry.redelivered) {
       this.stats.redelivered += 1;
       this.runtime.totals.redelivered += 1;
@@ -353,7 +355,7 @@ export class Queue {
   }
 
   private handOver(consumer: Consumer, entry: QueueEntry): void {
-    this.countDelivery(entry);
+    this.countDelivery(entry, consumer.noAck ? 'deliverNoAck' : 'deliver');
     if (this.blockedSince !== 0) {
       this.blockedMs += Date.now() - this.blockedSince;
       this.blockedSince = 0;
@@ -418,13 +420,17 @@ export class Queue {
     this.touch();
     for (;;) {
       const entry = this.takeReady();
-      if (!entry) return undefined;
+      if (!entry) {
+        this.stats.getEmpty += 1;
+        this.runtime.totals.getEmpty += 1;
+        return undefined;
+      }
       if (entry.expiresAt !== 0 && entry.expiresAt <= Date.now()) {
         this.drop(entry);
         this.events.deadLetter(this, entry.message, 'expired');
         continue;
       }
-      this.countDelivery(entry);
+      this.countDelivery(entry, noAck ? 'getNoAck' : 'get');
       // Quorum queues put x-delivery-count on every basic.get-ok, 0 the first time.
       if (this.settings.type === 'quorum') entry.delivery = withDeliveryCount(entry.message, entry.deliveryCount);
       if (noAck) this.drop(entry);

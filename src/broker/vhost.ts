@@ -27,6 +27,7 @@ import { Message, PROP_FLAG } from './message.js';
 import type { MessagePersistence } from './persistence.js';
 import { parseQueueArguments } from './queue-arguments.js';
 import { Queue, type DeadLetterReason, type QueueEvents } from './queue.js';
+import { newCounters, type MessageCounters } from './stats.js';
 
 /** A definition change: the single path every declare, delete, bind and unbind takes (and what a log would record). */
 export type DefinitionChange =
@@ -82,6 +83,9 @@ export class VirtualHost implements QueueEvents {
   private readonly replyTargets = new Map<string, ReplyTarget>();
   /** Timers of messages waiting in x-delayed-message exchanges. */
   private readonly delayed = new Set<NodeJS.Timeout>();
+
+  /** Message counts of this vhost's closed channels (open ones keep their own; the API adds them up). */
+  readonly closedChannelStats: MessageCounters = newCounters();
 
   /** The vhost's max-queues limit (negative: none); set by the broker's limit table. */
   maxQueues = -1;
@@ -367,6 +371,7 @@ export class VirtualHost implements QueueEvents {
     const outcome = this.outcome;
     outcome.routed = 0;
     outcome.rejected = 0;
+    exchange.publishIn += 1;
     if (exchange.name === '' && message.routingKey.startsWith(REPLY_TO_PREFIX)) {
       const target = this.replyTargets.get(message.routingKey);
       if (target) {
@@ -407,6 +412,7 @@ export class VirtualHost implements QueueEvents {
       outcome.routed = routedCount;
       outcome.rejected = rejected;
       if (routedCount === 0) this.runtime.totals.unroutable += 1;
+      else exchange.publishOut += 1;
       return outcome;
     } finally {
       routed.clear();

@@ -1,5 +1,5 @@
 // The management API's JSON shapes for queues, exchanges, bindings, connections, channels and consumers, with RabbitMQ's keys.
-import { consumerUtilisation, messageStats } from './rates.js';
+import { CHANNEL_FIELDS, consumerUtilisation, details, messageStats, NO_WINDOWS, QUEUE_FIELDS, withDetails, type Windows } from './rates.js';
 import { createHash } from 'node:crypto';
 import { Queue, type Binding, type Exchange, type VirtualHost } from '../broker/index.js';
 import type { FieldTable } from '../protocol/index.js';
@@ -38,7 +38,7 @@ export function allConsumers(server: AmqpServer): ConsumerRef[] {
   return out;
 }
 
-export function queueJson(q: Queue, unacked: Map<Queue, number>, owner: Connection | undefined): Record<string, unknown> {
+export function queueJson(q: Queue, unacked: Map<Queue, number>, owner: Connection | undefined, w: Windows = NO_WINDOWS): Record<string, unknown> {
   const ready = q.messageCount;
   const readyBytes = q.messageBytes;
   const unackedCount = q.unacked;
@@ -56,9 +56,7 @@ export function queueJson(q: Queue, unacked: Map<Queue, number>, owner: Connecti
     message_bytes: readyBytes + unackedB,
     message_bytes_ready: readyBytes,
     message_bytes_unacknowledged: unackedB,
-    messages: ready + unackedCount,
-    messages_ready: ready,
-    messages_unacknowledged: unackedCount,
+    ...withDetails(q, { messages: ready + unackedCount, messages_ready: ready, messages_unacknowledged: unackedCount }, w.lengths),
     name: q.name,
     node: NODE_NAME,
     operator_policy: null,
@@ -68,7 +66,7 @@ export function queueJson(q: Queue, unacked: Map<Queue, number>, owner: Connecti
     type: q.settings.type,
     vhost: q.vhost,
   };
-  const stats = messageStats(q, q.stats);
+  const stats = messageStats(q, q.stats, QUEUE_FIELDS, w.msgRates);
   if (stats) out.message_stats = stats;
   // Whether consumers keep up: RabbitMQ's consumer_utilisation, and two Warren additions (consumer lag, dead letters).
   const util = consumerUtilisation(q, consumers.length, (now) => q.consumerBlockedMs(now));
@@ -81,16 +79,16 @@ export function queueJson(q: Queue, unacked: Map<Queue, number>, owner: Connecti
 }
 
 /** The single-queue view adds its consumers (as /api/consumers shows them). */
-export function queueDetailJson(q: Queue, unacked: Map<Queue, number>, owner: Connection | undefined, consumers: ConsumerRef[]): Record<string, unknown> {
+export function queueDetailJson(q: Queue, unacked: Map<Queue, number>, owner: Connection | undefined, consumers: ConsumerRef[], w: Windows = NO_WINDOWS): Record<string, unknown> {
   return {
-    ...queueJson(q, unacked, owner),
+    ...queueJson(q, unacked, owner, w),
     consumer_details: consumers.filter((c) => c.consumer.queue === q).map(consumerJson),
     deliveries: [],
     incoming: [],
   };
 }
 
-export function exchangeJson(x: Exchange): Record<string, unknown> {
+export function exchangeJson(x: Exchange, w: Windows = NO_WINDOWS): Record<string, unknown> {
   const out: Record<string, unknown> = {
     arguments: tableToJson(x.arguments),
     auto_delete: x.autoDelete,
@@ -102,6 +100,7 @@ export function exchangeJson(x: Exchange): Record<string, unknown> {
   };
   // Who declared an exchange is not recorded; the predeclared ones are the broker's own.
   if (x.name === '' || x.name.startsWith('amq.')) out.user_who_performed_action = 'rmq-internal';
+  if (x.publishIn > 0) out.message_stats = withDetails(x, { publish_in: x.publishIn, publish_out: x.publishOut }, w.msgRates);
   return out;
 }
 
@@ -204,7 +203,7 @@ function canonicalJson(v: unknown): string {
 
 // ---- connections, channels, consumers -------------------------------------
 
-export function connectionJson(conn: Connection): Record<string, unknown> {
+export function connectionJson(conn: Connection, w: Windows = NO_WINDOWS): Record<string, unknown> {
   const s = conn.socket;
   const tls = tlsInfo(s);
   const props = tableToJson(conn.clientProperties);
@@ -226,7 +225,9 @@ export function connectionJson(conn: Connection): Record<string, unknown> {
     port: s.localPort ?? 0,
     protocol: 'AMQP 0-9-1',
     recv_oct: s.bytesRead,
+    recv_oct_details: details(conn, 'recv_oct', w.dataRates),
     send_oct: s.bytesWritten,
+    send_oct_details: details(conn, 'send_oct', w.dataRates),
     ssl: tls.ssl,
     ssl_cipher: tls.ssl_cipher,
     ssl_hash: null,
@@ -247,10 +248,12 @@ export function channelName(ch: Channel): string {
   return `${connectionName(ch.conn)} (${ch.id})`;
 }
 
-export function channelJson(ch: Channel): Record<string, unknown> {
+export function channelJson(ch: Channel, w: Windows = NO_WINDOWS): Record<string, unknown> {
   const conn = ch.conn;
   const d = ch.deliveries;
+  const stats = messageStats(ch, ch.stats, CHANNEL_FIELDS, w.msgRates);
   return {
+    ...(stats ? { message_stats: stats } : {}),
     acks_uncommitted: 0,
     confirm: ch.confirmMode,
     connection_details: { name: connectionName(conn), peer_host: hostOf(conn.socket.remoteAddress), peer_port: conn.socket.remotePort ?? 0 },

@@ -14,6 +14,7 @@ import { definitionsRoutes } from './routes-definitions.js';
 import { limitRoutes } from './routes-limits.js';
 import { nodeRoutes, type Listeners } from './routes-node.js';
 import { nodeInfoRoutes } from './routes-node-info.js';
+import { startSampling } from './stats-sampler.js';
 import { topologyRoutes } from './routes-topology.js';
 import { authorizeRoute } from './scope.js';
 import { isManagementUser } from './users.js';
@@ -114,7 +115,11 @@ export async function startManagement(deps: ManagementDeps, opts: ManagementList
     });
   };
   const servers: Server[] = [];
-  const close = () => Promise.all(servers.map((s) => closeHttp(s))).then(() => {});
+  const stopSampling = startSampling(deps);
+  const close = () => {
+    stopSampling();
+    return Promise.all(servers.map((s) => closeHttp(s))).then(() => {});
+  };
   try {
     if (opts.port !== undefined) {
       const server = createServer(onRequest);

@@ -1,54 +1,162 @@
-// Message rates for the API and dashboard, sampled lazily from the broker's counters (no timers, nothing on the hot path).
+// Rates and samples for the API: every object's counters and lengths sampled every 5 s (RabbitMQ's
+// collect_statistics_interval) by one timer; `_details.rate` is the change over the last interval, and the
+// `lengths_age`/`msg_rates_age`/`data_rates_age` queries get RabbitMQ's samples, avg and avg_rate. Nothing on the hot path.
 import type { MessageCounters } from '../broker/index.js';
 
-/** Shortest interval between two samples of one object; rates describe the last completed interval. */
-const SAMPLE_MS = 5_000;
+/** RabbitMQ's collect_statistics_interval and the resolution of its basic sample retention. */
+export const SAMPLE_MS = 5_000;
 
-interface Sample {
-  at: number;
-  counts: MessageCounters;
-  rates: Record<keyof MessageCounters, number>;
+type Values = Readonly<Record<string, number>>;
+
+/** A sample window asked for by a query: age and increment in seconds. */
+export interface Window {
+  readonly age: number;
+  readonly incr: number;
 }
 
-const samples = new WeakMap<object, Sample>();
-const ZERO: Record<keyof MessageCounters, number> = { published: 0, delivered: 0, redelivered: 0, acked: 0 };
-
-/** Per-second rates of `counters` (owned by `key`) over the last completed sampling interval. */
-export function ratesOf(key: object, counters: MessageCounters, now = Date.now()): Record<keyof MessageCounters, number> {
-  const s = samples.get(key);
-  if (!s) {
-    samples.set(key, { at: now, counts: { ...counters }, rates: ZERO });
-    return ZERO;
-  }
-  if (now - s.at >= SAMPLE_MS) {
-    const dt = (now - s.at) / 1000;
-    s.rates = {
-      published: (counters.published - s.counts.published) / dt,
-      delivered: (counters.delivered - s.counts.delivered) / dt,
-      redelivered: (counters.redelivered - s.counts.redelivered) / dt,
-      acked: (counters.acked - s.counts.acked) / dt,
-    };
-    s.at = now;
-    s.counts = { ...counters };
-  }
-  return s.rates;
+/** The windows of one request (`?lengths_age=60&lengths_incr=5&msg_rates_age=…&data_rates_age=…`). */
+export interface Windows {
+  readonly lengths?: Window;
+  readonly msgRates?: Window;
+  readonly dataRates?: Window;
 }
 
-/** RabbitMQ's message_stats object (counts with rate details); undefined while nothing happened, as RabbitMQ omits it. */
-export function messageStats(key: object, c: MessageCounters): Record<string, unknown> | undefined {
-  const r = ratesOf(key, c);
-  if (c.published + c.delivered + c.acked === 0) return undefined;
-  const round = (n: number) => Math.round(n * 10) / 10;
-  return {
-    ack: c.acked,
-    ack_details: { rate: round(r.acked) },
-    deliver_get: c.delivered,
-    deliver_get_details: { rate: round(r.delivered) },
-    publish: c.published,
-    publish_details: { rate: round(r.published) },
-    redeliver: c.redelivered,
-    redeliver_details: { rate: round(r.redelivered) },
+export const NO_WINDOWS: Windows = {};
+
+/** The windows a query names; RabbitMQ's incr defaults to the age divided into 5 s steps. */
+export function windowsOf(query: URLSearchParams): Windows {
+  const one = (prefix: string): Window | undefined => {
+    const age = Number(query.get(`${prefix}_age`));
+    if (!Number.isFinite(age) || age <= 0) return undefined;
+    const incr = Number(query.get(`${prefix}_incr`) ?? SAMPLE_MS / 1000);
+    return { age: Math.min(age, 3600), incr: Number.isFinite(incr) && incr > 0 ? incr : SAMPLE_MS / 1000 };
   };
+  const out: { lengths?: Window; msgRates?: Window; dataRates?: Window } = {};
+  const l = one('lengths');
+  const m = one('msg_rates');
+  const d = one('data_rates');
+  if (l) out.lengths = l;
+  if (m) out.msgRates = m;
+  if (d) out.dataRates = d;
+  return out;
+}
+
+/** The samples of one object: a ring of timestamps and values. */
+class History {
+  private readonly at: number[] = [];
+  private readonly values: Values[] = [];
+  constructor(private readonly capacity: number) {}
+
+  add(t: number, v: Values): void {
+    if (this.at.length > 0 && this.at[this.at.length - 1] === t) {
+      this.values[this.values.length - 1] = v;
+      return;
+    }
+    this.at.push(t);
+    this.values.push(v);
+    if (this.at.length > this.capacity) {
+      this.at.shift();
+      this.values.shift();
+    }
+  }
+
+  /** Change per second of `key` over the last interval (0 before two samples). */
+  rate(key: string): number {
+    const n = this.at.length;
+    if (n < 2) return 0;
+    const dt = (this.at[n - 1]! - this.at[n - 2]!) / 1000;
+    return dt > 0 ? ((this.values[n - 1]![key] ?? 0) - (this.values[n - 2]![key] ?? 0)) / dt : 0;
+  }
+
+  /** The value at or before `t` (0 before the first sample: counters and lengths start at 0). */
+  valueAt(key: string, t: number): number {
+    for (let i = this.at.length - 1; i >= 0; i--) if (this.at[i]! <= t) return this.values[i]![key] ?? 0;
+    return 0;
+  }
+
+  latest(): number | undefined {
+    return this.at[this.at.length - 1];
+  }
+}
+
+const histories = new WeakMap<object, History>();
+
+/** Records one sample of an object; `long` objects (vhosts, the node) keep 10 minutes, others a minute. */
+export function record(key: object, t: number, values: Values, long = false): void {
+  let h = histories.get(key);
+  if (!h) {
+    h = new History(long ? 121 : 13);
+    histories.set(key, h);
+  }
+  h.add(t, values);
+}
+
+const round = (n: number) => Math.round(n * 100) / 100;
+
+/** `{rate}`, plus `samples` (newest first), `avg` and `avg_rate` when the request asked for a window. */
+export function details(key: object, field: string, window: Window | undefined): Record<string, unknown> {
+  const h = histories.get(key);
+  const rate = h ? round(h.rate(field)) : 0;
+  if (!window) return { rate };
+  const latest = h?.latest() ?? Math.floor(Date.now() / SAMPLE_MS) * SAMPLE_MS;
+  const samples: Array<{ sample: number; timestamp: number }> = [];
+  for (let back = 0; back <= window.age; back += window.incr) {
+    const t = latest - back * 1000;
+    samples.push({ sample: h ? h.valueAt(field, t) : 0, timestamp: t });
+  }
+  const sum = samples.reduce((n, s) => n + s.sample, 0);
+  const newest = samples[0]!.sample;
+  const oldest = samples[samples.length - 1]!.sample;
+  return { avg: sum / samples.length, avg_rate: (newest - oldest) / window.age, rate, samples };
+}
+
+/** RabbitMQ's message_stats field names, mapped to the counters. */
+const FIELD_OF: Readonly<Record<string, keyof MessageCounters>> = {
+  ack: 'acked',
+  confirm: 'confirm',
+  deliver: 'deliver',
+  deliver_get: 'delivered',
+  deliver_no_ack: 'deliverNoAck',
+  drop_unroutable: 'dropUnroutable',
+  get: 'get',
+  get_empty: 'getEmpty',
+  get_no_ack: 'getNoAck',
+  publish: 'published',
+  redeliver: 'redelivered',
+  return_unroutable: 'returnUnroutable',
+};
+
+/** The fields RabbitMQ shows a queue's message_stats with. */
+export const QUEUE_FIELDS = ['ack', 'deliver', 'deliver_get', 'deliver_no_ack', 'get', 'get_empty', 'get_no_ack', 'publish', 'redeliver'] as const;
+/** …a channel's, a vhost's and the node's. */
+export const CHANNEL_FIELDS = [...QUEUE_FIELDS, 'confirm', 'drop_unroutable', 'return_unroutable'] as const;
+
+/** The counters as sample values, by RabbitMQ's names. */
+export function counterValues(c: MessageCounters): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [name, field] of Object.entries(FIELD_OF)) out[name] = c[field];
+  return out;
+}
+
+/** RabbitMQ's message_stats object; undefined while nothing happened, as RabbitMQ omits it then. */
+export function messageStats(key: object, c: MessageCounters, fields: readonly string[], window: Window | undefined): Record<string, unknown> | undefined {
+  if (c.published + c.delivered + c.acked + c.getEmpty + c.confirm + c.returnUnroutable + c.dropUnroutable === 0) return undefined;
+  const out: Record<string, unknown> = {};
+  for (const f of [...fields].sort()) {
+    out[f] = c[FIELD_OF[f]!];
+    out[`${f}_details`] = details(key, f, window);
+  }
+  return out;
+}
+
+/** Plain values with `_details` beside each (queue lengths, octet counts). */
+export function withDetails(key: object, values: Values, window: Window | undefined): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(values)) {
+    out[k] = v;
+    out[`${k}_details`] = details(key, k, window);
+  }
+  return out;
 }
 
 const utilisation = new WeakMap<object, { at: number; blocked: number; value: number | undefined }>();

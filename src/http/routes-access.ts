@@ -1,5 +1,7 @@
 // Vhosts, users and permissions: /api/vhosts, /api/users, /api/permissions, /api/topic-permissions.
 import { boolField } from './body-values.js';
+import { CHANNEL_FIELDS, messageStats, windowsOf, withDetails, type Windows } from './rates.js';
+import { octetsOf, vhostCounters, vhostLengths } from './stats-sampler.js';
 import { compilePattern, isUserLimit, type Broker, type Permission, type TopicPermission, type User, type UserLimit, type VhostMetadata, type VirtualHost } from '../broker/index.js';
 import { NODE_NAME, openConnections, vhostOr404, type ManagementDeps } from './deps.js';
 import { badRequest, created, json, keyMissing, noContent, objectNotFound } from './http-kit.js';
@@ -14,14 +16,10 @@ function metaOf(broker: Broker, v: VirtualHost): VhostMetadata {
   return broker.vhostMetadata.get(v) ?? { description: v.name === '/' ? 'Default virtual host' : '', tags: [] };
 }
 
-function vhostJson(broker: Broker, v: VirtualHost): Record<string, unknown> {
-  let ready = 0;
-  let unacked = 0;
-  for (const q of v.queues.values()) {
-    ready += q.messageCount;
-    unacked += q.unacked;
-  }
+function vhostJson(deps: ManagementDeps, v: VirtualHost, w: Windows): Record<string, unknown> {
+  const { broker, server } = deps;
   const meta = metaOf(broker, v);
+  const stats = messageStats(v, vhostCounters(server, v), CHANNEL_FIELDS, w.msgRates);
   return {
     name: v.name,
     description: meta.description,
@@ -30,9 +28,9 @@ function vhostJson(broker: Broker, v: VirtualHost): Record<string, unknown> {
     metadata: { description: meta.description, tags: [...meta.tags] },
     tracing: false,
     cluster_state: { [NODE_NAME]: 'running' },
-    messages: ready + unacked,
-    messages_ready: ready,
-    messages_unacknowledged: unacked,
+    ...(stats ? { message_stats: stats } : {}),
+    ...withDetails(v, { ...vhostLengths(v) }, w.lengths),
+    ...withDetails(v, octetsOf(openConnections(server).filter((c) => c.vhost === v)), w.dataRates),
   };
 }
 
@@ -78,9 +76,9 @@ export function accessRoutes(router: Router, deps: ManagementDeps): void {
   const topicOf = (vhost: string, user: string) => perms.listTopic().filter((t) => t.vhost === vhost && t.user === user);
 
   router
-    .get('/api/vhosts', (ctx) => listReply([...broker.vhosts.values()].filter((v) => canSeeVhost(broker, ctx.user, v.name)).map((v) => vhostJson(broker, v)), ctx.query))
+    .get('/api/vhosts', (ctx) => listReply([...broker.vhosts.values()].filter((v) => canSeeVhost(broker, ctx.user, v.name)).map((v) => vhostJson(deps, v, windowsOf(ctx.query))), ctx.query))
     // RabbitMQ 3.10 answers one vhost to administrators only, though the list shows it to every user who may use it.
-    .get('/api/vhosts/:vhost', (ctx) => json(vhostJson(broker, vhostOr404(broker, ctx.param('vhost')))), 'administrator')
+    .get('/api/vhosts/:vhost', (ctx) => json(vhostJson(deps, vhostOr404(broker, ctx.param('vhost')), windowsOf(ctx.query))), 'administrator')
     .put('/api/vhosts/:vhost', async (ctx) => {
       const name = ctx.param('vhost');
       const body = await ctx.body();

@@ -5,6 +5,7 @@ import { connectionName, openConnections, vhostOr404, type ManagementDeps } from
 import { allConsumers, channelJson, channelName, connectionJson, consumerJson } from './format.js';
 import { json, noContent, objectNotFound } from './http-kit.js';
 import { listReply } from './listing.js';
+import { windowsOf } from './rates.js';
 import type { RequestContext, Router } from './router.js';
 import { checkClientAccess, seesClientOf } from './scope.js';
 
@@ -29,23 +30,23 @@ export function clientRoutes(router: Router, deps: ManagementDeps): void {
   const consumers = (ctx: RequestContext) => allConsumers(server).filter((c) => seesClientOf(ctx.user, c.channel.conn.username));
 
   router
-    .get('/api/connections', (ctx) => listReply(connections(ctx).map(connectionJson), ctx.query))
-    .get('/api/vhosts/:vhost/connections', (ctx) => listReply(connections(ctx).map(connectionJson), ctx.query))
-    .get('/api/connections/:name', (ctx) => json(connectionJson(connectionOf(ctx))))
+    .get('/api/connections', (ctx) => listReply(connections(ctx).map((c) => connectionJson(c, windowsOf(ctx.query))), ctx.query))
+    .get('/api/vhosts/:vhost/connections', (ctx) => listReply(connections(ctx).map((c) => connectionJson(c, windowsOf(ctx.query))), ctx.query))
+    .get('/api/connections/:name', (ctx) => json(connectionJson(connectionOf(ctx), windowsOf(ctx.query))))
     .delete('/api/connections/:name', (ctx) => {
       const conn = connectionOf(ctx);
       const reason = ctx.req.headers['x-reason'];
       conn.forceClose(typeof reason === 'string' && reason !== '' ? reason : 'Closed via management plugin');
       return noContent();
     })
-    .get('/api/connections/:name/channels', (ctx) => listReply(channels([connectionOf(ctx)]).map(channelJson), ctx.query))
-    .get('/api/channels', (ctx) => listReply(channels(connections(ctx)).map(channelJson), ctx.query))
-    .get('/api/vhosts/:vhost/channels', (ctx) => listReply(channels(connections(ctx)).map(channelJson), ctx.query))
+    .get('/api/connections/:name/channels', (ctx) => listReply(channels([connectionOf(ctx)]).map((c) => channelJson(c, windowsOf(ctx.query))), ctx.query))
+    .get('/api/channels', (ctx) => listReply(channels(connections(ctx)).map((c) => channelJson(c, windowsOf(ctx.query))), ctx.query))
+    .get('/api/vhosts/:vhost/channels', (ctx) => listReply(channels(connections(ctx)).map((c) => channelJson(c, windowsOf(ctx.query))), ctx.query))
     .get('/api/channels/:name', (ctx) => {
       const ch = channels(openConnections(server)).find((c) => channelName(c) === ctx.param('name'));
       if (!ch) throw objectNotFound();
       checkClientAccess(ctx.user, ch.conn.username, 'GET');
-      return json(channelJson(ch));
+      return json(channelJson(ch, windowsOf(ctx.query)));
     })
     .get('/api/consumers', (ctx) => listReply(consumers(ctx).map(consumerJson), ctx.query))
     // RabbitMQ checks no vhost access here (a management user is answered 200 with their own consumers, if any).

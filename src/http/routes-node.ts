@@ -1,17 +1,17 @@
 // Node-level routes: /api/overview, /api/whoami, /api/nodes, /api/health/checks/*, /api/aliveness-test/{vhost}, /api/extensions.
 import { cpus } from 'node:os';
-import { Message, newCounters, type MessageCounters, type User } from '../broker/index.js';
+import { addCounters, Message, newCounters, type User } from '../broker/index.js';
 import { AmqpError } from '../protocol/index.js';
 import { checkVhostAccess } from './authz.js';
 import { NODE_NAME, NO_CONNECTION, openConnections, PRODUCT_NAME, PRODUCT_VERSION, RABBITMQ_COMPAT_VERSION, vhostOr404, type ManagementDeps } from './deps.js';
 import { allConsumers } from './format.js';
 import { badRequest, json, objectNotFound, type Reply } from './http-kit.js';
-import { messageStats } from './rates.js';
+import { CHANNEL_FIELDS, messageStats, windowsOf, withDetails, type Windows } from './rates.js';
+import { nodeKey, vhostCounters, vhostLengths } from './stats-sampler.js';
 import type { Router } from './router.js';
 import { canAccessVhost, seesClientOf } from './scope.js';
 import { isMonitor } from './users.js';
 
-const COUNTER_KEYS: ReadonlyArray<keyof MessageCounters> = ['published', 'delivered', 'redelivered', 'acked'];
 
 /** Ports the node listens on, filled in as listeners start. */
 export interface Listeners {
@@ -51,7 +51,7 @@ function listenersJson(l: Listeners): unknown[] {
  * with no consumer count and no node, listeners or contexts. Their message_stats sum those vhosts' queue counters
  * (Warren keeps no per-vhost publish counter; RabbitMQ counts a message published to two queues once).
  */
-function overview(deps: ManagementDeps, listeners: Listeners, user: User): Record<string, unknown> {
+function overview(deps: ManagementDeps, listeners: Listeners, user: User, w: Windows): Record<string, unknown> {
   const { broker, server } = deps;
   const monitor = isMonitor(user);
   let queues = 0;
@@ -62,18 +62,18 @@ function overview(deps: ManagementDeps, listeners: Listeners, user: User): Recor
   for (const v of broker.vhosts.values()) {
     if (!monitor && !canAccessVhost(broker, user, v.name)) continue;
     exchanges += v.exchanges.size;
-    for (const q of v.queues.values()) {
-      queues += 1;
-      ready += q.messageCount;
-      unacked += q.unacked;
-      for (const k of COUNTER_KEYS) counters[k] += q.stats[k];
-    }
+    queues += v.queues.size;
+    const l = vhostLengths(v);
+    ready += l.messages_ready;
+    unacked += l.messages_unacknowledged;
+    addCounters(counters, vhostCounters(server, v));
   }
   const conns = openConnections(server).filter((c) => seesClientOf(user, c.username));
   const channels = conns.reduce((n, c) => n + c.channels.size, 0);
   const common = {
     management_version: RABBITMQ_COMPAT_VERSION,
-    rates_mode: 'none',
+    rates_mode: 'basic',
+    sample_retention_policies: { global: [600], basic: [60], detailed: [] },
     exchange_types: EXCHANGE_TYPES,
     product_version: PRODUCT_VERSION,
     product_name: PRODUCT_NAME,
@@ -82,15 +82,18 @@ function overview(deps: ManagementDeps, listeners: Listeners, user: User): Recor
     erlang_version: `Node.js ${process.version}`,
     disable_stats: false,
     enable_queue_totals: true,
-    queue_totals: { messages: ready + unacked, messages_ready: ready, messages_unacknowledged: unacked },
+    queue_totals: monitor
+      ? withDetails(nodeKey(deps), { messages: ready + unacked, messages_ready: ready, messages_unacknowledged: unacked }, w.lengths)
+      : { messages: ready + unacked, messages_ready: ready, messages_unacknowledged: unacked },
     statistics_db_event_queue: 0,
   };
   if (!monitor) {
-    return { ...common, message_stats: messageStats(user, counters) ?? {}, object_totals: { channels, connections: conns.length, exchanges, queues } };
+    // Totals over some vhosts only: counts without rates (the node's samples cover every vhost).
+    return { ...common, message_stats: messageStats(user, counters, CHANNEL_FIELDS, undefined) ?? {}, object_totals: { channels, connections: conns.length, exchanges, queues } };
   }
   return {
     ...common,
-    message_stats: messageStats(broker.totals, broker.totals) ?? {},
+    message_stats: messageStats(nodeKey(deps), counters, CHANNEL_FIELDS, w.msgRates) ?? {},
     object_totals: { channels, connections: conns.length, consumers: allConsumers(server).length, exchanges, queues },
     node: NODE_NAME,
     listeners: listenersJson(listeners),
@@ -128,7 +131,7 @@ function nodeJson(deps: ManagementDeps): Record<string, unknown> {
     partitions: [],
     cluster_links: [],
     run_queue: 0,
-    rates_mode: 'none',
+    rates_mode: 'basic',
     exchange_types: EXCHANGE_TYPES,
     auth_mechanisms: AUTH_MECHANISMS,
     applications: [{ name: 'warren', description: 'Warren, an AMQP 0-9-1 broker', version: PRODUCT_VERSION }],
@@ -157,7 +160,7 @@ function aliveness(deps: ManagementDeps, user: User, vhostName: string): Reply {
 export function nodeRoutes(router: Router, deps: ManagementDeps, listeners: Listeners): void {
   const ok = () => json({ status: 'ok' });
   router
-    .get('/api/overview', (ctx) => json(overview(deps, listeners, ctx.user)))
+    .get('/api/overview', (ctx) => json(overview(deps, listeners, ctx.user, windowsOf(ctx.query))))
     .get('/api/cluster-name', () => json({ name: NODE_NAME }))
     .get('/api/whoami', (ctx) => json({ name: ctx.user.name, tags: [...ctx.user.tags] }))
     .get('/api/extensions', () => json([]))

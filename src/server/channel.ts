@@ -1,6 +1,6 @@
 // One channel: its state, the command assembler (method → header → body) and dispatch to the method-class handlers.
 import type { Logger } from 'pino';
-import type { Exchange, Message, VirtualHost } from '../broker/index.js';
+import { addCounters, newCounters, type Exchange, type Message, type MessageCounters, type VirtualHost } from '../broker/index.js';
 import {
   AmqpError,
   BASIC_PUBLISH,
@@ -70,6 +70,9 @@ export class Channel {
   replyConsumer: ReplyConsumer | undefined;
   /** Publishes held by a transaction until tx.commit. */
   txPublishes: Array<{ exchange: Exchange; message: Message; mandatory: boolean }> = [];
+  /** This channel's message counts (RabbitMQ's channel message_stats), added to its vhost's when it closes. */
+  readonly stats: MessageCounters = newCounters();
+  private statsHandedOver = false;
 
   constructor(conn: Connection, id: number) {
     this.conn = conn;
@@ -275,6 +278,10 @@ export class Channel {
   release(): void {
     stopReplyConsumer(this);
     this.deliveries.release();
+    if (!this.statsHandedOver) {
+      this.statsHandedOver = true;
+      addCounters(this.vhost.closedChannelStats, this.stats);
+    }
   }
 
   /** The connection's socket drained: consumers may take messages again. */

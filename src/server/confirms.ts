@@ -70,9 +70,11 @@ export class Confirms {
         continue;
       }
       if (acks > 0) ch.send({ id: BASIC_ACK, deliveryTag: ackUpTo, multiple: acks > 1 });
+      ch.stats.confirm += acks;
       acks = 0;
       ch.send({ id: BASIC_NACK, deliveryTag: -t, multiple: false, requeue: false });
     }
     if (acks > 0) ch.send({ id: BASIC_ACK, deliveryTag: ackUpTo, multiple: acks > 1 });
+    ch.stats.confirm += acks;
   }
 }

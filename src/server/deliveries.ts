@@ -92,6 +92,11 @@ export class Deliveries {
       c.unacked += 1;
     }
     const ch = this.channel;
+    const stats = ch.stats;
+    stats.delivered += 1;
+    if (c.noAck) stats.deliverNoAck += 1;
+    else stats.deliver += 1;
+    if (entry.redelivered) stats.redelivered += 1;
     ch.conn.output.deliver(ch.id, c.tagRaw, tag, entry.redelivered, entry.delivery ?? entry.message);
   }
 
@@ -191,7 +196,10 @@ export class Deliveries {
     if (list.length === 0) return;
     if (how === 'requeue') this.requeueAll(list);
     else if (how === 'drop') for (const u of list) u.queue.reject(u.entry);
-    else for (const u of list) u.queue.settle(u.entry);
+    else {
+      for (const u of list) u.queue.settle(u.entry);
+      this.channel.stats.acked += list.length;
+    }
     this.resume();
   }
 

@@ -114,10 +114,16 @@ function get(ch: Channel, name: string | undefined, noAck: boolean): void {
   authorize(ch, 'queue', queueName(ch, name), 'read');
   const q = ch.vhost.queue(queueName(ch, name), ch.conn.id);
   const entry = q.get(noAck);
+  const stats = ch.stats;
   if (!entry) {
+    stats.getEmpty += 1;
     ch.send({ id: BASIC_GET_EMPTY, clusterId: '' });
     return;
   }
+  stats.delivered += 1;
+  if (noAck) stats.getNoAck += 1;
+  else stats.get += 1;
+  if (entry.redelivered) stats.redelivered += 1;
   const tag = ch.deliveries.takeForGet(q, entry, noAck);
   const msg = entry.delivery ?? entry.message;
   ch.send({
@@ -139,6 +145,7 @@ export function publishContent(ch: Channel, m: BasicPublish, propertiesRaw: Buff
   if (m.immediate) throw notImplemented('immediate=true');
   const conn = ch.conn;
   conn.ctx.broker.totals.published += 1;
+  ch.stats.published += 1;
   if (!conn.hasPublished) conn.hasPublished = true;
   const alarm = conn.ctx.blockReason();
   // A resource alarm blocks a publisher at its next publish (this one is still taken, as in RabbitMQ).
@@ -186,6 +193,10 @@ function checkProperties(ch: Channel, message: Message): Message {
 function route(ch: Channel, exchange: Exchange, message: Message, mandatory: boolean): boolean {
   const outcome = ch.vhost.publish(exchange, message);
   const accepted = outcome.rejected === 0;
+  if (outcome.routed === 0) {
+    if (mandatory) ch.stats.returnUnroutable += 1;
+    else ch.stats.dropUnroutable += 1;
+  }
   if (outcome.routed === 0 && mandatory) {
     ch.send({ id: BASIC_RETURN, replyCode: REPLY.NO_ROUTE, replyText: 'NO_ROUTE', exchange: message.exchange, routingKey: message.routingKey });
     ch.conn.output.content(ch.id, message.propertiesRaw, message.body);
