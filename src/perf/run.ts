@@ -1,6 +1,7 @@
 // Runs a `warren perf` test: PerfTest's topology, producers and consumers on their own connections, a line per interval and a summary.
 import { randomUUID } from 'node:crypto';
-import { nowUs, PerfConnection, publishFrames, type ChannelListener, type ConnectOptions } from './client.js';
+import { AmqpConnection, nowUs, type ChannelListener, type ConnectOptions } from '../client/index.js';
+import { publishFrames } from '../protocol/index.js';
 import { LatencyHistogram } from './histogram.js';
 import type { PerfOptions } from './options.js';
 
@@ -48,7 +49,7 @@ class Producer implements ChannelListener {
   private readonly onFinished: () => void;
 
   constructor(
-    private readonly conn: PerfConnection,
+    private readonly conn: AmqpConnection,
     private readonly o: PerfOptions,
     private readonly stats: Stats,
     routingKey: string,
@@ -175,7 +176,7 @@ class Consumer implements ChannelListener {
   };
 
   constructor(
-    readonly conn: PerfConnection,
+    readonly conn: AmqpConnection,
     private readonly o: PerfOptions,
     private readonly stats: Stats,
     private readonly onDone: () => void,
@@ -266,7 +267,7 @@ export interface PerfResult {
 /** Runs the test; resolves when it ends (limits reached, time up, or `signal` aborted). Throws on connection failures. */
 export async function runPerf(o: PerfOptions, out: (line: string) => void, signal?: AbortSignal): Promise<PerfResult> {
   const stats = new Stats();
-  const connections: PerfConnection[] = [];
+  const connections: AmqpConnection[] = [];
   const producers: Producer[] = [];
   const consumers: Consumer[] = [];
   const routingKey = o.routingKey ?? (o.exchange === '' && o.queue !== '' ? o.queue : randomUUID());
@@ -277,17 +278,17 @@ export async function runPerf(o: PerfOptions, out: (line: string) => void, signa
     failure ??= e;
     wakeUp?.();
   };
-  const open = async (name: string): Promise<PerfConnection> => {
-    const c = await PerfConnection.open({ ...base, connectionName: name });
+  const open = async (name: string): Promise<AmqpConnection> => {
+    const c = await AmqpConnection.open({ ...base, connectionName: name, product: 'warren perf', heartbeat: 0 });
     connections.push(c);
     c.onError = fail;
     return c;
   };
-  const declareExchange = async (c: PerfConnection) => {
+  const declareExchange = async (c: AmqpConnection) => {
     if (o.exchange === '') return;
     await c.declareExchange(1, o.exchange, o.exchangeType, { passive: o.exchange.startsWith('amq.') });
   };
-  const declareQueue = async (c: PerfConnection): Promise<string> => {
+  const declareQueue = async (c: AmqpConnection): Promise<string> => {
     const { queue } = await c.declareQueue(1, o.queue, { durable: o.persistent, autoDelete: o.autoDelete });
     if (o.exchange !== '') await c.bindQueue(1, queue, o.exchange, routingKey);
     return queue;

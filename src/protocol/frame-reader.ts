@@ -14,46 +14,102 @@ export interface FrameSink {
   onFrame(type: number, channel: number, payload: Buffer): void;
 }
 
-/** Incremental frame parser; `frameMax` is the negotiated maximum frame size including the envelope. */
+export interface FrameReaderOptions {
+  /**
+   * The caller reuses the chunk buffer after push() returns (net's `onread`): bytes kept for later (a partial frame,
+   * or frames held back while paused) are copied. Without it they are kept as views, and payloads stay valid.
+   */
+  reusedInput?: boolean;
+}
+
+/**
+ * Incremental frame parser; `frameMax` is the negotiated maximum frame size including the envelope. The one frame
+ * reader of the server and the client: whole frames as views into the chunk, pause()/resume() to hold frames back.
+ */
 export class FrameReader {
   frameMax: number;
+  /** While true, what arrives is kept, not handled; see pause() and resume(). */
+  paused = false;
   private readonly sink: FrameSink;
-  /** Bytes of an incomplete frame carried over from earlier chunks. */
+  private readonly copyKept: boolean;
+  /** Bytes of an incomplete frame (or of frames held back) carried over from earlier chunks. */
   private parts: Buffer[] = [];
   private partsLength = 0;
-  /** Total length of the frame being accumulated, once its header has arrived (else -1). */
+  /** Total length of the first frame carried over, once its header has arrived (else -1). */
   private needed = -1;
   private stopped = false;
+  /** stopped or paused: the loop checks one field. */
+  private halted = false;
 
-  constructor(sink: FrameSink, frameMax: number) {
+  constructor(sink: FrameSink, frameMax: number, o: FrameReaderOptions = {}) {
     this.sink = sink;
     this.frameMax = frameMax;
+    this.copyKept = o.reusedInput === true;
   }
 
   /** Stops emitting frames (after a fatal error or close); further input is ignored. */
   stop(): void {
     this.stopped = true;
+    this.halted = true;
     this.parts = [];
     this.partsLength = 0;
   }
 
+  /** Stops handling frames after the current one; later input is kept until resume(). */
+  pause(): void {
+    this.paused = true;
+    this.halted = true;
+  }
+
+  /** Handles the frames held back (a sink may pause again). Throws FRAME_ERROR for a malformed frame. */
+  resume(): void {
+    if (!this.paused) return;
+    this.paused = false;
+    this.halted = this.stopped;
+    if (this.stopped || this.needed < 0 || this.partsLength < this.needed) return;
+    const buf = this.parts.length === 1 ? this.parts[0]! : Buffer.concat(this.parts, this.partsLength);
+    this.parts = [];
+    this.partsLength = 0;
+    this.needed = -1;
+    this.run(buf, true);
+  }
+
+  /** Forgets what was held back and unpauses. */
+  clear(): void {
+    this.parts = [];
+    this.partsLength = 0;
+    this.needed = -1;
+    this.paused = false;
+    this.halted = this.stopped;
+  }
+
   /** Feeds the next chunk of the stream. Throws FRAME_ERROR for a malformed frame. */
   push(chunk: Buffer): void {
-    if (this.stopped) return;
+    if (this.halted) {
+      if (this.paused && !this.stopped) this.keep(chunk);
+      return;
+    }
     let buf = chunk;
+    let owned = !this.copyKept;
     if (this.partsLength > 0) {
+      const total = this.partsLength + chunk.length;
+      if (this.needed < 0 && total >= 7) this.needed = this.frameLength(Buffer.concat([...this.parts, chunk], 7), 0);
+      if (this.needed < 0 || total < this.needed) return this.keep(chunk);
       this.parts.push(chunk);
-      this.partsLength += chunk.length;
-      if (this.needed < 0 && this.partsLength >= 7) this.needed = this.frameLength(Buffer.concat(this.parts, 7), 0);
-      if (this.needed < 0 || this.partsLength < this.needed) return;
-      buf = Buffer.concat(this.parts, this.partsLength);
+      buf = Buffer.concat(this.parts, total);
+      owned = true;
       this.parts = [];
       this.partsLength = 0;
       this.needed = -1;
     }
+    this.run(buf, owned);
+  }
+
+  /** Handles the whole frames of `buf`; keeps the rest (copied unless `owned`). */
+  private run(buf: Buffer, owned: boolean): void {
     let pos = 0;
     const len = buf.length;
-    while (!this.stopped && len - pos >= 7) {
+    while (!this.halted && len - pos >= 7) {
       const total = this.frameLength(buf, pos);
       if (len - pos < total) break;
       const end = pos + total - 1;
@@ -65,13 +121,19 @@ export class FrameReader {
       pos += total;
     }
     if (pos < len && !this.stopped) {
-      const rest = buf.subarray(pos);
+      const rest = owned ? buf.subarray(pos) : Buffer.from(buf.subarray(pos));
       this.parts.push(rest);
       this.partsLength = rest.length;
       this.needed = rest.length >= 7 ? this.frameLength(rest, 0) : -1;
     }
   }
 
+  /** Keeps a chunk for later (a partial frame, or input while paused). */
+  private keep(chunk: Buffer): void {
+    this.parts.push(this.copyKept ? Buffer.from(chunk) : chunk);
+    this.partsLength += chunk.length;
+    if (this.needed < 0 && this.partsLength >= 7) this.needed = this.frameLength(this.parts.length === 1 ? this.parts[0]! : Buffer.concat(this.parts, 7), 0);
+  }
   /** Whole frame length from its header at `pos`, checked against frame_max. */
   private frameLength(buf: Buffer, pos: number): number {
     const size = buf.readUInt32BE(pos + 3);

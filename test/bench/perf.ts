@@ -4,7 +4,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { nowUs, PerfConnection, publishFrames, type ChannelListener } from '../../src/perf/client.js';
+import { AmqpConnection, nowUs, type ChannelListener, type Delivery } from '../../src/client/index.js';
+import { publishFrames } from '../../src/protocol/index.js';
 import { LatencyHistogram } from '../../src/perf/histogram.js';
 import type { BasicProperties } from '../../src/protocol/index.js';
 
@@ -23,8 +24,8 @@ let counter = 0;
 const unique = (p: string) => `perf-${p}-${process.pid}-${++counter}`;
 
 /** Opens a connection (channel 1 with `o`); a broker error during the bench ends it. */
-async function open(t: Target, listener?: ChannelListener, o: { confirm?: boolean; prefetch?: number; collect?: boolean } = {}): Promise<PerfConnection> {
-  const c = await PerfConnection.open({ host: t.host, port: t.port });
+async function open(t: Target, listener?: ChannelListener, o: { confirm?: boolean; prefetch?: number; collect?: boolean } = {}): Promise<AmqpConnection> {
+  const c = await AmqpConnection.open({ host: t.host, port: t.port });
   c.onError = (e) => {
     console.error(`${t.name}: ${e.message}`);
     process.exit(1);
@@ -33,16 +34,16 @@ async function open(t: Target, listener?: ChannelListener, o: { confirm?: boolea
   return c;
 }
 
-const drained = (c: PerfConnection) => new Promise<void>((r) => c.onDrain(r));
+const drained = (c: AmqpConnection) => new Promise<void>((r) => c.onDrain(r));
 
 /** A declared, empty queue. */
-async function freshQueue(c: PerfConnection, queue: string, durable: boolean): Promise<void> {
+async function freshQueue(c: AmqpConnection, queue: string, durable: boolean): Promise<void> {
   await c.declareQueue(1, queue, { durable });
   await c.purgeQueue(1, queue);
 }
 
 /** Pre-encoded publish frames on channel 1. */
-function frames(c: PerfConnection, exchange: string, key: string, persistent: boolean, body: Buffer): Buffer {
+function frames(c: AmqpConnection, exchange: string, key: string, persistent: boolean, body: Buffer): Buffer {
   const properties: BasicProperties = persistent ? { deliveryMode: 2 } : {};
   return publishFrames(1, exchange, key, properties, body, c.frameMax).frames;
 }
@@ -51,7 +52,7 @@ function frames(c: PerfConnection, exchange: string, key: string, persistent: bo
 class Deliveries implements ChannelListener {
   count = 0;
   private sinceAck = 0;
-  conn: PerfConnection | undefined;
+  conn: AmqpConnection | undefined;
   constructor(
     private readonly channel: number,
     private readonly ackEvery: number,
@@ -78,7 +79,7 @@ class Confirms implements ChannelListener {
 }
 
 /** Publishes as fast as the broker takes it while `room()` allows, until the deadline. */
-async function produce(p: PerfConnection, message: Buffer, end: number, room: () => boolean): Promise<number> {
+async function produce(p: AmqpConnection, message: Buffer, end: number, room: () => boolean): Promise<number> {
   let sent = 0;
   while (Date.now() < end) {
     let batch = 0;
@@ -176,8 +177,9 @@ async function fanout(t: Target, size: number, queues: number): Promise<number> 
 
 /** Answers each request on its reply-to queue with the same body and correlation id, then acks it. */
 class Responder implements ChannelListener {
-  conn: PerfConnection | undefined;
-  content(tag: number, p: BasicProperties, body: Buffer): void {
+  conn: AmqpConnection | undefined;
+  content(d: Delivery): void {
+    const { deliveryTag: tag, properties: p, body } = d;
     const c = this.conn!;
     if (p.replyTo !== undefined) c.publish(1, '', p.replyTo, p.correlationId !== undefined ? { correlationId: p.correlationId } : {}, body);
     c.ack(1, tag, false);
@@ -187,7 +189,7 @@ class Responder implements ChannelListener {
 
 /** Sends one request at a time and times each round trip until the deadline. */
 class Requester implements ChannelListener {
-  conn: PerfConnection | undefined;
+  conn: AmqpConnection | undefined;
   readonly latency = new LatencyHistogram();
   private sentAt = 0;
   private id = 0;
@@ -211,7 +213,8 @@ class Requester implements ChannelListener {
     c.publish(1, '', this.queue, { replyTo: this.replyTo, correlationId: String(++this.id) }, this.body);
     c.flush();
   }
-  content(_tag: number, p: BasicProperties): void {
+  content(d: Delivery): void {
+    const p = d.properties;
     if (p.correlationId !== String(this.id)) return;
     this.latency.record(this.conn!.receivedAtUs - this.sentAt);
     if (Date.now() < this.end) this.request();
@@ -268,7 +271,7 @@ async function backlogMemory(count: number, size: number): Promise<number> {
 }
 
 /** Publishes `count` copies of `message`, at most 5,000 unconfirmed, and waits for every confirm. */
-async function publishConfirmed(prod: PerfConnection, confirms: Confirms, message: Buffer, count: number): Promise<void> {
+async function publishConfirmed(prod: AmqpConnection, confirms: Confirms, message: Buffer, count: number): Promise<void> {
   let published = 0;
   while (published < count) {
     const n = Math.min(1000, count - published);
@@ -319,7 +322,7 @@ let opened = 0;
 /** Memory per idle connection (each with one channel open): RSS before and after opening `n` of them. */
 async function idleConnections(t: Target, metricsPort: number | undefined, n: number): Promise<number> {
   const before = await rssOf(t, metricsPort);
-  const clients: PerfConnection[] = [];
+  const clients: AmqpConnection[] = [];
   const deadline = Date.now() + 120_000;
   const withTimeout = <T>(p: Promise<T>) =>
     Promise.race([p, new Promise<never>((_, reject) => setTimeout(() => reject(new Error('timed out')), 10_000))]);
@@ -327,7 +330,7 @@ async function idleConnections(t: Target, metricsPort: number | undefined, n: nu
     for (let i = 0; i < n && Date.now() < deadline; i += 100) {
       await Promise.all(
         Array.from({ length: Math.min(100, n - i) }, async () => {
-          const c = await withTimeout(PerfConnection.open({ host: t.host, port: t.port, timeoutMs: 10_000 }));
+          const c = await withTimeout(AmqpConnection.open({ host: t.host, port: t.port, timeoutMs: 10_000 }));
           clients.push(c);
           await withTimeout(c.openChannel(1));
         }),

@@ -1,6 +1,6 @@
-// warren perf's frame splitter: frames handled in place whatever the read boundaries, held back while paused.
+// The frame reader as the client uses it: one reused read buffer (net's onread), frames held back while paused.
 import { describe, expect, it } from 'vitest';
-import { FrameSplitter } from '../../src/perf/frame-splitter.js';
+import { FrameReader } from '../../src/protocol/index.js';
 
 function frame(type: number, channel: number, payload: Buffer): Buffer {
   const head = Buffer.alloc(7);
@@ -13,13 +13,13 @@ function frame(type: number, channel: number, payload: Buffer): Buffer {
 const FRAMES = [frame(1, 1, Buffer.from('method')), frame(2, 1, Buffer.alloc(0)), frame(3, 2, Buffer.alloc(300, 7)), frame(8, 0, Buffer.alloc(0)), frame(3, 1, Buffer.from('end'))];
 const STREAM = Buffer.concat(FRAMES);
 
-function collect(frameMax = 4096): { splitter: FrameSplitter; seen: Buffer[] } {
+function collect(frameMax = 4096): { splitter: FrameReader; seen: Buffer[] } {
   const seen: Buffer[] = [];
-  const splitter = new FrameSplitter((buf, pos, total) => seen.push(Buffer.from(buf.subarray(pos, pos + total))), frameMax);
+  const splitter = new FrameReader({ onFrame: (type, channel, payload) => seen.push(frame(type, channel, payload)) }, frameMax, { reusedInput: true });
   return { splitter, seen };
 }
 
-describe('perf frame splitter', () => {
+describe('frame reader with reused input', () => {
   it('finds every frame whatever the two read boundaries, reusing one read buffer', () => {
     const read = Buffer.alloc(STREAM.length);
     const wrong: string[] = [];
@@ -29,7 +29,7 @@ describe('perf frame splitter', () => {
         for (const [from, to] of [[0, a], [a, b], [b, STREAM.length]] as const) {
           // As with net's onread: every read lands at the start of the same buffer.
           STREAM.copy(read, 0, from, to);
-          splitter.push(read, 0, to - from);
+          splitter.push(read.subarray(0, to - from));
           read.fill(0xff);
         }
         // One cheap check per split (a deep toEqual here would take seconds).
@@ -42,19 +42,21 @@ describe('perf frame splitter', () => {
   it('holds frames back while paused and hands them over on release', () => {
     let pauseAfter = 2;
     const seen: number[] = [];
-    const splitter = new FrameSplitter((buf, pos) => {
-      seen.push(buf[pos]!);
-      if (--pauseAfter === 0) splitter.pause();
-    }, 4096);
-    splitter.push(STREAM, 0, 40);
+    const splitter: FrameReader = new FrameReader({
+      onFrame: (type) => {
+        seen.push(type);
+        if (--pauseAfter === 0) splitter.pause();
+      },
+    }, 4096, { reusedInput: true });
+    splitter.push(STREAM.subarray(0, 40));
     expect(seen).toEqual([1, 2]);
-    splitter.push(STREAM, 40, STREAM.length);
+    splitter.push(STREAM.subarray(40));
     expect(seen).toEqual([1, 2]);
     pauseAfter = 1;
-    splitter.release();
+    splitter.resume();
     expect(seen).toEqual([1, 2, 3]);
     pauseAfter = -1;
-    splitter.release();
+    splitter.resume();
     expect(seen).toEqual([1, 2, 3, 8, 3]);
     expect(splitter.paused).toBe(false);
   });
@@ -62,7 +64,7 @@ describe('perf frame splitter', () => {
   it('refuses a bad frame end and a frame over frame_max', () => {
     const bad = Buffer.from(FRAMES[0]!);
     bad[bad.length - 1] = 0;
-    expect(() => collect().splitter.push(bad, 0, bad.length)).toThrow(/frame end/);
-    expect(() => collect(100).splitter.push(FRAMES[2]!, 0, FRAMES[2]!.length)).toThrow(/frame_max/);
+    expect(() => collect().splitter.push(bad)).toThrow(/invalid_frame_end_marker/);
+    expect(() => collect(100).splitter.push(FRAMES[2]!)).toThrow(/frame_too_large/);
   });
 });
