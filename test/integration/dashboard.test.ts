@@ -1,56 +1,22 @@
 // The web dashboard in a real headless browser (Debian's chromium driven by playwright-core): log in, see a queue
 // declared over AMQP, publish to it from the page, watch its depth change, get the message back, purge and delete.
-// `make test` installs chromium; without it this file is skipped, unless WARREN_REQUIRE_CHROMIUM=1 (then it fails).
-// WARREN_CHROMIUM=PATH picks another binary; WARREN_DASHBOARD_SCREENSHOT=FILE saves a screenshot of the queue's page.
-import { existsSync } from 'node:fs';
+// Browser, skipping and screenshots (test-output/dashboard/queue.png) as test/support/dashboard.ts describes.
 import amqp from 'amqplib';
-import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { useBroker } from '../support/broker.js';
+import { HAVE_CHROMIUM, MISSING, RUN_BROWSER, screenshot, textBecomes, useBrowser } from '../support/dashboard.js';
 
-const CHROMIUM = process.env.WARREN_CHROMIUM ?? '/usr/bin/chromium';
-const HAVE_CHROMIUM = existsSync(CHROMIUM);
-const REQUIRE_CHROMIUM = process.env.WARREN_REQUIRE_CHROMIUM === '1';
-const MISSING = `${CHROMIUM} is missing (apt-get install chromium, or run make test, which installs it)`;
-if (!HAVE_CHROMIUM && !REQUIRE_CHROMIUM) console.warn(`dashboard browser test skipped: ${MISSING}`);
+if (!RUN_BROWSER) console.warn(`dashboard browser test skipped: ${MISSING}`);
 
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
-
-/** Waits until a locator's trimmed text equals `expected` (the page polls the API every second or two). */
-async function textBecomes(locator: Locator, expected: string, timeout = 10_000): Promise<void> {
-  await expect.poll(async () => ((await locator.count()) > 0 ? (await locator.first().textContent())?.trim() : undefined), { timeout, interval: 100 }).toBe(expected);
-}
-
-describe.skipIf(!HAVE_CHROMIUM && !REQUIRE_CHROMIUM)(HAVE_CHROMIUM ? 'web dashboard in headless chromium' : `web dashboard (skipped: ${MISSING})`, () => {
+describe.skipIf(!RUN_BROWSER)(HAVE_CHROMIUM ? 'web dashboard in headless chromium' : `web dashboard (skipped: ${MISSING})`, () => {
   const broker = useBroker({ managementPort: 0 });
-  let browser: Browser;
-  let page: Page;
-  const pageErrors: string[] = [];
+  const browser = useBrowser();
+  const pageErrors = browser.errors;
   const base = () => `http://localhost:${broker.current.managementPort}`;
-
-  beforeAll(async () => {
-    if (!HAVE_CHROMIUM) throw new Error(`WARREN_REQUIRE_CHROMIUM=1 but ${MISSING}`);
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
-    page = await browser.newPage({ viewport: { width: 1440, height: 1000 } });
-    page.setDefaultTimeout(10_000);
-    page.on('pageerror', (e) => pageErrors.push(`pageerror: ${e.message}`));
-    // Chrome logs every non-2xx fetch as "Failed to load resource"; the login test causes a 401 on purpose.
-    page.on('console', (m) => {
-      if (m.type() === 'error' && !m.text().startsWith('Failed to load resource')) pageErrors.push(`console: ${m.text()}`);
-    });
-  });
-
-  afterAll(async () => {
-    await browser?.close();
+  let page: Page;
+  beforeAll(() => {
+    page = browser.page;
   });
 
   it('serves the page and its assets without credentials, with a content security policy', async () => {
@@ -119,7 +85,7 @@ describe.skipIf(!HAVE_CHROMIUM && !REQUIRE_CHROMIUM)(HAVE_CHROMIUM ? 'web dashbo
       await textBecomes(page.getByRole('status').filter({ hasText: 'Fetched' }), 'Fetched 1 message, then requeued.');
       expect((await ch.checkQueue(queue)).messageCount).toBe(1);
 
-      if (process.env.WARREN_DASHBOARD_SCREENSHOT) await page.screenshot({ path: process.env.WARREN_DASHBOARD_SCREENSHOT, fullPage: true });
+      await screenshot(page, 'queue');
 
       // Purge (a second click confirms), then delete.
       await page.getByRole('button', { name: 'Purge messages' }).click();

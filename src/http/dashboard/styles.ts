@@ -79,6 +79,10 @@ main { padding: 1.25rem; max-width: 1500px; margin: 0 auto; }
 .page-head { display: flex; flex-wrap: wrap; align-items: center; gap: 0.75rem 1rem; margin: 0.25rem 0 1rem; }
 .page-head h1 { margin-right: auto; }
 .crumbs { color: var(--muted); font-size: 0.85rem; }
+.subnav { display: flex; gap: 0.25rem; flex-wrap: wrap; margin-bottom: 0.75rem; }
+.subnav a { text-decoration: none; color: var(--muted); padding: 0.3rem 0.7rem; border-radius: 6px; border: 1px solid var(--border); background: var(--panel); }
+.subnav a[aria-current='page'] { color: var(--accent); border-color: var(--accent); font-weight: 600; }
+.row-actions { display: flex; gap: 0.35rem; justify-content: flex-end; }
 .toolbar { display: flex; align-items: center; gap: 0.5rem; flex-wrap: wrap; }
 .cards { display: grid; gap: 1rem; margin-bottom: 1rem; }
 .cards.two { grid-template-columns: repeat(auto-fit, minmax(min(100%, 460px), 1fr)); }

@@ -1,5 +1,9 @@
 // The dashboard's pages by section name (the first segment of the location hash): a list and, for some, a detail page.
 import { mountBindings } from './views/bindings.js';
+import { mountDefinitions } from './views/definitions.js';
+import { mountPermissions } from './views/permissions.js';
+import { mountUsers } from './views/users.js';
+import { mountVhosts } from './views/vhosts.js';
 import { mountChannels, mountConnections } from './views/connections.js';
 import { mountExchange, mountExchanges } from './views/exchanges.js';
 import { mountOverview } from './views/overview.js';
@@ -10,6 +14,8 @@ export interface Section {
   title: string;
   list: Mount;
   detail?: MountDetail;
+  /** The header tab it belongs to, when not its own (the Admin pages). */
+  tab?: string;
 }
 
 export const SECTIONS: Readonly<Record<string, Section>> = {
@@ -19,4 +25,8 @@ export const SECTIONS: Readonly<Record<string, Section>> = {
   exchanges: { title: 'Exchanges', list: mountExchanges, detail: mountExchange },
   queues: { title: 'Queues', list: mountQueues, detail: mountQueue },
   bindings: { title: 'Bindings', list: mountBindings },
+  users: { title: 'Users', list: mountUsers, tab: 'admin' },
+  vhosts: { title: 'Virtual hosts', list: mountVhosts, tab: 'admin' },
+  permissions: { title: 'Permissions', list: mountPermissions, tab: 'admin' },
+  definitions: { title: 'Definitions', list: mountDefinitions, tab: 'admin' },
 };

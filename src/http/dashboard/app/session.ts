@@ -26,11 +26,17 @@ function parseRoute(): Route & { page: Section } {
   return page ? { section: name!, page, vhost: decoded[1], name: decoded[2] } : { section: 'overview', page: OVERVIEW, vhost: decoded[1], name: decoded[2] };
 }
 
+/** Whether the signed-in user may use the Admin pages (RabbitMQ's administrator tag). */
+function isAdministrator(): boolean {
+  const tags = state.user?.tags ?? [];
+  return (typeof tags === 'string' ? tags.split(',') : tags).map((t) => t.trim()).includes('administrator');
+}
+
 export function navigate(): void {
   const route = parseRoute();
   const section = route.page;
   for (const a of document.querySelectorAll<HTMLAnchorElement>('#tabs a')) {
-    if (a.dataset['section'] === route.section) a.setAttribute('aria-current', 'page');
+    if (a.dataset['section'] === (section.tab ?? route.section)) a.setAttribute('aria-current', 'page');
     else a.removeAttribute('aria-current');
   }
   const root = $('#view');
@@ -115,6 +121,7 @@ export async function enterApp(): Promise<void> {
   $('#app').hidden = false;
   $('#session').hidden = false;
   $('#tabs').hidden = false;
+  $('#admin-tab').hidden = !isAdministrator();
   $('#whoami').textContent = state.user?.name ?? '';
   $<HTMLSelectElement>('#refresh-interval').value = String(state.prefs.interval);
   navigate();

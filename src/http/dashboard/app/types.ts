@@ -113,3 +113,39 @@ export interface FetchedMessage {
   payload_encoding?: string;
   message_count?: number;
 }
+
+export interface User {
+  name: string;
+  tags: string[] | string;
+  password_hash?: string;
+  hashing_algorithm?: string;
+}
+
+export interface Vhost {
+  name: string;
+  description?: string;
+  tags?: string[];
+  messages?: number;
+}
+
+/** One entry of /api/vhost-limits: the vhost and its limits by name (max-connections, max-queues). */
+export interface VhostLimits {
+  vhost: string;
+  value: Record<string, number>;
+}
+
+export interface Permission {
+  user: string;
+  vhost: string;
+  configure: string;
+  write: string;
+  read: string;
+}
+
+export interface TopicPermission {
+  user: string;
+  vhost: string;
+  exchange: string;
+  write: string;
+  read: string;
+}

@@ -1,5 +1,7 @@
 // The dashboard's shared widgets: live tables and stat lists, cards, form fields, status lines, confirm buttons.
+import { errorText } from './api.js';
 import { h, uid, type Child } from './dom.js';
+import { refreshNow } from './state.js';
 import type { Arguments } from './types.js';
 
 /** A table column: its text decides when a cell is rewritten; cell() renders it when it is more than text. */
@@ -210,3 +212,53 @@ export const matches = (filter: HTMLInputElement, ...texts: unknown[]): boolean 
 
 /** A table in a flush card that scrolls sideways on narrow screens. */
 export const tableCard = (table: HTMLTableElement): HTMLElement => h('div', { class: 'card flush' }, h('div', { class: 'scroll' }, table));
+
+/**
+ * Runs a form's action on submit: its result text goes to `out` as success, an error as "<failure>: <reason>";
+ * the views refresh at once either way. The submit button is disabled while it runs.
+ */
+export function onSubmit(form: HTMLFormElement, out: HTMLElement, failure: string, action: (button: HTMLButtonElement | null) => Promise<string>): void {
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const submitter = (e as SubmitEvent).submitter;
+    const button = submitter instanceof HTMLButtonElement ? submitter : form.querySelector<HTMLButtonElement>('button[type=submit]');
+    if (button) button.disabled = true;
+    try {
+      setStatus(out, await action(button), 'ok');
+    } catch (err) {
+      setStatus(out, failure + ': ' + errorText(err), 'error');
+    } finally {
+      if (button) button.disabled = false;
+      refreshNow();
+    }
+  });
+}
+
+/** A small two-click delete button for a table row; `what` names the object for screen readers. */
+export function rowDeleteButton(label: string, what: string, out: HTMLElement, action: () => Promise<string>): HTMLButtonElement {
+  const b = confirmButton(label, 'Confirm ' + label.toLowerCase(), async () => {
+    try {
+      setStatus(out, await action(), 'ok');
+    } catch (err) {
+      setStatus(out, label + ' failed: ' + errorText(err), 'error');
+    }
+    refreshNow();
+  });
+  b.classList.add('small');
+  b.setAttribute('aria-description', label + ' ' + what);
+  return b;
+}
+
+/** Sets a select's options to `values` (first option `placeholder` when given), keeping the chosen value if it is still there. */
+export function fillSelect(el: HTMLSelectElement, values: readonly string[], preferred?: string): void {
+  const current = el.value;
+  if ([...el.options].map((o) => o.value).join('\n') !== values.join('\n')) el.replaceChildren(...values.map((v) => h('option', { value: v }, v)));
+  if (values.includes(current)) el.value = current;
+  else if (preferred !== undefined && values.includes(preferred)) el.value = preferred;
+}
+
+/** A form with the dashboard's layout. */
+export const form = (...children: Child[]): HTMLFormElement => h('form', { class: 'form', novalidate: true }, ...children);
+
+/** A folded card holding a form (like "Add a queue"). */
+export const foldedCard = (summary: string, ...children: Child[]): HTMLElement => h('details', { class: 'card' }, h('summary', {}, summary), ...children);

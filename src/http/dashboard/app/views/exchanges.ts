@@ -1,11 +1,12 @@
 // The dashboard's exchange pages: the list and one exchange's page (details, publish form, bindings from it).
-import { api, statusOf } from '../api.js';
+import { api, errorText, statusOf } from '../api.js';
 import { enc, h } from '../dom.js';
 import { exchangeHref, exchangeLabel, exchangeSegment, queueHref } from '../format.js';
 import { publishForm } from '../messages.js';
 import { vhostScope, type Refresh } from '../state.js';
 import type { Binding, Exchange } from '../types.js';
-import { argumentsText, card, columnsOf, crumbs, features, featuresOrNone, featuresText, filterInput, matches, pageHeader, renderStats, renderTable, tableCard } from '../widgets.js';
+import { argumentsText, card, columnsOf, confirmButton, crumbs, features, featuresOrNone, featuresText, filterInput, matches, pageHeader, renderStats, renderTable, setStatus, status, tableCard } from '../widgets.js';
+import { addExchangeCard, bindForm, unbindColumn } from './topology-forms.js';
 import { vhostColumn } from './view.js';
 
 export function mountExchanges(root: HTMLElement): Refresh {
@@ -21,7 +22,7 @@ export function mountExchanges(root: HTMLElement): Refresh {
     renderTable(table, columns, rows.filter((x) => matches(filter, exchangeLabel(x.name))), (x) => JSON.stringify([x.vhost, x.name]), 'No exchanges.');
   };
   const filter = filterInput('Filter exchanges', draw);
-  root.append(pageHeader('Exchanges', filter), tableCard(table));
+  root.append(pageHeader('Exchanges', filter), tableCard(table), addExchangeCard());
   return async () => {
     rows = await api<Exchange[]>('GET', '/exchanges' + vhostScope());
     draw();
@@ -36,12 +37,26 @@ export function mountExchange(root: HTMLElement, route: { vhost: string; name: s
   const bindings = h('table', { class: 'grid', 'aria-label': 'Bindings from this exchange' });
   const gone = h('p', { class: 'banner error', role: 'alert', hidden: true }, 'This exchange no longer exists.');
   const publishCard = card('Publish message', publishForm(vhost, name));
+  const actionStatus = status();
+  // The default exchange can be neither deleted nor bound to (RabbitMQ answers 403).
+  const del =
+    name === ''
+      ? null
+      : confirmButton('Delete exchange', 'Confirm delete', async () => {
+          try {
+            await api('DELETE', path);
+            location.hash = '#/exchanges';
+          } catch (err) {
+            setStatus(actionStatus, 'Delete failed: ' + errorText(err), 'error');
+          }
+        });
   root.append(
     crumbs('#/exchanges', 'Exchanges', vhost),
-    pageHeader(exchangeLabel(name)),
+    pageHeader(exchangeLabel(name), h('div', { class: 'toolbar' }, actionStatus, del ?? '')),
     gone,
     h('div', { class: 'cards two' }, card('Details', info), publishCard),
     card('Bindings from this exchange', h('div', { class: 'scroll' }, bindings)),
+    ...(name === '' ? [] : [card('Add a binding from this exchange', bindForm(vhost, name))]),
   );
   return async () => {
     let x: Exchange;
@@ -67,6 +82,7 @@ export function mountExchange(root: HTMLElement, route: { vhost: string; name: s
         { id: 'destination', label: 'To', text: (b) => b.destination_type + '\n' + b.destination, cell: destinationLink },
         { id: 'key', label: 'Routing key', text: (b) => b.routing_key },
         { id: 'args', label: 'Arguments', text: (b) => argumentsText(b.arguments) },
+        ...(name === '' ? [] : [unbindColumn(actionStatus)]),
       ],
       bs,
       (b) => b.destination_type + '\n' + b.destination + '\n' + b.properties_key,
