@@ -44,8 +44,12 @@ function layerOf(file: string): string {
   return dir === '.' ? '.' : dir.split('/')[0]!;
 }
 
-/** Static imports, re-exports and dynamic import('...'). */
-const importsOf = (file: string): string[] => [...readFileSync(file, 'utf8').matchAll(/(?:from |import |import\()'([^']+)'/g)].map((m) => m[1]!);
+/** Static imports (also split over lines), side-effect imports, re-exports and dynamic import('...'); not strings that merely contain "from '". */
+const IMPORT_PATTERNS = [/^(?:import|export)\b[^'";]*?\bfrom\s+'([^']+)'/gm, /^import\s+'([^']+)'/gm, /\bimport\(\s*'([^']+)'\s*\)/g];
+const importsOf = (file: string): string[] => {
+  const text = readFileSync(file, 'utf8');
+  return IMPORT_PATTERNS.flatMap((re) => [...text.matchAll(re)].map((m) => m[1]!));
+};
 
 describe('layering', () => {
   it('has a rule for every folder of src/', () => {
