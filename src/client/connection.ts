@@ -79,6 +79,8 @@ export interface ConnectOptions {
   heartbeat?: number;
   /** Largest frame asked for, envelope included (default 131072; the broker's limit wins when lower). */
   frameMax?: number;
+  /** Most channels asked for (default 2047; the broker's limit wins when lower). */
+  channelMax?: number;
   /** Connect with TLS (amqps) using these options; `servername` defaults to the host. */
   tls?: TlsOptions;
 }
@@ -214,6 +216,23 @@ export class AmqpConnection implements FrameSink {
     return this.failedWith;
   }
 
+  /**
+   * Where the connection is in its life: 'connecting' (handshake), 'open', 'closing' (our close() under way), then
+   * 'closed' (by us) or 'failed' (see `failed`). onClose fires exactly once on the way to the last two; to reconnect,
+   * open a new connection with the same `options`.
+   */
+  get state(): 'connecting' | 'open' | 'closing' | 'closed' | 'failed' {
+    if (this.failedWith) return 'failed';
+    if (this.ended) return 'closed';
+    if (this.closing) return 'closing';
+    return this.stage === 'ready' ? 'open' : 'connecting';
+  }
+
+  /** The options this connection was opened with (to open another one like it). */
+  get options(): Readonly<ConnectOptions> {
+    return this.o;
+  }
+
   /** False once closed or failed. */
   get isOpen(): boolean {
     return this.stage === 'ready' && !this.closing && this.failedWith === undefined;
@@ -314,7 +333,8 @@ export class AmqpConnection implements FrameSink {
     const want = o.frameMax ?? FRAME_MAX;
     this.frameMax = !tune.frameMax ? want : Math.min(tune.frameMax, want);
     this.reader.frameMax = this.frameMax;
-    this.channelMax = !tune.channelMax ? CHANNEL_MAX : Math.min(tune.channelMax, CHANNEL_MAX);
+    const maxChannels = o.channelMax || CHANNEL_MAX;
+    this.channelMax = !tune.channelMax ? maxChannels : Math.min(tune.channelMax, maxChannels);
     // As RabbitMQ's clients: the lower of the two when both are set, else whichever is set.
     const offered = tune.heartbeat ?? 0;
     const asked = o.heartbeat ?? offered;
@@ -330,12 +350,12 @@ export class AmqpConnection implements FrameSink {
   /** The next synchronous method on a channel (rejects if the broker closes the channel or connection). */
   private next(channel: number): Promise<Method> {
     if (this.failedWith) return Promise.reject(this.failedWith);
-    const c = this.state(channel);
+    const c = this.channelState(channel);
     if (c.closedBy) return Promise.reject(c.closedBy);
     return new Promise((resolve, reject) => c.waiters.push({ resolve, reject }));
   }
 
-  private state(channel: number): ChannelState {
+  private channelState(channel: number): ChannelState {
     let c = this.channels[channel];
     if (!c) this.channels[channel] = c = new ChannelState(channel);
     return c;
@@ -595,7 +615,7 @@ export class AmqpConnection implements FrameSink {
   /** Sends a synchronous method and resolves with the broker's reply. */
   rpc(channel: number, m: Method): Promise<Method> {
     const reply = this.next(channel);
-    if (!this.failedWith && !this.state(channel).closedBy) this.send(channel, m);
+    if (!this.failedWith && !this.channelState(channel).closedBy) this.send(channel, m);
     return reply;
   }
 
@@ -704,7 +724,7 @@ export class AmqpConnection implements FrameSink {
   }
 
   setListener(channel: number, listener: ChannelListener | undefined): void {
-    this.state(channel).listener = listener;
+    this.channelState(channel).listener = listener;
   }
 
   /** queue.declare; resolves with the queue's name (server-named when `queue` is '') and counts. */

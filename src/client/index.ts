@@ -2,3 +2,4 @@
 export * from './connection.js';
 export * from './channel.js';
 export * from './errors.js';
+export * from './uri.js';

@@ -1,12 +1,12 @@
 // The AMQP client (src/client) against a real Warren on port 0, and against RabbitMQ on localhost:5672 when it
 // answers: topology, confirms, consume with prefetch, ack/nack, get, cancel, heartbeats, blocked, and its errors.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, connect as netConnect, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { AmqpConnection, Channel, ClosedByBroker, HandshakeError, type ConnectOptions, type Delivery } from '../../src/client/index.js';
+import { AmqpConnection, Channel, ClosedByBroker, connectUri, HandshakeError, type ConnectOptions, type Delivery } from '../../src/client/index.js';
 import { useBroker } from '../support/broker.js';
 
 // A self-signed certificate for localhost, for the amqps listener.
@@ -174,6 +174,23 @@ describe('client over TLS', () => {
     expect(h.stage).toBe('connect');
     expect(h.message).toBe(`cannot connect to localhost:${port}: self-signed certificate`);
   });
+
+  it('connects from an amqps:// URI with cacertfile and verify_peer', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'warren-client-ca-'));
+    try {
+      writeFileSync(join(dir, 'ca.pem'), serverPem);
+      const port = broker.current.tlsPort!;
+      const conn = await connectUri(`amqps://guest:guest@localhost:${port}/%2f?cacertfile=${join(dir, 'ca.pem')}&verify=verify_peer&heartbeat=7`);
+      expect(conn.heartbeat).toBe(7);
+      const ch = await Channel.open(conn);
+      expect((await ch.declareQueue('', { exclusive: true })).queue).toMatch(/^amq\.gen-/);
+      await conn.close();
+      // verify_peer without the CA: refused at the TLS handshake.
+      await expect(connectUri(`amqps://guest:guest@localhost:${port}?verify=verify_peer`)).rejects.toThrow(/self-signed certificate/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
 
 describe('client failures against Warren', () => {
@@ -205,6 +222,27 @@ describe('client failures against Warren', () => {
     expect(conn.isOpen).toBe(false);
     expect(() => ch.publish('', queue, body)).toThrow(e);
     relay.close();
+  });
+
+  it('tells its life once: open, then failed with the close code when the broker closes it; its options reopen it', async () => {
+    const conn = await AmqpConnection.open({ host: '127.0.0.1', port: broker.current.port, connectionName: 'lifecycle' });
+    expect(conn.state).toBe('open');
+    const closes: Array<Error | undefined> = [];
+    conn.onClose = (e) => closes.push(e);
+    for (const c of broker.current.server.connections) if (c.clientProperties.get('connection_name')?.value === 'lifecycle') c.forceClose('go away');
+    await until(() => closes.length === 1);
+    expect(conn.state).toBe('failed');
+    const e = closes[0] as ClosedByBroker;
+    expect(e).toBeInstanceOf(ClosedByBroker);
+    expect([e.scope, e.replyCode, e.replyText]).toEqual(['connection', 320, 'CONNECTION_FORCED - go away']);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(closes.length).toBe(1);
+    const again = await AmqpConnection.open(conn.options);
+    const ended: Array<Error | undefined> = [];
+    again.onClose = (err) => ended.push(err);
+    await again.close();
+    expect(again.state).toBe('closed');
+    expect(ended).toEqual([undefined]);
   });
 
   it('says who is not answering when nothing listens', async () => {
