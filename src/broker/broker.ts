@@ -4,6 +4,7 @@ import { checkPasswordHash, type PasswordHash } from './password-hash.js';
 import { LimitTable } from './limits.js';
 import type { MessagePersistence } from './persistence.js';
 import { PermissionTable } from './permissions.js';
+import { ParameterTable } from './policies/index.js';
 import type { BrokerRuntime } from './runtime.js';
 import { newBrokerTotals, type BrokerTotals } from './stats.js';
 import { VirtualHost, type ChangeListener } from './vhost.js';
@@ -37,6 +38,8 @@ export class Broker implements BrokerRuntime {
   readonly permissions = new PermissionTable(this);
   /** Per-vhost and per-user limits. */
   readonly limits = new LimitTable(this);
+  /** Policies, operator policies, runtime and global parameters (kept in the definitions log). */
+  readonly parameters = new ParameterTable();
   /** Descriptions and tags given to vhosts (management API); forgotten with the vhost, kept across restarts. */
   readonly vhostMetadata = new WeakMap<VirtualHost, VhostMetadata>();
   /** This broker's message totals (rabbitmq_global_*). */

@@ -14,3 +14,4 @@ export * from './limits.js';
 export * from './access-state.js';
 export * from './internal-errors.js';
 export * from './runtime.js';
+export * from './policies/index.js';
