@@ -1,4 +1,5 @@
 // Warren's programmatic entry: startBroker() runs a real broker in-process (port 0 picks a free port).
+import { randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import pino, { type Logger } from 'pino';
@@ -181,8 +182,16 @@ function recover(broker: Broker, store: FileStore, access: AccessFile, options: 
   if (snapshot) restoreAccess(broker, snapshot, options.defaultUser);
   const changes = store.replay(broker);
   if (snapshot) dropDeletedVhosts(broker, snapshot, options.defaultVhost);
+  for (const vhost of new Set([...broker.parameters.allPolicies('policy'), ...broker.parameters.allPolicies('operator_policy'), ...broker.parameters.parameters()].map((p) => p.vhost))) {
+    if (!broker.vhosts.has(vhost)) broker.parameters.vhostDeleted(vhost);
+  }
+  // RabbitMQ gives every cluster an id at its first boot and exports it among the global parameters.
+  if (broker.parameters.getGlobal('internal_cluster_id') === undefined) {
+    broker.parameters.setGlobal('internal_cluster_id', `rabbitmq-cluster-id-${randomBytes(16).toString('base64url')}`);
+  }
   store.definitions.compact(broker);
   broker.onChange((vhost, change) => store.definitions.append(vhost, change));
+  broker.parameters.onChange((change) => store.definitions.appendParameter(change));
   broker.onAccessChange(() => access.save(snapshotAccess(broker)));
   let queues = 0;
   let messages = 0;

@@ -1,7 +1,7 @@
 // The management API's JSON shapes for queues, exchanges, bindings, connections, channels and consumers, with RabbitMQ's keys.
 import { CHANNEL_FIELDS, consumerUtilisation, details, messageStats, NO_WINDOWS, QUEUE_FIELDS, withDetails, type Windows } from './rates.js';
 import { createHash } from 'node:crypto';
-import { Queue, type Binding, type Exchange, type VirtualHost } from '../broker/index.js';
+import { NO_POLICY, Queue, type AppliedPolicy, type Binding, type Exchange, type VirtualHost } from '../broker/index.js';
 import type { FieldTable } from '../protocol/index.js';
 import type { Connection } from '../server/index.js';
 import type { Channel } from '../server/channel.js';
@@ -38,7 +38,7 @@ export function allConsumers(server: AmqpServer): ConsumerRef[] {
   return out;
 }
 
-export function queueJson(q: Queue, unacked: Map<Queue, number>, owner: Connection | undefined, w: Windows = NO_WINDOWS): Record<string, unknown> {
+export function queueJson(q: Queue, unacked: Map<Queue, number>, owner: Connection | undefined, w: Windows = NO_WINDOWS, applied: AppliedPolicy = NO_POLICY): Record<string, unknown> {
   const ready = q.messageCount;
   const readyBytes = q.messageBytes;
   const unackedCount = q.unacked;
@@ -50,7 +50,7 @@ export function queueJson(q: Queue, unacked: Map<Queue, number>, owner: Connecti
     auto_delete: q.autoDelete,
     consumers: consumers.length,
     durable: q.durable,
-    effective_policy_definition: {},
+    effective_policy_definition: applied.definition,
     exclusive: q.exclusive,
     exclusive_consumer_tag: exclusiveConsumer?.tag ?? null,
     message_bytes: readyBytes + unackedB,
@@ -59,8 +59,8 @@ export function queueJson(q: Queue, unacked: Map<Queue, number>, owner: Connecti
     ...withDetails(q, { messages: ready + unackedCount, messages_ready: ready, messages_unacknowledged: unackedCount }, w.lengths),
     name: q.name,
     node: NODE_NAME,
-    operator_policy: null,
-    policy: null,
+    operator_policy: applied.operatorPolicy?.name ?? null,
+    policy: applied.policy?.name ?? null,
     single_active_consumer_tag: q.settings.singleActiveConsumer ? (consumers[0]?.tag ?? null) : null,
     state: 'running',
     type: q.settings.type,
@@ -79,22 +79,24 @@ export function queueJson(q: Queue, unacked: Map<Queue, number>, owner: Connecti
 }
 
 /** The single-queue view adds its consumers (as /api/consumers shows them). */
-export function queueDetailJson(q: Queue, unacked: Map<Queue, number>, owner: Connection | undefined, consumers: ConsumerRef[], w: Windows = NO_WINDOWS): Record<string, unknown> {
+export function queueDetailJson(q: Queue, unacked: Map<Queue, number>, owner: Connection | undefined, consumers: ConsumerRef[], w: Windows = NO_WINDOWS, applied: AppliedPolicy = NO_POLICY): Record<string, unknown> {
   return {
-    ...queueJson(q, unacked, owner, w),
+    ...queueJson(q, unacked, owner, w, applied),
     consumer_details: consumers.filter((c) => c.consumer.queue === q).map(consumerJson),
     deliveries: [],
     incoming: [],
   };
 }
 
-export function exchangeJson(x: Exchange, w: Windows = NO_WINDOWS): Record<string, unknown> {
+/** An exchange as the API shows it; `policy` is there only when one applies, as RabbitMQ's. */
+export function exchangeJson(x: Exchange, w: Windows = NO_WINDOWS, applied: AppliedPolicy = NO_POLICY): Record<string, unknown> {
   const out: Record<string, unknown> = {
     arguments: tableToJson(x.arguments),
     auto_delete: x.autoDelete,
     durable: x.durable,
     internal: x.internal,
     name: x.name,
+    ...(applied.policy ? { policy: applied.policy.name } : {}),
     type: x.type,
     vhost: x.vhost,
   };

@@ -15,6 +15,7 @@ import { limitRoutes } from './routes-limits.js';
 import { nodeRoutes, type Listeners } from './routes-node.js';
 import { nodeInfoRoutes } from './routes-node-info.js';
 import { startSampling } from './stats-sampler.js';
+import { parameterRoutes } from './routes-parameters.js';
 import { topologyRoutes } from './routes-topology.js';
 import { authorizeRoute } from './scope.js';
 import { isManagementUser } from './users.js';
@@ -65,6 +66,7 @@ export function managementRouter(deps: ManagementDeps, listeners: Listeners): Ro
   nodeInfoRoutes(router);
   accessRoutes(router, deps);
   limitRoutes(router, deps);
+  parameterRoutes(router, deps);
   topologyRoutes(router, deps);
   clientRoutes(router, deps);
   definitionsRoutes(router, deps);

@@ -24,9 +24,10 @@ export type Handler = (ctx: RequestContext) => Reply | Promise<Reply>;
  * Who may call a route (checked in scope.ts): `vhost`, the default, any management user, but a `:vhost` in the path
  * must be one they may use (RabbitMQ's is_authorized_vhost); `visible-vhost` likewise with the vhosts a monitoring
  * user sees; `management` any management user whatever the path names; `monitoring` and `administrator` those tags;
+ * `policymaker` the policymaker or administrator tag, and a `:vhost` in the path one a policymaker has permissions in;
  * `public` anyone, without credentials (the login page's /api/auth).
  */
-export type Access = 'vhost' | 'visible-vhost' | 'management' | 'monitoring' | 'administrator' | 'public';
+export type Access = 'vhost' | 'visible-vhost' | 'management' | 'monitoring' | 'policymaker' | 'administrator' | 'public';
 
 interface Route {
   readonly method: string;

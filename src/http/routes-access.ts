@@ -61,6 +61,7 @@ function deleteVhost(deps: ManagementDeps, v: VirtualHost): void {
   deps.broker.vhosts.delete(v.name);
   deps.broker.permissions.vhostDeleted(v.name);
   deps.broker.limits.vhostDeleted(v.name);
+  deps.broker.parameters.vhostDeleted(v.name);
 }
 
 function userOr404(broker: Broker, name: string) {

@@ -1,7 +1,7 @@
 // Queues, exchanges and bindings: listing, PUT to declare, DELETE, purge, get and publish, all through the vhost's own methods.
 import { boolField } from './body-values.js';
 import { windowsOf } from './rates.js';
-import type { Broker, Queue, VirtualHost } from '../broker/index.js';
+import type { Broker, Exchange, Queue, VirtualHost } from '../broker/index.js';
 import type { Connection } from '../server/index.js';
 import { checkBindingAccess, checkVhostAccess } from './authz.js';
 import { exchangeNameFromPath, NO_CONNECTION, vhostOr404, viaBroker, type ManagementDeps } from './deps.js';
@@ -48,16 +48,18 @@ function queueOr404(v: VirtualHost, name: string): Queue {
 
 export function topologyRoutes(router: Router, deps: ManagementDeps): void {
   const { broker, server } = deps;
+  const queuePolicy = (q: Queue) => broker.parameters.applied(q.vhost, q.name, q.settings.type);
+  const exchangePolicy = (x: Exchange) => broker.parameters.applied(x.vhost, x.name, 'exchange');
 
   const listQueues = (ctx: RequestContext) => {
     const unacked = unackedBytes(server);
     const conns = owners(deps);
     const w = windowsOf(ctx.query);
-    const rows = vhostsIn(broker, ctx).flatMap((v) => [...v.queues.values()].sort(byName).map((q) => queueJson(q, unacked, q.owner === undefined ? undefined : conns.get(q.owner), w)));
+    const rows = vhostsIn(broker, ctx).flatMap((v) => [...v.queues.values()].sort(byName).map((q) => queueJson(q, unacked, q.owner === undefined ? undefined : conns.get(q.owner), w, queuePolicy(q))));
     return listReply(rows, ctx.query);
   };
   const listExchanges = (ctx: RequestContext) =>
-    listReply(vhostsIn(broker, ctx).flatMap((v) => [...v.exchanges.values()].sort(byName).map((x) => exchangeJson(x, windowsOf(ctx.query)))), ctx.query);
+    listReply(vhostsIn(broker, ctx).flatMap((v) => [...v.exchanges.values()].sort(byName).map((x) => exchangeJson(x, windowsOf(ctx.query), exchangePolicy(x)))), ctx.query);
   const listBindings = (ctx: RequestContext) => listReply(vhostsIn(broker, ctx).flatMap(vhostBindings).map(bindingJson), ctx.query);
 
   // ---- queues
@@ -67,7 +69,7 @@ export function topologyRoutes(router: Router, deps: ManagementDeps): void {
     .get('/api/queues/:vhost/:name', (ctx) => {
       const q = queueOr404(vhostOr404(broker, ctx.param('vhost')), ctx.param('name'));
       const owner = q.owner === undefined ? undefined : owners(deps).get(q.owner);
-      return json(queueDetailJson(q, unackedBytes(server), owner, allConsumers(server), windowsOf(ctx.query)));
+      return json(queueDetailJson(q, unackedBytes(server), owner, allConsumers(server), windowsOf(ctx.query), queuePolicy(q)));
     })
     .put('/api/queues/:vhost/:name', async (ctx) => {
       const v = broker.vhosts.get(ctx.param('vhost'));
@@ -112,7 +114,10 @@ export function topologyRoutes(router: Router, deps: ManagementDeps): void {
   router
     .get('/api/exchanges', listExchanges)
     .get('/api/exchanges/:vhost', listExchanges)
-    .get('/api/exchanges/:vhost/:name', (ctx) => json({ ...exchangeJson(exchangeOr404(ctx).x, windowsOf(ctx.query)), incoming: [], outgoing: [] }))
+    .get('/api/exchanges/:vhost/:name', (ctx) => {
+      const x = exchangeOr404(ctx).x;
+      return json({ ...exchangeJson(x, windowsOf(ctx.query), exchangePolicy(x)), incoming: [], outgoing: [] });
+    })
     .put('/api/exchanges/:vhost/:name', async (ctx) => {
       const v = broker.vhosts.get(ctx.param('vhost'));
       if (!v) throw vhostNotFound();

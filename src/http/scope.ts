@@ -2,7 +2,7 @@
 import type { Broker, User } from '../broker/index.js';
 import { HttpError } from './http-kit.js';
 import type { Access } from './router.js';
-import { isAdministrator, isMonitor } from './users.js';
+import { isAdministrator, isMonitor, isPolicymaker } from './users.js';
 
 const VHOST_REFUSED = 'User not authorised to access virtual host';
 
@@ -46,6 +46,12 @@ export function authorizeRoute(broker: Broker, user: User, access: Access, vhost
     case 'monitoring':
       if (!isMonitor(user)) throw new HttpError(401, 'not_authorised', 'Not monitor user');
       return;
+    case 'policymaker': {
+      // RabbitMQ's is_authorized_policies: the tag, and (for a vhost that exists) access to it.
+      const inVhost = vhost === undefined || !broker.vhosts.has(vhost) || canAccessVhost(broker, user, vhost);
+      if (!isPolicymaker(user) || !inVhost) throw new HttpError(401, 'not_authorised', 'User not authorised to access object');
+      return;
+    }
     case 'vhost':
     case 'visible-vhost': {
       if (vhost === undefined || !broker.vhosts.has(vhost)) return;

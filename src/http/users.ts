@@ -31,6 +31,11 @@ export function isAdministrator(u: User): boolean {
   return u.tags.includes('administrator');
 }
 
+/** RabbitMQ's is_policymaker: policymaker or administrator. */
+export function isPolicymaker(u: User): boolean {
+  return u.tags.includes('policymaker') || isAdministrator(u);
+}
+
 /** RabbitMQ's is_monitor: monitoring or administrator (policymaker is not). */
 export function isMonitor(u: User): boolean {
   return u.tags.includes('monitoring') || isAdministrator(u);

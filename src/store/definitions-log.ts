@@ -1,15 +1,22 @@
-// The definitions log: durable exchanges, queues and bindings as JSON lines, replayed at boot and compacted.
+// The definitions log: durable exchanges, queues, bindings, policies and parameters as JSON lines, replayed at boot and compacted.
 import { closeSync, existsSync, fsyncSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { Queue, type Broker, type DefinitionChange, type VirtualHost } from '../broker/index.js';
+import { Queue, type Broker, type DefinitionChange, type ParameterChange, type VirtualHost } from '../broker/index.js';
 import { replaceFileSync } from './replace-file.js';
 import { decodeTable, encodeTable, Writer, type FieldTable } from '../protocol/index.js';
 
 /** One line of the log. Arguments are kept as base64 of their wire encoding, so every type survives. */
-interface Record {
+interface TopologyRecord {
   vhost: string;
   change: Omit<DefinitionChange, 'arguments'> & { arguments?: string };
 }
+
+/** A policy, runtime parameter or global parameter change: JSON values, kept as they are. */
+interface ParameterRecord {
+  parameter: ParameterChange;
+}
+
+type Record = TopologyRecord | ParameterRecord;
 
 function encodeArgs(t: FieldTable): string {
   const w = new Writer(256);
@@ -55,13 +62,20 @@ export class DefinitionsLog {
   /** Appends one change and syncs it: a declare-ok means the definition survives a crash. */
   append(vhost: VirtualHost, change: DefinitionChange): void {
     if (!isDurableChange(vhost, change)) return;
-    const rec: Record = { vhost: vhost.name, change: { ...change, ...('arguments' in change ? { arguments: encodeArgs(change.arguments) } : {}) } as Record['change'] };
+    const rec: TopologyRecord = { vhost: vhost.name, change: { ...change, ...('arguments' in change ? { arguments: encodeArgs(change.arguments) } : {}) } as TopologyRecord['change'] };
+    writeSync(this.fd, JSON.stringify(rec) + '\n');
+    fsyncSync(this.fd);
+  }
+
+  /** Appends a policy or parameter change and syncs it: a 201/204 means it survives a crash. */
+  appendParameter(change: ParameterChange): void {
+    const rec: ParameterRecord = { parameter: change };
     writeSync(this.fd, JSON.stringify(rec) + '\n');
     fsyncSync(this.fd);
   }
 
   /** Replays the log into the broker through the vhost's own mutation path; returns how many changes. */
-  replay(broker: Broker): number {
+  replay(broker: Broker, warn: (msg: string) => void = () => {}): number {
     if (!existsSync(this.path)) return 0;
     let count = 0;
     for (const line of readFileSync(this.path, 'utf8').split('\n')) {
@@ -71,6 +85,11 @@ export class DefinitionsLog {
         rec = JSON.parse(line) as Record;
       } catch {
         break; // a torn last line
+      }
+      if ('parameter' in rec) {
+        broker.parameters.replay(rec.parameter, warn);
+        count += 1;
+        continue;
       }
       const change = { ...rec.change, ...(rec.change.arguments !== undefined ? { arguments: decodeArgs(rec.change.arguments) } : {}) } as DefinitionChange;
       const vhost = broker.addVhost(rec.vhost);
@@ -83,7 +102,7 @@ export class DefinitionsLog {
 
   /** Rewrites the log as the minimal set of changes that recreates the current durable definitions. */
   compact(broker: Broker): void {
-    const lines: string[] = [];
+    const lines: string[] = broker.parameters.snapshot().map((parameter) => JSON.stringify({ parameter } satisfies ParameterRecord));
     const push = (vhost: string, change: DefinitionChange) => {
       lines.push(JSON.stringify({ vhost, change: { ...change, ...('arguments' in change ? { arguments: encodeArgs(change.arguments) } : {}) } }));
     };

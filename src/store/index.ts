@@ -121,7 +121,7 @@ export class FileStore implements MessagePersistence {
     this.replaying = true;
     let changes: number;
     try {
-      changes = this.definitions.replay(broker);
+      changes = this.definitions.replay(broker, (msg) => this.warn(msg, {}));
     } finally {
       this.replaying = false;
     }
