@@ -77,6 +77,8 @@ const COMMAND_OPTIONS: Record<string, NonNullable<ParseArgsConfig['options']>> =
     'if-unused': { type: 'boolean', short: 'u' },
     global: { type: 'boolean' },
     user: { type: 'string' },
+    priority: { type: 'string' },
+    'apply-to': { type: 'string' },
   },
   'export-definitions': CLIENT_OPTIONS,
   'import-definitions': CLIENT_OPTIONS,
@@ -154,6 +156,8 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
       ifUnused: values['if-unused'] === true,
       global: values.global === true,
       user: typeof values.user === 'string' ? values.user : undefined,
+      priority: typeof values.priority === 'string' ? values.priority : undefined,
+      applyTo: typeof values['apply-to'] === 'string' ? values['apply-to'] : undefined,
     };
     await runCtl(sub, rest, resolveClientTarget(values, env), o, io);
     return 0;
