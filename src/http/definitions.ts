@@ -1,12 +1,29 @@
-// Definitions in RabbitMQ's JSON format: export of users, vhosts, permissions, queues, exchanges and bindings, and
+// Definitions in RabbitMQ's JSON format: export of users, vhosts, permissions, parameters, policies, queues, exchanges and bindings, and
 // import through each vhost's own declare and bind methods (validated first, so a bad file changes nothing).
 import { isExchangeType } from '../broker/exchanges/index.js';
-import { isUserLimit, isVhostLimit, parseQueueArguments, Queue, type Broker, type UserLimit, type VhostLimit, type VirtualHost } from '../broker/index.js';
+import {
+  isUserLimit,
+  isVhostLimit,
+  parsePolicy,
+  parseQueueArguments,
+  PolicyError,
+  policyJson,
+  Queue,
+  type Broker,
+  type JsonValue,
+  type Policy,
+  type PolicyKind,
+  type RuntimeParameter,
+  type UserLimit,
+  type VhostLimit,
+  type VirtualHost,
+} from '../broker/index.js';
 import { AmqpError, type FieldTable } from '../protocol/index.js';
 import { NO_CONNECTION, PRODUCT_NAME, PRODUCT_VERSION, RABBITMQ_COMPAT_VERSION } from './deps.js';
 import { jsonToTable, tableToJson } from './field-json.js';
 import { badRequest } from './http-kit.js';
 import { limitsJson, parseLimits } from './routes-limits.js';
+import { allParameters } from './routes-parameters.js';
 import { userFromJson, userJson } from './users.js';
 
 type Json = Record<string, unknown>;
@@ -75,27 +92,21 @@ export function exportDefinitions(broker: Broker): Json {
     vhosts: vhosts.map((v) => ({ name: v.name })),
     permissions: perms.list().map((p) => ({ user: p.user, vhost: p.vhost, configure: p.configure, write: p.write, read: p.read })),
     topic_permissions: perms.listTopic().map((t) => ({ user: t.user, vhost: t.vhost, exchange: t.exchange, write: t.write, read: t.read })),
-    parameters: broker.limits.vhostsWithLimits().map(([vhost, limits]) => vhostLimitsParameter(vhost, limits)),
-    global_parameters: [],
-    policies: [],
+    parameters: allParameters(broker).filter((p) => p.component !== 'policy'),
+    global_parameters: broker.parameters.globalParameters().map(([name, value]) => ({ name, value })),
+    policies: broker.parameters.allPolicies('policy').map(policyJson),
     queues: vhosts.flatMap((v) => exportedQueues(v).map((q) => queueDef(q, true))),
     exchanges: vhosts.flatMap((v) => exchangeDefs(v, true)),
     bindings: vhosts.flatMap((v) => bindingDefs(v, true)),
   };
 }
 
-/** Vhost limits as RabbitMQ exports them: a runtime parameter of component `vhost-limits` named `limits`. */
-function vhostLimitsParameter(vhost: string, limits: ReadonlyMap<string, number>): Json {
-  return { value: limitsJson(limits), vhost, component: 'vhost-limits', name: 'limits' };
-}
-
 /** One vhost's definitions, as GET /api/definitions/{vhost} returns them (objects without a vhost key, but for parameters). */
 export function exportVhostDefinitions(broker: Broker, v: VirtualHost): Json {
-  const limits = broker.limits.ofVhost(v.name);
   return {
     ...header(),
-    parameters: limits.size > 0 ? [vhostLimitsParameter(v.name, limits)] : [],
-    policies: [],
+    parameters: allParameters(broker).filter((p) => p.component !== 'policy' && p.vhost === v.name),
+    policies: broker.parameters.allPolicies('policy').filter((p) => p.vhost === v.name).map(policyJson),
     queues: exportedQueues(v).map((q) => queueDef(q, false)),
     exchanges: exchangeDefs(v, false),
     bindings: bindingDefs(v, false),
@@ -211,7 +222,7 @@ export function importDefinitions(broker: Broker, defs: Json, vhost?: string): I
     read: str(t, 'read', 'a topic permission'),
   }));
 
-  // Vhost limits travel as runtime parameters of component 'vhost-limits' (Warren has no other runtime parameters).
+  // Vhost limits travel as runtime parameters of component 'vhost-limits'.
   const vhostLimits = new Map<string, Array<[VhostLimit, number]>>();
   const isVhostLimits = (p: Json) => p.component === 'vhost-limits';
   for (const p of list(defs, 'parameters').filter(isVhostLimits)) {
@@ -219,10 +230,38 @@ export function importDefinitions(broker: Broker, defs: Json, vhost?: string): I
     vhostLimits.set(name, parseLimits(p.value, `limits of vhost '${name}'`, isVhostLimit) as Array<[VhostLimit, number]>);
   }
 
-  for (const key of ['parameters', 'policies', 'global_parameters']) {
-    const items = list(defs, key).filter((p) => !(key === 'global_parameters' && (p.name === 'internal_cluster_id' || p.name === 'cluster_name')) && !(key === 'parameters' && isVhostLimits(p)));
-    if (items.length > 0) warnings.push(`definitions: ${items.length} ${key.replace('_', ' ')} not imported (Warren has no ${key === 'policies' ? 'policies' : 'runtime parameters'})`);
+  // Policies (and operator policies, which travel as parameters) are checked as the API checks them: one error fails the
+  // whole import, naming the policy. Other components are kept as they are (Warren acts on none of them yet).
+  const policies: Array<[PolicyKind, Policy]> = [];
+  const policyOf = (kind: PolicyKind, vhostName: string, name: string, fields: Json) => {
+    try {
+      policies.push([kind, parsePolicy(vhostName, name, kind, fields)]);
+    } catch (e) {
+      const why = e instanceof PolicyError ? e.reason : (e as Error).message;
+      throw badRequest(`definitions: ${kind === 'policy' ? 'policy' : 'operator policy'} '${name}' in vhost '${vhostName}': ${why}`);
+    }
+  };
+  for (const p of list(defs, 'policies')) {
+    const name = str(p, 'name', 'a policy');
+    policyOf('policy', checkVhost(vhostOf(p, `policy '${name}'`)), name, p);
   }
+  const otherParameters: RuntimeParameter[] = [];
+  for (const p of list(defs, 'parameters').filter((x) => !isVhostLimits(x))) {
+    const component = str(p, 'component', 'a parameter');
+    const name = str(p, 'name', `a ${component} parameter`);
+    const vhostName = checkVhost(vhostOf(p, `${component} parameter '${name}'`));
+    if (component === 'policy' || component === 'operator_policy') {
+      const value = p.value;
+      policyOf(component, vhostName, name, typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Json) : {});
+    } else {
+      otherParameters.push({ vhost: vhostName, component, name, value: (p.value ?? null) as JsonValue });
+    }
+  }
+  // This broker keeps its own cluster id (RabbitMQ's import would copy another cluster's).
+  const globals = vhost !== undefined ? [] : list(defs, 'global_parameters').flatMap((g) => {
+    const name = str(g, 'name', 'a global parameter');
+    return name === 'internal_cluster_id' ? [] : [[name, (g.value ?? null) as JsonValue] as const];
+  });
 
   const queues: QueueDef[] = list(defs, 'queues').map((q) => {
     const name = str(q, 'name', 'a queue');
@@ -305,6 +344,9 @@ export function importDefinitions(broker: Broker, defs: Json, vhost?: string): I
       for (const [name, value] of [...(userLimits.get(u.name) ?? [])].reverse()) broker.limits.setUser(u.name, name, value);
     }
     for (const name of vhostNames) broker.addVhost(name);
+    for (const [name, value] of globals) broker.parameters.setGlobal(name, value);
+    for (const [kind, p] of policies) broker.parameters.setPolicy(kind, p);
+    for (const p of otherParameters) broker.parameters.setParameter(p);
     for (const p of permissions) perms.set(p);
     for (const t of topicPermissions) if (broker.users.has(t.user)) perms.setTopic(t);
     for (const q of queues) {

@@ -303,10 +303,23 @@ describe('load_definitions at boot', () => {
     expect((await apiClient(w.managementUrl).get('/api/queues/orders/order-created')).status).toBe(200);
   });
 
+  it('imports policies from --load-definitions', async () => {
+    const file = join(tempDir(), 'policies.json');
+    const policy = { vhost: '/', name: 'DLX', pattern: '^work\\.', 'apply-to': 'queues', definition: { 'dead-letter-exchange': 'dlx', 'message-ttl': 5000 }, priority: 0 };
+    writeFileSync(file, JSON.stringify({ policies: [policy] }));
+    const w = await startWarren(['--load-definitions', file]);
+    expect((await apiClient(w.managementUrl).get('/api/policies/%2F/DLX')).json).toEqual(policy);
+  });
+
   const badFiles: Array<[string, string | undefined, RegExp]> = [
     ['a file that does not exist', undefined, /load_definitions: .*missing\.json: no such file or directory/],
     ['a file that is not JSON', '{"queues": [', /load_definitions: .*definitions\.json: not valid JSON/],
     ['a queue in a vhost nobody creates', JSON.stringify({ queues: [{ name: 'q', vhost: 'ghost', durable: true }] }), /load_definitions: .*definitions\.json: definitions: vhost 'ghost' does not exist/],
+    [
+      'an invalid policy',
+      JSON.stringify({ policies: [{ vhost: '/', name: 'DLX', pattern: '^work\\.', 'apply-to': 'queues', definition: { 'message-ttl': -5 }, priority: 0 }] }),
+      /load_definitions: .*definitions\.json: definitions: policy 'DLX' in vhost '\/': -5 is not a valid message TTL/,
+    ],
   ];
   for (const [what, content, message] of badFiles) {
     it(`stops startup with a clear error for ${what}`, async () => {

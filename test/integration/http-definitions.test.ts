@@ -161,7 +161,7 @@ describe('definitions', () => {
     expect(sorted(after.users.map((u: { name: string }) => u.name))).toEqual(sorted(before.users.map((u: { name: string }) => u.name)));
   });
 
-  it('keeps existing objects, skips amq.* exchanges, and ignores policies with a warning', async () => {
+  it('keeps existing objects, skips amq.* exchanges, and imports policies', async () => {
     expect.hasAssertions();
     await api().put('/api/queues/%2F/keep.q', { durable: false });
     const r = await api().post('/api/definitions', {
@@ -172,6 +172,49 @@ describe('definitions', () => {
     expect(r.status).toBe(204);
     expect((await api().get('/api/queues/%2F/keep.q')).json.durable).toBe(false);
     expect((await api().get('/api/exchanges/%2F/amq.custom')).status).toBe(404);
+    expect((await api().get('/api/policies/%2F/ha')).json).toEqual({ vhost: '/', name: 'ha', pattern: '.*', 'apply-to': 'queues', definition: { 'ha-mode': 'all' }, priority: 0 });
+    expect((await api().del('/api/policies/%2F/ha')).status).toBe(204);
+  });
+
+  it('refuses a file holding an invalid policy, naming it, and applies nothing of it', async () => {
+    const r = await api().post('/api/definitions', {
+      queues: [{ name: 'never.q', vhost: '/', durable: true, auto_delete: false, arguments: {} }],
+      policies: [
+        { vhost: '/', name: 'fine', pattern: '^a', definition: { 'max-length': 1 } },
+        { vhost: '/', name: 'DLX', pattern: '^work\\.', definition: { 'message-ttl': 'soon' } },
+      ],
+    });
+    expect(r.status).toBe(400);
+    expect(r.json.reason).toBe(`definitions: policy 'DLX' in vhost '/': <<"soon">> is not a valid message TTL`);
+    expect((await api().get('/api/queues/%2F/never.q')).status).toBe(404);
+    expect((await api().get('/api/policies/%2F/fine')).status).toBe(404);
+  });
+
+  it('exports policies, operator policies and parameters as RabbitMQ does, and imports them back', async () => {
+    expect((await api().put('/api/vhosts/defs-pol', {})).status).toBe(201);
+    expect((await api().put('/api/policies/defs-pol/p', { pattern: '^a', definition: { 'max-length': 1 }, priority: 2 })).status).toBe(201);
+    expect((await api().put('/api/operator-policies/defs-pol/o', { pattern: '^a', definition: { 'max-length': 1 } })).status).toBe(201);
+    expect((await api().put('/api/vhost-limits/defs-pol/max-queues', { value: 5 })).status).toBe(204);
+    expect((await api().put('/api/parameters/federation-upstream/defs-pol/up', { value: { uri: 'amqp://x' } })).status).toBe(201);
+    const whole = (await api().get('/api/definitions')).json;
+    const one = (await api().get('/api/definitions/defs-pol')).json;
+    const policies = [{ vhost: 'defs-pol', name: 'p', pattern: '^a', 'apply-to': 'all', definition: { 'max-length': 1 }, priority: 2 }];
+    const parameters = [
+      { value: { 'max-queues': 5 }, vhost: 'defs-pol', component: 'vhost-limits', name: 'limits' },
+      { value: { pattern: '^a', definition: { 'max-length': 1 }, priority: 0, 'apply-to': 'all' }, vhost: 'defs-pol', component: 'operator_policy', name: 'o' },
+      { value: { uri: 'amqp://x' }, vhost: 'defs-pol', component: 'federation-upstream', name: 'up' },
+    ];
+    for (const d of [whole, one]) {
+      expect(d.policies.filter((p: Json) => p.vhost === 'defs-pol')).toEqual(policies);
+      expect(sorted(d.parameters.filter((p: Json) => p.vhost === 'defs-pol'))).toEqual(sorted(parameters));
+    }
+    expect(whole.global_parameters.map((g: Json) => g.name)).toContain('internal_cluster_id');
+    expect((await api().del('/api/vhosts/defs-pol')).status).toBe(204);
+    expect((await api().post('/api/definitions', { vhosts: [{ name: 'defs-pol' }], policies: whole.policies, parameters: whole.parameters })).status).toBe(204);
+    const again = (await api().get('/api/definitions/defs-pol')).json;
+    expect(again.policies).toEqual(policies);
+    expect(sorted(again.parameters)).toEqual(sorted(parameters));
+    expect((await api().del('/api/vhosts/defs-pol')).status).toBe(204);
   });
 
   it('requires an administrator', async () => {
@@ -186,3 +229,4 @@ describe('definitions', () => {
 function sorted<T>(items: T[]): T[] {
   return [...items].sort((a, b) => (JSON.stringify(a) < JSON.stringify(b) ? -1 : 1));
 }
+type Json = Record<string, any>;
