@@ -2,6 +2,7 @@
 import { mountBindings } from './views/bindings.js';
 import { mountDefinitions } from './views/definitions.js';
 import { mountPermissions } from './views/permissions.js';
+import { mountPolicies } from './views/policies.js';
 import { mountUsers } from './views/users.js';
 import { mountVhosts } from './views/vhosts.js';
 import { mountChannels, mountConnections } from './views/connections.js';
@@ -28,5 +29,6 @@ export const SECTIONS: Readonly<Record<string, Section>> = {
   users: { title: 'Users', list: mountUsers, tab: 'admin' },
   vhosts: { title: 'Virtual hosts', list: mountVhosts, tab: 'admin' },
   permissions: { title: 'Permissions', list: mountPermissions, tab: 'admin' },
+  policies: { title: 'Policies', list: mountPolicies, tab: 'admin' },
   definitions: { title: 'Definitions', list: mountDefinitions, tab: 'admin' },
 };

@@ -55,6 +55,9 @@ export interface Queue {
   message_stats?: MessageStats;
   owner_pid_details?: { name: string };
   consumer_details?: Consumer[];
+  policy?: string | null;
+  operator_policy?: string | null;
+  effective_policy_definition?: Record<string, unknown> | null;
 }
 
 export interface Exchange {
@@ -65,6 +68,18 @@ export interface Exchange {
   auto_delete?: boolean;
   internal?: boolean;
   arguments?: Arguments;
+  /** Present only when a policy applies (as RabbitMQ's API). */
+  policy?: string;
+}
+
+/** A policy or operator policy as /api/policies lists it. */
+export interface Policy {
+  vhost: string;
+  name: string;
+  pattern: string;
+  'apply-to': string;
+  definition: Record<string, unknown>;
+  priority: number;
 }
 
 export interface Binding {

@@ -1,4 +1,4 @@
-// The Admin tab's pages and their sub-navigation (users, virtual hosts, permissions, definitions; policies go here too).
+// The Admin tab's pages and their sub-navigation (users, virtual hosts, permissions, policies, definitions).
 import { h } from '../dom.js';
 
 /** The Admin tab's pages in nav order: a section name (see sections.ts) and its label. Add a page by adding it here. */
@@ -6,7 +6,7 @@ export const ADMIN_PAGES: readonly (readonly [section: string, label: string])[]
   ['users', 'Users'],
   ['vhosts', 'Virtual hosts'],
   ['permissions', 'Permissions'],
-  // ['policies', 'Policies'] comes with the policies engine.
+  ['policies', 'Policies'],
   ['definitions', 'Definitions'],
 ];
 

@@ -74,6 +74,7 @@ export function mountExchange(root: HTMLElement, route: { vhost: string; name: s
       ['Type', x.type],
       ['Features', featuresOrNone(x)],
       ['Arguments', argumentsText(x.arguments) ? h('code', {}, argumentsText(x.arguments)) : 'none'],
+      ['Policy', x.policy ?? 'none', 'policy'],
     ]);
     const bs = await api<Binding[]>('GET', path + '/bindings/source');
     renderTable<Binding>(
