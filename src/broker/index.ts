@@ -15,3 +15,5 @@ export * from './access-state.js';
 export * from './internal-errors.js';
 export * from './runtime.js';
 export * from './policies/index.js';
+export * from './exchange-names.js';
+export * from './publish-as-user.js';

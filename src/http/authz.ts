@@ -1,6 +1,6 @@
 // The AMQP permission checks the management API applies: RabbitMQ's API publishes and binds over a direct AMQP
 // connection as the API user, so vhost access, configure/write/read and topic permissions hold there too.
-import type { Broker, User, VirtualHost } from '../broker/index.js';
+import { exchangeResource, type Broker, type User, type VirtualHost } from '../broker/index.js';
 import { HttpError } from './http-kit.js';
 import { isAdministrator } from './users.js';
 
@@ -20,11 +20,10 @@ export function checkVhostAccess(broker: Broker, user: User, vhost: VirtualHost)
  */
 export function checkBindingAccess(broker: Broker, user: User, v: VirtualHost, source: string, destination: string, routingKey: string): void {
   const p = broker.permissions;
-  const resource = (name: string) => (name === '' ? 'amq.default' : name);
   const x = v.exchanges.get(source);
   const allowed =
-    p.allows(user.name, v.name, 'write', resource(destination)) &&
-    p.allows(user.name, v.name, 'read', resource(source)) &&
+    p.allows(user.name, v.name, 'write', exchangeResource(destination)) &&
+    p.allows(user.name, v.name, 'read', exchangeResource(source)) &&
     (x === undefined || x.type !== 'topic' || !p.hasTopic || p.allowsTopic(user.name, v.name, x.name, 'read', routingKey));
   if (!allowed) throw new HttpError(401, 'not_authorised', 'Access refused.');
 }

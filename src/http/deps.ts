@@ -29,11 +29,6 @@ export function vhostOr404(broker: Broker, name: string): VirtualHost {
   return v;
 }
 
-/** RabbitMQ names the default exchange `amq.default` in URLs. */
-export function exchangeNameFromPath(name: string): string {
-  return name === 'amq.default' ? '' : name;
-}
-
 /** Open connections (past the handshake), in accept order. */
 export function openConnections(server: AmqpServer): Connection[] {
   return [...server.connections].filter((c) => c.vhost !== undefined);

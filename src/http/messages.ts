@@ -1,9 +1,9 @@
 // Publishing and fetching messages through the API: /api/exchanges/{vhost}/{name}/publish and /api/queues/{vhost}/{name}/get.
 import { intField, intValue } from './body-values.js';
-import { Message, parseExpiration, type Broker, type QueueEntry, type User } from '../broker/index.js';
+import { checkPublishedProperties, exchangeFromResource, Message, publishTarget, type Broker, type PublishingUser, type QueueEntry, type User } from '../broker/index.js';
 import { AmqpError, type BasicProperties } from '../protocol/index.js';
 import { checkVhostAccess } from './authz.js';
-import { exchangeNameFromPath, NO_CONNECTION, vhostOr404 } from './deps.js';
+import { NO_CONNECTION, vhostOr404 } from './deps.js';
 import { jsonToTable, tableToJson } from './field-json.js';
 import { badRequest, HttpError, keyMissing } from './http-kit.js';
 
@@ -61,12 +61,22 @@ export function propertiesToJson(p: BasicProperties): Json {
   return out;
 }
 
+/** A management API user as the broker's publish checks see it: decisions straight from the permission table. */
+function apiPublisher(broker: Broker, user: User): PublishingUser {
+  const permissions = broker.permissions;
+  return {
+    name: user.name,
+    mayWrite: (vhost, resource) => permissions.allows(user.name, vhost.name, 'write', resource),
+    mayWriteTopic: (vhost, exchange, routingKey) =>
+      exchange.type !== 'topic' || !permissions.hasTopic || permissions.allowsTopic(user.name, vhost.name, exchange.name, 'write', routingKey),
+  };
+}
+
 /** POST /api/exchanges/{vhost}/{name}/publish: routes one message; resolves `{routed}` once it is safely stored. */
 export async function publishViaApi(broker: Broker, user: User, vhostName: string, exchangeName: string, body: Json, maxMessageSize: number): Promise<{ routed: boolean }> {
   const vhost = vhostOr404(broker, vhostName);
   // RabbitMQ publishes over a direct AMQP connection as the user: vhost access, then the channel's checks below.
   checkVhostAccess(broker, user, vhost);
-  const permissions = broker.permissions;
   for (const key of ['properties', 'routing_key', 'payload', 'payload_encoding']) if (body[key] === undefined) throw keyMissing(key);
   const { properties, routing_key: routingKey, payload, payload_encoding: encoding } = body;
   if (typeof properties !== 'object' || properties === null || Array.isArray(properties)) throw badRequest('properties must be a JSON object');
@@ -79,20 +89,11 @@ export async function publishViaApi(broker: Broker, user: User, vhostName: strin
 
   let routed: boolean;
   try {
-    const exchange = vhost.exchange(exchangeNameFromPath(exchangeName));
-    const resource = exchange.name === '' ? 'amq.default' : exchange.name;
-    if (!permissions.allows(user.name, vhost.name, 'write', resource)) {
-      throw new AmqpError('ACCESS_REFUSED', `access to exchange '${resource}' in vhost '${vhost.name}' refused for user '${user.name}'`);
-    }
-    if (exchange.internal) throw new AmqpError('ACCESS_REFUSED', `cannot publish to internal exchange '${exchange.name}' in vhost '${vhost.name}'`);
-    if (exchange.type === 'topic' && permissions.hasTopic && !permissions.allowsTopic(user.name, vhost.name, exchange.name, 'write', routingKey)) {
-      throw new AmqpError('ACCESS_REFUSED', `access to topic '${routingKey}' in exchange '${exchange.name}' in vhost '${vhost.name}' refused for user '${user.name}'`);
-    }
-    if (props.userId !== undefined && props.userId !== user.name) {
-      throw new AmqpError('PRECONDITION_FAILED', `user_id property set to '${props.userId}' but authenticated user was '${user.name}'`);
-    }
+    // The exchange is looked up first here (a missing one is the API's 404 before any permission check).
+    const name = vhost.exchange(exchangeFromResource(exchangeName)).name;
+    const exchange = publishTarget(vhost, apiPublisher(broker, user), name, routingKey);
     const message = Message.fromProperties(exchange.name, routingKey, props, bytes);
-    if (props.expiration !== undefined) message.ttl = parseExpiration(props.expiration);
+    checkPublishedProperties(message, user.name);
     routed = vhost.publish(exchange, message).routed > 0;
   } catch (e) {
     throw publishError(e);

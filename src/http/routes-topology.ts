@@ -1,10 +1,10 @@
 // Queues, exchanges and bindings: listing, PUT to declare, DELETE, purge, get and publish, all through the vhost's own methods.
 import { boolField } from './body-values.js';
 import { windowsOf } from './rates.js';
-import type { Broker, Exchange, Queue, VirtualHost } from '../broker/index.js';
+import { exchangeFromResource, type Broker, type Exchange, type Queue, type VirtualHost } from '../broker/index.js';
 import type { Connection } from '../server/index.js';
 import { checkBindingAccess, checkVhostAccess } from './authz.js';
-import { exchangeNameFromPath, NO_CONNECTION, vhostOr404, viaBroker, type ManagementDeps } from './deps.js';
+import { NO_CONNECTION, vhostOr404, viaBroker, type ManagementDeps } from './deps.js';
 import { jsonToTable, tableToJson } from './field-json.js';
 import {
   allConsumers,
@@ -107,7 +107,7 @@ export function topologyRoutes(router: Router, deps: ManagementDeps): void {
   // ---- exchanges
   const exchangeOr404 = (ctx: RequestContext) => {
     const v = vhostOr404(broker, ctx.param('vhost'));
-    const x = v.exchanges.get(exchangeNameFromPath(ctx.param('name')));
+    const x = v.exchanges.get(exchangeFromResource(ctx.param('name')));
     if (!x) throw objectNotFound();
     return { v, x };
   };
@@ -122,7 +122,7 @@ export function topologyRoutes(router: Router, deps: ManagementDeps): void {
       const v = broker.vhosts.get(ctx.param('vhost'));
       if (!v) throw vhostNotFound();
       const body = await ctx.body();
-      const name = exchangeNameFromPath(ctx.param('name'));
+      const name = exchangeFromResource(ctx.param('name'));
       const type = body.type;
       if (type === undefined) throw badRequest('[{key_missing,type}]');
       if (typeof type !== 'string') throw badRequest('type must be a string');
@@ -161,8 +161,8 @@ export function topologyRoutes(router: Router, deps: ManagementDeps): void {
   for (const [seg, kind] of [['q', 'queue'], ['e', 'exchange']] as const) {
     const between = (ctx: RequestContext): { v: VirtualHost; rows: BindingView[]; source: string; destination: string } => {
       const v = vhostOr404(broker, ctx.param('vhost'));
-      const source = exchangeNameFromPath(ctx.param('source'));
-      const destination = kind === 'exchange' ? exchangeNameFromPath(ctx.param('destination')) : ctx.param('destination');
+      const source = exchangeFromResource(ctx.param('source'));
+      const destination = kind === 'exchange' ? exchangeFromResource(ctx.param('destination')) : ctx.param('destination');
       if (!v.exchanges.has(source)) throw objectNotFound();
       if (kind === 'queue' ? !v.queues.has(destination) : !v.exchanges.has(destination)) throw objectNotFound();
       const rows = vhostBindings(v).filter((b) => b.source === source && b.destinationType === kind && b.destination === destination);
@@ -188,8 +188,8 @@ export function topologyRoutes(router: Router, deps: ManagementDeps): void {
         const routingKey = body.routing_key ?? '';
         if (typeof routingKey !== 'string') throw badRequest('routing_key must be a string');
         const args = jsonToTable(body.arguments);
-        const source = exchangeNameFromPath(ctx.param('source'));
-        const destination = kind === 'exchange' ? exchangeNameFromPath(ctx.param('destination')) : ctx.param('destination');
+        const source = exchangeFromResource(ctx.param('source'));
+        const destination = kind === 'exchange' ? exchangeFromResource(ctx.param('destination')) : ctx.param('destination');
         checkBindingAccess(broker, ctx.user, v, source, destination, routingKey);
         viaBroker(() => {
           if (kind === 'queue') v.bindQueue(destination, source, routingKey, args, NO_CONNECTION);

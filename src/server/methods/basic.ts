@@ -1,6 +1,6 @@
 // basic.* methods on a channel: qos, consume, cancel, publish (with returns, confirms, transactions), get, ack, nack, reject, recover.
 import { randomBytes } from 'node:crypto';
-import { Message, parseConsumeArguments, parseExpiration, PROP_FLAG, REPLY_TO_QUEUE, type Exchange } from '../../broker/index.js';
+import { checkPublishedProperties, Message, parseConsumeArguments, PROP_FLAG, publishTarget, REPLY_TO_QUEUE, type Exchange } from '../../broker/index.js';
 import {
   accessRefused,
   BASIC_ACK,
@@ -28,7 +28,7 @@ import {
   type BasicPublish,
   type Method,
 } from '../../protocol/index.js';
-import { authorize, authorizePublish, authorizeTopic } from '../access.js';
+import { authorize, publisherOf } from '../access.js';
 import type { Channel } from '../channel.js';
 import { ChannelConsumer } from '../deliveries.js';
 import { queueName } from './queue.js';
@@ -150,10 +150,7 @@ export function publishContent(ch: Channel, m: BasicPublish, propertiesRaw: Buff
   const alarm = conn.ctx.blockReason();
   // A resource alarm blocks a publisher at its next publish (this one is still taken, as in RabbitMQ).
   if (alarm !== undefined) conn.block(alarm);
-  authorizePublish(ch, m.exchange ?? '');
-  const exchange = ch.vhost.exchange(m.exchange ?? '');
-  if (exchange.internal) throw accessRefused(`cannot publish to internal exchange '${exchange.name}' in vhost '${exchange.vhost}'`);
-  authorizeTopic(ch, exchange, m.routingKey ?? '', 'write');
+  const exchange = publishTarget(ch.vhost, publisherOf(ch), m.exchange ?? '', m.routingKey ?? '');
   let message = new Message(exchange.name, m.routingKey ?? '', propertiesRaw, body);
   // The frame's exchange and routing-key short strings go out as they came in basic.deliver (not for 'amq.default').
   if (methodPayload !== undefined && exchange.name === m.exchange) message.routingRaw = routingShortstrs(methodPayload);
@@ -177,11 +174,8 @@ function routingShortstrs(payload: Buffer): Buffer {
 }
 
 function checkProperties(ch: Channel, message: Message): Message {
+  checkPublishedProperties(message, ch.conn.username);
   const props = message.properties;
-  if (props.userId !== undefined && props.userId !== ch.conn.username) {
-    throw preconditionFailed(`user_id property set to '${props.userId}' but authenticated user was '${ch.conn.username}'`);
-  }
-  if (props.expiration !== undefined) message.ttl = parseExpiration(props.expiration);
   if (props.replyTo === REPLY_TO_QUEUE) {
     if (!ch.replyConsumer) throw preconditionFailed('fast reply consumer does not exist');
     message = message.withProperties({ ...props, replyTo: ch.replyConsumer.address });
