@@ -1,6 +1,7 @@
 // The broker layer's public surface.
 export * from './broker.js';
 export * from './vhost.js';
+export * from './routing.js';
 export * from './queue.js';
 export * from './exchange.js';
 export * from './message.js';

@@ -1,7 +1,7 @@
 // A queue: ready messages in order (with priorities, TTL, length limits), consumers served by priority and round-robin.
 import { long, type FieldTable } from '../protocol/index.js';
 import { PROP_FLAG, type Message } from './message.js';
-import { parseQueueArguments, type QueueSettings } from './queue-arguments.js';
+import type { QueueSettings } from './queue-arguments.js';
 import { ExpiryHeap, type QueueEntry } from './queue-entry.js';
 import { ReadyStore } from './ready-store.js';
 import { Deduplicator } from './deduplication.js';
@@ -41,6 +41,8 @@ export interface QueueOptions {
   exclusive: boolean;
   autoDelete: boolean;
   arguments: FieldTable;
+  /** What the queue acts on, parsed from `arguments` (see queue-arguments.ts). */
+  settings: QueueSettings;
   /** Owning connection for exclusive queues. */
   owner: number | undefined;
   /** Where a durable queue keeps persistent messages, with what it held before a restart. */
@@ -110,7 +112,7 @@ export class Queue {
     this.owner = opts.owner;
     this.events = events;
     this.runtime = opts.runtime;
-    this.settings = parseQueueArguments(opts.arguments, `queue '${name}' in vhost '${vhost}'`);
+    this.settings = opts.settings;
     this.ready = new ReadyStore(this.settings.maxPriority ?? 0, opts.paging?.open);
     this.store = opts.persistence?.store;
     this.window = opts.paging?.window;

@@ -1,4 +1,4 @@
-// A virtual host: its exchanges, queues and bindings, changed only through apply(), and message routing.
+// A virtual host's topology: its exchanges, queues and bindings, changed only through apply() (publishing is in routing.ts).
 import { randomBytes } from 'node:crypto';
 import {
   accessRefused,
@@ -17,16 +17,15 @@ import {
 } from './equivalence.js';
 import { describe, Exchange } from './exchange.js';
 import { DefaultRouter } from './exchanges/default.js';
-import { createRouter, delayOf, DelayedRouter, isExchangeType, type Binding, type Destination } from './exchanges/index.js';
+import { createRouter, isExchangeType, type Binding, type Destination, type ExchangeHost } from './exchanges/index.js';
 import { Deduplicator } from './deduplication.js';
-import { guarded } from './internal-errors.js';
-import type { BrokerRuntime } from './runtime.js';
 import { commandInvalid } from '../protocol/index.js';
-import { deadLetteredMessage, isDeadLetterCycle } from './dead-letter.js';
-import { Message, PROP_FLAG } from './message.js';
+import type { Message } from './message.js';
 import type { MessagePersistence } from './persistence.js';
-import { parseQueueArguments } from './queue-arguments.js';
+import { parseQueueArguments, type QueueSettings } from './queue-arguments.js';
 import { Queue, type DeadLetterReason, type QueueEvents } from './queue.js';
+import { Routing, type PublishOutcome, type ReplyTarget } from './routing.js';
+import type { BrokerRuntime } from './runtime.js';
 import { newCounters, type MessageCounters } from './stats.js';
 
 /** A definition change: the single path every declare, delete, bind and unbind takes (and what a log would record). */
@@ -76,13 +75,8 @@ export class VirtualHost implements QueueEvents {
   /** Bindings by destination, for removal when a queue or exchange goes. */
   private readonly inbound = new Map<Destination, Set<Binding>>();
   private readonly listeners: ChangeListener[] = [];
-  /** Scratch set reused by every publish (routing is synchronous). */
-  private readonly routed = new Set<Destination>();
-  private routing = false;
-  private readonly outcome: PublishOutcome = { routed: 0, rejected: 0 };
-  private readonly replyTargets = new Map<string, ReplyTarget>();
-  /** Timers of messages waiting in x-delayed-message exchanges. */
-  private readonly delayed = new Set<NodeJS.Timeout>();
+  /** The publish path over this topology. */
+  private readonly routing: Routing;
 
   /** Message counts of this vhost's closed channels (open ones keep their own; the API adds them up). */
   readonly closedChannelStats: MessageCounters = newCounters();
@@ -99,6 +93,7 @@ export class VirtualHost implements QueueEvents {
   constructor(name: string, runtime: BrokerRuntime, persistence?: MessagePersistence) {
     this.name = name;
     this.runtime = runtime;
+    this.routing = new Routing(this.exchanges, runtime);
     this.persistence = persistence;
     const defaultExchange = new Exchange(
       '',
@@ -118,21 +113,24 @@ export class VirtualHost implements QueueEvents {
 
   // ---- the mutation path -------------------------------------------------
 
-  /** Applies a validated change and tells the listeners. Boot-time replay calls this too. */
-  apply(change: DefinitionChange): void {
+  /**
+   * Applies a validated change and tells the listeners. Boot-time replay calls this too; declareQueue passes the
+   * settings it already parsed from the arguments.
+   */
+  apply(change: DefinitionChange, queueSettings?: QueueSettings): void {
     switch (change.op) {
       case 'exchange.declare': {
         const router = createRouter(change.type, change.arguments);
         const exchange = new Exchange(change.name, this.name, change, router);
         this.exchanges.set(change.name, exchange);
-        if (router instanceof DelayedRouter && change.durable && this.persistence) this.openDelayedStore(exchange, router, this.persistence);
+        router.onDeclare?.(this.exchangeHost(exchange));
         break;
       }
       case 'exchange.delete': {
         const ex = this.exchanges.get(change.name);
         if (!ex) return;
         this.exchanges.delete(change.name);
-        if (ex.router instanceof DelayedRouter) ex.router.store?.destroy();
+        ex.router.onDelete?.();
         for (const b of [...ex.bindings]) this.removeBinding(b, false);
         for (const b of [...(this.inbound.get(ex) ?? [])]) this.removeBinding(b, true);
         this.inbound.delete(ex);
@@ -143,7 +141,8 @@ export class VirtualHost implements QueueEvents {
         const persistence = durable ? this.persistence!.openQueue(this.name, change.name) : undefined;
         const p = this.persistence;
         const paging = p ? { open: () => p.openPageFile(this.name, change.name), window: p.pagingWindow } : undefined;
-        this.queues.set(change.name, new Queue(change.name, this.name, { ...change, persistence, paging, runtime: this.runtime }, this));
+        const settings = queueSettings ?? parseQueueArguments(change.arguments, describe('queue', change.name, this.name));
+        this.queues.set(change.name, new Queue(change.name, this.name, { ...change, settings, persistence, paging, runtime: this.runtime }, this));
         break;
       }
       case 'queue.delete': {
@@ -176,6 +175,18 @@ export class VirtualHost implements QueueEvents {
       }
     }
     for (const l of this.listeners) l(this, change);
+  }
+
+  /** What an exchange's router may use of its vhost. */
+  private exchangeHost(exchange: Exchange): ExchangeHost {
+    return {
+      vhost: this.name,
+      exchange,
+      persistence: this.persistence,
+      reportInternalError: this.runtime.reportInternalError,
+      isCurrent: () => this.exchanges.get(exchange.name) === exchange,
+      routeNow: (message) => this.routing.routeNow(exchange, message),
+    };
   }
 
   private findBinding(source: Exchange, dest: Destination, key: string, args: FieldTable): Binding | undefined {
@@ -278,15 +289,18 @@ export class VirtualHost implements QueueEvents {
     const settings = parseQueueArguments(req.arguments, res);
     if (settings.type === 'quorum') checkQuorumDeclare(req, res);
     Deduplicator.fromArguments(req.arguments, res);
-    this.apply({
-      op: 'queue.declare',
-      name,
-      durable: req.durable,
-      exclusive: req.exclusive,
-      autoDelete: req.autoDelete,
-      arguments: req.arguments,
-      owner: req.exclusive ? req.connectionId : undefined,
-    });
+    this.apply(
+      {
+        op: 'queue.declare',
+        name,
+        durable: req.durable,
+        exclusive: req.exclusive,
+        autoDelete: req.autoDelete,
+        arguments: req.arguments,
+        owner: req.exclusive ? req.connectionId : undefined,
+      },
+      settings,
+    );
     return this.queues.get(name)!;
   }
 
@@ -361,229 +375,30 @@ export class VirtualHost implements QueueEvents {
     this.apply({ op: unbind ? 'unbind' : 'bind', source, destination, destinationKind: 'exchange', routingKey, arguments: args });
   }
 
-  // ---- routing -----------------------------------------------------------
+  // ---- publishing (src/broker/routing.ts) ------------------------------
 
-  /**
-   * Routes a message from an exchange — following exchange-to-exchange bindings, alternate exchanges and
-   * CC/BCC keys, each queue once — and enqueues it. The returned outcome object is reused by the next publish.
-   */
+  /** Routes and enqueues a message; the outcome object is reused by the next publish. */
   publish(exchange: Exchange, message: Message): PublishOutcome {
-    const outcome = this.outcome;
-    outcome.routed = 0;
-    outcome.rejected = 0;
-    exchange.publishIn += 1;
-    if (exchange.name === '' && message.routingKey.startsWith(REPLY_TO_PREFIX)) {
-      const target = this.replyTargets.get(message.routingKey);
-      if (target) {
-        target.deliverReply(message);
-        outcome.routed = 1;
-      }
-      return outcome;
-    }
-    if (exchange.dedup?.isDuplicate(message)) {
-      // A duplicate is dropped as if delivered: no return, and a confirm still acks it.
-      outcome.routed = 1;
-      return outcome;
-    }
-    if (exchange.router instanceof DelayedRouter) {
-      const delay = delayOf(message);
-      if (delay > 0) {
-        // As the plugin: nothing is routed now (a mandatory publish is returned), the message is routed when due.
-        this.delay(exchange, exchange.router, message, delay);
-        return outcome;
-      }
-    }
-    // Reuse the scratch set unless this publish happens inside another one (dead-lettering).
-    const outer = this.routing;
-    const routed = outer ? new Set<Destination>() : this.routed;
-    this.routing = true;
-    try {
-      routed.clear();
-      let delivered = message;
-      if (message.hasFlag(PROP_FLAG.headers)) delivered = this.routeSenderSelected(exchange, message, routed);
-      else this.routeFrom(exchange, message, routed);
-      let routedCount = 0;
-      let rejected = 0;
-      for (const d of routed) {
-        if (!(d instanceof Queue)) continue;
-        routedCount += 1;
-        if (!d.enqueue(delivered)) rejected += 1;
-      }
-      outcome.routed = routedCount;
-      outcome.rejected = rejected;
-      if (routedCount === 0) this.runtime.totals.unroutable += 1;
-      else exchange.publishOut += 1;
-      return outcome;
-    } finally {
-      routed.clear();
-      this.routing = outer;
-    }
+    return this.routing.publish(exchange, message);
   }
 
-  /**
-   * Holds a message for an x-delayed-message exchange, then routes it through the bindings as they are then.
-   * A persistent message in a durable exchange is written to the exchange's store first (the publisher's confirm
-   * waits for the sync that covers it), as the plugin keeps such messages on disk.
-   */
-  private delay(exchange: Exchange, router: DelayedRouter, message: Message, ms: number): void {
-    // Delivered copies carry the delay negated, as the plugin does since RabbitMQ 3.13.
-    const headers = new Map(message.properties.headers);
-    headers.set('x-delay', ms <= 0x7fffffff ? { type: 'I', value: -ms } : { type: 'l', value: -ms });
-    const due = message.withProperties({ ...message.properties, headers });
-    const dueAt = Date.now() + ms;
-    let id: number | undefined;
-    if (router.store && message.persistent) {
-      id = router.nextId++;
-      router.store.append(id, due, dueAt);
-    }
-    this.scheduleDelayed(exchange, router, due, dueAt, id);
-  }
-
-  /** Reopens a durable delayed exchange's store; what still waits is routed when due (at once when overdue). */
-  private openDelayedStore(exchange: Exchange, router: DelayedRouter, persistence: MessagePersistence): void {
-    const { store, recovered, lastId } = persistence.openDelayed(this.name, exchange.name);
-    router.store = store;
-    // Ids of routed messages still named by removal marks on disk are not given out again.
-    router.nextId = Math.max(router.nextId, lastId + 1);
-    // Timers, never synchronous routing: at boot the exchange's bindings are replayed after its declaration.
-    recovered.sort((a, b) => a.dueAt - b.dueAt || a.id - b.id);
-    for (const r of recovered) {
-      router.nextId = Math.max(router.nextId, r.id + 1);
-      this.scheduleDelayed(exchange, router, r.message, r.dueAt, r.id);
-    }
-  }
-
-  /**
-   * Routes `due` at `dueAt`. A stored message's record is removed once the copies routed to queues are synced:
-   * a crash in between routes it again after the restart (never loses it).
-   */
-  private scheduleDelayed(exchange: Exchange, router: DelayedRouter, due: Message, dueAt: number, id: number | undefined): void {
-    const fire = () => {
-      if (this.exchanges.get(exchange.name) !== exchange) return;
-      const routed = new Set<Destination>();
-      this.routeFrom(exchange, due, routed);
-      for (const d of routed) if (d instanceof Queue) d.enqueue(due);
-      const store = router.store;
-      if (id === undefined || !store) return;
-      this.persistence!.whenSynced((err) => {
-        if (!err) store.remove(id);
-      });
-    };
-    this.schedule(dueAt, fire);
-  }
-
-  /** setTimeout for any delay: Node's timers top out at 2^31-1 ms, so long waits are chained. */
-  private schedule(at: number, fire: () => void): void {
-    const wait = Math.min(at - Date.now(), 0x7fffffff);
-    const timer = setTimeout(() => {
-      this.delayed.delete(timer);
-      if (Date.now() < at) this.schedule(at, fire);
-      else guarded(this.runtime.reportInternalError, 'a delayed message', fire);
-    }, Math.max(0, wait));
-    timer.unref();
-    this.delayed.add(timer);
-  }
-
-  /** Routes through `exchange` and every exchange it leads to; an exchange that routes nowhere tries its alternate. */
-  private routeFrom(exchange: Exchange, message: Message, routed: Set<Destination>): void {
-    this.routeOne(exchange, message, routed);
-    for (const d of routed) {
-      if (d instanceof Queue || d === exchange) continue;
-      this.routeOne(d, message, routed);
-    }
-  }
-
-  private routeOne(ex: Exchange, message: Message, routed: Set<Destination>): void {
-    const before = routed.size;
-    ex.router.route(message, routed);
-    if (routed.size === before && ex.alternateExchange !== undefined) {
-      const ae = this.exchanges.get(ex.alternateExchange);
-      if (ae) routed.add(ae);
-    }
-  }
-
-  /** CC and BCC headers add routing keys; BCC is removed from what queues receive. */
-  private routeSenderSelected(exchange: Exchange, message: Message, routed: Set<Destination>): Message {
-    const headers = message.properties.headers;
-    const cc = headers?.get('CC');
-    const bcc = headers?.get('BCC');
-    if (cc === undefined && bcc === undefined) {
-      this.routeFrom(exchange, message, routed);
-      return message;
-    }
-    for (const [name, list] of [['CC', cc], ['BCC', bcc]] as const) {
-      if (list !== undefined && list.type !== 'A') {
-        throw preconditionFailed(`invalid message: {unacceptable_type_in_header,"${name}",${FIELD_TYPE_NAMES[list.type]}}`);
-      }
-    }
-    const keys = [message.routingKey];
-    for (const list of [cc, bcc]) if (list?.type === 'A') for (const k of list.value) if (k.type === 'S') keys.push(k.value);
-    this.routeWithKeys(exchange, message, keys, routed);
-    let delivered = message;
-    if (bcc !== undefined) {
-      const stripped = new Map(headers);
-      stripped.delete('BCC');
-      delivered = message.withProperties({ ...message.properties, headers: stripped });
-    }
-    delivered.routingKeys = keys;
-    return delivered;
-  }
-
-  /** Routes as if the message had been published once with each key. */
-  private routeWithKeys(exchange: Exchange, message: Message, keys: readonly string[], routed: Set<Destination>): void {
-    for (const key of keys) {
-      const probe = key === message.routingKey ? message : new Message(message.exchange, key, message.propertiesRaw, message.body);
-      this.routeFrom(exchange, probe, routed);
-    }
-  }
-
-  /** QueueEvents: republishes a message leaving `queue` to its dead-letter exchange; a missing DLX drops it. */
+  /** QueueEvents: a message leaves `queue` for its dead-letter exchange. */
   deadLetter(queue: Queue, message: Message, reason: DeadLetterReason): void {
-    const dlx = queue.settings.deadLetterExchange;
-    if (dlx === undefined) return;
-    this.runtime.totals.deadLettered[reason] += 1;
-    queue.deadLettered += 1;
-    const exchange = this.exchanges.get(dlx);
-    if (!exchange) return;
-    const dead = deadLetteredMessage(message, queue.name, reason, dlx, queue.settings.deadLetterRoutingKey);
-    const routed = new Set<Destination>();
-    this.routeWithKeys(exchange, dead, dead.routingKeys ?? [dead.routingKey], routed);
-    for (const d of routed) {
-      if (d instanceof Queue && !isDeadLetterCycle(dead, d.name)) d.enqueue(dead);
-    }
+    this.routing.deadLetter(queue, message, reason);
   }
 
-  // ---- direct reply-to ---------------------------------------------------
-
-  /** Registers a channel's reply consumer under its pseudo-queue name. */
   addReplyTarget(name: string, target: ReplyTarget): void {
-    this.replyTargets.set(name, target);
+    this.routing.addReplyTarget(name, target);
   }
 
   hasReplyTarget(name: string): boolean {
-    return this.replyTargets.has(name);
+    return this.routing.hasReplyTarget(name);
   }
 
   removeReplyTarget(name: string): void {
-    this.replyTargets.delete(name);
+    this.routing.removeReplyTarget(name);
   }
 }
-
-/** Where direct reply-to replies go: the requesting channel's amq.rabbitmq.reply-to consumer. */
-export interface ReplyTarget {
-  deliverReply(message: Message): void;
-}
-
-/** The result of one publish; the object is reused, read it before the next publish. */
-export interface PublishOutcome {
-  /** Queues (or reply consumers) the message reached. */
-  routed: number;
-  /** Of those, queues that refused it (x-overflow reject-publish): the publisher gets a nack. */
-  rejected: number;
-}
-
-export const REPLY_TO_QUEUE = 'amq.rabbitmq.reply-to';
-export const REPLY_TO_PREFIX = 'amq.rabbitmq.reply-to.';
 
 /** Quorum queues are durable, shared and long-lived: RabbitMQ refuses the other flags. */
 function checkQuorumDeclare(req: QueueDeclareRequest, resource: string): void {

@@ -1,16 +1,19 @@
 // The x-delayed-message exchange type (as RabbitMQ's delayed-message plugin): routes like its x-delayed-type, later.
 import { preconditionFailed, type FieldTable } from '../../protocol/index.js';
+import { guarded } from '../internal-errors.js';
 import { PROP_FLAG, type Message } from '../message.js';
 import type { DelayedStore } from '../persistence.js';
-import type { Binding, Destination, ExchangeRouter } from './exchange-type.js';
+import type { Binding, Destination, ExchangeHost, ExchangeRouter } from './exchange-type.js';
 
-/** Routing of the underlying type; the vhost holds delayed messages and routes them through this when due. */
+/** Routing of the underlying type; holds delayed messages (with their timers and store) and routes them when due. */
 export class DelayedRouter implements ExchangeRouter {
   readonly inner: ExchangeRouter;
+  private host: ExchangeHost | undefined;
   /** Where persistent waiting messages are kept when the exchange is durable (and the broker has a store). */
-  store: DelayedStore | undefined;
+  private store: DelayedStore | undefined;
   /** Id of the next stored message (ascending, as the store's segments expect). */
-  nextId = 0;
+  private nextId = 0;
+  private readonly timers = new Set<NodeJS.Timeout>();
 
   constructor(inner: ExchangeRouter) {
     this.inner = inner;
@@ -30,6 +33,80 @@ export class DelayedRouter implements ExchangeRouter {
 
   route(message: Message, out: Set<Destination>): void {
     this.inner.route(message, out);
+  }
+
+  /** A durable exchange reopens its store; what still waits is routed when due (at once when overdue). */
+  onDeclare(host: ExchangeHost): void {
+    this.host = host;
+    const persistence = host.persistence;
+    if (!host.exchange.durable || !persistence) return;
+    const { store, recovered, lastId } = persistence.openDelayed(host.vhost, host.exchange.name);
+    this.store = store;
+    // Ids of routed messages still named by removal marks on disk are not given out again.
+    this.nextId = Math.max(this.nextId, lastId + 1);
+    // Timers, never synchronous routing: at boot the exchange's bindings are replayed after its declaration.
+    recovered.sort((a, b) => a.dueAt - b.dueAt || a.id - b.id);
+    for (const r of recovered) {
+      this.nextId = Math.max(this.nextId, r.id + 1);
+      this.schedule(r.message, r.dueAt, r.id);
+    }
+  }
+
+  onDelete(): void {
+    this.store?.destroy();
+    for (const t of this.timers) clearTimeout(t);
+    this.timers.clear();
+  }
+
+  /**
+   * Holds a message with a positive x-delay, then routes it through the bindings as they are then. As the plugin,
+   * nothing is routed now (a mandatory publish is returned). A persistent message in a durable exchange is written
+   * to the store first (the publisher's confirm waits for the sync that covers it).
+   */
+  routeLater(message: Message): boolean {
+    const ms = delayOf(message);
+    if (ms <= 0 || !this.host) return false;
+    // Delivered copies carry the delay negated, as the plugin does since RabbitMQ 3.13.
+    const headers = new Map(message.properties.headers);
+    headers.set('x-delay', ms <= 0x7fffffff ? { type: 'I', value: -ms } : { type: 'l', value: -ms });
+    const due = message.withProperties({ ...message.properties, headers });
+    const dueAt = Date.now() + ms;
+    let id: number | undefined;
+    if (this.store && message.persistent) {
+      id = this.nextId++;
+      this.store.append(id, due, dueAt);
+    }
+    this.schedule(due, dueAt, id);
+    return true;
+  }
+
+  /**
+   * Routes `due` at `dueAt`. A stored message's record is removed once the copies routed to queues are synced:
+   * a crash in between routes it again after the restart (never loses it).
+   */
+  private schedule(due: Message, dueAt: number, id: number | undefined): void {
+    const host = this.host!;
+    this.later(dueAt, () => {
+      if (!host.isCurrent()) return;
+      host.routeNow(due);
+      const store = this.store;
+      if (id === undefined || !store) return;
+      host.persistence!.whenSynced((err) => {
+        if (!err) store.remove(id);
+      });
+    });
+  }
+
+  /** setTimeout for any delay: Node's timers top out at 2^31-1 ms, so long waits are chained. */
+  private later(at: number, fire: () => void): void {
+    const wait = Math.min(at - Date.now(), 0x7fffffff);
+    const timer = setTimeout(() => {
+      this.timers.delete(timer);
+      if (Date.now() < at) this.later(at, fire);
+      else guarded(this.host!.reportInternalError, 'a delayed message', fire);
+    }, Math.max(0, wait));
+    timer.unref();
+    this.timers.add(timer);
   }
 }
 

@@ -1,6 +1,8 @@
-// The interface every exchange type implements, and the binding record they index.
+// The interface every exchange type implements, the binding record they index, and what a type with its own lifecycle gets from its vhost.
 import type { FieldTable } from '../../protocol/index.js';
 import type { Message } from '../message.js';
+import type { InternalErrorReporter } from '../internal-errors.js';
+import type { MessagePersistence } from '../persistence.js';
 import type { Queue } from '../queue.js';
 import type { Exchange } from '../exchange.js';
 
@@ -14,6 +16,20 @@ export interface Binding {
   readonly arguments: FieldTable;
 }
 
+/** What the vhost offers a router that holds messages itself (x-delayed-message). */
+export interface ExchangeHost {
+  readonly vhost: string;
+  readonly exchange: Exchange;
+  /** Durable storage (undefined: in memory only). */
+  readonly persistence: MessagePersistence | undefined;
+  /** Where an exception in the router's timer work is reported. */
+  readonly reportInternalError: InternalErrorReporter;
+  /** True while `exchange` is still the vhost's exchange of that name. */
+  isCurrent(): boolean;
+  /** Routes the message through the exchange's bindings as they are now and enqueues it. */
+  routeNow(message: Message): void;
+}
+
 /** Routing behaviour of one exchange instance; a new one per exchange. */
 export interface ExchangeRouter {
   /** Checks binding arguments; throws an AmqpError when invalid. */
@@ -22,4 +38,10 @@ export interface ExchangeRouter {
   unbind(binding: Binding): void;
   /** Adds every destination the message reaches to `out`. */
   route(message: Message, out: Set<Destination>): void;
+  /** The exchange was created (or recovered at boot). */
+  onDeclare?(host: ExchangeHost): void;
+  /** The exchange was deleted: anything the router holds goes with it. */
+  onDelete?(): void;
+  /** True when the router keeps the message to route it later itself (nothing is routed now). */
+  routeLater?(message: Message): boolean;
 }

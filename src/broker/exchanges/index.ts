@@ -7,8 +7,7 @@ import { HeadersRouter } from './headers.js';
 import { TopicRouter } from './topic.js';
 import type { ExchangeRouter } from './exchange-type.js';
 
-export type { Binding, Destination, ExchangeRouter } from './exchange-type.js';
-export { delayOf, DelayedRouter } from './delayed.js';
+export type { Binding, Destination, ExchangeHost, ExchangeRouter } from './exchange-type.js';
 
 const TYPES: Record<string, () => ExchangeRouter> = {
   direct: () => new DirectRouter(),
