@@ -21,6 +21,24 @@ function dedupKey(message: Message): string | undefined {
   return v.type === 'x' ? v.value.toString('hex') : String(v.value);
 }
 
+/** x-message-deduplication's settings: how many ids are remembered, and for how long (ms; undefined: no limit). */
+export interface DeduplicationSettings {
+  cacheSize: number;
+  cacheTtl: number | undefined;
+}
+
+/** Reads x-message-deduplication, x-cache-size and x-cache-ttl; undefined when deduplication is off. */
+export function deduplicationSettings(args: FieldTable, resource: string): DeduplicationSettings | undefined {
+  const on = args.get('x-message-deduplication');
+  if (on?.type !== 't' || !on.value) return undefined;
+  const size = args.get('x-cache-size');
+  const ttl = args.get('x-cache-ttl');
+  return {
+    cacheSize: size === undefined ? DEFAULT_CACHE_SIZE : nonNegativeInt('x-cache-size', size, resource),
+    cacheTtl: ttl === undefined ? undefined : nonNegativeInt('x-cache-ttl', ttl, resource) || undefined,
+  };
+}
+
 export class Deduplicator {
   private readonly seen: LRUCache<string, true>;
   private readonly ttl: number | undefined;
@@ -30,16 +48,14 @@ export class Deduplicator {
     this.seen = new LRUCache<string, true>({ max: Math.max(1, size), ...(ttl !== undefined ? { ttl, ttlAutopurge: false } : {}) });
   }
 
+  /** A deduplicator for these settings; undefined when deduplication is off. */
+  static of(settings: DeduplicationSettings | undefined): Deduplicator | undefined {
+    return settings === undefined ? undefined : new Deduplicator(settings.cacheSize, settings.cacheTtl);
+  }
+
   /** Reads x-message-deduplication, x-cache-size and x-cache-ttl; undefined when deduplication is off. */
   static fromArguments(args: FieldTable, resource: string): Deduplicator | undefined {
-    const on = args.get('x-message-deduplication');
-    if (on?.type !== 't' || !on.value) return undefined;
-    const size = args.get('x-cache-size');
-    const ttl = args.get('x-cache-ttl');
-    return new Deduplicator(
-      size === undefined ? DEFAULT_CACHE_SIZE : nonNegativeInt('x-cache-size', size, resource),
-      ttl === undefined ? undefined : nonNegativeInt('x-cache-ttl', ttl, resource) || undefined,
-    );
+    return Deduplicator.of(deduplicationSettings(args, resource));
   }
 
   /** True when the message's id was seen (within the cache's size and age); otherwise records it. */

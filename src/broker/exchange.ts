@@ -11,6 +11,18 @@ export interface ExchangeOptions {
   arguments: FieldTable;
 }
 
+/** An exchange's effective arguments: computed from its arguments (and, with policies, its policy), re-appliable. */
+export interface ExchangeSettings {
+  /** Where messages go that the exchange routes nowhere. */
+  alternateExchange: string | undefined;
+}
+
+/** The settings an exchange's own arguments give (declare has validated them). */
+export function exchangeSettings(args: FieldTable): ExchangeSettings {
+  const ae = args.get('alternate-exchange');
+  return { alternateExchange: ae?.type === 'S' ? ae.value : undefined };
+}
+
 export class Exchange {
   readonly name: string;
   readonly vhost: string;
@@ -20,8 +32,8 @@ export class Exchange {
   readonly internal: boolean;
   readonly arguments: FieldTable;
   readonly router: ExchangeRouter;
-  /** The `alternate-exchange` argument: where messages go that this exchange routes nowhere. */
-  readonly alternateExchange: string | undefined;
+  /** The effective alternate exchange (argument or policy): where messages go that this exchange routes nowhere. */
+  alternateExchange: string | undefined;
   /** x-message-deduplication: drops messages whose x-deduplication-header was seen. */
   readonly dedup: Deduplicator | undefined;
   /** Bindings with this exchange as source, in creation order. */
@@ -39,9 +51,13 @@ export class Exchange {
     this.internal = opts.internal;
     this.arguments = opts.arguments;
     this.router = router;
-    const ae = opts.arguments.get('alternate-exchange');
-    this.alternateExchange = ae?.type === 'S' ? ae.value : undefined;
+    this.alternateExchange = exchangeSettings(opts.arguments).alternateExchange;
     this.dedup = Deduplicator.fromArguments(opts.arguments, describe('exchange', name, vhost));
+  }
+
+  /** Re-applies recomputed effective arguments; the next publish uses them. */
+  applySettings(next: ExchangeSettings): void {
+    this.alternateExchange = next.alternateExchange;
   }
 }
 

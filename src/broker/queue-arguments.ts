@@ -1,10 +1,16 @@
 // Queue declaration and consume arguments (x-message-ttl, x-max-length, x-dead-letter-*, …) validated with RabbitMQ's texts and order.
 import { preconditionFailed, FIELD_TYPE_NAMES, type FieldTable, type FieldValue } from '../protocol/index.js';
+import { deduplicationSettings, type DeduplicationSettings } from './deduplication.js';
+import { CLASSIC, KNOWN_CONSUME_ARGS, KNOWN_DECLARE_ARGS, queueTypeNamed, type QueueDeclareFlags, type QueueTypeDefinition } from './queue-types/index.js';
 
 export type Overflow = 'drop-head' | 'reject-publish' | 'reject-publish-dlx';
+/** A registered queue type's name (see queue-types/; a new type adds its name here). */
 export type QueueType = 'classic' | 'quorum';
 
-/** The parsed, validated arguments a queue acts on. */
+/**
+ * A queue's effective arguments: everything it acts on, computed by a pure function from its x-arguments (and, with
+ * policies, from the policy that applies) and re-applied at run time by Queue.applySettings.
+ */
 export interface QueueSettings {
   type: QueueType;
   messageTtl: number | undefined;
@@ -14,40 +20,20 @@ export interface QueueSettings {
   overflow: Overflow;
   deadLetterExchange: string | undefined;
   deadLetterRoutingKey: string | undefined;
+  /** Fixed at declaration (RabbitMQ has no policy for it). */
   maxPriority: number | undefined;
+  /** Fixed at declaration. */
   singleActiveConsumer: boolean;
   deliveryLimit: number | undefined;
   consumerTimeout: number | undefined;
+  /** x-message-deduplication with its cache size and age; undefined when off. */
+  deduplication: DeduplicationSettings | undefined;
 }
 
-/** RabbitMQ 4.x's default delivery limit for quorum queues. */
-export const QUORUM_DEFAULT_DELIVERY_LIMIT = 20;
 const MAX_PRIORITY = 255;
 /** RabbitMQ's ceiling for TTLs and expiry intervals (ten years in ms). */
 const MAX_EXPIRY = 315_360_000_000;
 const INTEGER_TYPES = new Set(['b', 'B', 's', 'u', 'I', 'i', 'l']);
-
-/** Arguments each queue type understands; one known to another type only is refused. */
-const CLASSIC_ARGS = new Set([
-  'x-expires', 'x-message-ttl', 'x-dead-letter-exchange', 'x-dead-letter-routing-key', 'x-max-length',
-  'x-max-length-bytes', 'x-max-priority', 'x-overflow', 'x-queue-mode', 'x-queue-version',
-  'x-single-active-consumer', 'x-queue-type', 'x-queue-master-locator', 'x-consumer-timeout',
-]);
-const QUORUM_ARGS = new Set([
-  'x-expires', 'x-message-ttl', 'x-dead-letter-exchange', 'x-dead-letter-routing-key', 'x-dead-letter-strategy',
-  'x-max-length', 'x-max-length-bytes', 'x-max-in-memory-length', 'x-max-in-memory-bytes', 'x-overflow',
-  'x-single-active-consumer', 'x-queue-type', 'x-quorum-initial-group-size', 'x-quorum-target-group-size',
-  'x-delivery-limit', 'x-queue-leader-locator', 'x-consumer-timeout',
-]);
-const STREAM_ARGS = new Set([
-  'x-max-length-bytes', 'x-max-age', 'x-stream-max-segment-size-bytes', 'x-queue-type', 'x-initial-cluster-size',
-  'x-queue-leader-locator', 'x-stream-filter-size-bytes',
-]);
-const KNOWN_ARGS = new Set([...CLASSIC_ARGS, ...QUORUM_ARGS, ...STREAM_ARGS]);
-
-const CLASSIC_CONSUME_ARGS = new Set(['x-priority', 'x-credit', 'x-cancel-on-ha-failover']);
-const QUORUM_CONSUME_ARGS = new Set(['x-priority', 'x-credit']);
-const KNOWN_CONSUME_ARGS = new Set([...CLASSIC_CONSUME_ARGS, 'x-stream-offset', 'x-stream-filter', 'x-stream-match-unfiltered']);
 
 class ArgError {
   constructor(readonly term: string) {}
@@ -90,9 +76,10 @@ function bool(v: FieldValue): boolean {
   return v.value;
 }
 
-function defaults(): QueueSettings {
+/** The settings of a classic queue declared without arguments. */
+export function defaultQueueSettings(): QueueSettings {
   return {
-    type: 'classic',
+    type: CLASSIC.name,
     messageTtl: undefined,
     expires: undefined,
     maxLength: undefined,
@@ -104,6 +91,7 @@ function defaults(): QueueSettings {
     singleActiveConsumer: false,
     deliveryLimit: undefined,
     consumerTimeout: undefined,
+    deduplication: undefined,
   };
 }
 
@@ -141,29 +129,39 @@ const CHECKS: ReadonlyArray<[string, (v: FieldValue, s: QueueSettings) => void]>
   ['x-consumer-timeout', (v, s) => void (s.consumerTimeout = nonNegative(v))],
 ];
 
+/** The queue type x-queue-type names when it names a registered one, else classic (the declare check reports the rest). */
+export function declaredQueueType(args: FieldTable): QueueTypeDefinition {
+  const t = args.get('x-queue-type');
+  return (t?.type === 'S' ? queueTypeNamed(t.value) : undefined) ?? CLASSIC;
+}
+
 /**
- * Validates and parses queue.declare arguments; an invalid value is 406
- * `invalid arg 'x-…' for queue 'q' in vhost '/': <reason>`, the first failure in RabbitMQ's order.
+ * Validates queue.declare arguments and computes the queue's settings from them (a pure function); an invalid value
+ * is 406 `invalid arg 'x-…' for queue 'q' in vhost '/': <reason>`, the first failure in RabbitMQ's order. With the
+ * declared flags, the type's refusals of them come after the arguments' checks (as in RabbitMQ).
  */
-export function parseQueueArguments(args: FieldTable, resource: string): QueueSettings {
-  const s = defaults();
+export function parseQueueArguments(args: FieldTable, resource: string, flags?: QueueDeclareFlags): QueueSettings {
+  const s = defaultQueueSettings();
   const dlx = args.get('x-dead-letter-exchange');
   if (dlx !== undefined && dlx.type !== 'S') {
     throw preconditionFailed(`invalid type '${FIELD_TYPE_NAMES[dlx.type]}' for arg 'x-dead-letter-exchange' in ${resource}`);
   }
-  const type = args.get('x-queue-type');
-  if (type !== undefined) {
-    const t = type.type === 'S' ? type.value : undefined;
-    if (t === 'stream') {
+  let type = CLASSIC;
+  const named = args.get('x-queue-type');
+  if (named !== undefined) {
+    const t = named.type === 'S' ? named.value : undefined;
+    if (t === 'stream' && !queueTypeNamed(t)) {
       throw preconditionFailed(`invalid arg 'x-queue-type' for ${resource}: stream queues are not supported by Warren`);
     }
-    if (t !== 'classic' && t !== 'quorum') {
-      const reason = t === undefined ? `{unacceptable_type,${FIELD_TYPE_NAMES[type.type]}}` : `"unsupported queue type '${t}'"`;
+    const found = t === undefined ? undefined : queueTypeNamed(t);
+    if (!found) {
+      const reason = t === undefined ? `{unacceptable_type,${FIELD_TYPE_NAMES[named.type]}}` : `"unsupported queue type '${t}'"`;
       throw preconditionFailed(`invalid arg 'x-queue-type' for ${resource}: ${reason}`);
     }
-    s.type = t;
+    type = found;
+    s.type = found.name;
   }
-  const own = s.type === 'quorum' ? QUORUM_ARGS : CLASSIC_ARGS;
+  const own = type.declareArguments;
   for (const [key, check] of CHECKS) {
     const v = args.get(key);
     if (v === undefined || !own.has(key)) continue;
@@ -175,18 +173,20 @@ export function parseQueueArguments(args: FieldTable, resource: string): QueueSe
     }
   }
   for (const key of args.keys()) {
-    if (KNOWN_ARGS.has(key) && !own.has(key)) {
-      throw preconditionFailed(`invalid arg '${key}' for ${resource} of queue type rabbit_${s.type}_queue`);
+    if (KNOWN_DECLARE_ARGS.has(key) && !own.has(key)) {
+      throw preconditionFailed(`invalid arg '${key}' for ${resource} of queue type ${type.module}`);
     }
   }
-  if (s.type === 'quorum' && s.deliveryLimit === undefined) s.deliveryLimit = QUORUM_DEFAULT_DELIVERY_LIMIT;
+  type.complete(s);
+  if (flags) type.checkDeclare(flags, resource);
+  s.deduplication = deduplicationSettings(args, resource);
   return s;
 }
 
 /** basic.consume arguments: x-priority must be an integer; other queue types' arguments are refused. Returns the priority. */
 export function parseConsumeArguments(args: FieldTable | undefined, type: QueueType, resource: string): number {
   if (!args) return 0;
-  const own = type === 'quorum' ? QUORUM_CONSUME_ARGS : CLASSIC_CONSUME_ARGS;
+  const qt = queueTypeNamed(type) ?? CLASSIC;
   let priority = 0;
   const p = args.get('x-priority');
   if (p !== undefined) {
@@ -198,8 +198,8 @@ export function parseConsumeArguments(args: FieldTable | undefined, type: QueueT
     }
   }
   for (const key of args.keys()) {
-    if (KNOWN_CONSUME_ARGS.has(key) && !own.has(key)) {
-      throw preconditionFailed(`invalid arg '${key}' for ${resource} of queue type rabbit_${type}_queue`);
+    if (KNOWN_CONSUME_ARGS.has(key) && !qt.consumeArguments.has(key)) {
+      throw preconditionFailed(`invalid arg '${key}' for ${resource} of queue type ${qt.module}`);
     }
   }
   return priority;

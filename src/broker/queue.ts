@@ -1,7 +1,8 @@
-// A queue: ready messages in order (with priorities, TTL, length limits), consumers served by priority and round-robin.
+// A queue of any registered type: ready messages in order (priorities, TTL, length limits), consumers by priority and round-robin; its settings re-appliable.
 import { long, type FieldTable } from '../protocol/index.js';
 import { PROP_FLAG, type Message } from './message.js';
 import type { QueueSettings } from './queue-arguments.js';
+import { queueTypeNamed, CLASSIC, type QueueTypeDefinition } from './queue-types/index.js';
 import { ExpiryHeap, type QueueEntry } from './queue-entry.js';
 import { ReadyStore } from './ready-store.js';
 import { Deduplicator } from './deduplication.js';
@@ -68,7 +69,12 @@ export class Queue {
   readonly autoDelete: boolean;
   readonly arguments: FieldTable;
   readonly owner: number | undefined;
-  readonly settings: QueueSettings;
+  /** The queue type (queue-types/); what differs per type is copied into plain fields below. */
+  readonly type: QueueTypeDefinition;
+  /** The type counts returns: x-delivery-count and the delivery limit (quorum). */
+  private readonly countsDeliveries: boolean;
+  /** The effective arguments, replaced as a whole by applySettings. */
+  private current: QueueSettings;
   private readonly ready: ReadyStore;
   /** Ready messages and their body bytes, in memory and paged out together (the store counts the paged ones). */
   private readyCount = 0;
@@ -100,7 +106,7 @@ export class Queue {
   private readonly runtime: BrokerRuntime;
   private readonly store: QueueStore | undefined;
   /** x-message-deduplication: drops messages whose x-deduplication-header was seen. */
-  private readonly dedup: Deduplicator | undefined;
+  private dedup: Deduplicator | undefined;
 
   constructor(name: string, vhost: string, opts: QueueOptions, events: QueueEvents) {
     this.name = name;
@@ -112,11 +118,13 @@ export class Queue {
     this.owner = opts.owner;
     this.events = events;
     this.runtime = opts.runtime;
-    this.settings = opts.settings;
-    this.ready = new ReadyStore(this.settings.maxPriority ?? 0, opts.paging?.open);
+    this.current = opts.settings;
+    this.type = queueTypeNamed(opts.settings.type) ?? CLASSIC;
+    this.countsDeliveries = this.type.countsDeliveries;
+    this.ready = new ReadyStore(this.current.maxPriority ?? 0, opts.paging?.open);
     this.store = opts.persistence?.store;
     this.window = opts.paging?.window;
-    this.dedup = Deduplicator.fromArguments(opts.arguments, `queue '${name}' in vhost '${vhost}'`);
+    this.dedup = Deduplicator.of(opts.settings.deduplication);
     if (opts.persistence) this.restore(opts.persistence.recovered);
     this.armIdleTimer();
   }
@@ -129,7 +137,7 @@ export class Queue {
   private restore(recovered: RecoveredMessages): void {
     this.nextSeq = Math.max(this.nextSeq, recovered.lastSeq + 1);
     const w = this.window;
-    if (this.settings.maxPriority !== undefined || !w || !this.ready.canPage) {
+    if (this.current.maxPriority !== undefined || !w || !this.ready.canPage) {
       for (let batch = recovered.read(10_000, Infinity); batch.length > 0; batch = recovered.read(10_000, Infinity)) {
         for (const r of batch) this.addReady(this.recoveredEntry(r));
       }
@@ -165,7 +173,7 @@ export class Queue {
     return {
       message: r.message,
       seq: r.seq,
-      priority: this.settings.maxPriority === undefined ? 0 : priorityOf(r.message, this.settings.maxPriority),
+      priority: this.current.maxPriority === undefined ? 0 : priorityOf(r.message, this.current.maxPriority),
       expiresAt: r.expiresAt,
       redelivered: r.redelivered,
       state: 'ready',
@@ -174,6 +182,31 @@ export class Queue {
       delivery: undefined,
       enqueuedAt: Date.now(),
     };
+  }
+
+  /** The effective arguments the queue acts on now. */
+  get settings(): Readonly<QueueSettings> {
+    return this.current;
+  }
+
+  /**
+   * Re-applies recomputed effective arguments (a policy changed) at run time, as RabbitMQ 3.10 does: a lower
+   * max-length or max-length-bytes trims now under drop-head (dead-lettered as maxlen); a removed limit is lifted;
+   * a new message-ttl applies to messages arriving from now on (queued ones keep the expiry they got on arrival);
+   * x-expires restarts its idle clock with the new interval; a dead-letter exchange and delivery limit are read
+   * when used. The type, x-max-priority and single-active-consumer stay as declared.
+   */
+  applySettings(next: QueueSettings): void {
+    if (this.deleted) return;
+    const prev = this.current;
+    this.current = { ...next, type: prev.type, maxPriority: prev.maxPriority, singleActiveConsumer: prev.singleActiveConsumer };
+    if (!sameDeduplication(prev, next)) this.dedup = Deduplicator.of(next.deduplication);
+    if (next.expires !== prev.expires) {
+      if (this.idleTimer !== undefined) clearTimeout(this.idleTimer);
+      this.idleTimer = undefined;
+      if (this.consumerList.length === 0) this.armIdleTimer();
+    }
+    if (next.overflow === 'drop-head') this.dropHeadWhileOver();
   }
 
   /** Ready messages (what queue.declare-ok and basic.get-ok report). */
@@ -199,7 +232,7 @@ export class Queue {
   enqueue(message: Message): boolean {
     // A duplicate is accepted and dropped (a confirm still acks it).
     if (this.dedup?.isDuplicate(message)) return true;
-    const s = this.settings;
+    const s = this.current;
     const size = message.bodySize;
     if (s.overflow !== 'drop-head' && this.isFullFor(size)) {
       if (s.overflow === 'reject-publish-dlx') this.events.deadLetter(this, message, 'maxlen');
@@ -290,8 +323,7 @@ export class Queue {
           // Expired while paged out: it leaves now.
           this.readyCount -= 1;
           this.readyBytes -= entry.message.bodySize;
-          this.drop(entry);
-          this.events.deadLetter(this, entry.message, 'expired');
+          this.expire(entry);
           continue;
         }
         live += 1;
@@ -303,13 +335,13 @@ export class Queue {
   }
 
   private isFullFor(size: number): boolean {
-    const s = this.settings;
+    const s = this.current;
     return (s.maxLength !== undefined && this.readyCount >= s.maxLength) ||
       (s.maxLengthBytes !== undefined && this.readyBytes + size > s.maxLengthBytes);
   }
 
   private dropHeadWhileOver(): void {
-    const s = this.settings;
+    const s = this.current;
     while ((s.maxLength !== undefined && this.readyCount > s.maxLength) || (s.maxLengthBytes !== undefined && this.readyBytes > s.maxLengthBytes)) {
       const head = this.takeReady();
       if (!head) break;
@@ -334,8 +366,7 @@ export class Queue {
         const entry = this.takeReady();
         if (!entry) break;
         if (entry.expiresAt !== 0 && entry.expiresAt <= Date.now()) {
-          this.drop(entry);
-          this.events.deadLetter(this, entry.message, 'expired');
+          this.expire(entry);
           continue;
         }
         this.handOver(consumer, entry);
@@ -362,7 +393,7 @@ export class Queue {
       this.blockedMs += Date.now() - this.blockedSince;
       this.blockedSince = 0;
     }
-    if (this.settings.type === 'quorum' && entry.deliveryCount > 0) entry.delivery = withDeliveryCount(entry.message, entry.deliveryCount);
+    if (this.countsDeliveries && entry.deliveryCount > 0) entry.delivery = withDeliveryCount(entry.message, entry.deliveryCount);
     if (consumer.noAck) {
       this.drop(entry);
     } else {
@@ -371,6 +402,12 @@ export class Queue {
       if (entry.persisted && !entry.redelivered) this.store!.delivered(entry.seq);
     }
     consumer.deliver(this, entry);
+  }
+
+  /** An entry whose time ran out leaves for good, to the dead-letter exchange if there is one. */
+  private expire(entry: QueueEntry): void {
+    this.drop(entry);
+    this.events.deadLetter(this, entry.message, 'expired');
   }
 
   /** The entry leaves the queue for good; its store forgets it. */
@@ -393,7 +430,7 @@ export class Queue {
   private pickConsumer(): Consumer | undefined {
     const list = this.consumerList;
     if (list.length === 0) return undefined;
-    if (this.settings.singleActiveConsumer) {
+    if (this.current.singleActiveConsumer) {
       const active = list[0]!;
       return active.canTake() ? active : undefined;
     }
@@ -428,13 +465,12 @@ export class Queue {
         return undefined;
       }
       if (entry.expiresAt !== 0 && entry.expiresAt <= Date.now()) {
-        this.drop(entry);
-        this.events.deadLetter(this, entry.message, 'expired');
+        this.expire(entry);
         continue;
       }
       this.countDelivery(entry, noAck ? 'getNoAck' : 'get');
       // Quorum queues put x-delivery-count on every basic.get-ok, 0 the first time.
-      if (this.settings.type === 'quorum') entry.delivery = withDeliveryCount(entry.message, entry.deliveryCount);
+      if (this.countsDeliveries) entry.delivery = withDeliveryCount(entry.message, entry.deliveryCount);
       if (noAck) this.drop(entry);
       else {
         entry.state = 'out';
@@ -476,7 +512,7 @@ export class Queue {
 
   /** Unacked entries come back, redelivered, each in its original place. */
   requeue(entries: readonly QueueEntry[]): void {
-    const limit = this.settings.deliveryLimit;
+    const limit = this.current.deliveryLimit;
     const now = Date.now();
     const back: QueueEntry[] = [];
     for (const entry of entries) {
@@ -487,7 +523,7 @@ export class Queue {
         continue;
       }
       entry.redelivered = true;
-      if (this.settings.type === 'quorum') {
+      if (this.countsDeliveries) {
         entry.deliveryCount += 1;
         if (limit !== undefined && entry.deliveryCount > limit) {
           this.drop(entry);
@@ -496,8 +532,7 @@ export class Queue {
         }
       }
       if (entry.expiresAt !== 0 && entry.expiresAt <= now) {
-        this.drop(entry);
-        this.events.deadLetter(this, entry.message, 'expired');
+        this.expire(entry);
         continue;
       }
       entry.state = 'ready';
@@ -531,10 +566,9 @@ export class Queue {
     for (let e = this.expiry.peek(); e && e.expiresAt <= now; e = this.expiry.peek()) {
       this.expiry.pop();
       if (e.state !== 'ready') continue;
-      this.drop(e);
       this.readyCount -= 1;
       this.readyBytes -= e.message.bodySize;
-      this.events.deadLetter(this, e.message, 'expired');
+      this.expire(e);
     }
     const next = this.expiry.peek();
     if (next) this.armExpiryTimer(next.expiresAt);
@@ -542,11 +576,11 @@ export class Queue {
 
   /** x-expires: any use (consume, get, passive declare) restarts the idle clock. */
   touch(): void {
-    if (this.settings.expires !== undefined && this.consumerList.length === 0) this.armIdleTimer();
+    if (this.current.expires !== undefined && this.consumerList.length === 0) this.armIdleTimer();
   }
 
   private armIdleTimer(): void {
-    const ms = this.settings.expires;
+    const ms = this.current.expires;
     if (ms === undefined) return;
     if (this.idleTimer !== undefined) clearTimeout(this.idleTimer);
     this.idleTimer = setTimeout(() => {
@@ -583,7 +617,7 @@ export class Queue {
         return;
       }
       this.armIdleTimer();
-    } else if (i === 0 && this.settings.singleActiveConsumer) {
+    } else if (i === 0 && this.current.singleActiveConsumer) {
       this.drain();
     }
   }
@@ -634,6 +668,12 @@ export class Queue {
     for (const c of consumers) c.cancelledByQueue(this);
     return count;
   }
+}
+
+function sameDeduplication(a: QueueSettings, b: QueueSettings): boolean {
+  const x = a.deduplication;
+  const y = b.deduplication;
+  return x === y || (x !== undefined && y !== undefined && x.cacheSize === y.cacheSize && x.cacheTtl === y.cacheTtl);
 }
 
 function minTtl(a: number | undefined, b: number | undefined): number | undefined {

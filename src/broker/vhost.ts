@@ -22,7 +22,7 @@ import { Deduplicator } from './deduplication.js';
 import { commandInvalid } from '../protocol/index.js';
 import type { Message } from './message.js';
 import type { MessagePersistence } from './persistence.js';
-import { parseQueueArguments, type QueueSettings } from './queue-arguments.js';
+import { declaredQueueType, parseQueueArguments, type QueueSettings } from './queue-arguments.js';
 import { Queue, type DeadLetterReason, type QueueEvents } from './queue.js';
 import { Routing, type PublishOutcome, type ReplyTarget } from './routing.js';
 import type { BrokerRuntime } from './runtime.js';
@@ -267,7 +267,8 @@ export class VirtualHost implements QueueEvents {
       return existing;
     }
     if (name === '') {
-      if (isQuorum(req.arguments)) throw preconditionFailed('Cannot declare a server-named queue for type rabbit_quorum_queue');
+      const type = declaredQueueType(req.arguments);
+      if (!type.serverNamed) throw preconditionFailed(`Cannot declare a server-named queue for type ${type.module}`);
       do name = generateQueueName(); while (this.queues.has(name));
     } else if (name.startsWith('amq.')) {
       throw accessRefused(`queue name '${name}' contains reserved prefix 'amq.*'`);
@@ -286,9 +287,7 @@ export class VirtualHost implements QueueEvents {
     if (this.maxQueues >= 0 && this.queues.size >= this.maxQueues) {
       throw preconditionFailed(`cannot declare queue '${name}': queue limit in vhost '${this.name}' (${this.maxQueues}) is reached`);
     }
-    const settings = parseQueueArguments(req.arguments, res);
-    if (settings.type === 'quorum') checkQuorumDeclare(req, res);
-    Deduplicator.fromArguments(req.arguments, res);
+    const settings = parseQueueArguments(req.arguments, res, req);
     this.apply(
       {
         op: 'queue.declare',
@@ -398,18 +397,6 @@ export class VirtualHost implements QueueEvents {
   removeReplyTarget(name: string): void {
     this.routing.removeReplyTarget(name);
   }
-}
-
-/** Quorum queues are durable, shared and long-lived: RabbitMQ refuses the other flags. */
-function checkQuorumDeclare(req: QueueDeclareRequest, resource: string): void {
-  if (req.autoDelete) throw preconditionFailed(`invalid property 'auto-delete' for ${resource}`);
-  if (req.exclusive) throw preconditionFailed(`invalid property 'exclusive-owner' for ${resource}`);
-  if (!req.durable) throw preconditionFailed(`invalid property 'non-durable' for ${resource}`);
-}
-
-function isQuorum(args: FieldTable): boolean {
-  const t = args.get('x-queue-type');
-  return t?.type === 'S' && t.value === 'quorum';
 }
 
 /** RabbitMQ strips CR and LF from declared names. */

@@ -103,7 +103,7 @@ function consume(
   if (q.consumers.some((c) => c.exclusive) || (exclusive && (q.consumerCount > 0 || q.settings.singleActiveConsumer))) {
     throw accessRefused(`${resource} in exclusive use`);
   }
-  if (q.settings.type === 'quorum' && d.channelPrefetch > 0) throw notImplemented(`${resource} does not support global qos`);
+  if (!q.type.globalQos && d.channelPrefetch > 0) throw notImplemented(`${resource} does not support global qos`);
   const consumer = new ChannelConsumer(d, q, tag, { noAck, exclusive, prefetch: d.consumerPrefetch, priority });
   // consume-ok goes out before the first delivery.
   if (!nowait) ch.send({ id: BASIC_CONSUME_OK, consumerTag: tag });
