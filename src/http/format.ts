@@ -5,38 +5,10 @@ import { NO_POLICY, Queue, type AppliedPolicy, type Binding, type Exchange, type
 import type { FieldTable } from '../protocol/index.js';
 import type { Connection } from '../server/index.js';
 import type { Channel } from '../server/channel.js';
-import type { ChannelConsumer } from '../server/deliveries.js';
+import { channelCounts, type ConsumerRef } from '../server/index.js';
 import { tlsInfo } from '../shared/tls.js';
-import { connectionName, hostOf, NODE_NAME, openConnections } from './deps.js';
+import { connectionName, hostOf, NODE_NAME } from './deps.js';
 import { tableToJson } from './field-json.js';
-import type { AmqpServer } from '../server/index.js';
-
-/** Bytes of messages delivered and not yet settled, per queue (found by walking the channels; nothing on the hot path). */
-export function unackedBytes(server: AmqpServer): Map<Queue, number> {
-  const bytes = new Map<Queue, number>();
-  for (const conn of server.connections) {
-    for (const ch of conn.channels.values()) {
-      for (const u of ch.deliveries.unacked.values()) bytes.set(u.queue, (bytes.get(u.queue) ?? 0) + u.entry.message.bodySize);
-    }
-  }
-  return bytes;
-}
-
-/** A consumer together with the channel it lives on. */
-export interface ConsumerRef {
-  readonly consumer: ChannelConsumer;
-  readonly channel: Channel;
-}
-
-export function allConsumers(server: AmqpServer): ConsumerRef[] {
-  const out: ConsumerRef[] = [];
-  for (const conn of openConnections(server)) {
-    for (const channel of conn.channels.values()) {
-      for (const consumer of channel.deliveries.consumers.values()) out.push({ consumer, channel });
-    }
-  }
-  return out;
-}
 
 export function queueJson(q: Queue, unacked: Map<Queue, number>, owner: Connection | undefined, w: Windows = NO_WINDOWS, applied: AppliedPolicy = NO_POLICY): Record<string, unknown> {
   const ready = q.messageCount;
@@ -252,17 +224,17 @@ export function channelName(ch: Channel): string {
 
 export function channelJson(ch: Channel, w: Windows = NO_WINDOWS): Record<string, unknown> {
   const conn = ch.conn;
-  const d = ch.deliveries;
+  const d = channelCounts(ch);
   const stats = messageStats(ch, ch.stats, CHANNEL_FIELDS, w.msgRates);
   return {
     ...(stats ? { message_stats: stats } : {}),
     acks_uncommitted: 0,
     confirm: ch.confirmMode,
     connection_details: { name: connectionName(conn), peer_host: hostOf(conn.socket.remoteAddress), peer_port: conn.socket.remotePort ?? 0 },
-    consumer_count: d.consumers.size + (ch.replyConsumer ? 1 : 0),
+    consumer_count: d.consumers,
     global_prefetch_count: d.channelPrefetch,
-    messages_unacknowledged: d.unacked.size,
-    messages_uncommitted: ch.txPublishes.length,
+    messages_unacknowledged: d.unacked,
+    messages_uncommitted: d.uncommitted,
     messages_unconfirmed: 0,
     name: channelName(ch),
     node: NODE_NAME,

@@ -1,8 +1,8 @@
 // Connections, channels and consumers: /api/connections (DELETE closes with 320 CONNECTION_FORCED), /api/channels, /api/consumers; a non-monitoring user sees only their own.
 import type { Channel } from '../server/channel.js';
-import type { Connection } from '../server/index.js';
+import { allConsumers, type Connection } from '../server/index.js';
 import { connectionName, openConnections, vhostOr404, type ManagementDeps } from './deps.js';
-import { allConsumers, channelJson, channelName, connectionJson, consumerJson } from './format.js';
+import { channelJson, channelName, connectionJson, consumerJson } from './format.js';
 import { json, noContent, objectNotFound } from './http-kit.js';
 import { listReply } from './listing.js';
 import { windowsOf } from './rates.js';

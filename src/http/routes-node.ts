@@ -4,7 +4,7 @@ import { addCounters, Message, newCounters, type Broker, type User } from '../br
 import { AmqpError } from '../protocol/index.js';
 import { checkVhostAccess } from './authz.js';
 import { NODE_NAME, NO_CONNECTION, openConnections, PRODUCT_NAME, PRODUCT_VERSION, RABBITMQ_COMPAT_VERSION, vhostOr404, type ManagementDeps } from './deps.js';
-import { allConsumers } from './format.js';
+import { allConsumers } from '../server/index.js';
 import { badRequest, json, objectNotFound, type Reply } from './http-kit.js';
 import { CHANNEL_FIELDS, messageStats, windowsOf, withDetails, type Windows } from './rates.js';
 import { nodeKey, vhostCounters, vhostLengths } from './stats-sampler.js';

@@ -2,19 +2,17 @@
 import { boolField } from './body-values.js';
 import { windowsOf } from './rates.js';
 import { exchangeFromResource, type Broker, type Exchange, type Queue, type VirtualHost } from '../broker/index.js';
-import type { Connection } from '../server/index.js';
+import { allConsumers, unackedBytes, type Connection } from '../server/index.js';
 import { checkBindingAccess, checkVhostAccess } from './authz.js';
 import { NO_CONNECTION, vhostOr404, viaBroker, type ManagementDeps } from './deps.js';
 import { jsonToTable, tableToJson } from './field-json.js';
 import {
-  allConsumers,
   bindingJson,
   exchangeJson,
   propertiesKey,
   queueDetailJson,
   queueJson,
   quotePlus,
-  unackedBytes,
   vhostBindings,
   type BindingView,
 } from './format.js';

@@ -2,3 +2,4 @@
 export * from './server.js';
 export * from './options.js';
 export * from './connection.js';
+export * from './introspection.js';

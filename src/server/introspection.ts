@@ -1,0 +1,58 @@
+// What the management API reads of the server's live state (unacked bytes, consumers, a channel's counts), so that
+// http never walks a channel's delivery bookkeeping itself. Computed on request; nothing on the message path.
+import type { Queue } from '../broker/index.js';
+import type { Channel } from './channel.js';
+import type { ChannelConsumer } from './deliveries.js';
+import type { AmqpServer } from './server.js';
+
+/** Bytes of messages delivered and not yet settled, per queue. */
+export function unackedBytes(server: AmqpServer): Map<Queue, number> {
+  const bytes = new Map<Queue, number>();
+  for (const conn of server.connections) {
+    for (const ch of conn.channels.values()) {
+      for (const u of ch.deliveries.unacked.values()) bytes.set(u.queue, (bytes.get(u.queue) ?? 0) + u.entry.message.bodySize);
+    }
+  }
+  return bytes;
+}
+
+/** A consumer together with the channel it lives on. */
+export interface ConsumerRef {
+  readonly consumer: ChannelConsumer;
+  readonly channel: Channel;
+}
+
+/** Every consumer of the connections past their handshake, in accept order. */
+export function allConsumers(server: AmqpServer): ConsumerRef[] {
+  const out: ConsumerRef[] = [];
+  for (const conn of server.connections) {
+    if (conn.vhost === undefined) continue;
+    for (const channel of conn.channels.values()) {
+      for (const consumer of channel.deliveries.consumers.values()) out.push({ consumer, channel });
+    }
+  }
+  return out;
+}
+
+/** A channel's counts as the management API shows them. */
+export interface ChannelCounts {
+  /** Consumers, the direct reply-to one included. */
+  readonly consumers: number;
+  readonly unacked: number;
+  /** Publishes held by an open transaction. */
+  readonly uncommitted: number;
+  /** basic.qos with global=true (per channel) and without (per consumer). */
+  readonly channelPrefetch: number;
+  readonly consumerPrefetch: number;
+}
+
+export function channelCounts(ch: Channel): ChannelCounts {
+  const d = ch.deliveries;
+  return {
+    consumers: d.consumers.size + (ch.replyConsumer ? 1 : 0),
+    unacked: d.unacked.size,
+    uncommitted: ch.txPublishes.length,
+    channelPrefetch: d.channelPrefetch,
+    consumerPrefetch: d.consumerPrefetch,
+  };
+}
