@@ -649,6 +649,15 @@ export class Queue {
     return this.readyCount - this.ready.pagedCount;
   }
 
+  /** Ready messages paged out to disk, and their body bytes. */
+  get pagedOutCount(): number {
+    return this.ready.pagedCount;
+  }
+
+  get pagedOutBytes(): number {
+    return this.ready.pagedBytes;
+  }
+
   /** Ready messages in memory in delivery order, for inspection (management, tests). */
   readyEntries(): QueueEntry[] {
     return this.ready.toArray();

@@ -82,7 +82,10 @@ export class Routing {
       outcome.routed = routedCount;
       outcome.rejected = rejected;
       if (routedCount === 0) this.runtime.totals.unroutable += 1;
-      else exchange.publishOut += 1;
+      else {
+        exchange.publishOut += 1;
+        this.runtime.totals.routed += 1;
+      }
       return outcome;
     } finally {
       routed.clear();

@@ -143,12 +143,14 @@ export class VirtualHost implements QueueEvents {
         const paging = p ? { open: () => p.openPageFile(this.name, change.name), window: p.pagingWindow } : undefined;
         const settings = queueSettings ?? parseQueueArguments(change.arguments, describe('queue', change.name, this.name));
         this.queues.set(change.name, new Queue(change.name, this.name, { ...change, settings, persistence, paging, runtime: this.runtime }, this));
+        this.runtime.totals.queuesCreated += 1;
         break;
       }
       case 'queue.delete': {
         const q = this.queues.get(change.name);
         if (!q) return;
         this.queues.delete(change.name);
+        this.runtime.totals.queuesDeleted += 1;
         for (const b of [...(this.inbound.get(q) ?? [])]) this.removeBinding(b, true);
         this.inbound.delete(q);
         q.destroy();
@@ -258,6 +260,7 @@ export class VirtualHost implements QueueEvents {
   // ---- queues ------------------------------------------------------------
 
   declareQueue(req: QueueDeclareRequest): Queue {
+    this.runtime.totals.queuesDeclared += 1;
     let name = stripCrLf(req.name);
     if (req.passive) {
       const existing = this.queues.get(name);

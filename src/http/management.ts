@@ -102,6 +102,7 @@ export async function startManagement(deps: ManagementDeps, opts: ManagementList
     if (match.access === 'public') return send(res, await match.handler(makeContext(req, ANONYMOUS, url.searchParams, match.params)));
     const creds = parseBasicAuth(req.headers.authorization);
     const user = creds ? deps.broker.authenticate(creds.username, creds.password) : undefined;
+    if (creds) deps.broker.totals.auth.http[user ? 'succeeded' : 'failed'] += 1;
     if (!user) throw new HttpError(401, 'not_authorized', 'Login failed', REALM);
     if (!isManagementUser(user)) throw new HttpError(401, 'not_authorized', 'Not management user', REALM);
     authorizeRoute(deps.broker, user, match.access, match.params.get('vhost'));

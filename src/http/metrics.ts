@@ -1,120 +1,121 @@
-// Prometheus metrics on port 15692 with rabbitmq_prometheus's names: /metrics (aggregated) and /metrics/per-object.
-// Everything is read from the broker model at scrape time; nothing is counted on the message path.
+// Prometheus metrics on port 15692 with rabbitmq_prometheus's names: /metrics (aggregated), /metrics/per-object
+// (one series per queue, channel and connection) and /metrics/detailed?family=…&vhost=… (rabbitmq_detailed_*).
+// Everything is read from the broker model at scrape time; the message path only increments integers.
 import { createServer } from 'node:http';
-import type { Queue } from '../broker/index.js';
 import { listenTcp } from '../shared/listen.js';
-import { NODE_NAME, openConnections, PRODUCT_VERSION, RABBITMQ_COMPAT_VERSION, type ManagementDeps } from './deps.js';
+import type { ManagementDeps } from './deps.js';
+import { Exposition } from './exposition.js';
 import { closeHttp, send } from './http-kit.js';
 import type { HttpListener, HttpListenOptions } from './management.js';
+import { channelFamilies, churnFamilies, connectionFamilies, globalFamilies, MESSAGE_SIZE_BUCKETS, MESSAGE_SIZE_HELP, nodeFamilies, queueFamilies, type Family } from './metrics-families.js';
 
 const CONTENT_TYPE = 'text/plain; version=0.0.4';
 
-type Labels = Record<string, string>;
-
-/** Accumulates metric families in Prometheus text format (TYPE then HELP, as rabbitmq_prometheus writes them). */
-class Exposition {
-  private readonly lines: string[] = [];
-
-  family(name: string, type: 'gauge' | 'counter' | 'untyped', help: string, samples: Array<[Labels, number]>): void {
-    this.lines.push(`# TYPE ${name} ${type}`, `# HELP ${name} ${help}`);
-    for (const [labels, value] of samples) this.lines.push(`${name}${labelText(labels)} ${formatValue(value)}`);
-  }
-
-  toString(): string {
-    return this.lines.join('\n') + '\n';
-  }
+/** Scrapes so far, per registry (RabbitMQ's telemetry_scrape_* summaries). */
+interface ScrapeTelemetry {
+  count: number;
+  seconds: number;
+  bytes: number;
 }
 
-function labelText(labels: Labels): string {
-  const entries = Object.entries(labels);
-  if (entries.length === 0) return '';
-  return `{${entries.map(([k, v]) => `${k}="${v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')}"`).join(',')}}`;
+type Telemetry = Map<'default' | 'detailed', ScrapeTelemetry>;
+
+function write(out: Exposition, families: readonly Family[], prefix: string): void {
+  for (const f of families) out.family(f.absolute ? f.name : `${prefix}${f.name}`, f.type, f.help, f.samples);
 }
 
-function formatValue(v: number): string {
-  if (Number.isNaN(v)) return 'NaN';
-  if (!Number.isFinite(v)) return v > 0 ? '+Inf' : '-Inf';
-  return String(v);
+function writeTelemetry(out: Exposition, telemetry: Telemetry): void {
+  const rows = [...telemetry.entries()];
+  const labels = (registry: string) => ({ registry, content_type: CONTENT_TYPE });
+  out.summary('telemetry_scrape_duration_seconds', 'Scrape duration', rows.map(([r, t]) => [labels(r), t.count, t.seconds] as const));
+  out.summary('telemetry_scrape_size_bytes', 'Scrape size, not encoded', rows.map(([r, t]) => [labels(r), t.count, t.bytes] as const));
+  out.summary('telemetry_scrape_encoded_size_bytes', 'Scrape size, encoded', rows.map(([r, t]) => [{ ...labels(r), encoding: 'identity' }, t.count, t.bytes] as const));
 }
 
-const QUEUE_SERIES: ReadonlyArray<[string, string, (q: Queue) => number]> = [
-  ['rabbitmq_queue_messages_ready', 'Messages ready to be delivered to consumers', (q) => q.messageCount],
-  ['rabbitmq_queue_messages_unacked', 'Messages delivered to consumers but not yet acknowledged', (q) => q.unacked],
-  ['rabbitmq_queue_messages', 'Sum of ready and unacknowledged messages - total queue depth', (q) => q.messageCount + q.unacked],
-  ['rabbitmq_queue_messages_ready_bytes', 'Size in bytes of ready messages', (q) => q.messageBytes],
-  ['rabbitmq_queue_consumers', 'Consumers on a queue', (q) => q.consumerCount],
-];
-
-const QUEUE_COUNTERS: ReadonlyArray<[string, string, (q: Queue) => number]> = [
-  ['rabbitmq_queue_messages_published_total', 'Total number of messages published to queues', (q) => q.stats.published],
-  ['rabbitmq_queue_messages_delivered_total', 'Total number of messages delivered to consumers (and basic.get)', (q) => q.stats.delivered],
-  ['rabbitmq_queue_messages_acked_total', 'Total number of messages acknowledged by consumers', (q) => q.stats.acked],
-  ['warren_queue_messages_dead_lettered_total', 'Total number of messages that left the queue for its dead-letter exchange', (q) => q.deadLettered],
-];
-
-/** The scrape body; `perObject` labels queue series with vhost and queue instead of summing them. */
-export function renderMetrics(deps: ManagementDeps, perObject: boolean): string {
+/** The scrape body of /metrics, or of /metrics/per-object when `perObject`. */
+export function renderMetrics(deps: ManagementDeps, perObject: boolean, telemetry: Telemetry = new Map()): string {
   const out = new Exposition();
-  const queues = [...deps.broker.vhosts.values()].flatMap((v) => [...v.queues.values()]);
-  const conns = openConnections(deps.server);
-  const channels = conns.reduce((n, c) => n + c.channels.size, 0);
-  const consumers = queues.reduce((n, q) => n + q.consumerCount, 0);
+  write(out, nodeFamilies(deps), 'rabbitmq_');
+  write(out, churnFamilies(deps), 'rabbitmq_');
+  write(out, globalFamilies(deps), 'rabbitmq_');
+  const t = deps.broker.totals;
+  out.histogram('rabbitmq_message_size_bytes', MESSAGE_SIZE_HELP, { protocol: 'amqp091' }, MESSAGE_SIZE_BUCKETS, t.messageSizes, t.messageSizeSum);
+  write(out, queueFamilies(deps, perObject), 'rabbitmq_');
+  write(out, channelFamilies(deps, perObject), 'rabbitmq_');
+  write(out, connectionFamilies(deps, perObject), 'rabbitmq_');
+  writeTelemetry(out, telemetry);
+  return out.toString();
+}
 
-  out.family('rabbitmq_build_info', 'untyped', 'RabbitMQ & Erlang/OTP version info', [
-    [{ rabbitmq_version: RABBITMQ_COMPAT_VERSION, prometheus_plugin_version: RABBITMQ_COMPAT_VERSION, product: 'Warren', product_version: PRODUCT_VERSION, erlang_version: process.version }, 1],
-  ]);
-  out.family('rabbitmq_identity_info', 'untyped', 'RabbitMQ node & cluster identity info', [
-    [{ rabbitmq_node: NODE_NAME, rabbitmq_cluster: NODE_NAME, rabbitmq_cluster_permanent_id: `warren-cluster-id-${NODE_NAME}` }, 1],
-  ]);
-  for (const [name, help, read] of QUEUE_SERIES) {
-    const samples: Array<[Labels, number]> = perObject
-      ? queues.map((q) => [{ vhost: q.vhost, queue: q.name }, read(q)])
-      : [[{}, queues.reduce((n, q) => n + read(q), 0)]];
-    out.family(name, 'gauge', help, samples);
+const QUEUE_COARSE = new Set(['queue_messages_ready', 'queue_messages_unacked', 'queue_messages']);
+const CHANNEL_GAUGES = new Set(['channel_consumers', 'channel_messages_unacked', 'channel_messages_unconfirmed', 'channel_messages_uncommitted', 'channel_acks_uncommitted', 'channel_prefetch', 'consumer_prefetch']);
+const CHANNEL_EXCHANGE = new Set(['channel_messages_published_total', 'channel_messages_confirmed_total', 'channel_messages_unroutable_returned_total', 'channel_messages_unroutable_dropped_total']);
+
+/** RabbitMQ's /metrics/detailed families Warren can answer, each as the families it is made of. */
+const DETAILED: Readonly<Record<string, (deps: ManagementDeps, vhosts: ReadonlySet<string> | undefined) => Family[]>> = {
+  connection_churn_metrics: (deps) => churnFamilies(deps),
+  queue_coarse_metrics: (deps, v) => queueFamilies(deps, true, v).filter((f) => QUEUE_COARSE.has(f.name)),
+  queue_consumer_count: (deps, v) => queueFamilies(deps, true, v).filter((f) => f.name === 'queue_consumers'),
+  queue_metrics: (deps, v) => queueFamilies(deps, true, v).filter((f) => !f.absolute && !QUEUE_COARSE.has(f.name) && f.name !== 'queue_consumers'),
+  channel_metrics: (deps, v) => channelFamilies(deps, true, v).filter((f) => CHANNEL_GAUGES.has(f.name)),
+  channel_exchange_metrics: (deps, v) => channelFamilies(deps, true, v).filter((f) => CHANNEL_EXCHANGE.has(f.name)),
+  channel_queue_metrics: (deps, v) => channelFamilies(deps, true, v).filter((f) => !CHANNEL_GAUGES.has(f.name) && !CHANNEL_EXCHANGE.has(f.name)),
+  connection_coarse_metrics: (deps, v) => connectionFamilies(deps, true, v).filter((f) => f.name !== 'connection_channels'),
+  connection_metrics: (deps, v) => connectionFamilies(deps, true, v).filter((f) => f.name === 'connection_channels'),
+  exchange_names: (deps, v) => [
+    {
+      name: 'exchange_name',
+      type: 'gauge',
+      help: 'Enumerates exchanges without any additional info. This value is cluster-wide. A cheaper alternative to `exchange_bindings`',
+      samples: [...deps.broker.vhosts.values()].filter((x) => v === undefined || v.has(x.name)).flatMap((vh) => [...vh.exchanges.values()].map((x) => [{ vhost: vh.name, exchange: x.name, type: x.type }, 1] as const)),
+    },
+  ],
+  exchange_bindings: (deps, v) => [
+    {
+      name: 'exchange_bindings',
+      type: 'gauge',
+      help: 'Number of bindings for an exchange. This value is cluster-wide.',
+      samples: [...deps.broker.vhosts.values()].filter((x) => v === undefined || v.has(x.name)).flatMap((vh) => [...vh.exchanges.values()].map((x) => [{ vhost: vh.name, exchange: x.name, type: x.type }, x.bindings.length] as const)),
+    },
+  ],
+};
+
+export const DETAILED_FAMILIES = Object.keys(DETAILED);
+
+/** /metrics/detailed: the asked families (unknown ones are left out, as RabbitMQ does), for the asked vhosts. */
+export function renderDetailed(deps: ManagementDeps, query: URLSearchParams, telemetry: Telemetry = new Map()): string {
+  const out = new Exposition();
+  const vhostNames = query.getAll('vhost');
+  const vhosts = vhostNames.length > 0 ? new Set(vhostNames) : undefined;
+  for (const name of new Set(query.getAll('family'))) {
+    const build = DETAILED[name];
+    if (build) write(out, build(deps, vhosts), 'rabbitmq_detailed_');
   }
-  for (const [name, help, read] of QUEUE_COUNTERS) {
-    const samples: Array<[Labels, number]> = perObject
-      ? queues.map((q) => [{ vhost: q.vhost, queue: q.name }, read(q)])
-      : [[{}, queues.reduce((n, q) => n + read(q), 0)]];
-    out.family(name, 'counter', help, samples);
-  }
-  const now = Date.now();
-  const age = (q: Queue) => {
-    const at = q.oldestReadyAt;
-    return at === undefined ? 0 : (now - at) / 1000;
-  };
-  out.family('warren_queue_oldest_message_age_seconds', 'gauge', 'Age of the oldest message waiting in a queue (consumer lag)',
-    perObject ? queues.map((q) => [{ vhost: q.vhost, queue: q.name }, age(q)]) : [[{}, queues.reduce((m, q) => Math.max(m, age(q)), 0)]]);
-  const totals = deps.broker.totals;
-  out.family('rabbitmq_global_messages_received_total', 'counter', 'Total number of messages received from publishers', [[{}, totals.published]]);
-  out.family('rabbitmq_global_messages_delivered_total', 'counter', 'Total number of messages delivered to consumers', [[{}, totals.delivered]]);
-  out.family('rabbitmq_global_messages_redelivered_total', 'counter', 'Total number of messages redelivered to consumers', [[{}, totals.redelivered]]);
-  out.family('rabbitmq_global_messages_acknowledged_total', 'counter', 'Total number of messages acknowledged by consumers', [[{}, totals.acked]]);
-  out.family('rabbitmq_global_messages_unroutable_dropped_total', 'counter', 'Total number of messages published as non-mandatory into an exchange and dropped as unroutable', [[{}, totals.unroutable]]);
-  for (const reason of ['expired', 'rejected', 'maxlen', 'delivery_limit'] as const) {
-    out.family(`rabbitmq_global_messages_dead_lettered_${reason}_total`, 'counter', `Total number of messages dead-lettered due to ${reason}`, [[{}, totals.deadLettered[reason]]]);
-  }
-  const alarms = deps.server.alarms;
-  out.family('rabbitmq_alarms_memory_used_watermark', 'gauge', 'is set when a node memory used watermark is exceeded', [[{}, alarms.active.has('memory') ? 1 : 0]]);
-  out.family('rabbitmq_alarms_free_disk_space_watermark', 'gauge', 'is set when a node free disk space watermark is exceeded', [[{}, alarms.active.has('disk') ? 1 : 0]]);
-  out.family('rabbitmq_resident_memory_limit_bytes', 'gauge', 'Memory high watermark in bytes', [[{}, Math.round(alarms.memoryLimit)]]);
-  out.family('rabbitmq_disk_space_available_limit_bytes', 'gauge', 'Free disk space low watermark in bytes', [[{}, Math.round(alarms.diskLimit)]]);
-  out.family('rabbitmq_connections', 'gauge', 'Connections currently open', [[{}, conns.length]]);
-  out.family('rabbitmq_channels', 'gauge', 'Channels currently open', [[{}, channels]]);
-  out.family('rabbitmq_consumers', 'gauge', 'Consumers currently connected', [[{}, consumers]]);
-  out.family('rabbitmq_queues', 'gauge', 'Queues available', [[{}, queues.length]]);
-  out.family('rabbitmq_process_resident_memory_bytes', 'gauge', 'Memory used in bytes', [[{}, process.memoryUsage().rss]]);
+  writeTelemetry(out, telemetry);
   return out.toString();
 }
 
 /** Starts the Prometheus endpoint (no authentication, as rabbitmq_prometheus). */
 export async function startMetrics(deps: ManagementDeps, opts: HttpListenOptions): Promise<HttpListener> {
+  const telemetry: Telemetry = new Map();
+  const scrape = (registry: 'default' | 'detailed', render: () => string): string => {
+    const started = process.hrtime.bigint();
+    const text = render();
+    const t = telemetry.get(registry) ?? { count: 0, seconds: 0, bytes: 0 };
+    t.count += 1;
+    t.seconds += Number(process.hrtime.bigint() - started) / 1e9;
+    t.bytes += Buffer.byteLength(text);
+    telemetry.set(registry, t);
+    return text;
+  };
   const server = createServer((req, res) => {
-    const path = new URL(req.url ?? '/', 'http://localhost').pathname.replace(/\/+$/, '');
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const path = url.pathname.replace(/\/+$/, '');
     if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, { status: 405, headers: { allow: 'GET, HEAD' } });
     if (path === '/metrics' || path === '/metrics/per-object') {
-      return send(res, { status: 200, text: renderMetrics(deps, path === '/metrics/per-object'), contentType: CONTENT_TYPE });
+      return send(res, { status: 200, text: scrape('default', () => renderMetrics(deps, path === '/metrics/per-object', telemetry)), contentType: CONTENT_TYPE });
     }
+    if (path === '/metrics/detailed') return send(res, { status: 200, text: scrape('detailed', () => renderDetailed(deps, url.searchParams, telemetry)), contentType: CONTENT_TYPE });
     send(res, { status: 404, text: 'Not Found\n' });
   });
   const port = await listenTcp(server, opts.port, opts.host);

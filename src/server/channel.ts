@@ -281,6 +281,7 @@ export class Channel {
     if (!this.statsHandedOver) {
       this.statsHandedOver = true;
       addCounters(this.vhost.closedChannelStats, this.stats);
+      this.conn.ctx.broker.totals.channelsClosed += 1;
     }
   }
 

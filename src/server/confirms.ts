@@ -17,6 +17,11 @@ export class Confirms {
     this.channel = channel;
   }
 
+  /** Publishes not yet confirmed (or nacked) to the client. */
+  get unconfirmed(): number {
+    return this.settled.length;
+  }
+
   /**
    * Settles the next publish: ack or nack. With `durable`, the confirm waits for the store's next sync
    * (a failed write or sync turns it into a nack).
@@ -71,10 +76,12 @@ export class Confirms {
       }
       if (acks > 0) ch.send({ id: BASIC_ACK, deliveryTag: ackUpTo, multiple: acks > 1 });
       ch.stats.confirm += acks;
+      ch.conn.ctx.broker.totals.confirm += acks;
       acks = 0;
       ch.send({ id: BASIC_NACK, deliveryTag: -t, multiple: false, requeue: false });
     }
     if (acks > 0) ch.send({ id: BASIC_ACK, deliveryTag: ackUpTo, multiple: acks > 1 });
     ch.stats.confirm += acks;
+    ch.conn.ctx.broker.totals.confirm += acks;
   }
 }

@@ -323,6 +323,9 @@ export class Connection {
       username = creds?.username;
       user = creds ? this.ctx.broker.authenticate(creds.username, creds.password) : undefined;
     }
+    const auth = this.ctx.broker.totals.auth.amqp091;
+    if (user) auth.succeeded += 1;
+    else auth.failed += 1;
     if (!user) {
       this.log.warn({ user: username, mechanism, ...(mechanism === 'EXTERNAL' && username === undefined ? { reason: 'no verified peer certificate' } : {}) }, 'authentication failed');
       throw new AmqpError(
@@ -414,6 +417,7 @@ export class Connection {
     }
     const ch = new Channel(this, id);
     this.channels.set(id, ch);
+    this.ctx.broker.totals.channelsOpened += 1;
     return ch;
   }
 

@@ -24,6 +24,11 @@ export class AmqpServer implements ConnectionContext {
   /** The amqps listener, once listenTls() started it. */
   private tls: NetServer | undefined;
   private readonly sockets = new Set<Socket>();
+
+  /** Client sockets open now (connections, and sockets waiting under connection_max). */
+  get openSockets(): number {
+    return this.sockets.size;
+  }
   /** Sockets accepted beyond connection_max, unanswered until a connection closes. */
   private readonly waiting: Socket[] = [];
   /** Set once close() started: nothing new is accepted or admitted. */
@@ -88,6 +93,7 @@ export class AmqpServer implements ConnectionContext {
     this.sockets.add(socket);
     socket.on('close', () => this.sockets.delete(socket));
     if (this.connections.size >= this.options.connectionMax) return this.hold(socket);
+    this.broker.totals.connectionsOpened += 1;
     this.connections.add(new Connection(socket, this));
   }
 
@@ -115,13 +121,14 @@ export class AmqpServer implements ConnectionContext {
     while (!this.closing && this.waiting.length > 0 && this.connections.size < this.options.connectionMax) {
       const socket = this.waiting.shift()!;
       if (socket.destroyed || !socket.readable) continue;
-      this.connections.add(new Connection(socket, this));
+      this.broker.totals.connectionsOpened += 1;
+    this.connections.add(new Connection(socket, this));
       socket.resume();
     }
   }
 
   connectionClosed(conn: Connection): void {
-    this.connections.delete(conn);
+    if (this.connections.delete(conn)) this.broker.totals.connectionsClosed += 1;
     if (this.waiting.length > 0) this.admitWaiting();
   }
 

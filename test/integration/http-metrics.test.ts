@@ -1,5 +1,8 @@
 // Prometheus scrapes of /metrics and /metrics/per-object, parsed as Prometheus text, with rabbitmq_prometheus's names.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import amqp from 'amqplib';
+import parsePrometheusTextFormat from 'parse-prometheus-text-format';
 import { describe, expect, it } from 'vitest';
 import { eventually } from '../support/http.js';
 import { useBroker } from '../support/broker.js';
@@ -18,36 +21,45 @@ interface Scrape {
   samples: Sample[];
 }
 
-/** Parses the Prometheus text exposition format (0.0.4) strictly enough to catch malformed output. */
+/**
+ * Parses the exposition with parse-prometheus-text-format (a real parser, as Prometheus's own client parses it), and
+ * checks what it is lenient about: every family has a TYPE and a HELP, every value is a number, no series repeats.
+ */
 function parse(text: string): Scrape {
+  expect(text.endsWith('\n')).toBe(true);
   const types = new Map<string, string>();
   const helps = new Map<string, string>();
   const samples: Sample[] = [];
-  expect(text.endsWith('\n')).toBe(true);
-  for (const line of text.split('\n')) {
-    if (line === '') continue;
-    const meta = /^# (TYPE|HELP) ([a-zA-Z_:][a-zA-Z0-9_:]*) (.*)$/.exec(line);
-    if (meta) {
-      (meta[1] === 'TYPE' ? types : helps).set(meta[2]!, meta[3]!);
-      if (meta[1] === 'TYPE') expect(['gauge', 'counter', 'untyped', 'summary', 'histogram']).toContain(meta[3]);
-      continue;
-    }
-    const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (\S+)$/.exec(line);
-    if (!m) throw new Error(`not a Prometheus sample line: ${line}`);
-    const labels: Record<string, string> = {};
-    if (m[2]) {
-      const re = /([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"(?:,|$)/gy;
-      let consumed = 0;
-      for (let l = re.exec(m[2]); l; l = re.exec(m[2])) {
-        labels[l[1]!] = l[2]!.replace(/\\n/g, '\n').replace(/\\"/g, '"').replace(/\\\\/g, '\\');
-        consumed = re.lastIndex;
+  const families = parsePrometheusTextFormat(text);
+  for (const f of families) {
+    expect(types.has(f.name), `${f.name} declared once`).toBe(false);
+    types.set(f.name, f.type.toLowerCase());
+    helps.set(f.name, f.help);
+    expect(f.help, `HELP of ${f.name}`).not.toBe('');
+    const seen = new Set<string>();
+    for (const m of f.metrics) {
+      const key = JSON.stringify(m.labels ?? {});
+      expect(seen.has(key), `${f.name}${key} once`).toBe(false);
+      seen.add(key);
+      if (f.type === 'HISTOGRAM') {
+        for (const v of Object.values(m.buckets ?? {})) expect(Number.isFinite(Number(v)), `${f.name} bucket`).toBe(true);
+        continue;
       }
-      if (consumed !== m[2].length) throw new Error(`bad labels: ${m[2]}`);
+      if (f.type === 'SUMMARY') {
+        expect(Number.isFinite(Number(m.count)) && Number.isFinite(Number(m.sum)), `${f.name} count/sum`).toBe(true);
+        continue;
+      }
+      const value = Number(m.value);
+      expect(Number.isNaN(value) && m.value !== 'NaN', `value of ${f.name}: ${m.value}`).toBe(false);
+      samples.push({ name: f.name, labels: m.labels ?? {}, value });
     }
-    const value = Number(m[3]);
-    if (Number.isNaN(value) && m[3] !== 'NaN') throw new Error(`bad value: ${line}`);
-    expect(types.has(m[1]!), `TYPE before ${m[1]}`).toBe(true);
-    samples.push({ name: m[1]!, labels, value });
+  }
+  // Sample lines belong to the family declared before them (the parser would file a stray one as UNTYPED).
+  for (const line of text.split('\n')) {
+    if (line === '' || line.startsWith('#')) continue;
+    const name = /^[a-zA-Z_:][a-zA-Z0-9_:]*/.exec(line)![0];
+    const family = types.has(name) ? name : name.replace(/_(bucket|sum|count)$/, '');
+    expect(types.has(family), `TYPE before ${name}`).toBe(true);
   }
   return { types, helps, samples };
 }
@@ -120,5 +132,82 @@ describe('Prometheus metrics', () => {
     const res = await fetch(`http://localhost:${broker.current.managementPort}/api/overview`, { headers: { authorization: 'Basic ' + Buffer.from('guest:guest').toString('base64') } });
     const body = (await res.json()) as { listeners: Array<{ protocol: string; port: number }> };
     expect(body.listeners).toContainEqual(expect.objectContaining({ protocol: 'http/prometheus', port: broker.current.prometheusPort }));
+  });
+
+  const shared = (file: string) => readFileSync(join(import.meta.dirname, '..', '..', '..', 'shared', 'rabbitmq', file), 'utf8');
+  /** The family a sample name belongs to (a histogram's _bucket, _sum, _count). */
+  const familyOf = (s: Scrape, name: string) => (s.types.has(name) ? name : name.replace(/_(bucket|sum|count)$/, ''));
+  /** Names the README's table says Warren does not serve, with why. */
+  const notServed = () => {
+    const readme = readFileSync(join(import.meta.dirname, '..', '..', 'README.md'), 'utf8');
+    const section = readme.slice(readme.indexOf('RabbitMQ 3.10.8 metrics Warren does not serve'));
+    return new Set([...section.slice(0, section.indexOf('\n\n', section.indexOf('|---'))).matchAll(/`([a-z_]+)`/g)].map((m) => m[1]!));
+  };
+
+  it("serves every metric RabbitMQ's Grafana dashboard 'RabbitMQ-Overview' queries", async () => {
+    expect.hasAssertions();
+    const conn = await amqp.connect(broker.current.url);
+    const ch = await conn.createConfirmChannel();
+    await ch.assertQueue('grafana.q', { durable: false });
+    ch.sendToQueue('grafana.q', Buffer.alloc(300));
+    await ch.waitForConfirms();
+    const s = await scrape('/metrics');
+    const wanted = shared('grafana-overview-metrics.txt').split('\n').filter((l) => l !== '' && !l.startsWith('#'));
+    expect(wanted.length).toBeGreaterThan(30);
+    expect(wanted.filter((name) => !s.types.has(familyOf(s, name)))).toEqual([]);
+    const text = await (await fetch(`http://localhost:${broker.current.prometheusPort}/metrics`)).text();
+    expect(text).toContain('rabbitmq_message_size_bytes_bucket{protocol="amqp091",le="1024"} ');
+    expect(text).toMatch(/rabbitmq_message_size_bytes_count\{protocol="amqp091"\} [1-9]/);
+    await conn.close();
+  });
+
+  it('serves every RabbitMQ 3.10.8 metric a Node.js node can mean, with its type, and lists the others in the README', async () => {
+    expect.hasAssertions();
+    const conn = await amqp.connect(broker.current.url);
+    const ch = await conn.createChannel();
+    await ch.assertQueue('coverage.q', { durable: false });
+    const aggregated = await scrape('/metrics');
+    const perObject = await scrape('/metrics/per-object');
+    const skipped = notServed();
+    const missing: string[] = [];
+    const wrongType: string[] = [];
+    let section = '';
+    for (const line of shared('prometheus-metrics-3.10.8.txt').split('\n')) {
+      if (line.startsWith('# /metrics/per-object')) section = 'per-object';
+      if (line === '' || line.startsWith('#')) continue;
+      const [name, type] = line.split(' ') as [string, string];
+      const s = section === 'per-object' ? perObject : aggregated;
+      if (name.startsWith('erlang_') || skipped.has(name)) continue;
+      if (!s.types.has(name)) missing.push(name);
+      else if (s.types.get(name) !== type) wrongType.push(`${name}: ${s.types.get(name)} (RabbitMQ: ${type})`);
+    }
+    expect(missing).toEqual([]);
+    expect(wrongType).toEqual([]);
+    // Every rabbitmq_* name served is RabbitMQ's (3.10.8's list, or 3.13's message size histogram); Warren's own are warren_*.
+    const known = new Set(shared('prometheus-metrics-3.10.8.txt').split('\n').map((l) => l.split(' ')[0]!));
+    known.add('rabbitmq_message_size_bytes');
+    const invented = [...aggregated.types.keys(), ...perObject.types.keys()].filter((n) => n.startsWith('rabbitmq_') && !known.has(n));
+    expect(invented).toEqual([]);
+    expect([...perObject.types.keys()].filter((n) => n.startsWith('warren_'))).toEqual(expect.arrayContaining(['warren_queue_messages_delivered_total', 'warren_queue_messages_acked_total']));
+    await conn.close();
+  });
+
+  it('serves /metrics/detailed for the asked families and vhosts, as rabbitmq_detailed_*', async () => {
+    expect.hasAssertions();
+    const conn = await amqp.connect(broker.current.url);
+    const ch = await conn.createChannel();
+    await ch.assertQueue('detailed.q', { durable: false });
+    ch.sendToQueue('detailed.q', Buffer.from('x'));
+    await eventually(async () => (value(await scrape('/metrics/per-object'), 'rabbitmq_queue_messages_ready', { queue: 'detailed.q' }) === 1 ? true : undefined));
+    const s = await scrape('/metrics/detailed?family=queue_coarse_metrics&family=connection_churn_metrics&family=no_such_family&vhost=%2F');
+    expect(value(s, 'rabbitmq_detailed_queue_messages_ready', { vhost: '/', queue: 'detailed.q' })).toBe(1);
+    expect(s.types.get('rabbitmq_detailed_connections_opened_total')).toBe('counter');
+    expect(s.types.has('rabbitmq_detailed_queue_consumers')).toBe(false);
+    expect(s.types.has('rabbitmq_queue_messages_ready')).toBe(false);
+    const other = await scrape('/metrics/detailed?family=queue_coarse_metrics&vhost=elsewhere');
+    expect(other.samples.filter((x) => x.name === 'rabbitmq_detailed_queue_messages_ready')).toEqual([]);
+    const channels = await scrape('/metrics/detailed?family=channel_metrics&family=channel_exchange_metrics');
+    expect(channels.samples.some((x) => x.name === 'rabbitmq_detailed_channel_messages_published_total' && x.labels.channel !== undefined)).toBe(true);
+    await conn.close();
   });
 });

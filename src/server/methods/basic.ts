@@ -1,6 +1,6 @@
 // basic.* methods on a channel: qos, consume, cancel, publish (with returns, confirms, transactions), get, ack, nack, reject, recover.
 import { randomBytes } from 'node:crypto';
-import { checkPublishedProperties, Message, parseConsumeArguments, PROP_FLAG, publishTarget, REPLY_TO_QUEUE, type Exchange } from '../../broker/index.js';
+import { checkPublishedProperties, Message, messageSizeBucket, parseConsumeArguments, PROP_FLAG, publishTarget, REPLY_TO_QUEUE, type Exchange } from '../../broker/index.js';
 import {
   accessRefused,
   BASIC_ACK,
@@ -144,7 +144,11 @@ const CHECKED_FLAGS = PROP_FLAG.userId | PROP_FLAG.expiration | PROP_FLAG.replyT
 export function publishContent(ch: Channel, m: BasicPublish, propertiesRaw: Buffer, body: Buffer, methodPayload?: Buffer): void {
   if (m.immediate) throw notImplemented('immediate=true');
   const conn = ch.conn;
-  conn.ctx.broker.totals.published += 1;
+  const totals = conn.ctx.broker.totals;
+  totals.published += 1;
+  totals.messageSizes[messageSizeBucket(body.length)]! += 1;
+  totals.messageSizeSum += body.length;
+  if (ch.confirmMode) totals.receivedConfirm += 1;
   ch.stats.published += 1;
   if (!conn.hasPublished) conn.hasPublished = true;
   const alarm = conn.ctx.blockReason();
@@ -188,8 +192,10 @@ function route(ch: Channel, exchange: Exchange, message: Message, mandatory: boo
   const outcome = ch.vhost.publish(exchange, message);
   const accepted = outcome.rejected === 0;
   if (outcome.routed === 0) {
-    if (mandatory) ch.stats.returnUnroutable += 1;
-    else ch.stats.dropUnroutable += 1;
+    if (mandatory) {
+      ch.stats.returnUnroutable += 1;
+      ch.conn.ctx.broker.totals.returnUnroutable += 1;
+    } else ch.stats.dropUnroutable += 1;
   }
   if (outcome.routed === 0 && mandatory) {
     ch.send({ id: BASIC_RETURN, replyCode: REPLY.NO_ROUTE, replyText: 'NO_ROUTE', exchange: message.exchange, routingKey: message.routingKey });

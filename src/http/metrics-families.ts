@@ -1,0 +1,237 @@
+// The metric families Warren serves, with rabbitmq_prometheus's names, types, labels and units: node and process,
+// churn and global counters, and queue, channel and connection series (summed on /metrics, one series per object
+// on /metrics/per-object and /metrics/detailed). Read from the broker at scrape time; Warren-only ones are warren_*.
+import { readdirSync, readFileSync } from 'node:fs';
+import { MESSAGE_SIZE_BUCKETS, type Queue } from '../broker/index.js';
+import type { Channel } from '../server/channel.js';
+import type { Connection } from '../server/index.js';
+import { connectionName, NODE_NAME, openConnections, PRODUCT_VERSION, RABBITMQ_COMPAT_VERSION, type ManagementDeps } from './deps.js';
+import type { Labels, MetricType } from './exposition.js';
+import { channelName, unackedBytes } from './format.js';
+import { consumerUtilisation } from './rates.js';
+
+export interface Family {
+  /** The name after `rabbitmq_` (or the whole name when `absolute`). */
+  readonly name: string;
+  readonly type: MetricType;
+  readonly help: string;
+  readonly samples: ReadonlyArray<readonly [Labels, number]>;
+  readonly absolute?: boolean;
+}
+
+const AMQP: Labels = { protocol: 'amqp091' };
+
+/** Open file descriptors of this process (Linux /proc), or undefined where there is no /proc. */
+function openFds(): number | undefined {
+  try {
+    return readdirSync('/proc/self/fd').length - 1;
+  } catch {
+    return undefined;
+  }
+}
+
+let maxFdsCache: number | undefined;
+function maxFds(): number | undefined {
+  if (maxFdsCache !== undefined) return maxFdsCache;
+  try {
+    const line = readFileSync('/proc/self/limits', 'utf8').split('\n').find((l) => l.startsWith('Max open files'));
+    const soft = line?.split(/\s{2,}/)[1];
+    if (soft !== undefined && /^\d+$/.test(soft)) maxFdsCache = Number(soft);
+  } catch {
+    // no /proc
+  }
+  return maxFdsCache;
+}
+
+const one = (v: number): ReadonlyArray<readonly [Labels, number]> => [[{}, v]];
+
+/** Node, process and resource families (the same on every endpoint). */
+export function nodeFamilies(deps: ManagementDeps): Family[] {
+  const { server } = deps;
+  const alarms = server.alarms;
+  const fds = openFds();
+  const max = maxFds();
+  const out: Family[] = [
+    { name: 'build_info', type: 'untyped', help: 'RabbitMQ & Erlang/OTP version info', samples: [[{ rabbitmq_version: RABBITMQ_COMPAT_VERSION, prometheus_plugin_version: RABBITMQ_COMPAT_VERSION, prometheus_client_version: '4.9.1', erlang_version: process.version, product: 'Warren', product_version: PRODUCT_VERSION }, 1]] },
+    { name: 'identity_info', type: 'untyped', help: 'RabbitMQ node & cluster identity info', samples: [[{ rabbitmq_node: NODE_NAME, rabbitmq_cluster: NODE_NAME, rabbitmq_cluster_permanent_id: `warren-cluster-id-${NODE_NAME}` }, 1]] },
+    { name: 'process_start_time_seconds', absolute: true, type: 'gauge', help: 'Start time of the process since unix epoch in seconds.', samples: one(Math.round(Date.now() / 1000 - process.uptime())) },
+    { name: 'erlang_uptime_seconds', type: 'gauge', help: 'Node uptime (of the Node.js process)', samples: one(Math.round(process.uptime() * 1000) / 1000) },
+    { name: 'process_resident_memory_bytes', type: 'gauge', help: 'Memory used in bytes', samples: one(process.memoryUsage().rss) },
+    { name: 'resident_memory_limit_bytes', type: 'gauge', help: 'Memory high watermark in bytes', samples: one(Math.round(alarms.memoryLimit)) },
+    { name: 'disk_space_available_limit_bytes', type: 'gauge', help: 'Free disk space low watermark in bytes', samples: one(Math.round(alarms.diskLimit)) },
+    { name: 'alarms_file_descriptor_limit', type: 'untyped', help: 'is 1 if file descriptor limit alarm is in effect', samples: one(0) },
+    { name: 'alarms_free_disk_space_watermark', type: 'untyped', help: 'is 1 if free disk space watermark alarm is in effect', samples: one(alarms.active.has('disk') ? 1 : 0) },
+    { name: 'alarms_memory_used_watermark', type: 'untyped', help: 'is 1 if VM memory watermark alarm is in effect', samples: one(alarms.active.has('memory') ? 1 : 0) },
+    { name: 'process_open_tcp_sockets', type: 'gauge', help: 'Open TCP sockets', samples: one(server.openSockets) },
+  ];
+  if (Number.isFinite(alarms.diskFree)) out.push({ name: 'disk_space_available_bytes', type: 'gauge', help: 'Disk space available in bytes', samples: one(alarms.diskFree) });
+  if (fds !== undefined) out.push({ name: 'process_open_fds', type: 'gauge', help: 'Open file descriptors', samples: one(fds) });
+  if (max !== undefined) {
+    out.push({ name: 'process_max_fds', type: 'gauge', help: 'Open file descriptors limit', samples: one(max) });
+    out.push({ name: 'process_max_tcp_sockets', type: 'gauge', help: 'Open TCP sockets limit', samples: one(max) });
+  }
+  return out;
+}
+
+/** Opened/closed/declared counters (RabbitMQ's connection_churn_metrics). */
+export function churnFamilies(deps: ManagementDeps): Family[] {
+  const t = deps.broker.totals;
+  return [
+    { name: 'connections_opened_total', type: 'counter', help: 'Total number of connections opened', samples: one(t.connectionsOpened) },
+    { name: 'connections_closed_total', type: 'counter', help: 'Total number of connections closed or terminated', samples: one(t.connectionsClosed) },
+    { name: 'channels_opened_total', type: 'counter', help: 'Total number of channels opened', samples: one(t.channelsOpened) },
+    { name: 'channels_closed_total', type: 'counter', help: 'Total number of channels closed', samples: one(t.channelsClosed) },
+    { name: 'queues_declared_total', type: 'counter', help: 'Total number of queues declared', samples: one(t.queuesDeclared) },
+    { name: 'queues_created_total', type: 'counter', help: 'Total number of queues created', samples: one(t.queuesCreated) },
+    { name: 'queues_deleted_total', type: 'counter', help: 'Total number of queues deleted', samples: one(t.queuesDeleted) },
+  ];
+}
+
+/** Object counts, global message counters, login attempts (/metrics and /metrics/per-object alike). */
+export function globalFamilies(deps: ManagementDeps): Family[] {
+  const { broker, server } = deps;
+  const t = broker.totals;
+  const conns = openConnections(server);
+  const channels = conns.flatMap((c) => [...c.channels.values()]);
+  let queues = 0;
+  let consumers = 0;
+  for (const v of broker.vhosts.values()) {
+    queues += v.queues.size;
+    for (const q of v.queues.values()) consumers += q.consumerCount;
+  }
+  const publishers = channels.filter((ch) => ch.stats.published > 0).length;
+  const g = (name: string, help: string, v: number, type: MetricType = 'counter'): Family => ({ name: `global_${name}`, type, help, samples: [[AMQP, v]] });
+  const out: Family[] = [
+    { name: 'connections', type: 'gauge', help: 'Connections currently open', samples: one(conns.length) },
+    { name: 'channels', type: 'gauge', help: 'Channels currently open', samples: one(channels.length) },
+    { name: 'consumers', type: 'gauge', help: 'Consumers currently connected', samples: one(consumers) },
+    { name: 'queues', type: 'gauge', help: 'Queues available', samples: one(queues) },
+    g('consumers', 'Current number of consumers', consumers, 'gauge'),
+    g('publishers', 'Current number of publishers', publishers, 'gauge'),
+    g('messages_received_total', 'Total number of messages received from publishers', t.published),
+    g('messages_received_confirm_total', 'Total number of messages received from publishers expecting confirmations', t.receivedConfirm),
+    g('messages_routed_total', 'Total number of messages routed to queues or streams', t.routed),
+    g('messages_unroutable_dropped_total', 'Total number of messages published as non-mandatory into an exchange and dropped as unroutable', t.unroutable - t.returnUnroutable),
+    g('messages_unroutable_returned_total', 'Total number of messages published as mandatory into an exchange and returned to the publisher as unroutable', t.returnUnroutable),
+    g('messages_confirmed_total', 'Total number of messages confirmed to publishers', t.confirm),
+    g('messages_delivered_total', 'Total number of messages delivered to consumers', t.delivered),
+    g('messages_delivered_consume_manual_ack_total', 'Total number of messages delivered to consumers using manual acknowledgement mode', t.deliver),
+    g('messages_delivered_consume_auto_ack_total', 'Total number of messages delivered to consumers using automatic acknowledgement mode', t.deliverNoAck),
+    g('messages_delivered_get_manual_ack_total', 'Total number of messages fetched with basic.get using manual acknowledgement mode', t.get),
+    g('messages_delivered_get_auto_ack_total', 'Total number of messages fetched with basic.get using automatic acknowledgement mode', t.getNoAck),
+    g('messages_get_empty_total', 'Total number of times basic.get operations fetched no message', t.getEmpty),
+    g('messages_redelivered_total', 'Total number of messages redelivered to consumers', t.redelivered),
+    g('messages_acknowledged_total', 'Total number of messages acknowledged by consumers', t.acked),
+  ];
+  for (const reason of ['confirmed', 'delivery_limit', 'expired', 'maxlen', 'rejected'] as const) {
+    const v = reason === 'confirmed' ? 0 : t.deadLettered[reason];
+    out.push({ name: `global_messages_dead_lettered_${reason}_total`, type: 'counter', help: `Total number of messages dead-lettered due to ${reason === 'confirmed' ? 'being confirmed by the dead-letter target (at-least-once; Warren dead-letters at most once)' : reason.replace('_', '-')} `.trimEnd(), samples: one(v) });
+  }
+  const auth = t.auth;
+  const byProtocol = (f: (a: { succeeded: number; failed: number }) => number): Array<[Labels, number]> => [
+    [{ protocol: 'http' }, f(auth.http)],
+    [{ protocol: 'amqp091' }, f(auth.amqp091)],
+  ];
+  out.push(
+    { name: 'auth_attempts_total', type: 'counter', help: 'Total number of authorization attempts', samples: byProtocol((a) => a.succeeded + a.failed) },
+    { name: 'auth_attempts_succeeded_total', type: 'counter', help: 'Total number of successful authentication attempts', samples: byProtocol((a) => a.succeeded) },
+    { name: 'auth_attempts_failed_total', type: 'counter', help: 'Total number of failed authentication attempts', samples: byProtocol((a) => a.failed) },
+  );
+  return out;
+}
+
+export const MESSAGE_SIZE_HELP = 'Size of messages received from publishers';
+export { MESSAGE_SIZE_BUCKETS };
+
+type Reader<T> = (x: T) => number;
+
+/** Families with one series per object (labelled) or one summed series. */
+function perObjectFamilies<T>(objects: readonly T[], labels: (x: T) => Labels, perObject: boolean, defs: ReadonlyArray<readonly [string, MetricType, string, Reader<T>]>): Family[] {
+  return defs.map(([name, type, help, read]) => ({
+    name,
+    type,
+    help,
+    samples: perObject ? objects.map((o) => [labels(o), read(o)] as const) : [[{}, objects.reduce((n, o) => n + read(o), 0)] as const],
+  }));
+}
+
+/** Queue series (rabbitmq_queue_*), with Warren's additions as warren_queue_*. */
+export function queueFamilies(deps: ManagementDeps, perObject: boolean, vhosts?: ReadonlySet<string>): Family[] {
+  const queues = [...deps.broker.vhosts.values()].filter((v) => vhosts === undefined || vhosts.has(v.name)).flatMap((v) => [...v.queues.values()]);
+  const unacked = unackedBytes(deps.server);
+  const now = Date.now();
+  const labels = (q: Queue): Labels => ({ vhost: q.vhost, queue: q.name });
+  const rabbit = perObjectFamilies<Queue>(queues, labels, perObject, [
+    ['queue_messages_ready', 'gauge', 'Messages ready to be delivered to consumers', (q) => q.messageCount],
+    ['queue_messages_unacked', 'gauge', 'Messages delivered to consumers but not yet acknowledged', (q) => q.unacked],
+    ['queue_messages', 'gauge', 'Sum of ready and unacknowledged messages - total queue depth', (q) => q.messageCount + q.unacked],
+    ['queue_messages_ready_bytes', 'gauge', 'Size in bytes of ready messages', (q) => q.messageBytes],
+    ['queue_messages_unacked_bytes', 'gauge', 'Size in bytes of all unacknowledged messages', (q) => unacked.get(q) ?? 0],
+    ['queue_messages_bytes', 'gauge', 'Size in bytes of ready and unacknowledged messages', (q) => q.messageBytes + (unacked.get(q) ?? 0)],
+    ['queue_messages_ram', 'gauge', 'Ready and unacknowledged messages stored in memory', (q) => q.inMemoryCount + q.unacked],
+    ['queue_messages_ready_ram', 'gauge', 'Ready messages stored in memory', (q) => q.inMemoryCount],
+    ['queue_messages_unacked_ram', 'gauge', 'Unacknowledged messages stored in memory', (q) => q.unacked],
+    ['queue_messages_ram_bytes', 'gauge', 'Size of ready and unacknowledged messages stored in memory', (q) => q.messageBytes - q.pagedOutBytes + (unacked.get(q) ?? 0)],
+    ['queue_messages_paged_out', 'gauge', 'Messages paged out to disk', (q) => q.pagedOutCount],
+    ['queue_messages_paged_out_bytes', 'gauge', 'Size in bytes of messages paged out to disk', (q) => q.pagedOutBytes],
+    ['queue_consumers', 'gauge', 'Consumers on a queue', (q) => q.consumerCount],
+    ['queue_consumer_capacity', 'gauge', 'Consumer capacity', (q) => consumerUtilisation(q, q.consumerCount, (t) => q.consumerBlockedMs(t), now) ?? 0],
+    ['queue_consumer_utilisation', 'gauge', 'Same as consumer capacity', (q) => consumerUtilisation(q, q.consumerCount, (t) => q.consumerBlockedMs(t), now) ?? 0],
+    ['queue_messages_published_total', 'counter', 'Total number of messages published to queues', (q) => q.stats.published],
+  ]);
+  const age = (q: Queue) => {
+    const at = q.oldestReadyAt;
+    return at === undefined ? 0 : (now - at) / 1000;
+  };
+  const warren: Family[] = [
+    ...perObjectFamilies<Queue>(queues, labels, perObject, [
+      ['queue_messages_delivered_total', 'counter', 'Total number of messages delivered from queues to consumers and basic.get', (q) => q.stats.delivered],
+      ['queue_messages_acked_total', 'counter', 'Total number of messages acknowledged by consumers', (q) => q.stats.acked],
+      ['queue_messages_dead_lettered_total', 'counter', 'Total number of messages that left the queue for its dead-letter exchange', (q) => q.deadLettered],
+    ]),
+    {
+      name: 'queue_oldest_message_age_seconds',
+      type: 'gauge' as const,
+      help: 'Age of the oldest message waiting in a queue (consumer lag)',
+      samples: perObject ? queues.map((q) => [labels(q), age(q)] as const) : [[{}, queues.reduce((m, q) => Math.max(m, age(q)), 0)] as const],
+    },
+  ].map((f): Family => ({ ...f, name: `warren_${f.name}`, absolute: true }));
+  return [...rabbit, ...warren];
+}
+
+/** Channel series (rabbitmq_channel_*). */
+export function channelFamilies(deps: ManagementDeps, perObject: boolean, vhosts?: ReadonlySet<string>): Family[] {
+  const channels = openConnections(deps.server)
+    .filter((c) => vhosts === undefined || (c.vhost !== undefined && vhosts.has(c.vhost.name)))
+    .flatMap((c) => [...c.channels.values()]);
+  return perObjectFamilies<Channel>(channels, (ch) => ({ channel: channelName(ch) }), perObject, [
+    ['channel_consumers', 'gauge', 'Consumers on a channel', (ch) => ch.deliveries.consumers.size],
+    ['channel_messages_unacked', 'gauge', 'Delivered but not yet acknowledged messages', (ch) => ch.deliveries.unacked.size],
+    ['channel_messages_unconfirmed', 'gauge', 'Published but not yet confirmed messages', (ch) => (ch.confirmMode ? ch.confirms.unconfirmed : 0)],
+    ['channel_messages_uncommitted', 'gauge', 'Messages received in a transaction but not yet committed', (ch) => ch.txPublishes.length],
+    ['channel_acks_uncommitted', 'gauge', 'Message acknowledgements in a transaction not yet committed', () => 0],
+    ['channel_prefetch', 'gauge', 'Total limit of unacknowledged messages for all consumers on a channel', (ch) => ch.deliveries.channelPrefetch],
+    ['consumer_prefetch', 'gauge', 'Limit of unacknowledged messages for each consumer', (ch) => [...ch.deliveries.consumers.values()].reduce((n, c) => n + c.prefetch, 0)],
+    ['channel_messages_published_total', 'counter', 'Total number of messages published into an exchange on a channel', (ch) => ch.stats.published],
+    ['channel_messages_confirmed_total', 'counter', 'Total number of messages published into an exchange and confirmed on the channel', (ch) => ch.stats.confirm],
+    ['channel_messages_unroutable_returned_total', 'counter', 'Total number of messages published as mandatory into an exchange and returned to the publisher as unroutable', (ch) => ch.stats.returnUnroutable],
+    ['channel_messages_unroutable_dropped_total', 'counter', 'Total number of messages published as non-mandatory into an exchange and dropped as unroutable', (ch) => ch.stats.dropUnroutable],
+    ['channel_get_ack_total', 'counter', 'Total number of messages fetched with basic.get in manual acknowledgement mode', (ch) => ch.stats.get],
+    ['channel_get_total', 'counter', 'Total number of messages fetched with basic.get in automatic acknowledgement mode', (ch) => ch.stats.getNoAck],
+    ['channel_messages_delivered_ack_total', 'counter', 'Total number of messages delivered to consumers in manual acknowledgement mode', (ch) => ch.stats.deliver],
+    ['channel_messages_delivered_total', 'counter', 'Total number of messages delivered to consumers in automatic acknowledgement mode', (ch) => ch.stats.deliverNoAck],
+    ['channel_messages_redelivered_total', 'counter', 'Total number of messages redelivered to consumers', (ch) => ch.stats.redelivered],
+    ['channel_messages_acked_total', 'counter', 'Total number of messages acknowledged by consumers', (ch) => ch.stats.acked],
+    ['channel_get_empty_total', 'counter', 'Total number of times basic.get operations fetched no message', (ch) => ch.stats.getEmpty],
+  ]);
+}
+
+/** Connection series (rabbitmq_connection_*). */
+export function connectionFamilies(deps: ManagementDeps, perObject: boolean, vhosts?: ReadonlySet<string>): Family[] {
+  const conns = openConnections(deps.server).filter((c) => vhosts === undefined || (c.vhost !== undefined && vhosts.has(c.vhost.name)));
+  return perObjectFamilies<Connection>(conns, (c) => ({ channel: connectionName(c) }), perObject, [
+    ['connection_incoming_bytes_total', 'counter', 'Total number of bytes received on a connection', (c) => c.socket.bytesRead],
+    ['connection_outgoing_bytes_total', 'counter', 'Total number of bytes sent on a connection', (c) => c.socket.bytesWritten],
+    ['connection_channels', 'gauge', 'Channels on a connection', (c) => c.channels.size],
+  ]);
+}
