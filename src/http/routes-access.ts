@@ -72,6 +72,11 @@ function userOr404(broker: Broker, name: string) {
 
 export function accessRoutes(router: Router, deps: ManagementDeps): void {
   const { broker } = deps;
+  const deleteUser = (name: string) => {
+    broker.users.delete(name);
+    broker.permissions.userDeleted(name);
+    broker.limits.userDeleted(name);
+  };
   const perms = broker.permissions;
   const userOut = (u: User) => userJson(u, limitsJson(broker.limits.ofUser(u.name)));
   const topicOf = (vhost: string, user: string) => perms.listTopic().filter((t) => t.vhost === vhost && t.user === user);
@@ -93,6 +98,13 @@ export function accessRoutes(router: Router, deps: ManagementDeps): void {
       broker.vhostMetadata.set(v, { description, tags });
       broker.accessChanged();
       return existed ? noContent() : created();
+    }, 'administrator')
+    // Warren's vhosts never stop, so starting one that exists on this node is done already.
+    .post('/api/vhosts/:vhost/start/:node', (ctx) => {
+      const node = ctx.param('node');
+      if (node !== NODE_NAME) throw badRequest(`Request to node ${node} failed with nodedown`);
+      if (!broker.vhosts.has(ctx.param('vhost'))) throw badRequest(`Request to node ${node} failed with {no_such_vhost,<<"${ctx.param('vhost')}">>}`);
+      return noContent();
     }, 'administrator')
     .delete('/api/vhosts/:vhost', (ctx) => {
       deleteVhost(deps, vhostOr404(broker, ctx.param('vhost')));
@@ -127,10 +139,23 @@ export function accessRoutes(router: Router, deps: ManagementDeps): void {
     }, 'administrator')
     .delete('/api/users/:user', (ctx) => {
       const name = userOr404(broker, ctx.param('user')).name;
-      broker.users.delete(name);
-      perms.userDeleted(name);
-      broker.limits.userDeleted(name);
+      deleteUser(name);
       broker.accessChanged();
+      return noContent();
+    }, 'administrator')
+    // As RabbitMQ: users are deleted in order; an unknown one stops there with 400 (those before it are gone).
+    .post('/api/users/bulk-delete', async (ctx) => {
+      const body = await ctx.body();
+      if (body.users === undefined) throw keyMissing('users');
+      if (!Array.isArray(body.users)) throw badRequest('users must be a list of user names');
+      try {
+        for (const u of body.users) {
+          if (typeof u !== 'string' || !broker.users.has(u)) throw badRequest(['no_such_user', u]);
+          deleteUser(u);
+        }
+      } finally {
+        broker.accessChanged();
+      }
       return noContent();
     }, 'administrator')
     .get('/api/users/:user/permissions', (ctx) => {

@@ -39,6 +39,16 @@ export function clientRoutes(router: Router, deps: ManagementDeps): void {
       conn.forceClose(typeof reason === 'string' && reason !== '' ? reason : 'Closed via management plugin');
       return noContent();
     })
+    // A user's connections (RabbitMQ's /api/connections/username/USER); DELETE closes them all.
+    .get('/api/connections/username/:user', (ctx) => listReply(openConnections(server).filter((c) => c.username === ctx.param('user') && seesClientOf(ctx.user, c.username)).map((c) => connectionJson(c, windowsOf(ctx.query))), ctx.query))
+    .delete('/api/connections/username/:user', (ctx) => {
+      const reason = ctx.req.headers['x-reason'];
+      for (const conn of openConnections(server).filter((c) => c.username === ctx.param('user'))) {
+        checkClientAccess(ctx.user, conn.username, 'DELETE');
+        conn.forceClose(typeof reason === 'string' && reason !== '' ? reason : 'Closed via management plugin');
+      }
+      return noContent();
+    })
     .get('/api/connections/:name/channels', (ctx) => listReply(channels([connectionOf(ctx)]).map((c) => channelJson(c, windowsOf(ctx.query))), ctx.query))
     .get('/api/channels', (ctx) => listReply(channels(connections(ctx)).map((c) => channelJson(c, windowsOf(ctx.query))), ctx.query))
     .get('/api/vhosts/:vhost/channels', (ctx) => listReply(channels(connections(ctx)).map((c) => channelJson(c, windowsOf(ctx.query))), ctx.query))

@@ -83,6 +83,8 @@ export function nodeInfoRoutes(router: Router): void {
     .get('/api/feature-flags', () => json(FEATURE_FLAGS.map((f) => ({ name: f.name, desc: f.desc, doc_url: f.doc_url, state: 'enabled', stability: f.stability, provided_by: f.provided_by }))), 'administrator')
     // Read by the login page before anyone has logged in, as RabbitMQ's (no OAuth 2 / UAA in Warren).
     .get('/api/auth', () => json({ enable_uaa: false, uaa_client_id: '', uaa_location: '' }), 'public')
+    // Moves queue leaders between cluster nodes; one node has nothing to move.
+    .post('/api/rebalance/queues', () => ({ status: 204 }), 'administrator')
     .get('/api/nodes/:node/memory', (ctx) => {
       node(ctx.param('node'));
       return json({ memory: memoryBreakdown() });

@@ -99,6 +99,33 @@ for (const [name, api] of targets) {
   });
 }
 
+for (const [name, api] of targets) {
+  describe(`endpoints a single node answers (${name})`, () => {
+    it('deletes users in bulk, stopping at an unknown one with no_such_user', async () => {
+      expect.hasAssertions();
+      const id = randomUUID().slice(0, 8);
+      for (const u of ['a', 'b']) expect((await api().put(`/api/users/bulk-${u}-${id}`, { password: 'x', tags: '' })).status).toBe(201);
+      const r = await api().post('/api/users/bulk-delete', { users: [`bulk-a-${id}`, `bulk-b-${id}`, `nobody-${id}`] });
+      expect([r.status, r.json]).toEqual([400, { error: 'bad_request', reason: ['no_such_user', `nobody-${id}`] }]);
+      expect((await api().get(`/api/users/bulk-a-${id}`)).status).toBe(404);
+      expect((await api().get(`/api/users/bulk-b-${id}`)).status).toBe(404);
+      expect((await api().post('/api/users/bulk-delete', {})).json).toEqual({ error: 'bad_request', reason: '[{key_missing,users}]' });
+      expect((await api().post('/api/users/bulk-delete', { users: [] })).status).toBe(204);
+    });
+
+    it("lists and closes a user's connections, starts a running vhost, and rebalances nothing", async () => {
+      expect.hasAssertions();
+      expect((await api().get(`/api/connections/username/nobody-${randomUUID()}`)).json).toEqual([]);
+      expect((await api().del(`/api/connections/username/nobody-${randomUUID()}`)).status).toBe(204);
+      const node = (await api().get('/api/nodes')).json[0].name as string;
+      expect((await api().post(`/api/vhosts/%2F/start/${encodeURIComponent(node)}`)).status).toBe(204);
+      expect((await api().post('/api/vhosts/%2F/start/nope%40x')).json).toEqual({ error: 'bad_request', reason: 'Request to node nope@x failed with nodedown' });
+      expect((await api().post(`/api/vhosts/no-such-vhost/start/${encodeURIComponent(node)}`)).json).toEqual({ error: 'bad_request', reason: `Request to node ${node} failed with {no_such_vhost,<<"no-such-vhost">>}` });
+      expect((await api().post('/api/rebalance/queues')).status).toBe(204);
+    });
+  });
+}
+
 describe('what Warren itself reports', () => {
   it('lists RabbitMQ 3.13 feature flags, all enabled, and refuses non-administrators', async () => {
     expect.hasAssertions();
@@ -112,6 +139,19 @@ describe('what Warren itself reports', () => {
     expect((await monitor.get('/api/nodes/rabbit@localhost/memory')).status).not.toBe(401);
     await wapi().put('/api/users/ff-mgmt', { password: 'p', tags: 'management' });
     expect((await apiClient(wapi().base, 'ff-mgmt', 'p').get('/api/nodes/rabbit@localhost/memory')).json).toEqual({ error: 'not_authorised', reason: 'Not monitor user' });
+  });
+
+  it("lists a user's connections and closes them all", async () => {
+    expect.hasAssertions();
+    const amqp = (await import('amqplib')).default;
+    const conns = await Promise.all([amqp.connect(warren.current.url), amqp.connect(warren.current.url)]);
+    const closed = conns.map((c) => new Promise<void>((resolve) => c.on('close', () => resolve())));
+    for (const c of conns) c.on('error', () => {});
+    const listed = await wapi().get('/api/connections/username/guest');
+    expect(listed.json).toHaveLength(2);
+    expect(listed.json[0]).toMatchObject({ user: 'guest', recv_oct_details: { rate: expect.any(Number) } });
+    expect((await wapi().del('/api/connections/username/guest')).status).toBe(204);
+    await Promise.all(closed);
   });
 
   it('measures memory: the categories add up to the resident set, and Buffer memory grows with message bodies held', async () => {
