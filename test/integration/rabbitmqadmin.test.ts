@@ -175,9 +175,20 @@ describe('rabbitmqadmin 3.10.8', () => {
     const counts = steps.find((s) => s.args.includes('messages'))!;
     expect(counts.out).toBe('invoices\t2\nledger\t3\nname\tmessages\ntransient\t1');
     if (rabbit) {
+      // The shared RabbitMQ is sometimes busy with other sessions: a differing transcript is compared once more,
+      // both sessions afresh, before it counts.
       const rabbitPort = Number(new URL(rabbit.base).port);
-      const theirs = await session(rabbitPort, id, await servesPolicies(port));
-      expect(steps.map(comparable)).toEqual(theirs.map(comparable));
+      const policies = await servesPolicies(port);
+      let ours = steps.map(comparable);
+      let theirs = (await session(rabbitPort, id, policies)).map(comparable);
+      if (JSON.stringify(ours) !== JSON.stringify(theirs)) {
+        const differing = ours.filter((s, i) => JSON.stringify(s) !== JSON.stringify(theirs[i]));
+        console.warn('rabbitmqadmin transcripts differ; comparing once more', JSON.stringify(differing).slice(0, 2000));
+        const again = randomUUID().slice(0, 8);
+        ours = (await session(port, again, policies)).map(comparable);
+        theirs = (await session(rabbitPort, again, policies)).map(comparable);
+      }
+      expect(ours).toEqual(theirs);
     }
   }, 120_000);
 });
