@@ -4,10 +4,10 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { MESSAGE_SIZE_BUCKETS, type Queue } from '../broker/index.js';
 import type { Channel } from '../server/channel.js';
-import type { Connection } from '../server/index.js';
+import { unackedBytes, type Connection } from '../server/index.js';
 import { connectionName, NODE_NAME, openConnections, PRODUCT_VERSION, RABBITMQ_COMPAT_VERSION, type ManagementDeps } from './deps.js';
 import type { Labels, MetricType } from './exposition.js';
-import { channelName, unackedBytes } from './format.js';
+import { channelName } from './format.js';
 import { consumerUtilisation } from './rates.js';
 
 export interface Family {
