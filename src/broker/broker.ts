@@ -5,6 +5,7 @@ import { LimitTable } from './limits.js';
 import type { MessagePersistence } from './persistence.js';
 import { PermissionTable } from './permissions.js';
 import { ParameterTable } from './policies/index.js';
+import { PolicyApplier } from './policy-application.js';
 import type { BrokerRuntime } from './runtime.js';
 import { newBrokerTotals, type BrokerTotals } from './stats.js';
 import { VirtualHost, type ChangeListener } from './vhost.js';
@@ -51,6 +52,22 @@ export class Broker implements BrokerRuntime {
 
   constructor(opts: BrokerOptions, persistence?: MessagePersistence) {
     this.persistence = persistence;
+    // Policies are resolved when they or the objects change, never per message: a new queue or exchange gets the
+    // policy in force at once, and a policy change re-applies to every object of its vhost.
+    const policies = new PolicyApplier(this.parameters);
+    this.listeners.push((vhost, change) => {
+      if (change.op === 'queue.declare') {
+        const q = vhost.queues.get(change.name);
+        if (q) policies.queue(q);
+      } else if (change.op === 'exchange.declare') {
+        const x = vhost.exchanges.get(change.name);
+        if (x) policies.exchange(x);
+      }
+    });
+    this.parameters.onPoliciesChange((name) => {
+      const v = this.vhosts.get(name);
+      if (v) policies.vhost(v);
+    });
     this.reportInternalError = opts.reportInternalError ?? reportToConsole;
     this.addVhost(opts.defaultVhost);
     this.users.set(opts.defaultUser, { name: opts.defaultUser, password: opts.defaultPass, tags: ['administrator'] });

@@ -45,6 +45,8 @@ describe('policies and parameters are durable', () => {
     expect((await api.put('/api/policies/%2F/gone', { pattern: '.', definition: { 'max-length': 1 } })).status).toBe(201);
     expect((await api.del('/api/policies/%2F/gone')).status).toBe(204);
     expect((await api.put('/api/operator-policies/pv/cap', { pattern: '.', definition: { 'max-length': 100 } })).status).toBe(201);
+    expect((await api.put('/api/operator-policies/pv/one', { pattern: '^len$', definition: { 'max-length': 1 }, priority: 5 })).status).toBe(201);
+    expect((await api.put('/api/queues/pv/len', { durable: true })).status).toBe(201);
     expect((await api.put('/api/parameters/federation-upstream/pv/up', { value: { uri: 'amqp://elsewhere' } })).status).toBe(201);
     expect((await api.put('/api/global-parameters/cluster_name', { value: 'durable-cluster' })).status).toBe(201);
     const id = (await api.get('/api/global-parameters/internal_cluster_id')).json.value as string;
@@ -57,6 +59,13 @@ describe('policies and parameters are durable', () => {
         { vhost: 'pv', name: 'dlx', pattern: '^work\\.', 'apply-to': 'queues', definition: { 'dead-letter-exchange': 'dlx', 'message-ttl': 5000 }, priority: 2 },
       ]);
       expect((await a.get('/api/operator-policies/pv/cap')).json.definition).toEqual({ 'max-length': 100 });
+      // The policy in force on a recovered queue acts at once: max-length 1 keeps the last message only.
+      expect((await a.get('/api/queues/pv/len')).json).toMatchObject({ operator_policy: 'one', effective_policy_definition: { 'max-length': 1 } });
+      for (const payload of ['a', 'b']) {
+        expect((await a.post('/api/exchanges/pv/amq.default/publish', { routing_key: 'len', payload, payload_encoding: 'string', properties: {} })).json).toEqual({ routed: true });
+      }
+      expect((await a.get('/api/queues/pv/len')).json.messages).toBe(1);
+      expect((await a.post('/api/queues/pv/len/get', { count: 5, ackmode: 'ack_requeue_false', encoding: 'auto' })).json.map((m: { payload: string }) => m.payload)).toEqual(['b']);
       expect((await a.get('/api/parameters/federation-upstream/pv/up')).json).toEqual({ value: { uri: 'amqp://elsewhere' }, vhost: 'pv', component: 'federation-upstream', name: 'up' });
       expect((await a.get('/api/overview')).json.cluster_name).toBe('durable-cluster');
       expect((await a.get('/api/global-parameters/internal_cluster_id')).json.value).toBe(id);
