@@ -41,9 +41,9 @@ function narrow(d: Json, vhost: string, user: string): Json {
     vhosts: d.vhosts.filter((v: Json) => v.name === vhost),
     permissions: d.permissions.filter((p: Json) => p.vhost === vhost && p.user === user),
     topic_permissions: [],
-    parameters: [],
+    parameters: d.parameters.filter(inVhost),
     global_parameters: [],
-    policies: [],
+    policies: d.policies.filter(inVhost),
     queues: d.queues.filter(inVhost),
     exchanges: d.exchanges.filter(inVhost),
     bindings: d.bindings.filter(inVhost),
@@ -69,6 +69,8 @@ async function buildTopology(api: Api, vhost: string, user: string, password: st
   expect((await api.post(`/api/bindings/${v}/e/unrouted/q/orders.lost`, { routing_key: '' })).status).toBe(201);
   expect((await api.post(`/api/bindings/${v}/e/by-header/q/scratch`, { routing_key: '', arguments: { 'x-match': 'any', kind: 'scratch', n: 3 } })).status).toBe(201);
   expect((await api.post(`/api/bindings/${v}/e/orders/e/by-header`, { routing_key: 'audit.*' })).status).toBe(201);
+  expect((await api.put(`/api/policies/${v}/orders`, { pattern: '^orders\\.', definition: { 'max-length': 500, 'dead-letter-exchange': 'unrouted' }, priority: 2, 'apply-to': 'queues' })).status).toBe(201);
+  expect((await api.put(`/api/operator-policies/${v}/cap`, { pattern: '.*', definition: { expires: 3_600_000 } })).status).toBe(201);
 }
 
 /** Logs in as the imported user (its hash must verify) and routes through the imported bindings. */
@@ -110,6 +112,9 @@ describe.skipIf(!rabbit)('definitions and JSON shapes against RabbitMQ', () => {
     expect(sorted(back.queues)).toEqual(sorted(withoutVhost(exported.queues)));
     expect(sorted(back.exchanges)).toEqual(sorted(withoutVhost(exported.exchanges)));
     expect(sorted(back.bindings)).toEqual(sorted(withoutVhost(exported.bindings)));
+    expect(exported.policies).toHaveLength(1);
+    expect(back.policies).toEqual(exported.policies);
+    expect(sorted(back.parameters)).toEqual(sorted(exported.parameters));
     const user = (await r.get(`/api/users/${enc(toRabbit.user)}`)).json;
     expect(user).toMatchObject({ name: toRabbit.user, password_hash: exported.users[0].password_hash, hashing_algorithm: 'rabbit_password_hashing_sha256', tags: ['management'] });
     expect((await r.get(`/api/permissions/${enc(toRabbit.vhost)}/${enc(toRabbit.user)}`)).json).toMatchObject({ configure: '.*', write: '.*', read: '.*' });
@@ -133,6 +138,9 @@ describe.skipIf(!rabbit)('definitions and JSON shapes against RabbitMQ', () => {
     expect(sorted(back.queues)).toEqual(sorted(withoutVhost(exported.queues)));
     expect(sorted(back.exchanges)).toEqual(sorted(withoutVhost(exported.exchanges)));
     expect(sorted(back.bindings)).toEqual(sorted(withoutVhost(exported.bindings)));
+    expect(exported.policies).toHaveLength(1);
+    expect(back.policies).toEqual(exported.policies);
+    expect(sorted(back.parameters)).toEqual(sorted(exported.parameters));
     expect((await wapi().get(`/api/users/${enc(fromRabbit.user)}`)).json).toEqual(exported.users[0]);
     const q = warren.current.broker.vhosts.get(fromRabbit.vhost)!.queues.get('orders.created')!;
     expect(q.arguments.get('x-max-length')).toEqual({ type: 'l', value: 1000 });
