@@ -223,6 +223,10 @@ describe('runtime and global parameters', () => {
     try {
       expect((await call('PUT', '/api/global-parameters/cluster_name', { value: `named-${suffix}` })).status).toBeLessThan(300);
       expect((await call('GET', '/api/overview')).json.cluster_name).toBe(`named-${suffix}`);
+      // New connections are told the cluster name in connection.start.
+      const conn = await connect(withVhost(vhost));
+      expect((conn.connection.serverProperties as Record<string, unknown>).cluster_name).toBe(`named-${suffix}`);
+      await conn.close();
     } finally {
       await call('PUT', '/api/global-parameters/cluster_name', { value: before ?? original });
     }

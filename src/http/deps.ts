@@ -13,8 +13,8 @@ export interface ManagementDeps {
   readonly port?: number;
 }
 
-/** The node name the API reports (matches the cluster_name Warren sends in connection.start). */
-export const NODE_NAME = 'warren@localhost';
+/** The node name the API reports (the cluster name until the cluster_name global parameter sets another). */
+export { NODE_NAME } from '../server/server-properties.js';
 export const PRODUCT_NAME = 'Warren';
 export const PRODUCT_VERSION = WARREN_VERSION;
 /** The RabbitMQ release whose behaviour Warren follows; reported where tools expect a RabbitMQ version. */

@@ -1,6 +1,6 @@
 // Node-level routes: /api/overview, /api/whoami, /api/nodes, /api/health/checks/*, /api/aliveness-test/{vhost}, /api/extensions.
 import { cpus } from 'node:os';
-import { addCounters, Message, newCounters, type Broker, type User } from '../broker/index.js';
+import { addCounters, Message, newCounters, type User } from '../broker/index.js';
 import { AmqpError } from '../protocol/index.js';
 import { checkVhostAccess } from './authz.js';
 import { NODE_NAME, NO_CONNECTION, openConnections, PRODUCT_NAME, PRODUCT_VERSION, RABBITMQ_COMPAT_VERSION, vhostOr404, type ManagementDeps } from './deps.js';
@@ -78,7 +78,7 @@ function overview(deps: ManagementDeps, listeners: Listeners, user: User, w: Win
     product_version: PRODUCT_VERSION,
     product_name: PRODUCT_NAME,
     rabbitmq_version: RABBITMQ_COMPAT_VERSION,
-    cluster_name: clusterName(broker),
+    cluster_name: broker.parameters.clusterName(NODE_NAME),
     erlang_version: `Node.js ${process.version}`,
     disable_stats: false,
     enable_queue_totals: true,
@@ -192,8 +192,3 @@ export function nodeRoutes(router: Router, deps: ManagementDeps, listeners: List
     .get('/api/aliveness-test/:vhost', (ctx) => aliveness(deps, ctx.user, ctx.param('vhost')));
 }
 
-/** The cluster name: the `cluster_name` global parameter when set, else the node name (as RabbitMQ). */
-export function clusterName(broker: Broker): string {
-  const v = broker.parameters.getGlobal('cluster_name');
-  return v === undefined ? NODE_NAME : typeof v === 'string' ? v : JSON.stringify(v);
-}

@@ -14,10 +14,13 @@ export const CAPABILITIES: FieldTable = tableOf({
   direct_reply_to: bool(false),
 });
 
-export function serverProperties(): FieldTable {
+/** The node's name, which is the cluster name until the `cluster_name` global parameter sets another. */
+export const NODE_NAME = 'warren@localhost';
+
+export function serverProperties(clusterName: string = NODE_NAME): FieldTable {
   return tableOf({
     capabilities: table(CAPABILITIES),
-    cluster_name: str('warren@localhost'),
+    cluster_name: str(clusterName),
     copyright: str('Copyright (c) the Warren authors'),
     information: str('Warren, an AMQP 0-9-1 broker. Licensed under the MIT licence.'),
     platform: str(`Node.js ${process.version}`),

@@ -166,6 +166,12 @@ export class ParameterTable {
     return this.globals.get(name);
   }
 
+  /** The cluster name: the `cluster_name` global parameter when set, else `nodeName` (as RabbitMQ). */
+  clusterName(nodeName: string): string {
+    const v = this.globals.get('cluster_name');
+    return v === undefined ? nodeName : typeof v === 'string' ? v : JSON.stringify(v);
+  }
+
   /** true when it is new. */
   setGlobal(name: string, value: JsonValue): boolean {
     const isNew = !this.globals.has(name);
