@@ -54,7 +54,7 @@ export class Broker implements BrokerRuntime {
     this.persistence = persistence;
     // Policies are resolved when they or the objects change, never per message: a new queue or exchange gets the
     // policy in force at once, and a policy change re-applies to every object of its vhost.
-    const policies = new PolicyApplier(this.parameters);
+    const policies = new PolicyApplier(this.parameters, (err, where) => this.reportInternalError(err, where));
     this.listeners.push((vhost, change) => {
       if (change.op === 'queue.declare') {
         const q = vhost.queues.get(change.name);

@@ -1,5 +1,6 @@
 // Policies applied to a vhost's queues and exchanges: each object's effective arguments recomputed when policies or the object change.
 import { describe, type Exchange } from './exchange.js';
+import type { InternalErrorReporter } from './internal-errors.js';
 import { effectiveAlternateExchange, effectiveQueueArguments, NO_POLICY, type AppliedPolicy, type ParameterTable, type PolicyTarget } from './policies/index.js';
 import { parseQueueArguments } from './queue-arguments.js';
 import type { Queue } from './queue.js';
@@ -23,7 +24,10 @@ function same(a: AppliedPolicy, b: AppliedPolicy): boolean {
 export class PolicyApplier {
   private readonly last = new WeakMap<Queue | Exchange, AppliedPolicy>();
 
-  constructor(private readonly table: ParameterTable) {}
+  constructor(
+    private readonly table: ParameterTable,
+    private readonly report: InternalErrorReporter,
+  ) {}
 
   queue(q: Queue): void {
     const target = policyTargetOf(q);
@@ -49,9 +53,17 @@ export class PolicyApplier {
     x.applySettings({ alternateExchange: effectiveAlternateExchange(x.arguments, applied.definition) });
   }
 
-  /** The vhost's policies changed: every queue and exchange is re-resolved at once. */
+  /** The vhost's policies changed: every queue and exchange is re-resolved at once (one failing leaves the others be). */
   vhost(v: VirtualHost): void {
-    for (const q of v.queues.values()) this.queue(q);
-    for (const x of v.exchanges.values()) this.exchange(x);
+    for (const q of v.queues.values()) this.guarded(() => this.queue(q), `applying policies to queue '${q.name}' in vhost '${v.name}'`);
+    for (const x of v.exchanges.values()) this.guarded(() => this.exchange(x), `applying policies to exchange '${x.name}' in vhost '${v.name}'`);
+  }
+
+  private guarded(fn: () => void, where: string): void {
+    try {
+      fn();
+    } catch (e) {
+      this.report(e, where);
+    }
   }
 }
