@@ -45,7 +45,8 @@ export class AmqpError extends Error {
   private methodKnown: boolean;
 
   constructor(name: ReplyName, detail: string, opts: { classId?: number; methodId?: number } = {}) {
-    super(`${name} - ${detail}`);
+    // An empty detail is a bare name (RabbitMQ's 541 INTERNAL_ERROR of a crashed channel).
+    super(detail === '' ? name : `${name} - ${detail}`);
     this.name = 'AmqpError';
     this.replyName = name;
     this.code = REPLY[name];
