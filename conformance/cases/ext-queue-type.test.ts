@@ -19,15 +19,14 @@
 // - basic.qos global=true followed by basic.consume on a quorum queue → connection.close 540
 //   "NOT_IMPLEMENTED - queue '…' in vhost '/' does not support global qos" (60, 20).
 // - "stream" (3.10 supports streams): a durable stream declares fine; non-durable → 406
-//   "invalid property 'non-durable' …". Warren has no streams and answers 406 for any stream
-//   declare; that case runs only when the product is not RabbitMQ.
+//   "invalid property 'non-durable' …" (the rest of streams is in ext-stream.test.ts).
 // RabbitMQ 3.13/4.x differences (as far as known): 4.0 gives quorum queues a default
 // x-delivery-limit of 20 (3.10: unlimited) and no longer counts some returns (e.g. a consumer's
 // channel closing) towards the limit; 4.x quorum queues support consumer priorities and two
 // message priorities without x-max-priority.
 import type { Channel, ConsumeMessage, GetMessage } from 'amqplib';
 import { describe, expect, it } from 'vitest';
-import { server, uniqueName } from '../support/amqp.js';
+import { uniqueName } from '../support/amqp.js';
 import {
   channel,
   channelError,
@@ -42,9 +41,6 @@ import { args, rawConnect } from '../support/raw.js';
 // ---------------------------------------------------------------------------------------------
 // Helpers (those the case files share are in ../support/fixtures.ts)
 // ---------------------------------------------------------------------------------------------
-
-/** Asked once when the file is collected. */
-const IS_RABBITMQ = (await server()).product === 'RabbitMQ';
 
 const { exchanges, qname } = cleanUpAfterEach(trackNames('ext-queue-type'), { raw: true });
 
@@ -317,7 +313,7 @@ describe('x-queue-type quorum: x-delivery-limit and x-delivery-count', () => {
 });
 
 describe('x-queue-type stream', () => {
-  it.skipIf(!IS_RABBITMQ)('RabbitMQ 3.10 declares a durable stream, and refuses a non-durable one with 406 "invalid property \'non-durable\'"', async () => {
+  it('declares a durable stream, and refuses a non-durable one with 406 "invalid property \'non-durable\'"', async () => {
     expect.hasAssertions();
     const { ch } = await open();
     const s = qname('stream');
@@ -330,14 +326,5 @@ describe('x-queue-type stream', () => {
       methodId: 10,
       text: `PRECONDITION_FAILED - invalid property 'non-durable' for queue '${t}' in vhost '/'`,
     });
-  });
-
-  it.skipIf(IS_RABBITMQ)('Warren refuses a stream queue with 406 PRECONDITION_FAILED', async () => {
-    expect.hasAssertions();
-    const { ch } = await open();
-    const s = qname('stream');
-    const e = await channelError(ch.assertQueue(s, { durable: true, arguments: { 'x-queue-type': 'stream' } }));
-    expect({ code: e.code, classId: e.classId, methodId: e.methodId }).toEqual({ code: 406, classId: 50, methodId: 10 });
-    expect(e.text).toMatch(/^PRECONDITION_FAILED - /);
   });
 });

@@ -24,6 +24,10 @@ export const QUEUE_EQUIVALENCE_ARGS = [
   'x-single-active-consumer',
   'x-delivery-limit',
   'x-consumer-timeout',
+  'x-max-age',
+  'x-stream-max-segment-size-bytes',
+  'x-initial-cluster-size',
+  'x-queue-leader-locator',
 ] as const;
 
 /** Exchange arguments RabbitMQ compares on redeclare. */

@@ -3,6 +3,8 @@ export * from './broker.js';
 export * from './vhost.js';
 export * from './routing.js';
 export * from './queue.js';
+export * from './stream-queue.js';
+export * from './stream-arguments.js';
 export * from './exchange.js';
 export * from './message.js';
 export type { Binding, Destination } from './exchanges/index.js';

@@ -1,11 +1,12 @@
 // Queue declaration and consume arguments (x-message-ttl, x-max-length, x-dead-letter-*, …) validated with RabbitMQ's texts and order.
 import { preconditionFailed, FIELD_TYPE_NAMES, type FieldTable, type FieldValue } from '../protocol/index.js';
 import { deduplicationSettings, type DeduplicationSettings } from './deduplication.js';
+import { parseMaxAgeArgument } from './stream-arguments.js';
 import { CLASSIC, KNOWN_CONSUME_ARGS, KNOWN_DECLARE_ARGS, queueTypeNamed, type QueueDeclareFlags, type QueueTypeDefinition } from './queue-types/index.js';
 
 export type Overflow = 'drop-head' | 'reject-publish' | 'reject-publish-dlx';
 /** A registered queue type's name (see queue-types/; a new type adds its name here). */
-export type QueueType = 'classic' | 'quorum';
+export type QueueType = 'classic' | 'quorum' | 'stream';
 
 /**
  * A queue's effective arguments: everything it acts on, computed by a pure function from its x-arguments (and, with
@@ -28,12 +29,18 @@ export interface QueueSettings {
   consumerTimeout: number | undefined;
   /** x-message-deduplication with its cache size and age; undefined when off. */
   deduplication: DeduplicationSettings | undefined;
+  /** Streams: x-max-age in ms (whole segments older than it go); undefined when unlimited. */
+  maxAge: number | undefined;
+  /** Streams: x-stream-max-segment-size-bytes; undefined for the default (500 MB). */
+  streamMaxSegmentSizeBytes: number | undefined;
 }
 
 const MAX_PRIORITY = 255;
 /** RabbitMQ's ceiling for TTLs and expiry intervals (ten years in ms). */
 const MAX_EXPIRY = 315_360_000_000;
 const INTEGER_TYPES = new Set(['b', 'B', 's', 'u', 'I', 'i', 'l']);
+/** x-queue-leader-locator values RabbitMQ 3.10 accepts (random and least-leaders are its older names). */
+const LEADER_LOCATORS = new Set(['client-local', 'balanced', 'random', 'least-leaders']);
 
 class ArgError {
   constructor(readonly term: string) {}
@@ -92,6 +99,8 @@ export function defaultQueueSettings(): QueueSettings {
     deliveryLimit: undefined,
     consumerTimeout: undefined,
     deduplication: undefined,
+    maxAge: undefined,
+    streamMaxSegmentSizeBytes: undefined,
   };
 }
 
@@ -125,6 +134,18 @@ const CHECKS: ReadonlyArray<[string, (v: FieldValue, s: QueueSettings) => void]>
     if (n !== 1 && n !== 2) throw new ArgError(`"unsupported queue version '${n}'"`);
   }],
   ['x-single-active-consumer', (v, s) => void (s.singleActiveConsumer = bool(v))],
+  ['x-max-age', (v, s) => {
+    const age = parseMaxAgeArgument(v);
+    if (typeof age !== 'number') throw new ArgError(age.reason);
+    s.maxAge = age;
+  }],
+  ['x-stream-max-segment-size-bytes', (v, s) => void (s.streamMaxSegmentSizeBytes = nonNegative(v))],
+  ['x-initial-cluster-size', (v) => {
+    if (nonNegative(v) === 0) throw new ArgError('{value_zero,0}');
+  }],
+  ['x-queue-leader-locator', (v) => {
+    if (!LEADER_LOCATORS.has(longstr(v))) throw new ArgError('invalid_queue_locator_arg');
+  }],
   ['x-delivery-limit', (v, s) => void (s.deliveryLimit = nonNegative(v))],
   ['x-consumer-timeout', (v, s) => void (s.consumerTimeout = nonNegative(v))],
 ];
@@ -150,9 +171,6 @@ export function parseQueueArguments(args: FieldTable, resource: string, flags?: 
   const named = args.get('x-queue-type');
   if (named !== undefined) {
     const t = named.type === 'S' ? named.value : undefined;
-    if (t === 'stream' && !queueTypeNamed(t)) {
-      throw preconditionFailed(`invalid arg 'x-queue-type' for ${resource}: stream queues are not supported by Warren`);
-    }
     const found = t === undefined ? undefined : queueTypeNamed(t);
     if (!found) {
       const reason = t === undefined ? `{unacceptable_type,${FIELD_TYPE_NAMES[named.type]}}` : `"unsupported queue type '${t}'"`;
@@ -178,7 +196,7 @@ export function parseQueueArguments(args: FieldTable, resource: string, flags?: 
     }
   }
   type.complete(s);
-  if (flags) type.checkDeclare(flags, resource);
+  if (flags) type.checkDeclare(flags, resource, s);
   s.deduplication = deduplicationSettings(args, resource);
   return s;
 }

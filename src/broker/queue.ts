@@ -28,6 +28,8 @@ export interface Consumer {
   readonly priority: number;
   /** Owning connection's id (for exclusive-queue checks). */
   readonly connectionId: number;
+  /** basic.consume's arguments (a stream consumer's x-stream-offset and filter). */
+  readonly arguments?: FieldTable | undefined;
   /** True when it can take one more message right now (prefetch, flow, socket backpressure). */
   canTake(): boolean;
   /** Hands over an entry; for ack-mode consumers the entry stays out until settled. */
@@ -603,6 +605,20 @@ export class Queue {
     }
     this.reorder();
     this.drain();
+  }
+
+  /**
+   * Checks a basic.consume before consume-ok is sent: what the queue type refuses (a stream refuses automatic
+   * acknowledgement, a missing prefetch, a bad x-stream-offset). Nothing to refuse here.
+   */
+  checkConsume(_noAck: boolean, _prefetch: number, _args: FieldTable | undefined): void {}
+
+  /** Throws when the type refuses basic.nack and basic.reject of its deliveries (streams); nothing to refuse here. */
+  checkNack(): void {}
+
+  /** The message count delete-ok reports (a stream's is 0, as in RabbitMQ). */
+  get countOnDelete(): number {
+    return this.messageCount;
   }
 
   /** Removes a consumer; an auto-delete queue goes when its last consumer does. */

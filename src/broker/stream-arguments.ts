@@ -48,7 +48,7 @@ function duration(text: string): number | undefined {
 }
 
 /** x-max-age (a longstr like `7D`) in ms; `reason` errors carry RabbitMQ's term for the 406 text. */
-export function parseMaxAge(v: FieldValue): number | { reason: string } {
+export function parseMaxAgeArgument(v: FieldValue): number | { reason: string } {
   if (v.type !== 'S') return { reason: `{unacceptable_type,${FIELD_TYPE_NAMES[v.type]}}` };
   const ms = duration(v.value);
   return ms === undefined ? { reason: 'invalid_max_age' } : ms;

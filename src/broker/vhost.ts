@@ -23,7 +23,9 @@ import { commandInvalid } from '../protocol/index.js';
 import type { Message } from './message.js';
 import type { MessagePersistence } from './persistence.js';
 import { declaredQueueType, parseQueueArguments, type QueueSettings } from './queue-arguments.js';
-import { Queue, type DeadLetterReason, type QueueEvents } from './queue.js';
+import { Queue, type DeadLetterReason, type QueueEvents, type QueueOptions } from './queue.js';
+import { STREAM } from './queue-types/index.js';
+import { StreamQueue, streamRetention } from './stream-queue.js';
 import { Routing, type PublishOutcome, type ReplyTarget } from './routing.js';
 import type { BrokerRuntime } from './runtime.js';
 import { newCounters, type MessageCounters } from './stats.js';
@@ -142,7 +144,8 @@ export class VirtualHost implements QueueEvents {
         const p = this.persistence;
         const paging = p ? { open: () => p.openPageFile(this.name, change.name), window: p.pagingWindow } : undefined;
         const settings = queueSettings ?? parseQueueArguments(change.arguments, describe('queue', change.name, this.name));
-        this.queues.set(change.name, new Queue(change.name, this.name, { ...change, settings, persistence, paging, runtime: this.runtime }, this));
+        const opts = { ...change, settings, persistence, paging, runtime: this.runtime };
+        this.queues.set(change.name, settings.type === STREAM.name && p ? this.openStreamQueue(opts, p) : new Queue(change.name, this.name, opts, this));
         this.runtime.totals.queuesCreated += 1;
         break;
       }
@@ -291,6 +294,7 @@ export class VirtualHost implements QueueEvents {
       throw preconditionFailed(`cannot declare queue '${name}': queue limit in vhost '${this.name}' (${this.maxQueues}) is reached`);
     }
     const settings = parseQueueArguments(req.arguments, res, req);
+    if (settings.type === STREAM.name && !this.persistence) throw preconditionFailed(`stream queues need a data directory: ${res}`);
     this.apply(
       {
         op: 'queue.declare',
@@ -304,6 +308,14 @@ export class VirtualHost implements QueueEvents {
       settings,
     );
     return this.queues.get(name)!;
+  }
+
+  /** A stream's log is its own (every message kept at its offset, persistent or not): the queue store is not used. */
+  private openStreamQueue(opts: QueueOptions & { name: string }, persistence: MessagePersistence): StreamQueue {
+    let queue: StreamQueue | undefined;
+    const log = persistence.openStream(this.name, opts.name, streamRetention(opts.settings), () => queue?.drain());
+    queue = new StreamQueue(opts.name, this.name, { ...opts, persistence: undefined, paging: undefined }, this, log);
+    return queue;
   }
 
   /** The queue, checked for exclusive ownership, or 404 / 405. */
@@ -329,7 +341,7 @@ export class VirtualHost implements QueueEvents {
   }
 
   private deleteQueueNow(q: Queue): number {
-    const count = q.messageCount;
+    const count = q.countOnDelete;
     this.apply({ op: 'queue.delete', name: q.name });
     return count;
   }

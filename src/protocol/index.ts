@@ -5,3 +5,4 @@ export * from './errors.js';
 export * from './writer.js';
 export * from './frame-reader.js';
 export * from './content.js';
+export * from './header-splice.js';

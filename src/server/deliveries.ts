@@ -1,6 +1,6 @@
 // A channel's consumers and its outstanding deliveries: prefetch, ack / nack / reject / recover, and requeue on close.
 import type { Consumer, Queue, QueueEntry } from '../broker/index.js';
-import { BASIC_CANCEL, preconditionFailed } from '../protocol/index.js';
+import { BASIC_CANCEL, preconditionFailed, type FieldTable } from '../protocol/index.js';
 import type { Channel } from './channel.js';
 
 /** A delivery waiting for the client's acknowledgement. */
@@ -23,10 +23,16 @@ export class ChannelConsumer implements Consumer {
   readonly queue: Queue;
   readonly prefetch: number;
   readonly priority: number;
+  readonly arguments: FieldTable | undefined;
   unacked = 0;
   private readonly owner: Deliveries;
 
-  constructor(owner: Deliveries, queue: Queue, tag: string, opts: { noAck: boolean; exclusive: boolean; prefetch: number; priority: number }) {
+  constructor(
+    owner: Deliveries,
+    queue: Queue,
+    tag: string,
+    opts: { noAck: boolean; exclusive: boolean; prefetch: number; priority: number; arguments?: FieldTable | undefined },
+  ) {
     this.owner = owner;
     this.queue = queue;
     this.tag = tag;
@@ -35,6 +41,7 @@ export class ChannelConsumer implements Consumer {
     this.exclusive = opts.exclusive;
     this.prefetch = opts.prefetch;
     this.priority = opts.priority;
+    this.arguments = opts.arguments;
   }
 
   get connectionId(): number {
@@ -157,7 +164,16 @@ export class Deliveries {
     this.settle(tag, multiple, 'ack');
   }
 
+  /** basic.nack and basic.reject; a queue type may refuse them (streams: 540), before anything changes. */
   nack(tag: number, multiple: boolean, requeue: boolean): void {
+    if (multiple) {
+      for (const u of this.unacked.values()) {
+        if (tag !== 0 && u.tag > tag) break;
+        u.queue.checkNack();
+      }
+    } else {
+      this.unacked.get(tag)?.queue.checkNack();
+    }
     this.settle(tag, multiple, requeue ? 'requeue' : 'drop');
   }
 

@@ -6,7 +6,7 @@ import { announcedSize, checkRecord, recordFilterValue, recordMessage, recordOff
 import type { StreamSegment } from './stream-segment.js';
 
 /** Bytes read from disk at a time (records bigger than this are read whole). */
-const WINDOW = 256 * 1024;
+const WINDOW = 128 * 1024;
 /** Records a filtered read looks at before returning, so a consumer skipping much does not hold up the process. */
 const SCAN_LIMIT = 4096;
 
@@ -40,8 +40,8 @@ export class StreamCursor implements StreamReader {
 
   constructor(log: SegmentSource, offset: number) {
     this.log = log;
-    // Past the end: it waits there for what comes next.
-    this.next = Math.max(Math.min(offset, log.committedOffset), log.firstOffset);
+    // Past the end it waits for that offset, as RabbitMQ's readers do.
+    this.next = Math.max(offset, log.firstOffset);
   }
 
   get offset(): number {

@@ -34,8 +34,8 @@ export interface QueueTypeDefinition {
    * than the delivery limit is dead-lettered (reason delivery_limit).
    */
   readonly countsDeliveries: boolean;
-  /** Throws RabbitMQ's 406 for flags the type does not allow. */
-  checkDeclare(flags: QueueDeclareFlags, resource: string): void;
+  /** Throws RabbitMQ's 406 for flags (and, after them, argument values) the type does not allow. */
+  checkDeclare(flags: QueueDeclareFlags, resource: string, settings?: QueueSettings): void;
   /** Fills in the type's defaults after the arguments were read (e.g. quorum's delivery limit). */
   complete(settings: QueueSettings): void;
 }

@@ -103,8 +103,10 @@ function consume(
   if (q.consumers.some((c) => c.exclusive) || (exclusive && (q.consumerCount > 0 || q.settings.singleActiveConsumer))) {
     throw accessRefused(`${resource} in exclusive use`);
   }
+  // The type's own refusals first (a stream without a per-consumer prefetch: 406, also under a global qos).
+  q.checkConsume(noAck, d.consumerPrefetch, args);
   if (!q.type.globalQos && d.channelPrefetch > 0) throw notImplemented(`${resource} does not support global qos`);
-  const consumer = new ChannelConsumer(d, q, tag, { noAck, exclusive, prefetch: d.consumerPrefetch, priority });
+  const consumer = new ChannelConsumer(d, q, tag, { noAck, exclusive, prefetch: d.consumerPrefetch, priority, arguments: args });
   // consume-ok goes out before the first delivery.
   if (!nowait) ch.send({ id: BASIC_CONSUME_OK, consumerTag: tag });
   d.addConsumer(consumer);
