@@ -1,7 +1,7 @@
 // The management API's JSON shapes for queues, exchanges, bindings, connections, channels and consumers, with RabbitMQ's keys.
 import { CHANNEL_FIELDS, consumerUtilisation, details, messageStats, NO_WINDOWS, QUEUE_FIELDS, withDetails, type Windows } from './rates.js';
 import { createHash } from 'node:crypto';
-import { NO_POLICY, Queue, type AppliedPolicy, type Binding, type Exchange, type VirtualHost } from '../broker/index.js';
+import { NO_POLICY, Queue, StreamQueue, type AppliedPolicy, type Binding, type Exchange, type VirtualHost } from '../broker/index.js';
 import type { FieldTable } from '../protocol/index.js';
 import type { Connection } from '../server/index.js';
 import type { Channel } from '../server/channel.js';
@@ -28,7 +28,8 @@ export function queueJson(q: Queue, unacked: Map<Queue, number>, owner: Connecti
     message_bytes: readyBytes + unackedB,
     message_bytes_ready: readyBytes,
     message_bytes_unacknowledged: unackedB,
-    ...withDetails(q, { messages: ready + unackedCount, messages_ready: ready, messages_unacknowledged: unackedCount }, w.lengths),
+    // A stream's delivered messages stay in it: its depth is its log.
+    ...withDetails(q, { messages: q instanceof StreamQueue ? ready : ready + unackedCount, messages_ready: ready, messages_unacknowledged: unackedCount }, w.lengths),
     name: q.name,
     node: NODE_NAME,
     operator_policy: applied.operatorPolicy?.name ?? null,
@@ -47,7 +48,28 @@ export function queueJson(q: Queue, unacked: Map<Queue, number>, owner: Connecti
   out.oldest_message_age_ms = oldest === undefined ? 0 : Date.now() - oldest;
   out.messages_dead_lettered = q.deadLettered;
   if (owner) out.owner_pid_details = { name: connectionName(owner), peer_host: hostOf(owner.socket.remoteAddress), peer_port: owner.socket.remotePort ?? 0 };
+  if (q instanceof StreamQueue) Object.assign(out, streamJson(q));
   return out;
+}
+
+/**
+ * A stream's fields: its log is its messages (delivered ones stay), RabbitMQ's one-node members and readers, and
+ * Warren's additions: segment files, bytes on disk, the first offset kept and the next one to be given.
+ */
+function streamJson(q: StreamQueue): Record<string, unknown> {
+  const st = q.log.stats();
+  return {
+    message_bytes: st.bytes,
+    message_bytes_ready: st.bytes,
+    members: [NODE_NAME],
+    online: [NODE_NAME],
+    leader: NODE_NAME,
+    readers: { [NODE_NAME]: q.consumerCount },
+    stream_segments: st.segments,
+    stream_bytes_on_disk: st.bytes,
+    stream_first_offset: st.firstOffset,
+    stream_next_offset: st.nextOffset,
+  };
 }
 
 /** The single-queue view adds its consumers (as /api/consumers shows them). */
@@ -254,8 +276,10 @@ export function consumerJson({ consumer: c, channel: ch }: ConsumerRef): Record<
   const q = c.queue;
   const sac = q.settings.singleActiveConsumer;
   const active = !sac || q.consumers[0] === c;
+  const position = q instanceof StreamQueue ? q.consumerPosition(c) : undefined;
   return {
-    arguments: c.priority !== 0 ? { 'x-priority': c.priority } : {},
+    ...(position ? { stream_offset: position.offset, stream_lag: position.lag } : {}),
+    arguments: position && c.arguments ? tableToJson(c.arguments) : c.priority !== 0 ? { 'x-priority': c.priority } : {},
     ack_required: !c.noAck,
     active,
     activity_status: sac ? (active ? 'single_active' : 'waiting') : 'up',

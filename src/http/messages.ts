@@ -136,7 +136,14 @@ export function getViaApi(broker: Broker, vhostName: string, queueName: string, 
   const taken: QueueEntry[] = [];
   const out: Json[] = [];
   for (let i = 0; i < count; i++) {
-    const entry = queue.get(false);
+    let entry;
+    try {
+      entry = queue.get(false);
+    } catch (e) {
+      // A stream refuses basic.get: RabbitMQ answers 400 with the code and the text ("540 basic.get not supported …").
+      if (e instanceof AmqpError) throw badRequest(`${e.code} ${e.detail}`);
+      throw e;
+    }
     if (!entry) break;
     taken.push(entry);
     const m = entry.message;

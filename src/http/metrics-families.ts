@@ -2,7 +2,7 @@
 // churn and global counters, and queue, channel and connection series (summed on /metrics, one series per object
 // on /metrics/per-object and /metrics/detailed). Read from the broker at scrape time; Warren-only ones are warren_*.
 import { readdirSync, readFileSync } from 'node:fs';
-import { MESSAGE_SIZE_BUCKETS, type Queue } from '../broker/index.js';
+import { MESSAGE_SIZE_BUCKETS, StreamQueue, type Queue, type StreamStats } from '../broker/index.js';
 import type { Channel } from '../server/channel.js';
 import { unackedBytes, type Connection } from '../server/index.js';
 import { connectionName, NODE_NAME, openConnections, PRODUCT_VERSION, RABBITMQ_COMPAT_VERSION, type ManagementDeps } from './deps.js';
@@ -164,7 +164,8 @@ export function queueFamilies(deps: ManagementDeps, perObject: boolean, vhosts?:
   const rabbit = perObjectFamilies<Queue>(queues, labels, perObject, [
     ['queue_messages_ready', 'gauge', 'Messages ready to be delivered to consumers', (q) => q.messageCount],
     ['queue_messages_unacked', 'gauge', 'Messages delivered to consumers but not yet acknowledged', (q) => q.unacked],
-    ['queue_messages', 'gauge', 'Sum of ready and unacknowledged messages - total queue depth', (q) => q.messageCount + q.unacked],
+    // A stream's delivered messages stay in it: its depth is its log.
+    ['queue_messages', 'gauge', 'Sum of ready and unacknowledged messages - total queue depth', (q) => q.messageCount + (q instanceof StreamQueue ? 0 : q.unacked)],
     ['queue_messages_ready_bytes', 'gauge', 'Size in bytes of ready messages', (q) => q.messageBytes],
     ['queue_messages_unacked_bytes', 'gauge', 'Size in bytes of all unacknowledged messages', (q) => unacked.get(q) ?? 0],
     ['queue_messages_bytes', 'gauge', 'Size in bytes of ready and unacknowledged messages', (q) => q.messageBytes + (unacked.get(q) ?? 0)],
@@ -195,8 +196,41 @@ export function queueFamilies(deps: ManagementDeps, perObject: boolean, vhosts?:
       help: 'Age of the oldest message waiting in a queue (consumer lag)',
       samples: perObject ? queues.map((q) => [labels(q), age(q)] as const) : [[{}, queues.reduce((m, q) => Math.max(m, age(q)), 0)] as const],
     },
+    ...streamFamilies(queues, perObject),
   ].map((f): Family => ({ ...f, name: `warren_${f.name}`, absolute: true }));
   return [...rabbit, ...warren];
+}
+
+/** Streams: segments, bytes on disk, and each consumer's offset and lag (messages committed it was not handed yet). */
+function streamFamilies(queues: readonly Queue[], perObject: boolean): Family[] {
+  const streams = queues.filter((q): q is StreamQueue => q instanceof StreamQueue);
+  const stats = new Map<StreamQueue, StreamStats>(streams.map((q) => [q, q.log.stats()]));
+  const labels = (q: Queue): Labels => ({ vhost: q.vhost, queue: q.name });
+  const consumers = streams.flatMap((q) => q.consumers.map((c) => ({ q, tag: c.tag, position: q.consumerPosition(c) })));
+  const consumerLabels = (c: (typeof consumers)[number]): Labels => ({ vhost: c.q.vhost, queue: c.q.name, consumer_tag: c.tag });
+  const out: Family[] = [
+    ...perObjectFamilies<StreamQueue>(streams, labels, perObject, [
+      ['stream_segments', 'gauge', 'Segment files of stream queues', (q) => stats.get(q)!.segments],
+      ['stream_bytes_on_disk', 'gauge', 'Bytes of stream queue segment files and their indexes', (q) => stats.get(q)!.bytes],
+    ]),
+    {
+      name: 'stream_consumer_lag',
+      type: 'gauge',
+      help: 'Messages committed to a stream that its consumer has not been handed yet (aggregated: the largest)',
+      samples: perObject
+        ? consumers.map((c) => [consumerLabels(c), c.position?.lag ?? 0] as const)
+        : [[{}, consumers.reduce((m, c) => Math.max(m, c.position?.lag ?? 0), 0)] as const],
+    },
+  ];
+  if (perObject) {
+    out.push({
+      name: 'stream_consumer_offset',
+      type: 'gauge',
+      help: 'Offset of the last message delivered to a stream consumer (-1: none yet)',
+      samples: consumers.map((c) => [consumerLabels(c), c.position?.offset ?? -1] as const),
+    });
+  }
+  return out;
 }
 
 /** Channel series (rabbitmq_channel_*). */

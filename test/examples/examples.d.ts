@@ -8,3 +8,6 @@ declare module '*/pubsub.mjs' {
 declare module '*/rpc.mjs' {
   export function run(url: string): Promise<string[]>;
 }
+declare module '*/stream.mjs' {
+  export function run(url: string): Promise<string[]>;
+}

@@ -105,6 +105,34 @@ describe.skipIf(!RUN_BROWSER)(HAVE_CHROMIUM ? 'web dashboard in headless chromiu
     expect(pageErrors).toEqual([]);
   });
 
+  it('shows a stream\'s segments and offsets, and each consumer\'s offset and lag', async () => {
+    const stream = 'dashboard.events';
+    const conn = await amqp.connect(broker.current.url);
+    try {
+      const pub = await conn.createConfirmChannel();
+      await pub.assertQueue(stream, { durable: true, arguments: { 'x-queue-type': 'stream' } });
+      for (let i = 0; i < 3; i++) pub.sendToQueue(stream, Buffer.from(`e${i}`));
+      await pub.waitForConfirms();
+      const reader = await conn.createChannel();
+      await reader.prefetch(1);
+      const first = new Promise<void>((resolve) => void reader.consume(stream, () => resolve(), { arguments: { 'x-stream-offset': 'first' } }));
+      await first;
+
+      await page.goto(`${base()}/#/queues/${encodeURIComponent('/')}/${encodeURIComponent(stream)}`);
+      await page.getByRole('heading', { name: stream }).waitFor();
+      const details = page.locator('dl.kv');
+      await expect.poll(async () => details.textContent(), { timeout: 10_000 }).toContain('stream');
+      await expect.poll(async () => details.textContent(), { timeout: 10_000 }).toContain('0 – 3');
+      const row = page.getByRole('table', { name: 'Consumers' }).getByRole('row').nth(1);
+      await textBecomes(row.locator('td[data-col="offset"]'), '0');
+      await textBecomes(row.locator('td[data-col="lag"]'), '2');
+      await textBecomes(page.locator('[data-stat="total"]'), '3');
+    } finally {
+      await conn.close().catch(() => {});
+    }
+    expect(pageErrors).toEqual([]);
+  });
+
   it('lists connections, channels, exchanges and bindings, live', async () => {
     const conn = await amqp.connect(broker.current.url, { clientProperties: { connection_name: 'dashboard-live' } });
     try {

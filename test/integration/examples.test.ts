@@ -1,4 +1,4 @@
-// The README's work-queue, pub/sub and RPC examples, run against Warren exactly as printed there.
+// The README's work-queue, pub/sub, RPC and stream examples, run against Warren exactly as printed there.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -9,7 +9,7 @@ const dir = join(import.meta.dirname, '..', 'examples');
 const readme = readFileSync(join(import.meta.dirname, '..', '..', 'README.md'), 'utf8');
 
 describe('README examples', () => {
-  for (const name of ['work-queue', 'pubsub', 'rpc']) {
+  for (const name of ['work-queue', 'pubsub', 'rpc', 'stream']) {
     it(`prints ${name}.mjs in the README unchanged`, () => {
       expect(readme).toContain(readFileSync(join(dir, `${name}.mjs`), 'utf8').trim());
     });
@@ -36,5 +36,11 @@ describe('README examples', () => {
     expect.hasAssertions();
     const { run } = await import('../examples/rpc.mjs');
     expect(await run(broker.current.url)).toEqual(['4', '9', '144']);
+  });
+
+  it('stream: a reader from the first offset gets every message with its offset', async () => {
+    expect.hasAssertions();
+    const { run } = await import('../examples/stream.mjs');
+    expect(await run(broker.current.url)).toEqual(['0: signed-up', '1: paid', '2: shipped']);
   });
 });

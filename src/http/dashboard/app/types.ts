@@ -32,6 +32,9 @@ export interface Consumer {
   ack_required?: boolean;
   prefetch_count?: number;
   active?: boolean;
+  /** Stream consumers (Warren's fields): last offset delivered (-1: none yet) and messages not handed yet. */
+  stream_offset?: number;
+  stream_lag?: number;
 }
 
 export interface Queue {
@@ -58,6 +61,11 @@ export interface Queue {
   policy?: string | null;
   operator_policy?: string | null;
   effective_policy_definition?: Record<string, unknown> | null;
+  /** Streams (Warren's fields): segment files, bytes on disk, first offset kept, next offset given. */
+  stream_segments?: number;
+  stream_bytes_on_disk?: number;
+  stream_first_offset?: number;
+  stream_next_offset?: number;
 }
 
 export interface Exchange {

@@ -211,6 +211,7 @@ export function mountQueue(root: HTMLElement, route: { vhost: string; name: stri
       ['Ready bytes', fmtBytes(q.message_bytes_ready)],
       ['Unacked bytes', fmtBytes(q.message_bytes_unacknowledged)],
       ['Exclusive owner', q.owner_pid_details ? q.owner_pid_details.name : 'none'],
+      ...streamDetails(q),
     ]);
     renderTable<Consumer>(
       consumers,
@@ -220,6 +221,12 @@ export function mountQueue(root: HTMLElement, route: { vhost: string; name: stri
         { id: 'ack', label: 'Ack required', text: (c) => (c.ack_required ? 'yes' : 'no') },
         { id: 'prefetch', label: 'Prefetch', text: (c) => fmtNum(c.prefetch_count), num: true },
         { id: 'active', label: 'Active', text: (c) => (c.active ? 'yes' : 'no') },
+        ...(q.type === 'stream'
+          ? [
+              { id: 'offset', label: 'Offset', title: 'Offset of the last message delivered to it', text: (c: Consumer) => (c.stream_offset === undefined || c.stream_offset < 0 ? '–' : fmtNum(c.stream_offset)), num: true },
+              { id: 'lag', label: 'Lag', title: 'Messages in the stream it has not been handed yet', text: (c: Consumer) => fmtNum(c.stream_lag), num: true },
+            ]
+          : []),
       ],
       q.consumer_details ?? [],
       (c) => (c.channel_details?.name ?? '') + '\n' + c.consumer_tag,
@@ -238,4 +245,14 @@ export function mountQueue(root: HTMLElement, route: { vhost: string; name: stri
       'No bindings.',
     );
   };
+}
+
+/** A stream's log in the details card: segment files, bytes on disk, the offsets it spans. */
+function streamDetails(q: Queue): StatItem[] {
+  if (q.type !== 'stream') return [];
+  return [
+    ['Segments', fmtNum(q.stream_segments)],
+    ['On disk', fmtBytes(q.stream_bytes_on_disk)],
+    ['Offsets', fmtNum(q.stream_first_offset) + ' – ' + fmtNum(q.stream_next_offset)],
+  ];
 }
