@@ -53,8 +53,11 @@ export class Channel {
   readonly id: number;
   readonly conn: Connection;
   readonly log: Logger;
-  /** 'closing': we sent channel.close and wait for close-ok, ignoring everything else. */
-  state: 'open' | 'closing' = 'open';
+  /**
+   * 'closing': we sent channel.close and wait for close-ok, ignoring everything else. 'closed': the client's
+   * channel.close was answered. In both, nothing but the close handshake goes out on this channel.
+   */
+  state: 'open' | 'closing' | 'closed' = 'open';
   private expecting: Expecting = 'method';
   private pending: PendingPublish | undefined;
   private readonly publishing: PendingPublish = { method: { id: BASIC_PUBLISH }, methodPayload: EMPTY, bodySize: 0, properties: EMPTY, parts: [], received: 0 };
@@ -91,8 +94,22 @@ export class Channel {
     this.conn.send(this.id, { id: CHANNEL_OPEN_OK, channelId: Buffer.alloc(0) });
   }
 
+  /**
+   * True while frames may go out on this channel. Once either side sent channel.close, or the connection is closing,
+   * pending confirms, deliveries, returns and notifications for it are dropped (the spec allows only close-ok).
+   */
+  get writable(): boolean {
+    return this.state === 'open' && this.conn.isOpen;
+  }
+
+  /** A method frame on this channel, unless it is no longer writable. */
   send(m: Method): void {
-    this.conn.send(this.id, m);
+    if (this.writable) this.conn.send(this.id, m);
+  }
+
+  /** Content header and body frames following a method sent with `send`, unless the channel is no longer writable. */
+  sendContent(propertiesRaw: Buffer, body: Buffer): void {
+    if (this.writable) this.conn.output.content(this.id, propertiesRaw, body);
   }
 
   handleFrame(type: number, payload: Buffer): void {
@@ -234,8 +251,9 @@ export class Channel {
       case CHANNEL_OPEN:
         throw channelError(`second 'channel.open' seen`);
       case CHANNEL_CLOSE:
+        this.state = 'closed';
         this.release();
-        this.send({ id: CHANNEL_CLOSE_OK });
+        this.conn.send(this.id, { id: CHANNEL_CLOSE_OK });
         this.conn.channelFinished(this);
         return;
       case CHANNEL_CLOSE_OK:
@@ -260,18 +278,18 @@ export class Channel {
     } else if (m.id === CHANNEL_CLOSE) {
       // The client closed while our channel.close was on its way: answer, and keep the channel (closing) until
       // the close-ok for ours arrives, as RabbitMQ does, so that close-ok is not a frame on an unknown channel.
-      this.send({ id: CHANNEL_CLOSE_OK });
+      this.conn.send(this.id, { id: CHANNEL_CLOSE_OK });
     }
   }
 
   /** Soft error: channel.close to the client, resources released now, close-ok awaited. */
   closeWithError(err: AmqpError): void {
-    if (this.state === 'closing') return;
+    if (this.state !== 'open') return;
     this.log.debug({ code: err.code, text: err.replyText }, 'closing channel on error');
     this.state = 'closing';
     this.dropPending();
     this.release();
-    this.send({ id: CHANNEL_CLOSE, replyCode: err.code, replyText: err.replyText, classId: err.classId, methodId: err.methodId });
+    this.conn.send(this.id, { id: CHANNEL_CLOSE, replyCode: err.code, replyText: err.replyText, classId: err.classId, methodId: err.methodId });
   }
 
   /** Cancels consumers and requeues unacknowledged messages (channel or connection going away). */

@@ -63,7 +63,7 @@ export class Confirms {
   /** Sends every settled confirm not held back by a pending sync: runs of acks as one `multiple` ack. */
   flush(): void {
     const ch = this.channel;
-    if (ch.state !== 'open') return;
+    if (!ch.writable) return;
     const blockedFrom = this.waitingSync.peek() ?? Infinity;
     let ackUpTo = 0;
     let acks = 0;

@@ -449,7 +449,12 @@ export class Connection {
 
   // ---- output and errors -------------------------------------------------
 
+  /**
+   * A method frame out. Once the connection is closing (either side sent connection.close) only channel 0's close
+   * handshake goes out; once closed, nothing.
+   */
   send(channel: number, m: Method): void {
+    if (this.state === 'closed' || (this.state === 'closing' && channel !== 0)) return;
     this.output.method(channel, m);
   }
 

@@ -85,7 +85,7 @@ export class Deliveries {
 
   canDeliver(c: ChannelConsumer): boolean {
     const ch = this.channel;
-    if (this.releasing || ch.state !== 'open' || ch.conn.output.congested || !ch.conn.isOpen) return false;
+    if (this.releasing || !ch.writable || ch.conn.output.congested) return false;
     if (c.noAck) return true;
     if (c.prefetch !== 0 && c.unacked >= c.prefetch) return false;
     return this.channelPrefetch === 0 || this.unacked.size < this.channelPrefetch;
@@ -148,7 +148,7 @@ export class Deliveries {
   cancelledByQueue(c: ChannelConsumer): void {
     if (this.consumers.get(c.tag) !== c) return;
     this.consumers.delete(c.tag);
-    if (this.channel.state === 'open' && this.channel.conn.capability('consumer_cancel_notify')) {
+    if (this.channel.writable && this.channel.conn.capability('consumer_cancel_notify')) {
       this.channel.send({ id: BASIC_CANCEL, consumerTag: c.tag, nowait: true });
     }
   }

@@ -18,8 +18,8 @@ export class ReplyConsumer implements ReplyTarget {
 
   deliverReply(message: Message): void {
     const ch = this.channel;
-    if (ch.state !== 'open') return;
-    ch.conn.output.method(ch.id, {
+    if (!ch.writable) return;
+    ch.send({
       id: BASIC_DELIVER,
       consumerTag: this.tag,
       deliveryTag: ch.deliveries.nextDeliveryTag(),
@@ -27,7 +27,7 @@ export class ReplyConsumer implements ReplyTarget {
       exchange: message.exchange,
       routingKey: message.routingKey,
     });
-    ch.conn.output.content(ch.id, message.propertiesRaw, message.body);
+    ch.sendContent(message.propertiesRaw, message.body);
   }
 }
 

@@ -1,4 +1,4 @@
-// The server-properties table sent in connection.start: RabbitMQ's keys, advertising only what Warren does.
+// The server-properties table sent in connection.start: RabbitMQ's keys; each capability is proven by conformance/cases/capabilities.test.ts.
 import { bool, str, table, tableOf, type FieldTable } from '../protocol/index.js';
 import { WARREN_VERSION } from '../shared/version.js';
 
@@ -8,10 +8,10 @@ export const CAPABILITIES: FieldTable = tableOf({
   'basic.nack': bool(true),
   consumer_cancel_notify: bool(true),
   'connection.blocked': bool(true),
-  consumer_priorities: bool(false),
+  consumer_priorities: bool(true),
   authentication_failure_close: bool(true),
   per_consumer_qos: bool(true),
-  direct_reply_to: bool(false),
+  direct_reply_to: bool(true),
 });
 
 /** The node's name, which is the cluster name until the `cluster_name` global parameter sets another. */

@@ -136,7 +136,7 @@ function get(ch: Channel, name: string | undefined, noAck: boolean): void {
     routingKey: msg.routingKey,
     messageCount: q.messageCount,
   });
-  ch.conn.output.content(ch.id, msg.propertiesRaw, msg.body);
+  ch.sendContent(msg.propertiesRaw, msg.body);
 }
 
 /** Properties that need checks or rewriting before routing: user_id, expiration, direct reply-to. */
@@ -201,7 +201,7 @@ function route(ch: Channel, exchange: Exchange, message: Message, mandatory: boo
   }
   if (outcome.routed === 0 && mandatory) {
     ch.send({ id: BASIC_RETURN, replyCode: REPLY.NO_ROUTE, replyText: 'NO_ROUTE', exchange: message.exchange, routingKey: message.routingKey });
-    ch.conn.output.content(ch.id, message.propertiesRaw, message.body);
+    ch.sendContent(message.propertiesRaw, message.body);
   }
   return accepted;
 }

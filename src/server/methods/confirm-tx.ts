@@ -34,7 +34,7 @@ export function handleConfirmOrTx(ch: Channel, m: Method): void {
         ch.deliveries.commit();
         // commit-ok only once the committed persistent messages are on disk.
         ch.vhost.persistence!.whenSynced((err) => {
-          if (ch.state !== 'open') return;
+          if (!ch.writable) return;
           if (err) ch.conn.onError(new AmqpError('INTERNAL_ERROR', `tx.commit failed: ${err.message}`), ch.id);
           else ch.send({ id: TX_COMMIT_OK });
         });
