@@ -86,7 +86,7 @@ describe('silence after channel.close', () => {
     const conn = await connect();
     const errors = watch(conn);
     const pub = await conn.createChannel();
-    for (let i = 0; i < Math.min(ROUNDS, 500) && errors.length === 0; i++) {
+    for (let i = 0; i < Math.min(ROUNDS, 100) && errors.length === 0; i++) {
       for (let k = 0; k < 20; k++) pub.sendToQueue(q, Buffer.from(`d${k}`));
       const ch = await conn.createChannel();
       ch.on('error', () => {});

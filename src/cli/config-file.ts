@@ -53,6 +53,8 @@ const KEYS: Record<string, Apply> = {
   'management.listener.port': (v, o) => void (o.managementPort = parsePortOrOff(v)),
   'prometheus.tcp.port': (v, o) => void (o.prometheusPort = parsePortOrOff(v)),
   load_definitions: (v, o) => void (o.loadDefinitions = parseNonEmpty(v)),
+  'product.name': (v, o) => void (o.serverProduct = parseNonEmpty(v)),
+  'product.version': (v, o) => void (o.serverVersion = parseNonEmpty(v)),
   'management.load_definitions': (v, o) => void (o.loadDefinitions = parseNonEmpty(v)),
   'log.console.level': (v, o) => void (o.logLevel = parseLogLevel(v)),
   'vm_memory_high_watermark.relative': (v, o) => void (o.memoryHighWatermark = { relative: parseFraction(v) }),

@@ -96,6 +96,20 @@ export const SERVER_SETTINGS: readonly SettingDef[] = [
     apply: (v, o) => void (o.connectionMax = parseCountOrInfinity(v)),
   },
   {
+    flag: 'server-product',
+    env: ['WARREN_SERVER_PRODUCT'],
+    arg: 'NAME',
+    help: "the product connection.start and the management API report (default Warren; RabbitMQ's product.name)",
+    apply: (v, o) => void (o.serverProduct = parseNonEmpty(v)),
+  },
+  {
+    flag: 'server-version',
+    env: ['WARREN_SERVER_VERSION'],
+    arg: 'VERSION',
+    help: "the version connection.start reports, and the RabbitMQ version of the API and metrics (RabbitMQ's product.version)",
+    apply: (v, o) => void (o.serverVersion = parseNonEmpty(v)),
+  },
+  {
     flag: 'load-definitions',
     env: ['WARREN_LOAD_DEFINITIONS'],
     arg: 'FILE',

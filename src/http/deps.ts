@@ -17,8 +17,7 @@ export interface ManagementDeps {
 export { NODE_NAME } from '../server/server-properties.js';
 export const PRODUCT_NAME = 'Warren';
 export const PRODUCT_VERSION = WARREN_VERSION;
-/** The RabbitMQ release whose behaviour Warren follows; reported where tools expect a RabbitMQ version. */
-export const RABBITMQ_COMPAT_VERSION = '3.10.8';
+export { RABBITMQ_COMPAT_VERSION } from '../server/index.js';
 /** Management API id for no connection: exclusive queues always belong to a real connection (ids start at 1). */
 export const NO_CONNECTION = 0;
 

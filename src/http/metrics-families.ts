@@ -5,7 +5,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { MESSAGE_SIZE_BUCKETS, StreamQueue, type Queue, type StreamStats } from '../broker/index.js';
 import type { Channel } from '../server/channel.js';
 import { unackedBytes, type Connection } from '../server/index.js';
-import { connectionName, NODE_NAME, openConnections, PRODUCT_VERSION, RABBITMQ_COMPAT_VERSION, type ManagementDeps } from './deps.js';
+import { connectionName, NODE_NAME, openConnections, type ManagementDeps } from './deps.js';
+import { advertisedIdentity } from '../server/index.js';
 import type { Labels, MetricType } from './exposition.js';
 import { channelName } from './format.js';
 import { consumerUtilisation } from './rates.js';
@@ -51,8 +52,9 @@ export function nodeFamilies(deps: ManagementDeps): Family[] {
   const alarms = server.alarms;
   const fds = openFds();
   const max = maxFds();
+  const identity = advertisedIdentity(server.options);
   const out: Family[] = [
-    { name: 'build_info', type: 'untyped', help: 'RabbitMQ & Erlang/OTP version info', samples: [[{ rabbitmq_version: RABBITMQ_COMPAT_VERSION, prometheus_plugin_version: RABBITMQ_COMPAT_VERSION, prometheus_client_version: '4.9.1', erlang_version: process.version, product: 'Warren', product_version: PRODUCT_VERSION }, 1]] },
+    { name: 'build_info', type: 'untyped', help: 'RabbitMQ & Erlang/OTP version info', samples: [[{ rabbitmq_version: identity.rabbitmqVersion, prometheus_plugin_version: identity.rabbitmqVersion, prometheus_client_version: '4.9.1', erlang_version: process.version, product: identity.product, product_version: identity.version }, 1]] },
     { name: 'identity_info', type: 'untyped', help: 'RabbitMQ node & cluster identity info', samples: [[{ rabbitmq_node: NODE_NAME, rabbitmq_cluster: NODE_NAME, rabbitmq_cluster_permanent_id: `warren-cluster-id-${NODE_NAME}` }, 1]] },
     { name: 'process_start_time_seconds', absolute: true, type: 'gauge', help: 'Start time of the process since unix epoch in seconds.', samples: one(Math.round(Date.now() / 1000 - process.uptime())) },
     { name: 'erlang_uptime_seconds', type: 'gauge', help: 'Node uptime (of the Node.js process)', samples: one(Math.round(process.uptime() * 1000) / 1000) },

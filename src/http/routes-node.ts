@@ -3,7 +3,8 @@ import { cpus } from 'node:os';
 import { addCounters, Message, newCounters, type User } from '../broker/index.js';
 import { AmqpError } from '../protocol/index.js';
 import { checkVhostAccess } from './authz.js';
-import { NODE_NAME, NO_CONNECTION, openConnections, PRODUCT_NAME, PRODUCT_VERSION, RABBITMQ_COMPAT_VERSION, vhostOr404, type ManagementDeps } from './deps.js';
+import { NODE_NAME, NO_CONNECTION, openConnections, PRODUCT_VERSION, vhostOr404, type ManagementDeps } from './deps.js';
+import { advertisedIdentity } from '../server/index.js';
 import { allConsumers } from '../server/index.js';
 import { badRequest, json, objectNotFound, type Reply } from './http-kit.js';
 import { CHANNEL_FIELDS, messageStats, windowsOf, withDetails, type Windows } from './rates.js';
@@ -70,14 +71,15 @@ function overview(deps: ManagementDeps, listeners: Listeners, user: User, w: Win
   }
   const conns = openConnections(server).filter((c) => seesClientOf(user, c.username));
   const channels = conns.reduce((n, c) => n + c.channels.size, 0);
+  const identity = advertisedIdentity(server.options);
   const common = {
-    management_version: RABBITMQ_COMPAT_VERSION,
+    management_version: identity.rabbitmqVersion,
     rates_mode: 'basic',
     sample_retention_policies: { global: [600], basic: [60], detailed: [] },
     exchange_types: EXCHANGE_TYPES,
-    product_version: PRODUCT_VERSION,
-    product_name: PRODUCT_NAME,
-    rabbitmq_version: RABBITMQ_COMPAT_VERSION,
+    product_version: identity.version,
+    product_name: identity.product,
+    rabbitmq_version: identity.rabbitmqVersion,
     cluster_name: broker.parameters.clusterName(NODE_NAME),
     erlang_version: `Node.js ${process.version}`,
     disable_stats: false,

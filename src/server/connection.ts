@@ -40,7 +40,7 @@ import { isSupportedMechanism, offeredMechanisms, parseCredentials } from './aut
 import { Channel } from './channel.js';
 import type { ServerOptions } from './options.js';
 import { Output } from './output.js';
-import { NODE_NAME, serverProperties } from './server-properties.js';
+import { advertisedIdentity, NODE_NAME, serverProperties } from './server-properties.js';
 import { peerCertificateUser } from '../shared/tls.js';
 
 const PROTOCOL_HEADER = Buffer.from([0x41, 0x4d, 0x51, 0x50, 0, 0, 9, 1]);
@@ -199,7 +199,7 @@ export class Connection {
       id: CONNECTION_START,
       versionMajor: 0,
       versionMinor: 9,
-      serverProperties: serverProperties(this.ctx.broker.parameters.clusterName(NODE_NAME)),
+      serverProperties: serverProperties(advertisedIdentity(this.ctx.options), this.ctx.broker.parameters.clusterName(NODE_NAME)),
       mechanisms: Buffer.from(offeredMechanisms(this.socket, this.ctx.options.sslCertLoginFrom)),
       locales: Buffer.from('en_US'),
     });

@@ -3,3 +3,4 @@ export * from './server.js';
 export * from './options.js';
 export * from './connection.js';
 export * from './introspection.js';
+export { advertisedIdentity, RABBITMQ_COMPAT_VERSION, type AdvertisedIdentity } from './server-properties.js';

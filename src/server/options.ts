@@ -36,6 +36,13 @@ export interface ServerOptions {
   defaultVhost: string;
   /** Which part of a client certificate names the SASL EXTERNAL user (RabbitMQ's `ssl_cert_login_from`). */
   sslCertLoginFrom: CertLoginFrom;
+  /** `product` in connection.start and the management API (RabbitMQ's `product.name`); default Warren. */
+  serverProduct: string;
+  /**
+   * `version` in connection.start (RabbitMQ's `product.version`); undefined sends Warren's own version. When set, it is
+   * also the RabbitMQ version the management API and Prometheus report, so every surface agrees.
+   */
+  serverVersion: string | undefined;
 }
 
 export const DEFAULT_SERVER_OPTIONS: ServerOptions = {
@@ -58,4 +65,6 @@ export const DEFAULT_SERVER_OPTIONS: ServerOptions = {
   defaultPass: 'guest',
   defaultVhost: '/',
   sslCertLoginFrom: 'common_name',
+  serverProduct: 'Warren',
+  serverVersion: undefined,
 };

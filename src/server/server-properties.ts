@@ -17,14 +17,30 @@ export const CAPABILITIES: FieldTable = tableOf({
 /** The node's name, which is the cluster name until the `cluster_name` global parameter sets another. */
 export const NODE_NAME = 'warren@localhost';
 
-export function serverProperties(clusterName: string = NODE_NAME): FieldTable {
+/** The RabbitMQ release whose behaviour Warren follows; reported where tools expect a RabbitMQ version. */
+export const RABBITMQ_COMPAT_VERSION = '3.10.8';
+
+/** What the broker says it is, on every surface (connection.start, /api/overview, rabbitmq_build_info). */
+export interface AdvertisedIdentity {
+  product: string;
+  /** connection.start's `version`. */
+  version: string;
+  /** The RabbitMQ version tools see: the override when one is set, else the release Warren follows. */
+  rabbitmqVersion: string;
+}
+
+export function advertisedIdentity(o: { serverProduct: string; serverVersion: string | undefined }): AdvertisedIdentity {
+  return { product: o.serverProduct, version: o.serverVersion ?? WARREN_VERSION, rabbitmqVersion: o.serverVersion ?? RABBITMQ_COMPAT_VERSION };
+}
+
+export function serverProperties(identity: AdvertisedIdentity, clusterName: string = NODE_NAME): FieldTable {
   return tableOf({
     capabilities: table(CAPABILITIES),
     cluster_name: str(clusterName),
     copyright: str('Copyright (c) the Warren authors'),
     information: str('Warren, an AMQP 0-9-1 broker. Licensed under the MIT licence.'),
     platform: str(`Node.js ${process.version}`),
-    product: str('Warren'),
-    version: str(WARREN_VERSION),
+    product: str(identity.product),
+    version: str(identity.version),
   });
 }
