@@ -15,11 +15,9 @@ export interface ManagementDeps {
 
 /** The node name the API reports (the cluster name until the cluster_name global parameter sets another). */
 export { NODE_NAME } from '../server/server-properties.js';
-export const PRODUCT_NAME = 'Warren';
 export const PRODUCT_VERSION = WARREN_VERSION;
-export { RABBITMQ_COMPAT_VERSION } from '../server/index.js';
 /** Management API id for no connection: exclusive queues always belong to a real connection (ids start at 1). */
-export const NO_CONNECTION = 0;
+export { NO_CONNECTION } from '../definitions/index.js';
 
 /** The vhost named in a path, or 404. */
 export function vhostOr404(broker: Broker, name: string): VirtualHost {

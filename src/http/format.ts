@@ -6,9 +6,9 @@ import type { FieldTable } from '../protocol/index.js';
 import type { Connection } from '../server/index.js';
 import type { Channel } from '../server/channel.js';
 import { channelCounts, type ConsumerRef } from '../server/index.js';
+import { tableToJson } from '../definitions/index.js';
 import { tlsInfo } from '../shared/tls.js';
 import { connectionName, hostOf, NODE_NAME } from './deps.js';
-import { tableToJson } from './field-json.js';
 
 export function queueJson(q: Queue, unacked: Map<Queue, number>, owner: Connection | undefined, w: Windows = NO_WINDOWS, applied: AppliedPolicy = NO_POLICY): Record<string, unknown> {
   const ready = q.messageCount;

@@ -1,4 +1,4 @@
-// The HTTP layer's public surface: the management API, Prometheus metrics, and definitions export/import.
+// The HTTP layer's public surface: the management API and Prometheus metrics.
 export {
   startManagement,
   managementRouter,
@@ -8,5 +8,4 @@ export {
   type ManagementListenOptions,
 } from './management.js';
 export { startMetrics, renderMetrics } from './metrics.js';
-export { exportDefinitions, exportVhostDefinitions, importDefinitions, type ImportResult } from './definitions.js';
 export type { ManagementDeps } from './deps.js';

@@ -3,10 +3,11 @@ import type { User } from '../broker/index.js';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { TlsOptions } from 'node:tls';
+import { DefinitionsError } from '../definitions/index.js';
 import { listenTcp } from '../shared/listen.js';
 import { dashboardReply } from './dashboard/index.js';
 import type { ManagementDeps } from './deps.js';
-import { closeHttp, HttpError, objectNotFound, parseBasicAuth, send, sendError } from './http-kit.js';
+import { badRequest, closeHttp, HttpError, objectNotFound, parseBasicAuth, send, sendError } from './http-kit.js';
 import { makeContext, pathSegments, Router } from './router.js';
 import { accessRoutes } from './routes-access.js';
 import { clientRoutes } from './routes-clients.js';
@@ -113,6 +114,7 @@ export async function startManagement(deps: ManagementDeps, opts: ManagementList
     handle(req, res).catch((e: unknown) => {
       if (res.headersSent) return;
       if (e instanceof HttpError) return sendError(res, e);
+      if (e instanceof DefinitionsError) return sendError(res, badRequest(e.reason));
       log.error({ err: e, method: req.method, url: req.url }, 'management request failed');
       sendError(res, new HttpError(500, 'internal_error', e instanceof Error ? e.message : String(e)));
     });

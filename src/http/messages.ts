@@ -3,8 +3,8 @@ import { intField, intValue } from './body-values.js';
 import { checkPublishedProperties, exchangeFromResource, Message, publishTarget, type Broker, type PublishingUser, type QueueEntry, type User } from '../broker/index.js';
 import { AmqpError, type BasicProperties } from '../protocol/index.js';
 import { checkVhostAccess } from './authz.js';
+import { jsonToTable, tableToJson } from '../definitions/index.js';
 import { NO_CONNECTION, vhostOr404 } from './deps.js';
-import { jsonToTable, tableToJson } from './field-json.js';
 import { badRequest, HttpError, keyMissing } from './http-kit.js';
 
 type Json = Record<string, unknown>;

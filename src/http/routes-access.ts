@@ -3,13 +3,12 @@ import { boolField } from './body-values.js';
 import { CHANNEL_FIELDS, messageStats, windowsOf, withDetails, type Windows } from './rates.js';
 import { octetsOf, vhostCounters, vhostLengths } from './stats-sampler.js';
 import { compilePattern, isUserLimit, type Broker, type Permission, type TopicPermission, type User, type UserLimit, type VhostMetadata, type VirtualHost } from '../broker/index.js';
+import { limitsJson, parseLimits, userFromJson, userJson } from '../definitions/index.js';
 import { NODE_NAME, openConnections, vhostOr404, type ManagementDeps } from './deps.js';
 import { badRequest, created, json, keyMissing, noContent, objectNotFound } from './http-kit.js';
 import { listReply } from './listing.js';
 import type { Router } from './router.js';
 import { canSeeVhost } from './scope.js';
-import { limitsJson, parseLimits } from './routes-limits.js';
-import { userFromJson, userJson } from './users.js';
 
 /** A vhost's description and tags as given through the API (the broker keeps them), or the defaults. */
 function metaOf(broker: Broker, v: VirtualHost): VhostMetadata {

@@ -1,5 +1,5 @@
 // GET and POST /api/definitions[/{vhost}]: RabbitMQ's definitions JSON, exported and imported.
-import { exportDefinitions, exportVhostDefinitions, importDefinitions } from './definitions.js';
+import { exportDefinitions, exportVhostDefinitions, importDefinitions } from '../definitions/index.js';
 import { vhostOr404, type ManagementDeps } from './deps.js';
 import { noContent, type Reply } from './http-kit.js';
 import type { RequestContext, Router } from './router.js';

@@ -1,15 +1,11 @@
 // Per-vhost and per-user limits: /api/vhost-limits and /api/user-limits, with RabbitMQ's replies and validation texts.
-import { isUserLimit, isVhostLimit, type Broker, type Limits, type User } from '../broker/index.js';
+import { isUserLimit, isVhostLimit, type Broker, type User } from '../broker/index.js';
+import { limitsJson } from '../definitions/index.js';
 import { vhostOr404, type ManagementDeps } from './deps.js';
 import { badRequest, HttpError, json, keyMissing, noContent, objectNotFound } from './http-kit.js';
 import { listReply } from './listing.js';
 import type { Router } from './router.js';
 import { canSeeVhost } from './scope.js';
-
-/** A limit set as JSON: `{"max-queues": 10, …}`, the latest change first. */
-export function limitsJson(limits: Limits<string>): Record<string, number> {
-  return Object.fromEntries(limits);
-}
 
 /** A JSON value as Erlang prints the term it decodes to, for RabbitMQ's validation texts. */
 function erlangJson(v: unknown): string {
@@ -25,20 +21,6 @@ function limitValue(body: Record<string, unknown>, name: string, prefix: string)
   const v = body.value;
   if (typeof v !== 'number' || !Number.isInteger(v)) throw badRequest(`${prefix}${name} should be a number, actually was ${erlangJson(v)}${prefix === '' ? '' : '\n'}`);
   return v;
-}
-
-/** Checks that a definitions file's limits are RabbitMQ's names with integer values; returns them in order. */
-export function parseLimits(v: unknown, what: string, known: (name: string) => boolean, prefix = 'definitions: '): Array<[string, number]> {
-  // RabbitMQ exports a vhost whose limits were all cleared with `"value": []`.
-  if (v === undefined || v === null || (Array.isArray(v) && v.length === 0)) return [];
-  if (typeof v !== 'object' || Array.isArray(v)) throw badRequest(`${prefix}${what}: limits must be an object`);
-  const out: Array<[string, number]> = [];
-  for (const [name, value] of Object.entries(v as Record<string, unknown>)) {
-    if (!known(name)) throw badRequest(`${prefix}${what}: unknown limit '${name}'`);
-    if (typeof value !== 'number' || !Number.isInteger(value)) throw badRequest(`${prefix}${what}: ${name} should be a number`);
-    out.push([name, value]);
-  }
-  return out;
 }
 
 function userOr404(broker: Broker, name: string): string {

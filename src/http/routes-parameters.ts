@@ -5,19 +5,17 @@ import {
   PolicyError,
   PolicyFieldMissing,
   policyJson,
-  policyValue,
-  type Broker,
   type JsonValue,
   type Policy,
   type PolicyKind,
   type User,
   type VhostLimit,
 } from '../broker/index.js';
+import { allParameters, parseLimits, type ParameterRow } from '../definitions/index.js';
 import type { ManagementDeps } from './deps.js';
 import { badRequest, created, HttpError, json, keyMissing, noContent, objectNotFound, type Reply } from './http-kit.js';
 import { listReply } from './listing.js';
 import type { RequestContext, Router } from './router.js';
-import { limitsJson, parseLimits } from './routes-limits.js';
 import { canAccessVhost } from './scope.js';
 
 /** Components of RabbitMQ's plugins Warren keeps (and exports) without acting on them yet. */
@@ -38,24 +36,6 @@ export function policyFromBody(vhost: string, name: string, kind: PolicyKind, bo
     if (e instanceof PolicyError) throw validationFailed(e.reason, kind === 'policy');
     throw e;
   }
-}
-
-type ParameterRow = {
-  value: JsonValue;
-  vhost: string;
-  component: string;
-  name: string;
-};
-
-/** Every runtime parameter of the broker as RabbitMQ lists them (vhost limits and policies included), by vhost. */
-export function allParameters(broker: Broker): ParameterRow[] {
-  const rows: ParameterRow[] = [];
-  for (const [vhost, limits] of broker.limits.vhostsWithLimits()) rows.push({ value: limitsJson(limits), vhost, component: 'vhost-limits', name: 'limits' });
-  for (const kind of ['policy', 'operator_policy'] as const) {
-    for (const p of broker.parameters.allPolicies(kind)) rows.push({ value: policyValue(p), vhost: p.vhost, component: kind, name: p.name });
-  }
-  for (const p of broker.parameters.parameters()) rows.push({ value: p.value, vhost: p.vhost, component: p.component, name: p.name });
-  return rows.sort((a, b) => (a.vhost < b.vhost ? -1 : a.vhost > b.vhost ? 1 : 0));
 }
 
 export function parameterRoutes(router: Router, deps: ManagementDeps): void {

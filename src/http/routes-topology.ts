@@ -4,8 +4,8 @@ import { windowsOf } from './rates.js';
 import { exchangeFromResource, type Broker, type Exchange, type Queue, type VirtualHost } from '../broker/index.js';
 import { allConsumers, unackedBytes, type Connection } from '../server/index.js';
 import { checkBindingAccess, checkVhostAccess } from './authz.js';
+import { jsonToTable, tableToJson } from '../definitions/index.js';
 import { NO_CONNECTION, vhostOr404, viaBroker, type ManagementDeps } from './deps.js';
-import { jsonToTable, tableToJson } from './field-json.js';
 import {
   bindingJson,
   exchangeJson,

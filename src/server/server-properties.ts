@@ -1,6 +1,6 @@
 // The server-properties table sent in connection.start: RabbitMQ's keys; each capability is proven by conformance/cases/capabilities.test.ts.
 import { bool, str, table, tableOf, type FieldTable } from '../protocol/index.js';
-import { WARREN_VERSION } from '../shared/version.js';
+import { RABBITMQ_COMPAT_VERSION, WARREN_VERSION } from '../shared/version.js';
 
 export const CAPABILITIES: FieldTable = tableOf({
   publisher_confirms: bool(true),
@@ -17,8 +17,7 @@ export const CAPABILITIES: FieldTable = tableOf({
 /** The node's name, which is the cluster name until the `cluster_name` global parameter sets another. */
 export const NODE_NAME = 'warren@localhost';
 
-/** The RabbitMQ release whose behaviour Warren follows; reported where tools expect a RabbitMQ version. */
-export const RABBITMQ_COMPAT_VERSION = '3.10.8';
+export { RABBITMQ_COMPAT_VERSION };
 
 /** What the broker says it is, on every surface (connection.start, /api/overview, rabbitmq_build_info). */
 export interface AdvertisedIdentity {

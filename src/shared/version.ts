@@ -1,4 +1,5 @@
-// Warren's version, read once from package.json: the CLI, the AMQP server properties and the management API show it.
+// Warren's version, read once from package.json, and the RabbitMQ release it follows: the CLI, the AMQP server properties,
+// the management API and definitions files show them.
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -15,3 +16,6 @@ function readVersion(): string {
 }
 
 export const WARREN_VERSION = readVersion();
+
+/** The RabbitMQ release whose behaviour Warren follows; reported where tools expect a RabbitMQ version. */
+export const RABBITMQ_COMPAT_VERSION = '3.10.8';

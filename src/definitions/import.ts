@@ -1,5 +1,5 @@
-// Definitions in RabbitMQ's JSON format: export of users, vhosts, permissions, parameters, policies, queues, exchanges and bindings, and
-// import through each vhost's own declare and bind methods (validated first, so a bad file changes nothing).
+// Definitions import in RabbitMQ's JSON format, through each vhost's own declare and bind methods (validated first, so a
+// bad file changes nothing); used at boot (--load-definitions) and by POST /api/definitions.
 import { isExchangeType } from '../broker/exchanges/index.js';
 import {
   isUserLimit,
@@ -7,8 +7,6 @@ import {
   parsePolicy,
   parseQueueArguments,
   PolicyError,
-  policyJson,
-  Queue,
   type Broker,
   type JsonValue,
   type Policy,
@@ -16,104 +14,20 @@ import {
   type RuntimeParameter,
   type UserLimit,
   type VhostLimit,
-  type VirtualHost,
 } from '../broker/index.js';
 import { AmqpError, type FieldTable } from '../protocol/index.js';
-import { NO_CONNECTION, PRODUCT_NAME, PRODUCT_VERSION, RABBITMQ_COMPAT_VERSION } from './deps.js';
-import { jsonToTable, tableToJson } from './field-json.js';
-import { badRequest } from './http-kit.js';
-import { limitsJson, parseLimits } from './routes-limits.js';
-import { allParameters } from './routes-parameters.js';
-import { userFromJson, userJson } from './users.js';
+import { DefinitionsError } from './errors.js';
+import { jsonToTable } from './field-json.js';
+import { parseLimits } from './limits-json.js';
+import { userFromJson } from './user-json.js';
 
 type Json = Record<string, unknown>;
 
+/** Connection id of objects no connection declares (exclusive queues always belong to a real connection; ids start at 1). */
+export const NO_CONNECTION = 0;
+
 /** Exchanges every vhost has from its creation (so bindings may name them in a vhost the same file creates). */
 const PREDECLARED = new Set(['amq.direct', 'amq.fanout', 'amq.topic', 'amq.headers', 'amq.match']);
-
-function header(): Json {
-  return {
-    rabbit_version: RABBITMQ_COMPAT_VERSION,
-    rabbitmq_version: RABBITMQ_COMPAT_VERSION,
-    product_name: PRODUCT_NAME,
-    product_version: PRODUCT_VERSION,
-  };
-}
-
-/** Queues a definitions file carries: all but exclusive ones (they belong to a connection), as RabbitMQ. */
-function exportedQueues(v: VirtualHost): Queue[] {
-  return [...v.queues.values()].filter((q) => !q.exclusive);
-}
-
-function queueDef(q: Queue, withVhost: boolean): Json {
-  return { name: q.name, ...(withVhost ? { vhost: q.vhost } : {}), durable: q.durable, auto_delete: q.autoDelete, arguments: tableToJson(q.arguments) };
-}
-
-function exchangeDefs(v: VirtualHost, withVhost: boolean): Json[] {
-  return [...v.exchanges.values()]
-    .filter((x) => x.name !== '' && !x.name.startsWith('amq.'))
-    .map((x) => ({
-      name: x.name,
-      ...(withVhost ? { vhost: x.vhost } : {}),
-      type: x.type,
-      durable: x.durable,
-      auto_delete: x.autoDelete,
-      internal: x.internal,
-      arguments: tableToJson(x.arguments),
-    }));
-}
-
-function bindingDefs(v: VirtualHost, withVhost: boolean): Json[] {
-  const out: Json[] = [];
-  for (const x of v.exchanges.values()) {
-    for (const b of x.bindings) {
-      const toQueue = b.destination instanceof Queue;
-      if (toQueue && (b.destination as Queue).exclusive) continue;
-      out.push({
-        source: x.name,
-        ...(withVhost ? { vhost: v.name } : {}),
-        destination: b.destination.name,
-        destination_type: toQueue ? 'queue' : 'exchange',
-        routing_key: b.routingKey,
-        arguments: tableToJson(b.arguments),
-      });
-    }
-  }
-  return out;
-}
-
-/** The whole broker's definitions, as GET /api/definitions returns them. */
-export function exportDefinitions(broker: Broker): Json {
-  const perms = broker.permissions;
-  const vhosts = [...broker.vhosts.values()];
-  return {
-    ...header(),
-    users: [...broker.users.values()].map((u) => userJson(u, limitsJson(broker.limits.ofUser(u.name)))),
-    vhosts: vhosts.map((v) => ({ name: v.name })),
-    permissions: perms.list().map((p) => ({ user: p.user, vhost: p.vhost, configure: p.configure, write: p.write, read: p.read })),
-    topic_permissions: perms.listTopic().map((t) => ({ user: t.user, vhost: t.vhost, exchange: t.exchange, write: t.write, read: t.read })),
-    parameters: allParameters(broker).filter((p) => p.component !== 'policy'),
-    global_parameters: broker.parameters.globalParameters().map(([name, value]) => ({ name, value })),
-    policies: broker.parameters.allPolicies('policy').map(policyJson),
-    queues: vhosts.flatMap((v) => exportedQueues(v).map((q) => queueDef(q, true))),
-    exchanges: vhosts.flatMap((v) => exchangeDefs(v, true)),
-    bindings: vhosts.flatMap((v) => bindingDefs(v, true)),
-  };
-}
-
-/** One vhost's definitions, as GET /api/definitions/{vhost} returns them (objects without a vhost key, but for parameters). */
-export function exportVhostDefinitions(broker: Broker, v: VirtualHost): Json {
-  return {
-    ...header(),
-    parameters: allParameters(broker).filter((p) => p.component !== 'policy' && p.vhost === v.name),
-    policies: broker.parameters.allPolicies('policy').filter((p) => p.vhost === v.name).map(policyJson),
-    queues: exportedQueues(v).map((q) => queueDef(q, false)),
-    exchanges: exchangeDefs(v, false),
-    bindings: bindingDefs(v, false),
-  };
-}
-
-// ---- import ------------------------------------------------------------
 
 interface QueueDef {
   name: string;
@@ -151,7 +65,7 @@ function list(defs: Json, key: string): Json[] {
   const v = defs[key];
   if (v === undefined || v === null) return [];
   if (!Array.isArray(v) || !v.every((x) => typeof x === 'object' && x !== null && !Array.isArray(x))) {
-    throw badRequest(`definitions: '${key}' must be a list of objects`);
+    throw new DefinitionsError(`definitions: '${key}' must be a list of objects`);
   }
   return v as Json[];
 }
@@ -159,14 +73,14 @@ function list(defs: Json, key: string): Json[] {
 function str(o: Json, key: string, what: string, fallback?: string): string {
   const v = o[key];
   if (v === undefined && fallback !== undefined) return fallback;
-  if (typeof v !== 'string') throw badRequest(`definitions: ${what} needs a string '${key}'`);
+  if (typeof v !== 'string') throw new DefinitionsError(`definitions: ${what} needs a string '${key}'`);
   return v;
 }
 
 function flag(o: Json, key: string, what: string): boolean {
   const v = o[key];
   if (v === undefined) return false;
-  if (typeof v !== 'boolean') throw badRequest(`definitions: ${what}: '${key}' must be true or false`);
+  if (typeof v !== 'boolean') throw new DefinitionsError(`definitions: ${what}: '${key}' must be true or false`);
   return v;
 }
 
@@ -174,7 +88,7 @@ function args(o: Json, what: string): FieldTable {
   try {
     return jsonToTable(o.arguments ?? {});
   } catch (e) {
-    throw badRequest(`definitions: ${what}: ${e instanceof Error ? e.message : String(e)}`);
+    throw new DefinitionsError(`definitions: ${what}: ${e instanceof Error ? e.message : String(e)}`);
   }
 }
 
@@ -198,14 +112,14 @@ export function importDefinitions(broker: Broker, defs: Json, vhost?: string): I
   const knownVhosts = new Set([...broker.vhosts.keys(), ...vhostNames]);
   const knownUsers = new Set([...broker.users.keys(), ...users.map((u) => u.name)]);
   const checkVhost = (name: string) => {
-    if (!knownVhosts.has(name)) throw badRequest(`definitions: vhost '${name}' does not exist`);
+    if (!knownVhosts.has(name)) throw new DefinitionsError(`definitions: vhost '${name}' does not exist`);
     return name;
   };
   if (vhost !== undefined) checkVhost(vhost);
 
   const permissions = vhost !== undefined ? [] : list(defs, 'permissions').map((p) => {
     const user = str(p, 'user', 'a permission');
-    if (!knownUsers.has(user)) throw badRequest(`definitions: permission for unknown user '${user}'`);
+    if (!knownUsers.has(user)) throw new DefinitionsError(`definitions: permission for unknown user '${user}'`);
     return {
       user,
       vhost: checkVhost(str(p, 'vhost', 'a permission')),
@@ -238,7 +152,7 @@ export function importDefinitions(broker: Broker, defs: Json, vhost?: string): I
       policies.push([kind, parsePolicy(vhostName, name, kind, fields)]);
     } catch (e) {
       const why = e instanceof PolicyError ? e.reason : (e as Error).message;
-      throw badRequest(`definitions: ${kind === 'policy' ? 'policy' : 'operator policy'} '${name}' in vhost '${vhostName}': ${why}`);
+      throw new DefinitionsError(`definitions: ${kind === 'policy' ? 'policy' : 'operator policy'} '${name}' in vhost '${vhostName}': ${why}`);
     }
   };
   for (const p of list(defs, 'policies')) {
@@ -275,8 +189,8 @@ export function importDefinitions(broker: Broker, defs: Json, vhost?: string): I
     };
     // Newer RabbitMQ exports carry the type beside the arguments.
     if (typeof q.type === 'string' && q.type !== 'classic' && !def.arguments.has('x-queue-type')) def.arguments.set('x-queue-type', { type: 'S', value: q.type });
-    if (name === '') throw badRequest('definitions: a queue needs a name');
-    asBadRequest(() => parseQueueArguments(def.arguments, `queue '${name}' in vhost '${def.vhost}'`));
+    if (name === '') throw new DefinitionsError('definitions: a queue needs a name');
+    asDefinitionsError(() => parseQueueArguments(def.arguments, `queue '${name}' in vhost '${def.vhost}'`));
     return def;
   });
   checkQueueLimits(broker, queues, vhost !== undefined);
@@ -297,14 +211,14 @@ export function importDefinitions(broker: Broker, defs: Json, vhost?: string): I
       warnings.push(`definitions: skipped exchange '${name}' in vhost '${def.vhost}': names starting with 'amq.' are reserved`);
       continue;
     }
-    if (!isExchangeType(def.type)) throw badRequest(`definitions: unknown exchange type '${def.type}' for ${what}`);
+    if (!isExchangeType(def.type)) throw new DefinitionsError(`definitions: unknown exchange type '${def.type}' for ${what}`);
     exchanges.push(def);
   }
   const bindings: BindingDef[] = [];
   for (const b of list(defs, 'bindings')) {
     const what = 'a binding';
     const kind = str(b, 'destination_type', what);
-    if (kind !== 'queue' && kind !== 'exchange') throw badRequest(`definitions: binding destination_type must be 'queue' or 'exchange', not '${kind}'`);
+    if (kind !== 'queue' && kind !== 'exchange') throw new DefinitionsError(`definitions: binding destination_type must be 'queue' or 'exchange', not '${kind}'`);
     const def: BindingDef = {
       vhost: checkVhost(vhostOf(b, what)),
       source: str(b, 'source', what),
@@ -320,9 +234,9 @@ export function importDefinitions(broker: Broker, defs: Json, vhost?: string): I
     const hasExchange = (name: string) =>
       PREDECLARED.has(name) || broker.vhosts.get(def.vhost)?.exchanges.has(name) || exchanges.some((x) => x.vhost === def.vhost && x.name === name);
     const hasQueue = (name: string) => broker.vhosts.get(def.vhost)?.queues.has(name) || queues.some((q) => q.vhost === def.vhost && q.name === name);
-    if (!hasExchange(def.source)) throw badRequest(`definitions: binding source: no exchange '${def.source}' in vhost '${def.vhost}'`);
+    if (!hasExchange(def.source)) throw new DefinitionsError(`definitions: binding source: no exchange '${def.source}' in vhost '${def.vhost}'`);
     if (kind === 'queue' ? !hasQueue(def.destination) : !hasExchange(def.destination)) {
-      throw badRequest(`definitions: binding destination: no ${kind} '${def.destination}' in vhost '${def.vhost}'`);
+      throw new DefinitionsError(`definitions: binding destination: no ${kind} '${def.destination}' in vhost '${def.vhost}'`);
     }
     bindings.push(def);
   }
@@ -352,16 +266,16 @@ export function importDefinitions(broker: Broker, defs: Json, vhost?: string): I
     for (const q of queues) {
       const v = broker.vhosts.get(q.vhost)!;
       if (v.queues.has(q.name)) continue;
-      asBadRequest(() => v.declareQueue({ name: q.name, passive: false, durable: q.durable, exclusive: false, autoDelete: q.autoDelete, arguments: q.arguments, connectionId: NO_CONNECTION }));
+      asDefinitionsError(() => v.declareQueue({ name: q.name, passive: false, durable: q.durable, exclusive: false, autoDelete: q.autoDelete, arguments: q.arguments, connectionId: NO_CONNECTION }));
     }
     for (const x of exchanges) {
       const v = broker.vhosts.get(x.vhost)!;
       if (v.exchanges.has(x.name)) continue;
-      asBadRequest(() => v.declareExchange({ ...x, passive: false }));
+      asDefinitionsError(() => v.declareExchange({ ...x, passive: false }));
     }
     for (const b of bindings) {
       const v = broker.vhosts.get(b.vhost)!;
-      asBadRequest(() => {
+      asDefinitionsError(() => {
         if (b.destinationType === 'queue') v.bindQueue(b.destination, b.source, b.routingKey, b.arguments, NO_CONNECTION);
         else v.bindExchange(b.destination, b.source, b.routingKey, b.arguments, false);
       });
@@ -391,15 +305,15 @@ function checkQueueLimits(broker: Broker, queues: readonly QueueDef[], oneVhost:
     const current = limit === 0 ? 0 : (broker.vhosts.get(vhost)?.queues.size ?? 0);
     if (limit > 0 && count + current <= limit) continue;
     const text = `Adding ${count} queue(s) to virtual host "${vhost}" would exceed the limit of ${limit} queue(s).\n\nThis virtual host currently has ${current} queue(s) defined.\n\nImport aborted!`;
-    throw badRequest(oneVhost ? text : ['vhost_limit_exceeded', [...Buffer.from(text, 'utf8')]]);
+    throw new DefinitionsError(oneVhost ? text : ['vhost_limit_exceeded', [...Buffer.from(text, 'utf8')]]);
   }
 }
 
-function asBadRequest<T>(fn: () => T): T {
+function asDefinitionsError<T>(fn: () => T): T {
   try {
     return fn();
   } catch (e) {
-    if (e instanceof AmqpError) throw badRequest(e.detail);
+    if (e instanceof AmqpError) throw new DefinitionsError(e.detail);
     throw e;
   }
 }
