@@ -8,6 +8,8 @@ import { importDefinitions } from './definitions/index.js';
 import { startManagement, startMetrics, type HttpListener, type ManagementListener } from './http/index.js';
 import { AmqpServer, DEFAULT_SERVER_OPTIONS, type ServerOptions } from './server/index.js';
 import { ResourceStack } from './shared/resource-stack.js';
+import { NODE_NAME } from './server/server-properties.js';
+import { ShovelSupervisor } from './shovel/index.js';
 import { serverTls, tlsWanted, type TlsSettings } from './shared/tls.js';
 import { AccessFile } from './store/access-file.js';
 import { FileStore } from './store/index.js';
@@ -55,6 +57,8 @@ export interface RunningBroker {
   readonly url: string;
   readonly broker: Broker;
   readonly server: AmqpServer;
+  /** The dynamic shovels (one per `shovel` runtime parameter). */
+  readonly shovels: ShovelSupervisor;
   /** The amqps listener's port, when TLS is configured. */
   readonly tlsPort: number | undefined;
   /** The management API's port, when it runs. */
@@ -109,7 +113,11 @@ export async function startBroker(opts: StartOptions = {}): Promise<RunningBroke
   }
   const vhostPart = options.defaultVhost === '/' ? '' : `/${encodeURIComponent(options.defaultVhost)}`;
   const url = `amqp://${encodeURIComponent(options.defaultUser)}:${encodeURIComponent(options.defaultPass)}@localhost:${port}${vhostPart}`;
-  const deps = { broker, server, port };
+  // Shovels reach this broker (URIs with an empty host) over loopback to its own AMQP port.
+  const shovels = new ShovelSupervisor(broker, { port, username: options.defaultUser, password: options.defaultPass, node: NODE_NAME }, logger.child({ component: 'shovel' }));
+  shovels.start();
+  resources.defer(() => shovels.close());
+  const deps = { broker, server, port, shovels };
   const host = options.host;
   const prometheusPort = opts.prometheusPort;
   const managementPort = opts.managementPort;
@@ -146,6 +154,7 @@ export async function startBroker(opts: StartOptions = {}): Promise<RunningBroke
     url,
     broker,
     server,
+    shovels,
     tlsPort,
     managementPort: management?.port,
     managementTlsPort: management?.httpsPort,

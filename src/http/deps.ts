@@ -2,6 +2,7 @@
 import type { Broker, VirtualHost } from '../broker/index.js';
 import { AmqpError } from '../protocol/index.js';
 import type { AmqpServer, Connection } from '../server/index.js';
+import type { ShovelSupervisor } from '../shovel/index.js';
 import { WARREN_VERSION } from '../shared/version.js';
 import { badRequest, HttpError, objectNotFound } from './http-kit.js';
 
@@ -11,6 +12,8 @@ export interface ManagementDeps {
   readonly server: AmqpServer;
   /** The AMQP port actually listened on (the server's options may say 0). */
   readonly port?: number;
+  /** The dynamic shovels, when the broker runs them. */
+  readonly shovels?: ShovelSupervisor;
 }
 
 /** The node name the API reports (the cluster name until the cluster_name global parameter sets another). */

@@ -17,6 +17,7 @@ import { nodeRoutes, type Listeners } from './routes-node.js';
 import { nodeInfoRoutes } from './routes-node-info.js';
 import { startSampling } from './stats-sampler.js';
 import { parameterRoutes } from './routes-parameters.js';
+import { shovelRoutes } from './routes-shovels.js';
 import { topologyRoutes } from './routes-topology.js';
 import { authorizeRoute } from './scope.js';
 import { isManagementUser } from './users.js';
@@ -68,6 +69,7 @@ export function managementRouter(deps: ManagementDeps, listeners: Listeners): Ro
   accessRoutes(router, deps);
   limitRoutes(router, deps);
   parameterRoutes(router, deps);
+  shovelRoutes(router, deps);
   topologyRoutes(router, deps);
   clientRoutes(router, deps);
   definitionsRoutes(router, deps);

@@ -12,13 +12,14 @@ import {
   type VhostLimit,
 } from '../broker/index.js';
 import { allParameters, parseLimits, type ParameterRow } from '../definitions/index.js';
+import { parseShovel, ShovelValidationError } from '../shovel/index.js';
 import type { ManagementDeps } from './deps.js';
 import { badRequest, created, HttpError, json, keyMissing, noContent, objectNotFound, type Reply } from './http-kit.js';
 import { listReply } from './listing.js';
 import type { RequestContext, Router } from './router.js';
 import { canAccessVhost } from './scope.js';
 
-/** Components of RabbitMQ's plugins Warren keeps (and exports) without acting on them yet. */
+/** Components of RabbitMQ's plugins Warren keeps (and exports); shovels it also runs (src/shovel/). */
 const KEPT_COMPONENTS = new Set(['federation-upstream', 'federation-upstream-set', 'shovel']);
 
 /** RabbitMQ's "Validation failed" reply; its /api/policies handler HTML-escapes the text (operator policies' does not). */
@@ -124,6 +125,14 @@ export function parameterRoutes(router: Router, deps: ManagementDeps): void {
         return isNew ? created() : noContent();
       }
       if (!KEPT_COMPONENTS.has(component)) throw validationFailed(`component ${component} not found`);
+      if (component === 'shovel') {
+        try {
+          parseShovel(name, value);
+        } catch (e) {
+          if (e instanceof ShovelValidationError) throw validationFailed(e.message, true);
+          throw e;
+        }
+      }
       return table.setParameter({ vhost, component, name, value }) ? created() : noContent();
     }, 'policymaker')
     .delete('/api/parameters/:component/:vhost/:name', (ctx) => {

@@ -1,4 +1,4 @@
-// Dependencies point one way: cli → (src/index.ts) → http → server → broker → protocol; store implements broker's
+// Dependencies point one way: cli → (src/index.ts) → http → server, shovel → broker → protocol (shovel also uses client); store implements broker's
 // interfaces; client depends only on protocol; perf is a client tool that only cli uses; nothing imports cli; a
 // shared-helpers folder may be imported by every layer. Every folder of src/ must have a rule: a new one fails here.
 import { readdirSync, readFileSync } from 'node:fs';
@@ -21,11 +21,12 @@ const MAY_IMPORT: Record<string, readonly string[]> = {
   definitions: ['broker', 'protocol'],
   client: ['protocol'],
   server: ['broker', 'protocol'],
-  http: ['server', 'definitions', 'broker', 'protocol'],
+  shovel: ['client', 'broker', 'protocol'],
+  http: ['server', 'shovel', 'definitions', 'broker', 'protocol'],
   'http/dashboard/app': [],
-  '.': ['http', 'server', 'definitions', 'store', 'broker', 'protocol'],
+  '.': ['http', 'server', 'shovel', 'definitions', 'store', 'broker', 'protocol'],
   perf: ['client', 'protocol'],
-  cli: ['.', 'http', 'server', 'definitions', 'store', 'broker', 'client', 'perf', 'protocol'],
+  cli: ['.', 'http', 'server', 'shovel', 'definitions', 'store', 'broker', 'client', 'perf', 'protocol'],
   ...Object.fromEntries(SHARED.map((s) => [s, []])),
 };
 
