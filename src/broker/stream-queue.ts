@@ -253,7 +253,11 @@ function entryOf(r: StreamRecord): QueueEntry {
 /** Spliced into the raw properties (no decode and re-encode per delivery), re-encoded only for unusual flag words. */
 function withOffset(m: Message, offset: number): Message {
   const raw = withLongHeader(m.propertiesRaw, 'x-stream-offset', offset);
-  if (raw) return new Message(m.exchange, m.routingKey, raw, m.body);
+  if (raw) {
+    const d = new Message(m.exchange, m.routingKey, raw, m.body);
+    d.routingRaw = m.routingRaw;
+    return d;
+  }
   const props = m.properties;
   const headers = new Map(props.headers ?? []);
   headers.set('x-stream-offset', long(offset));

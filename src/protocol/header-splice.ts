@@ -30,7 +30,9 @@ export function withLongHeader(raw: Buffer, name: string, value: number): Buffer
   out[w++] = nameLen;
   w += out.write(name, w, 'latin1');
   out[w++] = 0x6c; // 'l'
-  out.writeBigInt64BE(BigInt(value), w);
+  // A signed 64-bit integer from a safe integer (offsets are never negative), without a BigInt.
+  out.writeUInt32BE(Math.floor(value / 0x100000000) >>> 0, w);
+  out.writeUInt32BE(value >>> 0, w + 4);
   w += 8;
   raw.copy(out, w, tableEnd);
   return out;

@@ -2,7 +2,7 @@
 import { closeSync, openSync, readSync } from 'node:fs';
 import type { StreamReader, StreamRecord } from '../broker/index.js';
 import { searchIndex } from './stream-index.js';
-import { announcedSize, checkRecord, recordFilterValue, recordMessage, recordOffset, recordTimestamp } from './stream-record.js';
+import { announcedSize, checkRecord, newRoutingCache, recordFilterValue, recordMessage, recordOffset, recordTimestamp } from './stream-record.js';
 import type { StreamSegment } from './stream-segment.js';
 
 /** Bytes read from disk at a time (records bigger than this are read whole). */
@@ -37,6 +37,7 @@ export class StreamCursor implements StreamReader {
   private buf: Buffer = Buffer.alloc(0);
   private bufStart = 0;
   private closed = false;
+  private readonly routing = newRoutingCache();
 
   constructor(log: SegmentSource, offset: number) {
     this.log = log;
@@ -81,7 +82,7 @@ export class StreamCursor implements StreamReader {
       this.next = offset + 1;
       looked += 1;
       if (accept && !accept(recordFilterValue(this.buf, p))) continue;
-      const message = recordMessage(this.buf, p, size);
+      const message = recordMessage(this.buf, p, size, this.routing);
       bytes += message.body.length;
       out.push({ offset, timestamp: recordTimestamp(this.buf, p), message });
     }

@@ -96,19 +96,40 @@ export function recordFilterValue(buf: Buffer, pos: number): string | undefined 
   return f === NO_FILTER ? undefined : buf.toString('utf8', p + 2, p + 2 + f);
 }
 
-/** The message of the (checked) record at `pos`; properties and body are views into `buf` (not copied). */
-export function recordMessage(buf: Buffer, pos: number, size: number): Message {
+/**
+ * The last routing decoded by a reader: consecutive records usually share exchange and routing key, whose strings are
+ * then reused instead of decoded again.
+ */
+export interface RoutingCache {
+  raw: Buffer | undefined;
+  exchange: string;
+  routingKey: string;
+}
+
+export const newRoutingCache = (): RoutingCache => ({ raw: undefined, exchange: '', routingKey: '' });
+
+/**
+ * The message of the (checked) record at `pos`; properties, body and the routing short strings (sent as they are in
+ * basic.deliver) are views into `buf`, not copies.
+ */
+export function recordMessage(buf: Buffer, pos: number, size: number, cache: RoutingCache): Message {
   const end = pos + size;
   let p = pos + RECORD_HEADER + 16;
   const f = buf.readUInt16BE(p);
   p += 2 + (f === NO_FILTER ? 0 : f);
+  const routingStart = p;
   const exLen = buf[p]!;
-  const exchange = buf.toString('utf8', p + 1, p + 1 + exLen);
-  p += 1 + exLen;
-  const rkLen = buf[p]!;
-  const routingKey = buf.toString('utf8', p + 1, p + 1 + rkLen);
-  p += 1 + rkLen;
+  const rkLen = buf[p + 1 + exLen]!;
+  p += 2 + exLen + rkLen;
+  const routingRaw = buf.subarray(routingStart, p);
+  if (cache.raw === undefined || !routingRaw.equals(cache.raw)) {
+    cache.raw = routingRaw;
+    cache.exchange = buf.toString('utf8', routingStart + 1, routingStart + 1 + exLen);
+    cache.routingKey = buf.toString('utf8', routingStart + 2 + exLen, p);
+  }
   const propsLen = buf.readUInt32BE(p);
   p += 4;
-  return new Message(exchange, routingKey, buf.subarray(p, p + propsLen), buf.subarray(p + propsLen, end));
+  const m = new Message(cache.exchange, cache.routingKey, buf.subarray(p, p + propsLen), buf.subarray(p + propsLen, end));
+  m.routingRaw = routingRaw;
+  return m;
 }

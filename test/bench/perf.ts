@@ -395,6 +395,90 @@ async function rabbitmqStartup(): Promise<number | undefined> {
   return Date.now() - started;
 }
 
+// ---- streams ---------------------------------------------------------------------------------
+
+const STREAM_ARGS = new Map([['x-queue-type', { type: 'S' as const, value: 'stream' }]]);
+const FROM_FIRST = new Map([['x-stream-offset', { type: 'S' as const, value: 'first' }]]);
+
+/** Messages a replay scenario reads back (BENCH_STREAM_REPLAY; the issue's number is 1,000,000). */
+const STREAM_REPLAY = Number(process.env.BENCH_STREAM_REPLAY ?? 1_000_000);
+
+/** A fresh stream (a stream cannot be purged: a new name each time). */
+async function freshStream(c: AmqpConnection): Promise<string> {
+  const q = unique('stream');
+  await c.declareQueue(1, q, { durable: true, arguments: STREAM_ARGS });
+  return q;
+}
+
+/** Publishing to a stream with confirms, at most 1,000 unconfirmed: confirms per second. */
+async function streamPublish(t: Target, size: number): Promise<number> {
+  const confirms = new Confirms();
+  const prod = await open(t, confirms, { confirm: true });
+  const q = await freshStream(prod);
+  const message = frames(prod, '', q, false, Buffer.alloc(size, 0x73));
+  const start = Date.now();
+  let published = 0;
+  const end = start + SECONDS * 1000;
+  while (Date.now() < end) {
+    while (published - confirms.count < 1000) {
+      prod.append(message);
+      published++;
+    }
+    if (!prod.flush()) await drained(prod);
+    await new Promise<void>((r) => {
+      confirms.wake = r;
+      setTimeout(r, 50);
+    });
+  }
+  const rate = confirms.count / ((Date.now() - start) / 1000);
+  await prod.deleteQueue(1, q);
+  prod.destroy();
+  return rate;
+}
+
+/** A stream holding `count` messages of `size` bytes, published with confirms. */
+async function filledStream(t: Target, count: number, size: number): Promise<{ q: string; prod: AmqpConnection }> {
+  const confirms = new Confirms();
+  const prod = await open(t, confirms, { confirm: true });
+  const q = await freshStream(prod);
+  await publishConfirmed(prod, confirms, frames(prod, '', q, false, Buffer.alloc(size, 0x74)), count);
+  return { q, prod };
+}
+
+/**
+ * `consumers` consumers (one connection each, prefetch 1000, acks every 500) read the stream from the first offset
+ * to its end: deliveries per second over all of them, and the broker's highest RSS seen while they read.
+ */
+async function streamReplay(t: Target, q: string, count: number, consumers: number, metricsPort: number | undefined): Promise<{ rate: number; peakRss: number }> {
+  const counters: Deliveries[] = [];
+  const conns: AmqpConnection[] = [];
+  for (let i = 0; i < consumers; i++) {
+    const counter = new Deliveries(1, 500);
+    const c = await open(t, counter, { prefetch: 1000 });
+    counter.conn = c;
+    counters.push(counter);
+    conns.push(c);
+  }
+  let peakRss = 0;
+  let sampling = true;
+  const sampler = (async () => {
+    while (sampling) {
+      peakRss = Math.max(peakRss, await rssOf(t, metricsPort));
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  })();
+  const start = Date.now();
+  await Promise.all(conns.map((c) => c.consume(1, q, false, '', { arguments: FROM_FIRST })));
+  const total = count * consumers;
+  const deadline = start + 600_000;
+  while (counters.reduce((n, c) => n + c.count, 0) < total && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+  const rate = counters.reduce((n, c) => n + c.count, 0) / ((Date.now() - start) / 1000);
+  sampling = false;
+  await sampler;
+  for (const c of conns) c.destroy();
+  return { rate, peakRss };
+}
+
 async function main(): Promise<void> {
   const t0 = Date.now();
   const warren = await startWarren();
@@ -423,6 +507,7 @@ async function main(): Promise<void> {
     ['transient manual ack, prefetch 1000', (t, s) => transient(t, s, true)],
     ['persistent + confirms (window 1000)', persistentConfirms],
     ['fanout to 10 queues (deliveries/s)', (t, s) => fanout(t, s, 10)],
+    ['stream: publish + confirms (window 1000)', streamPublish],
   ];
   const rows: string[] = [];
   const summary: Array<{ scenario: string; bodyBytes: number; unit: 'msgs/s' | 'µs'; warren: number; rabbitmq: number | undefined }> = [];
@@ -453,6 +538,31 @@ async function main(): Promise<void> {
     console.log(row);
   }
   console.log(targets.map((t, i) => `${t.name}: ${rpcResults[i]!.roundTrips.toLocaleString('en')} RPC round trips in ${SECONDS} s`).join('; '));
+  // Streams: one consumer replaying the whole stream from the first offset, then ten reading it at once.
+  if (STREAM_REPLAY > 0 && process.env.BENCH_THROUGHPUT !== '0') {
+    const size = 16;
+    const replay: Array<{ one: number; ten: number; rssAbove: number }> = [];
+    for (const t of targets) {
+      const metricsPort = t === warren.target ? warren.metricsPort : undefined;
+      const { q, prod } = await filledStream(t, STREAM_REPLAY, size);
+      const idleRss = await rssOf(t, metricsPort);
+      const one = await streamReplay(t, q, STREAM_REPLAY, 1, metricsPort);
+      const ten = await streamReplay(t, q, STREAM_REPLAY, 10, metricsPort);
+      replay.push({ one: one.rate, ten: ten.rate, rssAbove: (one.peakRss - idleRss) / 1e6 });
+      await prod.deleteQueue(1, q);
+      prod.destroy();
+    }
+    const n = STREAM_REPLAY.toLocaleString('en');
+    for (const [name, key] of [[`stream: one consumer replays ${n} from first`, 'one'], [`stream: ten consumers read ${n} each (deliveries/s)`, 'ten']] as const) {
+      const [w, r] = replay.map((x) => x[key]);
+      const fmt = (v: number | undefined) => (v === undefined ? '–' : Math.round(v).toLocaleString('en'));
+      const row = `| ${name} | ${size} B | ${fmt(w)} | ${fmt(r)} | ${r ? `${(w! / r).toFixed(2)}×` : '–'} |`;
+      summary.push({ scenario: name, bodyBytes: size, unit: 'msgs/s', warren: Math.round(w!), rabbitmq: r === undefined ? undefined : Math.round(r) });
+      rows.push(row);
+      console.log(row);
+    }
+    resources.push({ name: `resident memory above idle while one consumer replays ${n} stream messages (goal: under 50 MB)`, warren: replay[0]!.rssAbove, rabbitmq: replay[1]?.rssAbove, unit: 'MB' });
+  }
   const idle = Number(process.env.BENCH_IDLE_CONNECTIONS ?? 10_000);
   const perConnection: Array<{ kb: number; opened: number }> = [];
   if (idle > 0) {

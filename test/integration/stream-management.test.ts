@@ -101,6 +101,29 @@ describe('streams in the management API and metrics', () => {
   });
 });
 
+describe('policies on a stream', () => {
+  it('apply max-length-bytes to a stream at once: whole head segments go, offsets stay', async () => {
+    expect.hasAssertions();
+    const conn = await amqp.connect(broker.current.url);
+    const pub = await conn.createConfirmChannel();
+    await pub.assertQueue('s.policy', { durable: true, arguments: { ...STREAM, 'x-stream-max-segment-size-bytes': 2000 } });
+    await publish(pub, 's.policy', 200);
+    const before = (await api().get('/api/queues/%2F/s.policy')).json;
+    expect(before.stream_first_offset).toBe(0);
+    expect((await api().put('/api/policies/%2F/s-bytes', { pattern: '^s\\.policy$', 'apply-to': 'queues', definition: { 'max-length-bytes': 5000 } })).status).toBeLessThan(300);
+    const after = await eventually(async () => {
+      const q = (await api().get('/api/queues/%2F/s.policy')).json;
+      return q.stream_first_offset > 0 ? q : undefined;
+    });
+    expect(after.stream_bytes_on_disk).toBeLessThan(5000 + 2500);
+    expect(after.stream_next_offset).toBe(200);
+    expect(after.messages).toBe(200 - after.stream_first_offset);
+    expect(after.policy).toBe('s-bytes');
+    await api().del('/api/policies/%2F/s-bytes');
+    await conn.close();
+  });
+});
+
 describe('a stream across a restart', () => {
   const dirs: string[] = [];
   afterAll(() => {
