@@ -1,8 +1,9 @@
 // `warren` with no command: resolves the settings (flags, environment, config file, defaults), starts the broker,
-// logs where everything listens, and stops on SIGINT/SIGTERM.
+// logs where everything listens, and stops on SIGINT/SIGTERM or when its parent process is gone (orphan-guard.ts).
 import pino from 'pino';
 import { startBroker } from '../index.js';
 import { WARREN_VERSION } from '../shared/version.js';
+import { stopWhenOrphaned } from './orphan-guard.js';
 import { resolveSettings, type Env, type Flags } from './settings.js';
 
 export async function serve(flags: Flags, env: Env): Promise<void> {
@@ -46,4 +47,5 @@ export async function serve(flags: Flags, env: Env): Promise<void> {
   };
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
+  stopWhenOrphaned((why) => stop(why));
 }

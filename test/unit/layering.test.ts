@@ -26,6 +26,7 @@ const MAY_IMPORT: Record<string, readonly string[]> = {
   'http/dashboard/app': [],
   '.': ['http', 'server', 'shovel', 'definitions', 'store', 'broker', 'protocol'],
   perf: ['client', 'protocol'],
+  testing: ['.'],
   cli: ['.', 'http', 'server', 'shovel', 'definitions', 'store', 'broker', 'client', 'perf', 'protocol'],
   ...Object.fromEntries(SHARED.map((s) => [s, []])),
 };
