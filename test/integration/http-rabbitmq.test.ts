@@ -168,8 +168,8 @@ describe.skipIf(!rabbit)('definitions and JSON shapes against RabbitMQ', () => {
       const both = async (label: string, get: (api: Api) => Promise<Json>) => pairs.push([label, await get(wapi()), await get(r)]);
       await both('overview', async (a) => (await a.get('/api/overview')).json);
       await both('whoami', async (a) => (await a.get('/api/whoami')).json);
-      // RabbitMQ adds message counts to a vhost once its statistics arrive.
-      await both('vhost', async (a) => eventually(async () => { const v = (await a.get(`/api/vhosts/${enc(vh)}`)).json; return 'messages' in v ? v : undefined; }, 20_000));
+      // RabbitMQ adds message counts, and byte counts of the vhost's open connections, once their statistics arrive.
+      await both('vhost', async (a) => eventually(async () => { const v = (await a.get(`/api/vhosts/${enc(vh)}`)).json; return 'messages' in v && 'recv_oct' in v ? v : undefined; }, 20_000));
       await both('user', async (a) => (await a.get(`/api/users/${enc(toRabbit.user)}`)).json);
       await both('permission', async (a) => (await a.get(`/api/permissions/${enc(vh)}/${enc(toRabbit.user)}`)).json);
       await both('exchange', async (a) => (await a.get(`/api/exchanges/${enc(vh)}/orders`)).json);
