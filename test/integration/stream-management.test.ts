@@ -124,6 +124,26 @@ describe('policies on a stream', () => {
   });
 });
 
+describe('a max-age policy on a stream', () => {
+  it('drops whole head segments older than the policy allows, with the lower of argument and policy winning', async () => {
+    expect.hasAssertions();
+    const conn = await amqp.connect(broker.current.url);
+    const pub = await conn.createConfirmChannel();
+    await pub.assertQueue('s.age', { durable: true, arguments: { ...STREAM, 'x-stream-max-segment-size-bytes': 2000, 'x-max-age': '7D' } });
+    await publish(pub, 's.age', 200);
+    await new Promise((r) => setTimeout(r, 1500));
+    expect((await api().put('/api/policies/%2F/s-age', { pattern: '^s\\.age$', 'apply-to': 'queues', definition: { 'max-age': '1s' } })).status).toBeLessThan(300);
+    const after = await eventually(async () => {
+      const q = (await api().get('/api/queues/%2F/s.age')).json;
+      return q.stream_first_offset > 0 ? q : undefined;
+    });
+    expect(after.effective_policy_definition).toEqual({ 'max-age': '1s' });
+    expect(after.stream_next_offset).toBe(200);
+    await api().del('/api/policies/%2F/s-age');
+    await conn.close();
+  });
+});
+
 describe('a stream across a restart', () => {
   const dirs: string[] = [];
   afterAll(() => {

@@ -165,6 +165,17 @@ describe('precedence with x-arguments', () => {
     expect(plain(effectiveQueueArguments(a, { 'delivery-limit': 2 }, 'quorum'))).toEqual({ 'x-max-length': 3, 'x-delivery-limit': 2 });
   });
 
+  it("streams: max-age (compared as durations) and stream-max-segment-size-bytes, the lower of argument and policy", () => {
+    const d = { 'max-age': '2D', 'stream-max-segment-size-bytes': 1000, 'max-length-bytes': 5000 };
+    expect(plain(effectiveQueueArguments(args({}), d, 'stream'))).toEqual({ 'x-max-age': '2D', 'x-stream-max-segment-size-bytes': 1000, 'x-max-length-bytes': 5000 });
+    // 36h is shorter than 2D: the argument stays; 3D is longer: the policy's 2D applies.
+    expect(plain(effectiveQueueArguments(args({ 'x-max-age': '36h' }), d, 'stream'))).toMatchObject({ 'x-max-age': '36h' });
+    expect(plain(effectiveQueueArguments(args({ 'x-max-age': '3D', 'x-stream-max-segment-size-bytes': 500 }), d, 'stream'))).toMatchObject({ 'x-max-age': '2D', 'x-stream-max-segment-size-bytes': 500 });
+    // Not for classic queues.
+    const a = args({});
+    expect(effectiveQueueArguments(a, { 'max-age': '1h' }, 'classic')).toBe(a);
+  });
+
   it('alternate-exchange: the argument wins, else the policy', () => {
     expect(effectiveAlternateExchange(args({ 'alternate-exchange': 'a' }), { 'alternate-exchange': 'p' })).toBe('a');
     expect(effectiveAlternateExchange(args({}), { 'alternate-exchange': 'p' })).toBe('p');

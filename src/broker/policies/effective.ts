@@ -1,6 +1,6 @@
 // Effective settings: the user and operator policy merged, then combined with an object's x-arguments by RabbitMQ's precedence.
 import type { FieldTable, FieldValue } from '../../protocol/index.js';
-import { POLICY_KEYS, type PolicyTarget } from './keys.js';
+import { parseMaxAge, POLICY_KEYS, type PolicyTarget } from './keys.js';
 import type { JsonObject, JsonValue } from './json.js';
 import type { Policy } from './policy.js';
 
@@ -34,6 +34,9 @@ const QUEUE_ARGUMENTS: ReadonlyMap<string, QueueArgument> = new Map([
   ['max-length-bytes', { arg: 'x-max-length-bytes', precedence: 'min' }],
   ['delivery-limit', { arg: 'x-delivery-limit', precedence: 'min' }],
   ['consumer-timeout', { arg: 'x-consumer-timeout', precedence: 'min' }],
+  ['stream-max-segment-size-bytes', { arg: 'x-stream-max-segment-size-bytes', precedence: 'min' }],
+  // A duration string ("7D"): compared by the time it stands for.
+  ['max-age', { arg: 'x-max-age', precedence: 'min' }],
   ['overflow', { arg: 'x-overflow', precedence: 'argument' }],
   ['dead-letter-exchange', { arg: 'x-dead-letter-exchange', precedence: 'argument' }],
   ['dead-letter-routing-key', { arg: 'x-dead-letter-routing-key', precedence: 'argument' }],
@@ -73,7 +76,11 @@ export function effectiveQueueArguments(args: FieldTable, definition: Readonly<J
     if (!field) continue;
     if ((key === 'message-ttl' || key === 'expires') && typeof field.value === 'number' && field.value > MAX_EXPIRY) field = { type: 'l', value: MAX_EXPIRY };
     const current = args.get(how.arg);
-    if (current !== undefined) {
+    if (current !== undefined && key === 'max-age') {
+      const mine = current.type === 'S' ? parseMaxAge(current.value) : undefined;
+      const theirs = parseMaxAge(value);
+      if (mine === undefined || theirs === undefined || mine <= theirs) continue;
+    } else if (current !== undefined) {
       if (how.precedence === 'argument') continue;
       const n = numberOf(current);
       if (n === undefined || n <= (field.value as number)) continue;

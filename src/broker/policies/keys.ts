@@ -53,8 +53,8 @@ const CORE: readonly PolicyKey[] = ([
   { name: 'overflow', targets: QUEUES, operator: 'operator', effect: true, check: oneOf(['drop-head', 'reject-publish', 'reject-publish-dlx'], 'is not a valid overflow value') },
   { name: 'delivery-limit', targets: ['quorum'], operator: 'min', effect: true, check: intAtLeast(0, 'is not a valid delivery limit') },
   { name: 'consumer-timeout', targets: QUEUES, operator: 'min', effect: true, check: intAtLeast(0, 'is not a valid consumer timeout') },
-  { name: 'max-age', targets: ['stream'], effect: false, check: (v) => (parseMaxAge(v) !== undefined ? undefined : `${erlangJson(v)} is not a valid max age`) },
-  { name: 'stream-max-segment-size-bytes', targets: ['stream'], effect: false, check: intAtLeast(0, 'is not a valid segment size') },
+  { name: 'max-age', targets: ['stream'], effect: true, check: (v) => (parseMaxAge(v) !== undefined ? undefined : `${erlangJson(v)} is not a valid max age`) },
+  { name: 'stream-max-segment-size-bytes', targets: ['stream'], effect: true, check: intAtLeast(0, 'is not a valid segment size') },
   { name: 'queue-leader-locator', targets: ['quorum', 'stream'], effect: false, check: oneOf(['client-local', 'balanced', 'random', 'least-leaders'], 'is not a valid queue leader locator value') },
   { name: 'initial-cluster-size', targets: ['quorum', 'stream'], effect: false, check: intAtLeast(0, 'is not a valid cluster size') },
 ] satisfies PolicyKey[]).sort((a, b) => (a.name < b.name ? -1 : 1));
