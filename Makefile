@@ -90,6 +90,7 @@ rabbitmq:
 	  for i in $$(seq 1 60); do rabbitmqctl -q status >/dev/null 2>&1 && break; sleep 1; done; }
 	@rabbitmqctl -q await_startup >/dev/null
 	@rabbitmq-plugins -q list -e rabbitmq_management | grep -q rabbitmq_management || rabbitmq-plugins -q enable rabbitmq_management >/dev/null
+	@rabbitmq-plugins -q list -e rabbitmq_shovel_management | grep -q rabbitmq_shovel_management || rabbitmq-plugins -q enable rabbitmq_shovel rabbitmq_shovel_management >/dev/null
 
 conformance-rabbitmq: build rabbitmq celery
 	AMQP_URL=$(RABBITMQ_URL) npx vitest run --config conformance/vitest.config.ts

@@ -43,8 +43,31 @@ export function renderMetrics(deps: ManagementDeps, perObject: boolean, telemetr
   write(out, queueFamilies(deps, perObject), 'rabbitmq_');
   write(out, channelFamilies(deps, perObject), 'rabbitmq_');
   write(out, connectionFamilies(deps, perObject), 'rabbitmq_');
+  write(out, shovelFamilies(deps), '');
   writeTelemetry(out, telemetry);
   return out.toString();
+}
+
+const SHOVEL_STATES = ['starting', 'running', 'terminated'] as const;
+
+/** Per shovel: warren_shovel_state (1 for its current state, 0 for the others) and messages moved. */
+function shovelFamilies(deps: ManagementDeps): Family[] {
+  const rows = deps.shovels?.counters() ?? [];
+  if (rows.length === 0) return [];
+  return [
+    {
+      name: 'warren_shovel_state',
+      type: 'gauge',
+      help: 'Dynamic shovel state: 1 for the state it is in (starting, running or terminated), 0 for the others',
+      samples: rows.flatMap((r) => SHOVEL_STATES.map((state) => [{ vhost: r.vhost, shovel: r.name, state }, r.state === state ? 1 : 0] as const)),
+    },
+    {
+      name: 'warren_shovel_messages_moved_total',
+      type: 'counter',
+      help: 'Messages a dynamic shovel has settled at its source since it started',
+      samples: rows.map((r) => [{ vhost: r.vhost, shovel: r.name }, r.moved] as const),
+    },
+  ];
 }
 
 const QUEUE_COARSE = new Set(['queue_messages_ready', 'queue_messages_unacked', 'queue_messages']);

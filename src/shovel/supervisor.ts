@@ -136,6 +136,13 @@ export class ShovelSupervisor {
     return rows.sort((a, b) => (a.vhost === b.vhost ? (a.name < b.name ? -1 : 1) : a.vhost < b.vhost ? -1 : 1));
   }
 
+  /** Each shovel's state and messages moved since it (re)started, for metrics. */
+  counters(): Array<{ vhost: string; name: string; state: ShovelState; moved: number }> {
+    const out = [...this.shovels.values()].map((s) => ({ vhost: s.vhost, name: s.name, state: s.state, moved: s.moved }));
+    for (const b of this.broken.values()) out.push({ vhost: b.vhost, name: b.name, state: 'terminated', moved: 0 });
+    return out;
+  }
+
   /** Stops every shovel (messages in flight go back to their source queues). */
   async close(): Promise<void> {
     this.closed = true;
