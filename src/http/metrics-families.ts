@@ -243,8 +243,8 @@ export function channelFamilies(deps: ManagementDeps, perObject: boolean, vhosts
   return perObjectFamilies<Channel>(channels, (ch) => ({ channel: channelName(ch) }), perObject, [
     ['channel_consumers', 'gauge', 'Consumers on a channel', (ch) => ch.deliveries.consumers.size],
     ['channel_messages_unacked', 'gauge', 'Delivered but not yet acknowledged messages', (ch) => ch.deliveries.unacked.size],
-    ['channel_messages_unconfirmed', 'gauge', 'Published but not yet confirmed messages', (ch) => (ch.confirmMode ? ch.confirms.unconfirmed : 0)],
-    ['channel_messages_uncommitted', 'gauge', 'Messages received in a transaction but not yet committed', (ch) => ch.txPublishes.length],
+    ['channel_messages_unconfirmed', 'gauge', 'Published but not yet confirmed messages', (ch) => ch.unconfirmed],
+    ['channel_messages_uncommitted', 'gauge', 'Messages received in a transaction but not yet committed', (ch) => ch.uncommitted],
     ['channel_acks_uncommitted', 'gauge', 'Message acknowledgements in a transaction not yet committed', () => 0],
     ['channel_prefetch', 'gauge', 'Total limit of unacknowledged messages for all consumers on a channel', (ch) => ch.deliveries.channelPrefetch],
     ['consumer_prefetch', 'gauge', 'Limit of unacknowledged messages for each consumer', (ch) => [...ch.deliveries.consumers.values()].reduce((n, c) => n + c.prefetch, 0)],

@@ -1,12 +1,12 @@
 // Permission checks on channel operations (configure / write / read, and topic permissions), with RabbitMQ's ACCESS_REFUSED texts.
 import { exchangeResource, resourceRefused, topicRefused, type Access, type PublishingUser } from '../broker/index.js';
-import type { Channel } from './channel.js';
+import type { MethodContext } from './methods/context.js';
 
 /** Decisions cached per channel until the permission table changes (publish checks run per message). */
-const caches = new WeakMap<Channel, { version: number; decisions: Map<string, boolean>; lastWrite: string | undefined }>();
+const caches = new WeakMap<MethodContext, { version: number; decisions: Map<string, boolean>; lastWrite: string | undefined }>();
 
 /** The channel's user as the broker's publish checks see it, answering from this channel's caches. */
-export function publisherOf(ch: Channel): PublishingUser {
+export function publisherOf(ch: MethodContext): PublishingUser {
   let p = publishers.get(ch);
   if (p === undefined) {
     p = {
@@ -18,10 +18,10 @@ export function publisherOf(ch: Channel): PublishingUser {
   }
   return p;
 }
-const publishers = new WeakMap<Channel, PublishingUser>();
+const publishers = new WeakMap<MethodContext, PublishingUser>();
 
 /** basic.publish's check: the exchange last allowed on this channel passes without building a cache key. */
-function mayWrite(ch: Channel, resource: string): boolean {
+function mayWrite(ch: MethodContext, resource: string): boolean {
   const cache = caches.get(ch);
   if (cache !== undefined && cache.lastWrite === resource && cache.version === ch.conn.ctx.broker.permissions.version) return true;
   if (!allowed(ch, 'exchange', resource, 'write')) return false;
@@ -30,12 +30,12 @@ function mayWrite(ch: Channel, resource: string): boolean {
 }
 
 /** Throws 403 unless the channel's user may `access` the named queue or exchange. The default exchange is 'amq.default'. */
-export function authorize(ch: Channel, kind: 'exchange' | 'queue', name: string, access: Access): void {
+export function authorize(ch: MethodContext, kind: 'exchange' | 'queue', name: string, access: Access): void {
   const resource = kind === 'exchange' ? exchangeResource(name) : name;
   if (!allowed(ch, kind, resource, access)) throw resourceRefused(kind, resource, ch.vhost.name, ch.conn.username);
 }
 
-function allowed(ch: Channel, kind: 'exchange' | 'queue', resource: string, access: Access): boolean {
+function allowed(ch: MethodContext, kind: 'exchange' | 'queue', resource: string, access: Access): boolean {
   const permissions = ch.conn.ctx.broker.permissions;
   let cache = caches.get(ch);
   if (!cache || cache.version !== permissions.version) {
@@ -55,11 +55,11 @@ function allowed(ch: Channel, kind: 'exchange' | 'queue', resource: string, acce
  * Topic authorisation (RabbitMQ's): on a topic exchange, the routing key of a publish (`write`) or the binding key of a
  * bind or unbind (`read`, on the source exchange) must match the user's topic permission for that exchange, if any.
  */
-export function authorizeTopic(ch: Channel, exchange: { readonly name: string; readonly type: string }, routingKey: string, access: 'write' | 'read'): void {
+export function authorizeTopic(ch: MethodContext, exchange: { readonly name: string; readonly type: string }, routingKey: string, access: 'write' | 'read'): void {
   if (!topicAllowed(ch, exchange, routingKey, access)) throw topicRefused(routingKey, exchange.name, ch.vhost.name, ch.conn.username);
 }
 
-function topicAllowed(ch: Channel, exchange: { readonly name: string; readonly type: string }, routingKey: string, access: 'write' | 'read'): boolean {
+function topicAllowed(ch: MethodContext, exchange: { readonly name: string; readonly type: string }, routingKey: string, access: 'write' | 'read'): boolean {
   const permissions = ch.conn.ctx.broker.permissions;
   if (!permissions.hasTopic || exchange.type !== 'topic') return true;
   // Publishes run this per message: the channel keeps the pattern of the exchange it last checked (no key building).
@@ -72,4 +72,4 @@ function topicAllowed(ch: Channel, exchange: { readonly name: string; readonly t
   return !(re !== undefined && (re === null || !re.test(routingKey)));
 }
 
-const topicCaches = new WeakMap<Channel, { version: number; exchange: string; access: 'write' | 'read'; pattern: RegExp | null | undefined }>();
+const topicCaches = new WeakMap<MethodContext, { version: number; exchange: string; access: 'write' | 'read'; pattern: RegExp | null | undefined }>();

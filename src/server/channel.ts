@@ -1,6 +1,7 @@
-// One channel: its state, the command assembler (method → header → body) and dispatch to the method-class handlers.
+// One channel: its state, the command assembler (method → header → body) and dispatch to the method-class handlers,
+// which see it as a MethodContext.
 import type { Logger } from 'pino';
-import { addCounters, newCounters, type Exchange, type Message, type MessageCounters, type VirtualHost } from '../broker/index.js';
+import { addCounters, newCounters, type MessageCounters, type VirtualHost } from '../broker/index.js';
 import {
   AmqpError,
   BASIC_PUBLISH,
@@ -16,7 +17,6 @@ import {
   contentBodySize,
   FRAME_BODY,
   FRAME_HEADER,
-  FRAME_METHOD,
   notImplemented,
   preconditionFailed,
   resourceError,
@@ -29,6 +29,7 @@ import { handleBasic, publishContent } from './methods/basic.js';
 import { handleExchange } from './methods/exchange.js';
 import { handleQueue } from './methods/queue.js';
 import { handleConfirmOrTx } from './methods/confirm-tx.js';
+import type { HeldPublish, MethodContext } from './methods/context.js';
 import type { Connection } from './connection.js';
 import { Confirms } from './confirms.js';
 import { Deliveries } from './deliveries.js';
@@ -49,7 +50,7 @@ interface PendingPublish {
   received: number;
 }
 
-export class Channel {
+export class Channel implements MethodContext {
   readonly id: number;
   readonly conn: Connection;
   readonly log: Logger;
@@ -64,15 +65,15 @@ export class Channel {
   /** Consumers, unacked deliveries, prefetch and flow. */
   readonly deliveries: Deliveries;
   /** Queue most recently declared on this channel (the "" shortcut in later methods). */
-  lastQueue: string | undefined;
-  confirmMode = false;
+  private last: string | undefined;
+  private confirming = false;
   /** Publisher confirms, once confirm.select was seen. */
-  readonly confirms: Confirms;
-  txMode = false;
+  private readonly confirms: Confirms;
+  private transactional = false;
   /** This channel's amq.rabbitmq.reply-to consumer, if any. */
-  replyConsumer: ReplyConsumer | undefined;
+  private reply: ReplyConsumer | undefined;
   /** Publishes held by a transaction until tx.commit. */
-  txPublishes: Array<{ exchange: Exchange; message: Message; mandatory: boolean }> = [];
+  private held: HeldPublish[] = [];
   /** This channel's message counts (RabbitMQ's channel message_stats), added to its vhost's when it closes. */
   readonly stats: MessageCounters = newCounters();
   private statsHandedOver = false;
@@ -87,6 +88,64 @@ export class Channel {
 
   get vhost(): VirtualHost {
     return this.conn.vhost!;
+  }
+
+  // ---- publishing state, as MethodContext changes it and introspection reads it
+
+  get confirmMode(): boolean {
+    return this.confirming;
+  }
+
+  get txMode(): boolean {
+    return this.transactional;
+  }
+
+  selectConfirms(): void {
+    this.confirming = true;
+  }
+
+  selectTx(): void {
+    this.transactional = true;
+  }
+
+  confirm(accepted: boolean, durable: boolean): void {
+    this.confirms.next(accepted, durable);
+  }
+
+  /** Publishes confirmed to the client neither as ack nor as nack yet. */
+  get unconfirmed(): number {
+    return this.confirming ? this.confirms.unconfirmed : 0;
+  }
+
+  hold(p: HeldPublish): void {
+    this.held.push(p);
+  }
+
+  takeHeld(): HeldPublish[] {
+    const list = this.held;
+    this.held = [];
+    return list;
+  }
+
+  /** Publishes held by an open transaction. */
+  get uncommitted(): number {
+    return this.held.length;
+  }
+
+  get replyConsumer(): ReplyConsumer | undefined {
+    return this.reply;
+  }
+
+  setReplyConsumer(c: ReplyConsumer | undefined): void {
+    this.reply = c;
+  }
+
+  get lastQueue(): string | undefined {
+    return this.last;
+  }
+
+  rememberQueue(name: string): void {
+    this.last = name;
   }
 
   /** channel.open arrived. */
@@ -112,42 +171,46 @@ export class Channel {
     if (this.writable) this.conn.output.content(this.id, propertiesRaw, body);
   }
 
-  handleFrame(type: number, payload: Buffer): void {
-    if (this.state === 'closing') return this.frameWhileClosing(type, payload);
-    switch (type) {
-      case FRAME_METHOD: {
-        if (this.expecting !== 'method') {
-          throw unexpectedFrame(
-            this.expecting === 'header'
-              ? 'expected content header for class 60, got non content header frame instead'
-              : 'expected content body, got non content body frame instead',
-          );
-        }
-        const m = this.conn.decode(payload);
-        if (m.id === BASIC_PUBLISH) {
-          // One record per channel, reused: a publish allocates nothing here.
-          const p = this.publishing;
-          p.method = m;
-          p.methodPayload = payload;
-          p.bodySize = 0;
-          p.properties = payload;
-          p.received = 0;
-          this.pending = p;
-          this.expecting = 'header';
-          return;
-        }
-        try {
-          this.dispatch(m);
-        } catch (e) {
-          throw stampMethod(e, m.id);
-        }
-        return;
-      }
-      case FRAME_HEADER:
-        return this.onHeader(payload);
-      case FRAME_BODY:
-        return this.onBody(payload);
+  /**
+   * The connection is about to decode a method frame for this channel: while content is expected that is an
+   * UNEXPECTED_FRAME, said before the method is decoded (as RabbitMQ does).
+   */
+  expectMethod(): void {
+    if (this.state === 'closing' || this.expecting === 'method') return;
+    throw unexpectedFrame(
+      this.expecting === 'header'
+        ? 'expected content header for class 60, got non content header frame instead'
+        : 'expected content body, got non content body frame instead',
+    );
+  }
+
+  /** A method frame, decoded once by the connection's frame path; `payload` is its frame payload. */
+  onMethod(m: Method, payload: Buffer): void {
+    if (this.state === 'closing') return this.methodWhileClosing(m);
+    if (m.id === BASIC_PUBLISH) {
+      // One record per channel, reused: a publish allocates nothing here.
+      const p = this.publishing;
+      p.method = m;
+      p.methodPayload = payload;
+      p.bodySize = 0;
+      p.properties = payload;
+      p.received = 0;
+      this.pending = p;
+      this.expecting = 'header';
+      return;
     }
+    try {
+      this.dispatch(m);
+    } catch (e) {
+      throw stampMethod(e, m.id);
+    }
+  }
+
+  /** A content header or body frame (ignored while our channel.close awaits its close-ok). */
+  onContent(type: typeof FRAME_HEADER | typeof FRAME_BODY, payload: Buffer): void {
+    if (this.state === 'closing') return;
+    if (type === FRAME_HEADER) this.onHeader(payload);
+    else this.onBody(payload);
   }
 
   private onHeader(payload: Buffer): void {
@@ -270,9 +333,7 @@ export class Channel {
     }
   }
 
-  private frameWhileClosing(type: number, payload: Buffer): void {
-    if (type !== FRAME_METHOD) return;
-    const m = this.conn.decode(payload);
+  private methodWhileClosing(m: Method): void {
     if (m.id === CHANNEL_CLOSE_OK) {
       this.conn.channelFinished(this);
     } else if (m.id === CHANNEL_CLOSE) {

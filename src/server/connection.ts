@@ -238,7 +238,10 @@ export class Connection {
         ch.opened();
         return;
       }
-      ch.handleFrame(type, payload);
+      if (type === FRAME_METHOD) {
+        ch.expectMethod();
+        ch.onMethod(this.decode(payload), payload);
+      } else ch.onContent(type, payload);
     } catch (e) {
       this.onError(e, channel);
     }
@@ -253,7 +256,8 @@ export class Connection {
     }
   }
 
-  decode(payload: Buffer): Method {
+  /** The one place a client's method frame is decoded. */
+  private decode(payload: Buffer): Method {
     try {
       return decodeMethod(payload);
     } catch (e) {

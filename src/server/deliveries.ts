@@ -13,52 +13,23 @@ export interface Unacked {
   readonly at: number;
 }
 
-/** A basic.consume subscription; the queue calls it to hand over messages. */
-export class ChannelConsumer implements Consumer {
-  readonly tag: string;
+/** A basic.consume subscription as the queue sees it (it calls canTake and deliver) and http shows it. */
+export interface ChannelConsumer extends Consumer {
   /** The tag as a short string, encoded once for every basic.deliver. */
   readonly tagRaw: Buffer;
-  readonly noAck: boolean;
-  readonly exclusive: boolean;
   readonly queue: Queue;
   readonly prefetch: number;
+  /** Its deliveries not yet settled. */
+  unacked: number;
+}
+
+/** basic.consume's choices for one consumer. */
+export interface ConsumeOptions {
+  readonly noAck: boolean;
+  readonly exclusive: boolean;
+  readonly prefetch: number;
   readonly priority: number;
-  readonly arguments: FieldTable | undefined;
-  unacked = 0;
-  private readonly owner: Deliveries;
-
-  constructor(
-    owner: Deliveries,
-    queue: Queue,
-    tag: string,
-    opts: { noAck: boolean; exclusive: boolean; prefetch: number; priority: number; arguments?: FieldTable | undefined },
-  ) {
-    this.owner = owner;
-    this.queue = queue;
-    this.tag = tag;
-    this.tagRaw = Buffer.concat([Buffer.from([Buffer.byteLength(tag)]), Buffer.from(tag)]);
-    this.noAck = opts.noAck;
-    this.exclusive = opts.exclusive;
-    this.prefetch = opts.prefetch;
-    this.priority = opts.priority;
-    this.arguments = opts.arguments;
-  }
-
-  get connectionId(): number {
-    return this.owner.channel.conn.id;
-  }
-
-  canTake(): boolean {
-    return this.owner.canDeliver(this);
-  }
-
-  deliver(queue: Queue, entry: QueueEntry): void {
-    this.owner.deliver(this, queue, entry);
-  }
-
-  cancelledByQueue(): void {
-    this.owner.cancelledByQueue(this);
-  }
+  readonly arguments?: FieldTable | undefined;
 }
 
 /** How an ack-like method settles the deliveries it names. */
@@ -83,7 +54,7 @@ export class Deliveries {
     this.channel = channel;
   }
 
-  canDeliver(c: ChannelConsumer): boolean {
+  private canDeliver(c: ChannelConsumer): boolean {
     const ch = this.channel;
     if (this.releasing || !ch.writable || ch.conn.output.congested) return false;
     if (c.noAck) return true;
@@ -92,7 +63,7 @@ export class Deliveries {
   }
 
   /** Sends basic.deliver with the message's content. */
-  deliver(c: ChannelConsumer, queue: Queue, entry: QueueEntry): void {
+  private deliver(c: ChannelConsumer, queue: Queue, entry: QueueEntry): void {
     const tag = this.nextTag++;
     if (!c.noAck) {
       this.unacked.set(tag, { tag, queue, entry, consumer: c, at: Date.now() });
@@ -131,9 +102,26 @@ export class Deliveries {
     return undefined;
   }
 
-  addConsumer(c: ChannelConsumer): void {
-    this.consumers.set(c.tag, c);
-    c.queue.addConsumer(c);
+  /** Subscribes to a queue (which may deliver at once: basic.consume-ok goes out before this). */
+  addConsumer(queue: Queue, tag: string, opts: ConsumeOptions): ChannelConsumer {
+    const c: ChannelConsumer = {
+      tag,
+      tagRaw: Buffer.concat([Buffer.from([Buffer.byteLength(tag)]), Buffer.from(tag)]),
+      noAck: opts.noAck,
+      exclusive: opts.exclusive,
+      queue,
+      prefetch: opts.prefetch,
+      priority: opts.priority,
+      arguments: opts.arguments,
+      connectionId: this.channel.conn.id,
+      unacked: 0,
+      canTake: () => this.canDeliver(c),
+      deliver: (q, entry) => this.deliver(c, q, entry),
+      cancelledByQueue: () => this.cancelledByQueue(c),
+    };
+    this.consumers.set(tag, c);
+    queue.addConsumer(c);
+    return c;
   }
 
   /** Client-side basic.cancel; unknown tags are fine, as in RabbitMQ. */
@@ -145,7 +133,7 @@ export class Deliveries {
   }
 
   /** The queue was deleted: forget the consumer and tell a client that understands basic.cancel. */
-  cancelledByQueue(c: ChannelConsumer): void {
+  private cancelledByQueue(c: ChannelConsumer): void {
     if (this.consumers.get(c.tag) !== c) return;
     this.consumers.delete(c.tag);
     if (this.channel.writable && this.channel.conn.capability('consumer_cancel_notify')) {

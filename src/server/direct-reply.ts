@@ -2,15 +2,15 @@
 import { randomBytes } from 'node:crypto';
 import { REPLY_TO_PREFIX, type Message, type ReplyTarget } from '../broker/index.js';
 import { BASIC_DELIVER, preconditionFailed } from '../protocol/index.js';
-import type { Channel } from './channel.js';
+import type { MethodContext } from './methods/context.js';
 
 export class ReplyConsumer implements ReplyTarget {
   readonly tag: string;
   /** The pseudo-queue name requests carry in reply_to: amq.rabbitmq.reply-to.<token>. */
   readonly address: string;
-  private readonly channel: Channel;
+  private readonly channel: MethodContext;
 
-  constructor(channel: Channel, tag: string) {
+  constructor(channel: MethodContext, tag: string) {
     this.channel = channel;
     this.tag = tag;
     this.address = REPLY_TO_PREFIX + randomBytes(18).toString('base64url');
@@ -32,18 +32,18 @@ export class ReplyConsumer implements ReplyTarget {
 }
 
 /** basic.consume on amq.rabbitmq.reply-to: no-ack only, one per channel. */
-export function startReplyConsumer(ch: Channel, tag: string, noAck: boolean): ReplyConsumer {
+export function startReplyConsumer(ch: MethodContext, tag: string, noAck: boolean): ReplyConsumer {
   if (!noAck) throw preconditionFailed('reply consumer cannot acknowledge');
   if (ch.replyConsumer) throw preconditionFailed('reply consumer already set');
   const consumer = new ReplyConsumer(ch, tag);
-  ch.replyConsumer = consumer;
+  ch.setReplyConsumer(consumer);
   ch.vhost.addReplyTarget(consumer.address, consumer);
   return consumer;
 }
 
-export function stopReplyConsumer(ch: Channel): void {
+export function stopReplyConsumer(ch: MethodContext): void {
   const c = ch.replyConsumer;
   if (!c) return;
-  ch.replyConsumer = undefined;
+  ch.setReplyConsumer(undefined);
   ch.vhost.removeReplyTarget(c.address);
 }

@@ -51,7 +51,7 @@ export function channelCounts(ch: Channel): ChannelCounts {
   return {
     consumers: d.consumers.size + (ch.replyConsumer ? 1 : 0),
     unacked: d.unacked.size,
-    uncommitted: ch.txPublishes.length,
+    uncommitted: ch.uncommitted,
     channelPrefetch: d.channelPrefetch,
     consumerPrefetch: d.consumerPrefetch,
   };

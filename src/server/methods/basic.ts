@@ -29,12 +29,11 @@ import {
   type Method,
 } from '../../protocol/index.js';
 import { authorize, publisherOf } from '../access.js';
-import type { Channel } from '../channel.js';
-import { ChannelConsumer } from '../deliveries.js';
+import type { MethodContext } from './context.js';
 import { queueName } from './queue.js';
 import { startReplyConsumer, stopReplyConsumer } from '../direct-reply.js';
 
-export function handleBasic(ch: Channel, m: Method): void {
+export function handleBasic(ch: MethodContext, m: Method): void {
   const d = ch.deliveries;
   switch (m.id) {
     case BASIC_QOS:
@@ -80,7 +79,7 @@ export function handleBasic(ch: Channel, m: Method): void {
 }
 
 function consume(
-  ch: Channel,
+  ch: MethodContext,
   name: string | undefined,
   tag: string,
   noAck: boolean,
@@ -106,13 +105,13 @@ function consume(
   // The type's own refusals first (a stream without a per-consumer prefetch: 406, also under a global qos).
   q.checkConsume(noAck, d.consumerPrefetch, args);
   if (!q.type.globalQos && d.channelPrefetch > 0) throw notImplemented(`${resource} does not support global qos`);
-  const consumer = new ChannelConsumer(d, q, tag, { noAck, exclusive, prefetch: d.consumerPrefetch, priority, arguments: args });
+  const prefetch = d.consumerPrefetch;
   // consume-ok goes out before the first delivery.
   if (!nowait) ch.send({ id: BASIC_CONSUME_OK, consumerTag: tag });
-  d.addConsumer(consumer);
+  d.addConsumer(q, tag, { noAck, exclusive, prefetch, priority, arguments: args });
 }
 
-function get(ch: Channel, name: string | undefined, noAck: boolean): void {
+function get(ch: MethodContext, name: string | undefined, noAck: boolean): void {
   authorize(ch, 'queue', queueName(ch, name), 'read');
   const q = ch.vhost.queue(queueName(ch, name), ch.conn.id);
   const entry = q.get(noAck);
@@ -143,7 +142,7 @@ function get(ch: Channel, name: string | undefined, noAck: boolean): void {
 const CHECKED_FLAGS = PROP_FLAG.userId | PROP_FLAG.expiration | PROP_FLAG.replyTo;
 
 /** A publish whose content has fully arrived. */
-export function publishContent(ch: Channel, m: BasicPublish, propertiesRaw: Buffer, body: Buffer, methodPayload?: Buffer): void {
+export function publishContent(ch: MethodContext, m: BasicPublish, propertiesRaw: Buffer, body: Buffer, methodPayload?: Buffer): void {
   if (m.immediate) throw notImplemented('immediate=true');
   const conn = ch.conn;
   const totals = conn.ctx.broker.totals;
@@ -165,12 +164,12 @@ export function publishContent(ch: Channel, m: BasicPublish, propertiesRaw: Buff
   if (propertiesRaw.length !== 2 || propertiesRaw[0] !== 0 || propertiesRaw[1] !== 0) void message.properties;
   if (message.hasFlag(CHECKED_FLAGS)) message = checkProperties(ch, message);
   if (ch.txMode) {
-    ch.txPublishes.push({ exchange, message, mandatory: m.mandatory ?? false });
+    ch.hold({ exchange, message, mandatory: m.mandatory ?? false });
     return;
   }
   const accepted = route(ch, exchange, message, m.mandatory ?? false);
   const durable = ch.vhost.persistence?.takeDirty() ?? false;
-  if (ch.confirmMode) ch.confirms.next(accepted, durable);
+  if (ch.confirmMode) ch.confirm(accepted, durable);
 }
 
 /** The exchange and routing-key short strings of a basic.publish payload (class, method, ticket come first). */
@@ -179,7 +178,7 @@ function routingShortstrs(payload: Buffer): Buffer {
   return payload.subarray(6, exchangeEnd + 1 + payload[exchangeEnd]!);
 }
 
-function checkProperties(ch: Channel, message: Message): Message {
+function checkProperties(ch: MethodContext, message: Message): Message {
   checkPublishedProperties(message, ch.conn.username);
   const props = message.properties;
   if (props.replyTo === REPLY_TO_QUEUE) {
@@ -190,7 +189,7 @@ function checkProperties(ch: Channel, message: Message): Message {
 }
 
 /** Routes one message; returns false when a queue refused it (the publisher's confirm is then a nack). */
-function route(ch: Channel, exchange: Exchange, message: Message, mandatory: boolean): boolean {
+function route(ch: MethodContext, exchange: Exchange, message: Message, mandatory: boolean): boolean {
   const outcome = ch.vhost.publish(exchange, message);
   const accepted = outcome.rejected === 0;
   if (outcome.routed === 0) {
@@ -207,14 +206,12 @@ function route(ch: Channel, exchange: Exchange, message: Message, mandatory: boo
 }
 
 /** tx.commit: routes the held publishes; returns true when some were written and need a sync before commit-ok. */
-export function commitPublishes(ch: Channel): boolean {
-  const list = ch.txPublishes;
-  ch.txPublishes = [];
-  for (const p of list) route(ch, p.exchange, p.message, p.mandatory);
+export function commitPublishes(ch: MethodContext): boolean {
+  for (const p of ch.takeHeld()) route(ch, p.exchange, p.message, p.mandatory);
   return ch.vhost.persistence?.takeDirty() ?? false;
 }
 
-export function rollbackPublishes(ch: Channel): void {
-  ch.txPublishes = [];
+export function rollbackPublishes(ch: MethodContext): void {
+  ch.takeHeld();
 }
 

@@ -13,19 +13,19 @@ import {
   AmqpError,
   type Method,
 } from '../../protocol/index.js';
-import type { Channel } from '../channel.js';
+import type { MethodContext } from './context.js';
 import { commitPublishes, rollbackPublishes } from './basic.js';
 
-export function handleConfirmOrTx(ch: Channel, m: Method): void {
+export function handleConfirmOrTx(ch: MethodContext, m: Method): void {
   switch (m.id) {
     case CONFIRM_SELECT:
       if (ch.txMode) throw preconditionFailed('cannot switch from tx to confirm mode');
-      ch.confirmMode = true;
+      ch.selectConfirms();
       if (!m.nowait) ch.send({ id: CONFIRM_SELECT_OK });
       return;
     case TX_SELECT:
       if (ch.confirmMode) throw preconditionFailed('cannot switch from confirm to tx mode');
-      ch.txMode = true;
+      ch.selectTx();
       ch.send({ id: TX_SELECT_OK });
       return;
     case TX_COMMIT:

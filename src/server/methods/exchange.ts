@@ -12,11 +12,11 @@ import {
   type Method,
 } from '../../protocol/index.js';
 import { authorize, authorizeTopic } from '../access.js';
-import type { Channel } from '../channel.js';
+import type { MethodContext } from './context.js';
 
 const EMPTY = new Map();
 
-export function handleExchange(ch: Channel, m: Method): void {
+export function handleExchange(ch: MethodContext, m: Method): void {
   const vhost = ch.vhost;
   switch (m.id) {
     case EXCHANGE_DECLARE:

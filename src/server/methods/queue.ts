@@ -16,18 +16,18 @@ import {
 } from '../../protocol/index.js';
 import { REPLY_TO_PREFIX, REPLY_TO_QUEUE } from '../../broker/index.js';
 import { authorize, authorizeTopic } from '../access.js';
-import type { Channel } from '../channel.js';
+import type { MethodContext } from './context.js';
 
 const EMPTY = new Map();
 
 /** RabbitMQ's shortcut: an empty queue name means the channel's most recently declared queue. */
-export function queueName(ch: Channel, name: string | undefined): string {
+export function queueName(ch: MethodContext, name: string | undefined): string {
   if (name) return name;
   if (ch.lastQueue === undefined) throw notFound('no previously declared queue');
   return ch.lastQueue;
 }
 
-export function handleQueue(ch: Channel, m: Method): void {
+export function handleQueue(ch: MethodContext, m: Method): void {
   const vhost = ch.vhost;
   const connId = ch.conn.id;
   switch (m.id) {
@@ -49,7 +49,7 @@ export function handleQueue(ch: Channel, m: Method): void {
         arguments: m.arguments ?? EMPTY,
         connectionId: connId,
       });
-      ch.lastQueue = q.name;
+      ch.rememberQueue(q.name);
       if (!m.nowait) ch.send({ id: QUEUE_DECLARE_OK, queue: q.name, messageCount: q.messageCount, consumerCount: q.consumerCount });
       return;
     }
