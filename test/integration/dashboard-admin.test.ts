@@ -35,7 +35,7 @@ describe.skipIf(!RUN_BROWSER)(RUN_BROWSER ? 'dashboard admin pages in headless c
     await page.getByRole('navigation', { name: 'Sections' }).getByRole('link', { name: 'Admin' }).click();
     await page.getByRole('heading', { name: 'Users' }).waitFor();
     const admin = page.getByRole('navigation', { name: 'Admin' });
-    expect(await admin.getByRole('link').allTextContents()).toEqual(['Users', 'Virtual hosts', 'Permissions', 'Policies', 'Definitions']);
+    expect(await admin.getByRole('link').allTextContents()).toEqual(['Users', 'Virtual hosts', 'Permissions', 'Policies', 'Shovels', 'Definitions']);
     expect(await page.getByRole('navigation', { name: 'Sections' }).getByRole('link', { name: 'Admin' }).getAttribute('aria-current')).toBe('page');
     expect(await admin.getByRole('link', { name: 'Users' }).getAttribute('aria-current')).toBe('page');
   });

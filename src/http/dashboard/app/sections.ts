@@ -3,6 +3,7 @@ import { mountBindings } from './views/bindings.js';
 import { mountDefinitions } from './views/definitions.js';
 import { mountPermissions } from './views/permissions.js';
 import { mountPolicies } from './views/policies.js';
+import { mountShovels } from './views/shovels.js';
 import { mountUsers } from './views/users.js';
 import { mountVhosts } from './views/vhosts.js';
 import { mountChannels, mountConnections } from './views/connections.js';
@@ -30,5 +31,6 @@ export const SECTIONS: Readonly<Record<string, Section>> = {
   vhosts: { title: 'Virtual hosts', list: mountVhosts, tab: 'admin' },
   permissions: { title: 'Permissions', list: mountPermissions, tab: 'admin' },
   policies: { title: 'Policies', list: mountPolicies, tab: 'admin' },
+  shovels: { title: 'Shovels', list: mountShovels, tab: 'admin' },
   definitions: { title: 'Definitions', list: mountDefinitions, tab: 'admin' },
 };

@@ -90,6 +90,22 @@ export interface Policy {
   priority: number;
 }
 
+/** A dynamic shovel's status row as /api/shovels lists it. */
+export interface Shovel {
+  vhost: string;
+  name: string;
+  type: string;
+  state: 'starting' | 'running' | 'terminated';
+  timestamp: string;
+  reason?: string;
+  src_uri?: string;
+  src_queue?: string;
+  src_exchange?: string;
+  dest_uri?: string;
+  dest_queue?: string;
+  dest_exchange?: string;
+}
+
 export interface Binding {
   source: string;
   vhost: string;

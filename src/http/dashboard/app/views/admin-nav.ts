@@ -1,4 +1,4 @@
-// The Admin tab's pages and their sub-navigation (users, virtual hosts, permissions, policies, definitions).
+// The Admin tab's pages and their sub-navigation (users, virtual hosts, permissions, policies, shovels, definitions).
 import { h } from '../dom.js';
 
 /** The Admin tab's pages in nav order: a section name (see sections.ts) and its label. Add a page by adding it here. */
@@ -7,6 +7,7 @@ export const ADMIN_PAGES: readonly (readonly [section: string, label: string])[]
   ['vhosts', 'Virtual hosts'],
   ['permissions', 'Permissions'],
   ['policies', 'Policies'],
+  ['shovels', 'Shovels'],
   ['definitions', 'Definitions'],
 ];
 
