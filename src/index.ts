@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import pino, { type Logger } from 'pino';
-import { Broker, restoreAccess, snapshotAccess, type AccessSnapshot, type InternalErrorReporter, type PagingWindow } from './broker/index.js';
+import { Broker, ManualClock, realClock, restoreAccess, type Clock, snapshotAccess, type AccessSnapshot, type InternalErrorReporter, type PagingWindow } from './broker/index.js';
 import { importDefinitions } from './definitions/index.js';
 import { startManagement, startMetrics, type HttpListener, type ManagementListener } from './http/index.js';
 import { AmqpServer, DEFAULT_SERVER_OPTIONS, type ServerOptions } from './server/index.js';
@@ -46,6 +46,21 @@ export interface StartOptions extends Partial<ServerOptions> {
    * Without its own certificate it uses `tls`'s certificate, key and CA. Plain HTTP still runs on `managementPort`.
    */
   managementTls?: TlsSettings;
+  /**
+   * 'manual': broker time moves only through `clock.advance(ms)` (TTL, x-expires, delayed messages, consumer timeouts,
+   * dead-letter times); heartbeats, handshake and close timeouts stay on real time. Default: the real clock.
+   */
+  clock?: 'real' | 'manual' | Clock;
+}
+
+/** The broker's time as a test sees it. */
+export interface BrokerClock {
+  /** The broker's current time (ms since the epoch). */
+  now(): number;
+  /** Moves a manual clock forward, firing every broker timer due by then in order; returns the new time. */
+  advance(ms: number): number;
+  /** True when the broker was started with `clock: 'manual'`. */
+  readonly manual: boolean;
 }
 
 export type { TlsSettings } from './shared/tls.js';
@@ -67,6 +82,8 @@ export interface RunningBroker {
   readonly managementTlsPort: number | undefined;
   /** The Prometheus endpoint's port, when it runs. */
   readonly prometheusPort: number | undefined;
+  /** The broker's clock; `advance(ms)` works with `startBroker({ clock: 'manual' })`. */
+  readonly clock: BrokerClock;
   /** Sends connection.close 320 to every client and stops listening. */
   close(): Promise<void>;
 }
@@ -89,7 +106,8 @@ export async function startBroker(opts: StartOptions = {}): Promise<RunningBroke
   );
   const resources = new ResourceStack();
   resources.defer(() => store.close());
-  const broker = new Broker({ defaultUser: options.defaultUser, defaultPass: options.defaultPass, defaultVhost: options.defaultVhost, reportInternalError }, store);
+  const clock = opts.clock === 'manual' ? new ManualClock() : opts.clock === 'real' || opts.clock === undefined ? realClock : opts.clock;
+  const broker = new Broker({ defaultUser: options.defaultUser, defaultPass: options.defaultPass, defaultVhost: options.defaultVhost, reportInternalError, clock }, store);
   await resources.open(() => recover(broker, store, new AccessFile(dataDir), options, logger));
   const defaultUser = broker.users.get(options.defaultUser);
   if (opts.defaultUserTags && defaultUser) broker.users.set(defaultUser.name, { ...defaultUser, tags: [...opts.defaultUserTags] });
@@ -159,7 +177,19 @@ export async function startBroker(opts: StartOptions = {}): Promise<RunningBroke
     managementPort: management?.port,
     managementTlsPort: management?.httpsPort,
     prometheusPort: metrics?.port,
+    clock: brokerClock(clock),
     close: () => (closing ??= resources.close()),
+  };
+}
+
+function brokerClock(clock: Clock): BrokerClock {
+  return {
+    now: () => clock.now(),
+    advance: (ms) => {
+      if (!(clock instanceof ManualClock)) throw new Error("clock.advance: the broker runs on the real clock; start it with startBroker({ clock: 'manual' })");
+      return clock.advance(ms);
+    },
+    manual: clock instanceof ManualClock,
   };
 }
 

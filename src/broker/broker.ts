@@ -7,6 +7,7 @@ import { PermissionTable } from './permissions.js';
 import { ParameterTable } from './policies/index.js';
 import { PolicyApplier } from './policy-application.js';
 import type { BrokerRuntime } from './runtime.js';
+import { realClock, type Clock } from './clock.js';
 import { newBrokerTotals, type BrokerTotals } from './stats.js';
 import { VirtualHost, type ChangeListener } from './vhost.js';
 
@@ -25,6 +26,8 @@ export interface BrokerOptions {
   defaultVhost: string;
   /** Where errors raised outside any connection go (the broker's logger); the console when not given. */
   reportInternalError?: InternalErrorReporter | undefined;
+  /** The clock of the broker's timers; the real one unless a test gives a ManualClock. */
+  clock?: Clock | undefined;
 }
 
 export interface VhostMetadata {
@@ -46,6 +49,7 @@ export class Broker implements BrokerRuntime {
   /** This broker's message totals (rabbitmq_global_*). */
   readonly totals: BrokerTotals = newBrokerTotals();
   readonly reportInternalError: InternalErrorReporter;
+  readonly clock: Clock;
   private connectionIds = 0;
   private readonly persistence: MessagePersistence | undefined;
   private readonly listeners: ChangeListener[] = [];
@@ -69,6 +73,7 @@ export class Broker implements BrokerRuntime {
       if (v) policies.vhost(v);
     });
     this.reportInternalError = opts.reportInternalError ?? reportToConsole;
+    this.clock = opts.clock ?? realClock;
     this.addVhost(opts.defaultVhost);
     this.users.set(opts.defaultUser, { name: opts.defaultUser, password: opts.defaultPass, tags: ['administrator'] });
   }

@@ -35,6 +35,7 @@ export function deadLetteredMessage(
   reason: DeadLetterReason,
   deadLetterExchange: string,
   deadLetterRoutingKey: string | undefined,
+  now: number,
 ): Message {
   const props = message.properties;
   const headers: FieldTable = new Map(props.headers ?? []);
@@ -53,7 +54,7 @@ export function deadLetteredMessage(
       ['count', long(1)],
       ['reason', str(reason)],
       ['queue', str(queue)],
-      ['time', { type: 'T', value: Math.floor(Date.now() / 1000) }],
+      ['time', { type: 'T', value: Math.floor(now / 1000) }],
       ['exchange', str(message.exchange)],
       ['routing-keys', { type: 'A', value: routingKeysOf(message, props.headers) }],
     ]);

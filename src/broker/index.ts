@@ -20,3 +20,4 @@ export * from './runtime.js';
 export * from './policies/index.js';
 export * from './exchange-names.js';
 export * from './publish-as-user.js';
+export * from './clock.js';

@@ -7,6 +7,7 @@ import { ExpiryHeap, type QueueEntry } from './queue-entry.js';
 import { ReadyStore } from './ready-store.js';
 import { Deduplicator } from './deduplication.js';
 import { guarded } from './internal-errors.js';
+import type { ClockTimer } from './clock.js';
 import type { BrokerRuntime } from './runtime.js';
 import { newCounters, type MessageCounters } from './stats.js';
 import type { PageFile, PagingWindow, QueueStore, RecoveredMessage, RecoveredMessages } from './persistence.js';
@@ -83,9 +84,9 @@ export class Queue {
   private readyBytes = 0;
   private readonly window: PagingWindow | undefined;
   private readonly expiry = new ExpiryHeap();
-  private expiryTimer: NodeJS.Timeout | undefined;
+  private expiryTimer: ClockTimer | undefined;
   private expiryAt = 0;
-  private idleTimer: NodeJS.Timeout | undefined;
+  private idleTimer: ClockTimer | undefined;
   /** Registration order (single active consumer takes the first). */
   private readonly consumerList: Consumer[] = [];
   /** Consumers by descending priority, rebuilt when consumers change and priorities differ. */
@@ -182,7 +183,7 @@ export class Queue {
       deliveryCount: 0,
       persisted: true,
       delivery: undefined,
-      enqueuedAt: Date.now(),
+      enqueuedAt: this.runtime.clock.now(),
     };
   }
 
@@ -204,7 +205,7 @@ export class Queue {
     this.current = { ...next, type: prev.type, maxPriority: prev.maxPriority, singleActiveConsumer: prev.singleActiveConsumer };
     if (!sameDeduplication(prev, next)) this.dedup = Deduplicator.of(next.deduplication);
     if (next.expires !== prev.expires) {
-      if (this.idleTimer !== undefined) clearTimeout(this.idleTimer);
+      if (this.idleTimer !== undefined) this.runtime.clock.clear(this.idleTimer);
       this.idleTimer = undefined;
       if (this.consumerList.length === 0) this.armIdleTimer();
     }
@@ -246,13 +247,13 @@ export class Queue {
       message,
       seq: this.nextSeq++,
       priority: s.maxPriority === undefined ? 0 : priorityOf(message, s.maxPriority),
-      expiresAt: ttl === undefined || ttl === 0 ? 0 : Date.now() + ttl,
+      expiresAt: ttl === undefined || ttl === 0 ? 0 : this.runtime.clock.now() + ttl,
       redelivered: false,
       state: 'ready',
       deliveryCount: 0,
       persisted: false,
       delivery: undefined,
-      enqueuedAt: Date.now(),
+      enqueuedAt: this.runtime.clock.now(),
     };
     if (ttl === 0) {
       // TTL 0: delivered now to a consumer that can take it, or expired at once.
@@ -318,7 +319,7 @@ export class Queue {
         ready.lostBytes = 0;
       }
       if (batch.length === 0) return;
-      const now = Date.now();
+      const now = this.runtime.clock.now();
       let live = 0;
       for (const entry of batch) {
         if (entry.expiresAt !== 0 && entry.expiresAt <= now) {
@@ -362,12 +363,12 @@ export class Queue {
       while (this.readyCount > 0 && this.consumerList.length > 0) {
         const consumer = this.pickConsumer();
         if (!consumer) {
-          if (this.blockedSince === 0) this.blockedSince = Date.now();
+          if (this.blockedSince === 0) this.blockedSince = this.runtime.clock.now();
           break;
         }
         const entry = this.takeReady();
         if (!entry) break;
-        if (entry.expiresAt !== 0 && entry.expiresAt <= Date.now()) {
+        if (entry.expiresAt !== 0 && entry.expiresAt <= this.runtime.clock.now()) {
           this.expire(entry);
           continue;
         }
@@ -392,7 +393,7 @@ export class Queue {
   private handOver(consumer: Consumer, entry: QueueEntry): void {
     this.countDelivery(entry, consumer.noAck ? 'deliverNoAck' : 'deliver');
     if (this.blockedSince !== 0) {
-      this.blockedMs += Date.now() - this.blockedSince;
+      this.blockedMs += this.runtime.clock.now() - this.blockedSince;
       this.blockedSince = 0;
     }
     if (this.countsDeliveries && entry.deliveryCount > 0) entry.delivery = withDeliveryCount(entry.message, entry.deliveryCount);
@@ -466,7 +467,7 @@ export class Queue {
         this.runtime.totals.getEmpty += 1;
         return undefined;
       }
-      if (entry.expiresAt !== 0 && entry.expiresAt <= Date.now()) {
+      if (entry.expiresAt !== 0 && entry.expiresAt <= this.runtime.clock.now()) {
         this.expire(entry);
         continue;
       }
@@ -515,7 +516,7 @@ export class Queue {
   /** Unacked entries come back, redelivered, each in its original place. */
   requeue(entries: readonly QueueEntry[]): void {
     const limit = this.current.deliveryLimit;
-    const now = Date.now();
+    const now = this.runtime.clock.now();
     const back: QueueEntry[] = [];
     for (const entry of entries) {
       if (entry.state !== 'out') continue;
@@ -554,17 +555,16 @@ export class Queue {
   }
 
   private armExpiryTimer(at: number): void {
-    if (this.expiryTimer !== undefined) clearTimeout(this.expiryTimer);
+    if (this.expiryTimer !== undefined) this.runtime.clock.clear(this.expiryTimer);
     this.expiryAt = at;
-    this.expiryTimer = setTimeout(() => guarded(this.runtime.reportInternalError, `expiry of queue '${this.name}'`, () => this.expireDue()), Math.max(0, at - Date.now()));
-    this.expiryTimer.unref();
+    this.expiryTimer = this.runtime.clock.setTimeout(() => guarded(this.runtime.reportInternalError, `expiry of queue '${this.name}'`, () => this.expireDue()), Math.max(0, at - this.runtime.clock.now()));
   }
 
   /** Removes every ready entry whose time has come, without waiting for a consumer to notice. */
   private expireDue(): void {
     this.expiryTimer = undefined;
     if (this.deleted) return;
-    const now = Date.now();
+    const now = this.runtime.clock.now();
     for (let e = this.expiry.peek(); e && e.expiresAt <= now; e = this.expiry.peek()) {
       this.expiry.pop();
       if (e.state !== 'ready') continue;
@@ -584,14 +584,13 @@ export class Queue {
   private armIdleTimer(): void {
     const ms = this.current.expires;
     if (ms === undefined) return;
-    if (this.idleTimer !== undefined) clearTimeout(this.idleTimer);
-    this.idleTimer = setTimeout(() => {
+    if (this.idleTimer !== undefined) this.runtime.clock.clear(this.idleTimer);
+    this.idleTimer = this.runtime.clock.setTimeout(() => {
       this.idleTimer = undefined;
       guarded(this.runtime.reportInternalError, `x-expires of queue '${this.name}'`, () => {
         if (!this.deleted && this.consumerList.length === 0) this.events.removeQueue(this);
       });
     }, ms);
-    this.idleTimer.unref();
   }
 
   // ---- consumers ---------------------------------------------------------
@@ -600,7 +599,7 @@ export class Queue {
     this.consumerList.push(consumer);
     this.hadConsumer = true;
     if (this.idleTimer !== undefined) {
-      clearTimeout(this.idleTimer);
+      this.runtime.clock.clear(this.idleTimer);
       this.idleTimer = undefined;
     }
     this.reorder();
@@ -687,8 +686,8 @@ export class Queue {
     this.ready.destroy();
     const count = this.purge();
     this.deleted = true;
-    if (this.expiryTimer !== undefined) clearTimeout(this.expiryTimer);
-    if (this.idleTimer !== undefined) clearTimeout(this.idleTimer);
+    if (this.expiryTimer !== undefined) this.runtime.clock.clear(this.expiryTimer);
+    if (this.idleTimer !== undefined) this.runtime.clock.clear(this.idleTimer);
     const consumers = this.consumerList.splice(0);
     for (const c of consumers) c.cancelledByQueue(this);
     return count;

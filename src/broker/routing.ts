@@ -161,7 +161,7 @@ export class Routing {
     queue.deadLettered += 1;
     const exchange = this.exchanges.get(dlx);
     if (!exchange) return;
-    const dead = deadLetteredMessage(message, queue.name, reason, dlx, queue.settings.deadLetterRoutingKey);
+    const dead = deadLetteredMessage(message, queue.name, reason, dlx, queue.settings.deadLetterRoutingKey, this.runtime.clock.now());
     const routed = new Set<Destination>();
     this.routeWithKeys(exchange, dead, dead.routingKeys ?? [dead.routingKey], routed);
     for (const d of routed) {

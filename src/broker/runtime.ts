@@ -1,4 +1,5 @@
-// What a broker hands down to its vhosts and queues that belongs to it and not to the process: totals, error reporter.
+// What a broker hands down to its vhosts and queues that belongs to it and not to the process: totals, error reporter, clock.
+import type { Clock } from './clock.js';
 import type { InternalErrorReporter } from './internal-errors.js';
 import type { BrokerTotals } from './stats.js';
 
@@ -7,4 +8,6 @@ export interface BrokerRuntime {
   readonly totals: BrokerTotals;
   /** Where timer work that throws is reported (the broker's logger). */
   readonly reportInternalError: InternalErrorReporter;
+  /** The clock of every broker timer and timestamp (TTL, expiry, delays, consumer timeouts, dead-letter times). */
+  readonly clock: Clock;
 }

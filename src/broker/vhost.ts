@@ -189,6 +189,7 @@ export class VirtualHost implements QueueEvents {
       exchange,
       persistence: this.persistence,
       reportInternalError: this.runtime.reportInternalError,
+      clock: this.runtime.clock,
       isCurrent: () => this.exchanges.get(exchange.name) === exchange,
       routeNow: (message) => this.routing.routeNow(exchange, message),
     };

@@ -1,5 +1,5 @@
 // A channel's consumers and its outstanding deliveries: prefetch, ack / nack / reject / recover, and requeue on close.
-import type { Consumer, Queue, QueueEntry } from '../broker/index.js';
+import type { Clock, Consumer, Queue, QueueEntry } from '../broker/index.js';
 import { BASIC_CANCEL, preconditionFailed, type FieldTable } from '../protocol/index.js';
 import type { Channel } from './channel.js';
 
@@ -50,8 +50,12 @@ export class Deliveries {
   /** Settlements held back by a transaction until commit. */
   private txSettlements: Array<{ u: Unacked; how: Settle }> = [];
 
+  /** The broker's clock: when a delivery was sent, for consumer timeouts. */
+  private readonly clock: Clock;
+
   constructor(channel: Channel) {
     this.channel = channel;
+    this.clock = channel.conn.ctx.broker.clock;
   }
 
   private canDeliver(c: ChannelConsumer): boolean {
@@ -66,7 +70,7 @@ export class Deliveries {
   private deliver(c: ChannelConsumer, queue: Queue, entry: QueueEntry): void {
     const tag = this.nextTag++;
     if (!c.noAck) {
-      this.unacked.set(tag, { tag, queue, entry, consumer: c, at: Date.now() });
+      this.unacked.set(tag, { tag, queue, entry, consumer: c, at: this.clock.now() });
       c.unacked += 1;
     }
     const ch = this.channel;
@@ -81,7 +85,7 @@ export class Deliveries {
   /** A delivery tag for basic.get-ok; tracked as unacked unless noAck. */
   takeForGet(queue: Queue, entry: QueueEntry, noAck: boolean): number {
     const tag = this.nextTag++;
-    if (!noAck) this.unacked.set(tag, { tag, queue, entry, consumer: undefined, at: Date.now() });
+    if (!noAck) this.unacked.set(tag, { tag, queue, entry, consumer: undefined, at: this.clock.now() });
     return tag;
   }
 

@@ -2,7 +2,7 @@
 import { createServer, type Server as NetServer, type Socket } from 'node:net';
 import { createServer as createTlsServer, type TLSSocket } from 'node:tls';
 import type { Logger } from 'pino';
-import type { Broker } from '../broker/index.js';
+import type { Broker, ClockTimer } from '../broker/index.js';
 import { AmqpError } from '../protocol/index.js';
 import { Alarms } from './alarms.js';
 import { Connection, type ConnectionContext } from './connection.js';
@@ -33,7 +33,7 @@ export class AmqpServer implements ConnectionContext {
   private readonly waiting: Socket[] = [];
   /** Set once close() started: nothing new is accepted or admitted. */
   private closing = false;
-  private readonly timeoutTimer: NodeJS.Timeout;
+  private readonly timeoutTimer: ClockTimer;
   readonly alarms: Alarms;
 
   constructor(broker: Broker, options: ServerOptions, logger: Logger) {
@@ -41,8 +41,8 @@ export class AmqpServer implements ConnectionContext {
     this.options = options;
     this.logger = logger;
     this.net = createServer((socket) => this.accept(socket));
-    this.timeoutTimer = setInterval(() => this.checkConsumerTimeouts(), options.consumerTimeoutCheckInterval);
-    this.timeoutTimer.unref();
+    // Consumer timeouts run on the broker's clock (a manual one in tests); heartbeats and handshake timers stay real.
+    this.timeoutTimer = broker.clock.setInterval(() => this.checkConsumerTimeouts(), options.consumerTimeoutCheckInterval);
     this.alarms = new Alarms(
       { memoryHighWatermark: options.memoryHighWatermark, diskFreeLimit: options.diskFreeLimit, dataDir: options.dataDir, interval: options.alarmCheckInterval },
       logger,
@@ -68,7 +68,7 @@ export class AmqpServer implements ConnectionContext {
 
   /** Closes channels holding a delivery unacknowledged past its consumer timeout (406, as RabbitMQ). */
   private checkConsumerTimeouts(): void {
-    const now = Date.now();
+    const now = this.broker.clock.now();
     for (const conn of this.connections) {
       for (const ch of conn.channels.values()) {
         if (ch.state !== 'open' || ch.deliveries.unacked.size === 0) continue;
@@ -172,7 +172,7 @@ export class AmqpServer implements ConnectionContext {
     // Sockets waiting under connection_max are dropped, not served as the closing connections free their slots.
     this.closing = true;
     for (const s of this.waiting.splice(0)) s.destroy();
-    clearInterval(this.timeoutTimer);
+    this.broker.clock.clear(this.timeoutTimer);
     this.alarms.stop();
     const closed = Promise.all([this.net, this.tls].map((s) => (s?.listening ? new Promise<void>((resolve) => s.close(() => resolve())) : undefined)));
     for (const conn of this.connections) conn.forceClose('broker shutdown');

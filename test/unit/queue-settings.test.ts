@@ -6,6 +6,7 @@ import { parseQueueArguments, type QueueSettings } from '../../src/broker/queue-
 import type { Queue } from '../../src/broker/queue.js';
 import { reportToConsole } from '../../src/broker/internal-errors.js';
 import { newBrokerTotals } from '../../src/broker/stats.js';
+import { realClock } from '../../src/broker/clock.js';
 import { VirtualHost } from '../../src/broker/vhost.js';
 import type { FieldTable, FieldValue } from '../../src/protocol/index.js';
 
@@ -13,7 +14,7 @@ const args = (entries: Record<string, FieldValue>): FieldTable => new Map(Object
 const int = (value: number): FieldValue => ({ type: 'I', value });
 const str = (value: string): FieldValue => ({ type: 'S', value });
 
-const newVhost = () => new VirtualHost('/', { totals: newBrokerTotals(), reportInternalError: reportToConsole });
+const newVhost = () => new VirtualHost('/', { totals: newBrokerTotals(), reportInternalError: reportToConsole, clock: realClock });
 
 function declare(vhost: VirtualHost, name: string, a: FieldTable = new Map(), durable = false): Queue {
   return vhost.declareQueue({ name, passive: false, durable, exclusive: false, autoDelete: false, arguments: a, connectionId: 1 });

@@ -1,5 +1,6 @@
 // The x-delayed-message exchange type (as RabbitMQ's delayed-message plugin): routes like its x-delayed-type, later.
 import { preconditionFailed, type FieldTable } from '../../protocol/index.js';
+import type { ClockTimer } from '../clock.js';
 import { guarded } from '../internal-errors.js';
 import { PROP_FLAG, type Message } from '../message.js';
 import type { DelayedStore } from '../persistence.js';
@@ -13,7 +14,7 @@ export class DelayedRouter implements ExchangeRouter {
   private store: DelayedStore | undefined;
   /** Id of the next stored message (ascending, as the store's segments expect). */
   private nextId = 0;
-  private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly timers = new Set<ClockTimer>();
 
   constructor(inner: ExchangeRouter) {
     this.inner = inner;
@@ -54,7 +55,7 @@ export class DelayedRouter implements ExchangeRouter {
 
   onDelete(): void {
     this.store?.destroy();
-    for (const t of this.timers) clearTimeout(t);
+    for (const t of this.timers) this.host?.clock.clear(t);
     this.timers.clear();
   }
 
@@ -70,7 +71,7 @@ export class DelayedRouter implements ExchangeRouter {
     const headers = new Map(message.properties.headers);
     headers.set('x-delay', ms <= 0x7fffffff ? { type: 'I', value: -ms } : { type: 'l', value: -ms });
     const due = message.withProperties({ ...message.properties, headers });
-    const dueAt = Date.now() + ms;
+    const dueAt = this.host.clock.now() + ms;
     let id: number | undefined;
     if (this.store && message.persistent) {
       id = this.nextId++;
@@ -99,13 +100,13 @@ export class DelayedRouter implements ExchangeRouter {
 
   /** setTimeout for any delay: Node's timers top out at 2^31-1 ms, so long waits are chained. */
   private later(at: number, fire: () => void): void {
-    const wait = Math.min(at - Date.now(), 0x7fffffff);
-    const timer = setTimeout(() => {
+    const clock = this.host!.clock;
+    const wait = Math.min(at - clock.now(), 0x7fffffff);
+    const timer = clock.setTimeout(() => {
       this.timers.delete(timer);
-      if (Date.now() < at) this.later(at, fire);
+      if (clock.now() < at) this.later(at, fire);
       else guarded(this.host!.reportInternalError, 'a delayed message', fire);
     }, Math.max(0, wait));
-    timer.unref();
     this.timers.add(timer);
   }
 }

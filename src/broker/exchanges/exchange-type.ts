@@ -1,4 +1,5 @@
 // The interface every exchange type implements, the binding record they index, and what a type with its own lifecycle gets from its vhost.
+import type { Clock } from '../clock.js';
 import type { FieldTable } from '../../protocol/index.js';
 import type { Message } from '../message.js';
 import type { InternalErrorReporter } from '../internal-errors.js';
@@ -24,6 +25,8 @@ export interface ExchangeHost {
   readonly persistence: MessagePersistence | undefined;
   /** Where an exception in the router's timer work is reported. */
   readonly reportInternalError: InternalErrorReporter;
+  /** The broker's clock (delays are measured on it). */
+  readonly clock: Clock;
   /** True while `exchange` is still the vhost's exchange of that name. */
   isCurrent(): boolean;
   /** Routes the message through the exchange's bindings as they are now and enqueues it. */
