@@ -356,23 +356,67 @@ async function reachable(host: string, port: number): Promise<boolean> {
   });
 }
 
-async function startWarren(existingDir?: string): Promise<{ target: Target; child: ChildProcess; dir: string; metricsPort: number }> {
+async function startWarren(existingDir?: string): Promise<{ target: Target; child: ChildProcess; dir: string; metricsPort: number; managementPort: number }> {
   const dir = existingDir ?? mkdtempSync(join(tmpdir(), 'warren-bench-'));
   const bin = join(import.meta.dirname, '..', '..', '..', 'bin', 'warren');
   const child = spawn(process.execPath, [bin, '--port', '0', '--management-port', '0', '--prometheus-port', '0', '--data-dir', dir, '--log-level', 'info'], {
     stdio: ['ignore', 'pipe', 'ignore'],
   });
-  const { port, prometheusPort } = await new Promise<{ port: number; prometheusPort: number }>((resolve, reject) => {
+  const { port, prometheusPort, managementPort } = await new Promise<{ port: number; prometheusPort: number; managementPort: number }>((resolve, reject) => {
     let out = '';
     child.stdout!.on('data', (d: Buffer) => {
       out += d.toString();
       const line = out.split('\n').find((l) => l.includes('Server startup complete'));
-      if (line) resolve(JSON.parse(line) as { port: number; prometheusPort: number });
+      if (line) resolve(JSON.parse(line) as { port: number; prometheusPort: number; managementPort: number });
     });
     child.on('exit', (code) => reject(new Error(`warren exited ${code}`)));
   });
   child.removeAllListeners('exit');
-  return { target: { name: 'Warren', host: '127.0.0.1', port }, child, dir, metricsPort: prometheusPort };
+  return { target: { name: 'Warren', host: '127.0.0.1', port }, child, dir, metricsPort: prometheusPort, managementPort };
+}
+
+// ---- shovels ---------------------------------------------------------------------------------
+
+const GUEST = 'Basic ' + Buffer.from('guest:guest').toString('base64');
+
+async function managementCall(port: number, method: string, path: string, body?: unknown): Promise<unknown> {
+  const res = await fetch(`http://127.0.0.1:${port}${path}`, { method, headers: { authorization: GUEST, 'content-type': 'application/json' }, ...(body !== undefined ? { body: JSON.stringify(body) } : {}) });
+  const text = await res.text();
+  if (res.status >= 300) throw new Error(`${method} ${path}: ${res.status} ${text}`);
+  return text === '' ? undefined : JSON.parse(text);
+}
+
+/**
+ * A producer on `src`'s queue, a shovel (running in `src`) moving it to the same queue on `dest`, an auto-ack
+ * consumer there: deliveries per second at the destination.
+ */
+async function shovelled(src: Target, srcManagement: number, dest: Target, size: number, ackMode: 'on-publish' | 'on-confirm'): Promise<number> {
+  const counter = new Deliveries(1, 0);
+  const cons = await open(dest, counter);
+  const prod = await open(src);
+  const q = unique('shovel');
+  await freshQueue(prod, q, false);
+  await freshQueue(cons, q, false);
+  await cons.consume(1, q, true);
+  const name = unique('sh');
+  const path = `/api/parameters/shovel/%2F/${name}`;
+  await managementCall(srcManagement, 'PUT', path, { value: { 'src-uri': 'amqp://', 'src-queue': q, 'dest-uri': `amqp://guest:guest@127.0.0.1:${dest.port}`, 'dest-queue': q, 'ack-mode': ackMode } });
+  for (let i = 0; i < 500; i++) {
+    const rows = (await managementCall(srcManagement, 'GET', '/api/shovels')) as Array<{ name: string; state: string }>;
+    if (rows.find((r) => r.name === name)?.state === 'running') break;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  const start = Date.now();
+  let sent = 0;
+  const message = frames(prod, '', q, false, Buffer.alloc(size, 0x61));
+  sent = await produce(prod, message, start + SECONDS * 1000, () => sent + 200 - counter.count < MAX_AHEAD);
+  const rate = counter.count / ((Date.now() - start) / 1000);
+  await managementCall(srcManagement, 'DELETE', path);
+  await prod.deleteQueue(1, q);
+  await cons.deleteQueue(1, q);
+  cons.destroy();
+  prod.destroy();
+  return rate;
 }
 
 /**
@@ -523,6 +567,21 @@ async function main(): Promise<void> {
       rows.push(row);
       console.log(row);
     }
+  }
+  // Shovels between two Warrens on this machine (the issue's goals: 100k msgs/s on-publish, 40k on-confirm, 16 B).
+  if (process.env.BENCH_SHOVEL !== '0') {
+    const second = await startWarren();
+    for (const mode of ['on-publish', 'on-confirm'] as const) {
+      const size = 16;
+      const w = await shovelled(warren.target, warren.managementPort, second.target, size, mode);
+      const name = `shovel Warren → Warren, ${mode} (goal: ${mode === 'on-publish' ? '100,000' : '40,000'})`;
+      const row = `| ${name} | ${size} B | ${Math.round(w).toLocaleString('en')} | – | – |`;
+      summary.push({ scenario: `shovel Warren → Warren, ${mode}`, bodyBytes: size, unit: 'msgs/s', warren: Math.round(w), rabbitmq: undefined });
+      rows.push(row);
+      console.log(row);
+    }
+    second.child.kill('SIGTERM');
+    rmSync(second.dir, { recursive: true, force: true });
   }
   // RPC: one request at a time through a queue to a responder, the reply back through a reply-to queue.
   const rpcSize = 16;
