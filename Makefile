@@ -5,7 +5,7 @@ PORT ?= 5672
 DATA_DIR ?= ./data
 RABBITMQ_URL ?= amqp://guest:guest@localhost:5672
 
-.PHONY: help install build run test typecheck generate-check unit conformance conformance-rabbitmq rabbitmq pika bench stress fuzz celery chromium conformance-clients clean
+.PHONY: help install build run test typecheck generate-check unit conformance conformance-rabbitmq rabbitmq garagemq pika bench bench-readme bench-check stress fuzz celery chromium conformance-clients clean
 
 help:
 	@echo "make run                   start Warren on port $(PORT) with data in $(DATA_DIR)"
@@ -13,7 +13,8 @@ help:
 	@echo "make conformance           conformance suite (AMQP_URL=... to target another broker)"
 	@echo "make conformance-rabbitmq  the same suite against a local RabbitMQ (installed if missing)"
 	@echo "make conformance-clients   real client libraries (installed from Debian if missing) against Warren, or AMQP_URL=..."
-	@echo "make bench                 benchmarks"
+	@echo "make bench                 benchmarks (RABBITMQ=1 / GARAGEMQ=1 add those brokers' columns)"
+	@echo "make bench-readme          rewrite the README's performance table from bench-results.json"
 	@echo "make stress                many rounds of the kill -9 crash test"
 	@echo "make fuzz                  a long protocol fuzz run (minutes, millions of frames)"
 
@@ -69,7 +70,7 @@ unit: build pika chromium
 conformance: build celery
 	npx vitest run --config conformance/vitest.config.ts
 
-test: generate-check typecheck unit conformance
+test: generate-check typecheck unit conformance bench-check
 
 # Real client libraries (amqplib, pika, aio-pika, kombu, amqp091-go, the Java client, php-amqplib,
 # AnyEvent::RabbitMQ, rabbitmq-c's tools), installed from Debian's packages when missing, against a Warren it
@@ -103,12 +104,35 @@ fuzz: build
 stress: build
 	WARREN_CRASH_ROUNDS=$${WARREN_CRASH_ROUNDS:-50} npx vitest run --config test/vitest.config.ts test/integration/crash.test.ts
 
-# Codec micro-benchmarks, then throughput and RPC latency of Warren and (if one runs on 5672) RabbitMQ side by side.
-# make bench RABBITMQ=1 installs and starts RabbitMQ from Debian's packages first; results also go to bench-results.json.
-bench: build $(if $(RABBITMQ),rabbitmq,)
+# Codec micro-benchmarks, then throughput and RPC latency of Warren and (if one runs on 5672) RabbitMQ side by side:
+# each scenario a warm-up, then BENCH_RUNS (3) runs per broker, alternating brokers; results go to bench-results.json.
+# make bench RABBITMQ=1 installs and starts RabbitMQ from Debian's packages first; GARAGEMQ=1 adds Debian's garagemq.
+bench: build $(if $(RABBITMQ),rabbitmq,) $(if $(GARAGEMQ),garagemq,)
 	npx vitest bench --run --config test/vitest.config.ts --dir test/bench
 	npx tsc -p test/bench/tsconfig.json
-	node dist/test/bench/perf.js
+	BENCH_GARAGEMQ=$(if $(GARAGEMQ),1,0) node dist/test/bench/perf.js
+	node test/bench/readme-table.mjs --print
+
+# The README's performance table, from bench-results.json (between its bench-table markers; never edited by hand).
+bench-readme:
+	node test/bench/readme-table.mjs
+
+# GarageMQ (a Go AMQP broker) from Debian's packages, for make bench GARAGEMQ=1 (the bench starts its own instance).
+garagemq:
+	@command -v garagemq >/dev/null || { \
+	  echo "installing garagemq from Debian's packages"; \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq garagemq) >/dev/null; }
+
+# make test's check of the bench's runner and README script on a small bench (1 s runs, one scenario, Warren only):
+# the numbers are not checked, only that every run is there and the table is rewritten (in a copy of the README).
+bench-check: build
+	npx tsc -p test/bench/tsconfig.json
+	@dir=$$(mktemp -d) && trap 'rm -rf "$$dir"' EXIT && \
+	BENCH_SECONDS=1 BENCH_WARMUP_SECONDS=0.5 BENCH_SCENARIOS='transient 1→1 auto-ack,RPC' BENCH_SIZES=16 \
+	  BENCH_RABBITMQ=0 BENCH_GARAGEMQ=0 BENCH_IDLE_CONNECTIONS=0 BENCH_BACKLOG=0 BENCH_RESTART=0 BENCH_STREAM_REPLAY=0 \
+	  BENCH_JSON=$$dir/bench-results.json node dist/test/bench/perf.js >$$dir/bench.log 2>&1 || { cat $$dir/bench.log; exit 1; }; \
+	cp README.md $$dir/README.md && node test/bench/readme-table.mjs --json $$dir/bench-results.json --readme $$dir/README.md && \
+	node test/bench/check-smoke.mjs $$dir/bench-results.json $$dir/README.md
 
 clean:
 	rm -rf dist

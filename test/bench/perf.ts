@@ -1,15 +1,21 @@
-// `make bench` throughput and RPC latency: Warren and RabbitMQ side by side in one run, scenarios as in RabbitMQ's PerfTest.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+// `make bench` throughput and RPC latency: Warren, RabbitMQ and (asked) GarageMQ side by side in one run, scenarios as in RabbitMQ's PerfTest.
+import { execSync, spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
-import { tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { AmqpConnection, nowUs, type ChannelListener, type Delivery } from '../../src/client/index.js';
 import { publishFrames } from '../../src/protocol/index.js';
 import { LatencyHistogram } from '../../src/perf/histogram.js';
 import type { BasicProperties } from '../../src/protocol/index.js';
+import { measure, spread, type MeasureOptions, type RunHooks, type Spread } from './perf-runner.js';
 
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
+/** Seconds one measured run lasts (BENCH_SECONDS); the runner shortens it to BENCH_WARMUP_SECONDS for warm-up runs. */
+const MEASURED_SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
+let SECONDS = MEASURED_SECONDS;
+/** Measured runs per broker and scenario (alternating brokers), after one warm-up run each. */
+const RUNS = Math.max(1, Number(process.env.BENCH_RUNS ?? 3));
+const WARMUP_SECONDS = Number(process.env.BENCH_WARMUP_SECONDS ?? 1);
 /** Most messages a producer may be ahead of its consumers (keeps both brokers' queues short). */
 const MAX_AHEAD = 20_000;
 
@@ -23,16 +29,27 @@ const tick = () => new Promise<void>((r) => setImmediate(r));
 let counter = 0;
 const unique = (p: string) => `perf-${p}-${process.pid}-${++counter}`;
 
-/** Opens a connection (channel 1 with `o`); a broker error during the bench ends it. */
+/** The connections the current run opened (closed if it times out) and how a broker error fails it. */
+const run: { connections: AmqpConnection[]; fail: ((e: Error) => void) | undefined } = { connections: [], fail: undefined };
+
+/** Opens a connection (channel 1 with `o`); a broker error fails the current run (outside one, ends the bench). */
 async function open(t: Target, listener?: ChannelListener, o: { confirm?: boolean; prefetch?: number; collect?: boolean } = {}): Promise<AmqpConnection> {
   const c = await AmqpConnection.open({ host: t.host, port: t.port });
+  run.connections.push(c);
   c.onError = (e) => {
     console.error(`${t.name}: ${e.message}`);
-    process.exit(1);
+    if (run.fail) run.fail(e);
+    else process.exit(1);
   };
   await c.openChannel(1, listener, o);
   return c;
 }
+
+/**
+ * A scenario's clean-up, skipped on GarageMQ: its queue.delete of a queue with a consumer never answers and blocks
+ * the vhost from then on (the bench's GarageMQ is a throwaway instance in a temp dir, so its queues may stay).
+ */
+const tidy = (t: Target, clean: () => Promise<unknown>) => (t.name === 'GarageMQ' ? Promise.resolve() : clean());
 
 const drained = (c: AmqpConnection) => new Promise<void>((r) => c.onDrain(r));
 
@@ -107,7 +124,7 @@ async function transient(t: Target, size: number, manualAck: boolean): Promise<n
   const message = frames(prod, '', q, false, Buffer.alloc(size, 0x61));
   sent = await produce(prod, message, start + SECONDS * 1000, () => sent + 200 - counter.count < MAX_AHEAD);
   const rate = counter.count / ((Date.now() - start) / 1000);
-  await cons.deleteQueue(1, q);
+  await tidy(t, () => cons.deleteQueue(1, q));
   cons.destroy();
   prod.destroy();
   return rate;
@@ -138,7 +155,7 @@ async function persistentConfirms(t: Target, size: number): Promise<number> {
     });
   }
   const rate = confirms.count / ((Date.now() - start) / 1000);
-  await cons.deleteQueue(1, q);
+  await tidy(t, () => cons.deleteQueue(1, q));
   cons.destroy();
   prod.destroy();
   return rate;
@@ -169,7 +186,7 @@ async function fanout(t: Target, size: number, queues: number): Promise<number> 
   let sent = 0;
   sent = await produce(prod, message, start + SECONDS * 1000, () => (sent + 200) * queues - total() < MAX_AHEAD * queues);
   const rate = total() / ((Date.now() - start) / 1000);
-  for (let i = 1; i <= queues; i++) await cons.deleteQueue(i, names[i - 1]!);
+  for (let i = 1; i <= queues; i++) await tidy(t, () => cons.deleteQueue(i, names[i - 1]!));
   cons.destroy();
   prod.destroy();
   return rate;
@@ -241,7 +258,7 @@ async function rpc(t: Target, size: number): Promise<{ p50: number; p99: number;
   await requester.run(1);
   requester.latency.reset();
   await requester.run(SECONDS);
-  await server.deleteQueue(1, queue);
+  await tidy(t, () => server.deleteQueue(1, queue));
   server.destroy();
   client.destroy();
   const h = requester.latency;
@@ -523,7 +540,166 @@ async function streamReplay(t: Target, q: string, count: number, consumers: numb
   return { rate, peakRss };
 }
 
+/** One row of bench-results.json: each broker's spread (null: failed or hung) and Warren's median over each other's. */
+interface ResultRow {
+  scenario: string;
+  bodyBytes: number;
+  unit: 'msgs/s' | 'µs';
+  lowerIsBetter: boolean;
+  brokers: Record<string, Spread | null>;
+  ratios: Record<string, number | null>;
+}
+
+function resultRow(scenario: string, bodyBytes: number, unit: 'msgs/s' | 'µs', lowerIsBetter: boolean, runs: Map<string, number[] | undefined>): ResultRow {
+  const brokers: Record<string, Spread | null> = {};
+  for (const [b, v] of runs) brokers[b] = v && v.length > 0 ? spread(v.map((x) => Math.round(x * 10) / 10)) : null;
+  const ratios: Record<string, number | null> = {};
+  const w = brokers.Warren;
+  for (const [b, v] of Object.entries(brokers)) if (b !== 'Warren') ratios[b] = w && v && v.median > 0 ? w.median / v.median : null;
+  return { scenario, bodyBytes, unit, lowerIsBetter, brokers, ratios };
+}
+
+const fmtNumber = (n: number) => (n >= 100 ? Math.round(n).toLocaleString('en') : n.toFixed(1));
+
+/** Ties the runner to `open`: a run's connections are closed if it fails or hangs, a broker error fails it. */
+const runHooks: RunHooks = {
+  begin(fail) {
+    run.connections = [];
+    run.fail = fail;
+  },
+  end(abandon) {
+    if (abandon) for (const c of run.connections) c.destroy();
+    run.connections = [];
+    run.fail = undefined;
+  },
+};
+
+const sh = (cmd: string): string | undefined => {
+  try {
+    return execSync(cmd, { stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim() || undefined;
+  } catch {
+    return undefined;
+  }
+};
+
+/** The commit measured, with "-dirty" when the work tree has changes. */
+function commitOf(): string | undefined {
+  const head = sh('git rev-parse --short HEAD');
+  return head && sh('git status --porcelain --untracked-files=no') ? `${head}-dirty` : head;
+}
+
+/** The machine: CPUs, memory, OS, and the load averages before and after the run (the machine is shared). */
+function machine(loadBefore: number[]) {
+  const os = /^PRETTY_NAME="?([^"\n]*)"?/m.exec(sh('cat /etc/os-release') ?? '')?.[1];
+  return {
+    cpus: cpus().length,
+    cpuModel: cpus()[0]?.model.trim(),
+    memoryGiB: Math.round(totalmem() / 2 ** 30),
+    os: os ?? `${process.platform} ${process.arch}`,
+    kernel: sh('uname -r'),
+    loadAverageBefore: loadBefore.map((x) => Number(x.toFixed(2))),
+    loadAverageAfter: loadavg().map((x) => Number(x.toFixed(2))),
+  };
+}
+
+/** Node's and each broker's version (a broker's from its connection.start, else its Debian package). */
+async function versions(targets: Target[]): Promise<Record<string, string | undefined>> {
+  const out: Record<string, string | undefined> = { node: process.versions.node };
+  for (const t of targets) {
+    let v: string | undefined;
+    try {
+      const c = await AmqpConnection.open({ host: t.host, port: t.port, timeoutMs: 5000 });
+      const field = c.serverProperties.get('version');
+      v = field && (field.type === 'S' || field.type === 'x') ? String(field.value) : undefined;
+      c.destroy();
+    } catch {
+      v = undefined;
+    }
+    if (t.name === 'RabbitMQ') {
+      const erlang = sh('erl -noshell -eval \'io:fwrite("~s", [erlang:system_info(otp_release)]), halt().\'');
+      v = `${v ?? sh("dpkg-query -W -f '${Version}' rabbitmq-server")}${erlang ? ` (Erlang/OTP ${erlang})` : ''}`;
+    }
+    if (t.name === 'GarageMQ') v = sh("dpkg-query -W -f '${Version}' garagemq") ?? v;
+    // Warren's connection.start says the RabbitMQ version it answers like; its own version is the package's.
+    if (t.name === 'Warren') v = (JSON.parse(readFileSync(join(import.meta.dirname, '..', '..', '..', 'package.json'), 'utf8')) as { version: string }).version;
+    out[t.name] = v;
+  }
+  return out;
+}
+
+/** A free TCP port on 127.0.0.1 (GarageMQ cannot listen on port 0 and say which port it got). */
+async function freePort(): Promise<number> {
+  const { createServer } = await import('node:net');
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/** Starts Debian's garagemq with a temp config and data dir on a free port (guest/guest); undefined if it is missing. */
+async function startGarageMQ(): Promise<{ target: Target; stop: () => void } | undefined> {
+  if (!sh('command -v garagemq')) {
+    console.log('GarageMQ is not installed (make bench GARAGEMQ=1 installs Debian\'s garagemq): no GarageMQ column');
+    return undefined;
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'garagemq-bench-'));
+  const [port, adminPort] = [await freePort(), await freePort()];
+  const config = [
+    'proto: amqp-rabbit',
+    'users:',
+    '  - username: guest',
+    '    password: 084e0343a0486ff05530df6c705c8bb4',
+    'tcp:',
+    '  ip: 127.0.0.1',
+    `  port: ${port}`,
+    '  nodelay: false',
+    '  readBufSize: 196608',
+    '  writeBufSize: 196608',
+    'admin:',
+    '  ip: 127.0.0.1',
+    `  port: ${adminPort}`,
+    'queue:',
+    '  shardSize: 8192',
+    '  maxMessagesInRam: 131072',
+    'db:',
+    `  defaultPath: ${join(dir, 'db')}`,
+    '  engine: badger',
+    'vhost:',
+    '  defaultPath: /',
+    'security:',
+    '  passwordCheck: md5',
+    'connection:',
+    '  channelsMax: 4096',
+    '  frameMaxSize: 65536',
+  ].join('\n');
+  writeFileSync(join(dir, 'config.yaml'), config + '\n');
+  const child = spawn('garagemq', ['--config', join(dir, 'config.yaml'), '--log-level', 'error'], { cwd: dir, stdio: 'ignore' });
+  const started = Date.now();
+  while (!(await reachable('127.0.0.1', port))) {
+    if (child.exitCode !== null || Date.now() - started > 30_000) {
+      console.log('GarageMQ did not start: no GarageMQ column');
+      child.kill('SIGKILL');
+      rmSync(dir, { recursive: true, force: true });
+      return undefined;
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  console.log(`GarageMQ: accepting connections on ${port} after ${Date.now() - started} ms`);
+  return {
+    target: { name: 'GarageMQ', host: '127.0.0.1', port },
+    stop: () => {
+      child.kill('SIGKILL');
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
 async function main(): Promise<void> {
+  const loadBefore = loadavg();
   const t0 = Date.now();
   const warren = await startWarren();
   const startupMs = Date.now() - t0;
@@ -543,7 +719,9 @@ async function main(): Promise<void> {
         console.log(`RabbitMQ: ${rabbitStartupMs} ms from spawn to accepting connections; ${(rabbitIdle / 1e6).toFixed(0)} MB resident memory idle (5 s after start)`);
       }
     }
-  } else console.log('RabbitMQ is not running on 5672: Warren only (make conformance-rabbitmq starts one)');
+  } else if (process.env.BENCH_RABBITMQ === '0') console.log('BENCH_RABBITMQ=0: no RabbitMQ column');
+  else console.log('RabbitMQ is not running on 5672: no RabbitMQ column (make bench RABBITMQ=1 starts one)');
+  const garage = process.env.BENCH_GARAGEMQ === '1' ? await startGarageMQ() : undefined;
   resources.push({ name: 'from start to accepting connections', warren: startupMs, rabbitmq: rabbitStartupMs, unit: 'ms' });
   resources.push({ name: 'resident memory idle', warren: warrenIdle / 1e6, rabbitmq: rabbitIdle === undefined ? undefined : rabbitIdle / 1e6, unit: 'MB' });
   const scenarios: Array<[string, (t: Target, size: number) => Promise<number>]> = [
@@ -553,19 +731,39 @@ async function main(): Promise<void> {
     ['fanout to 10 queues (deliveries/s)', (t, s) => fanout(t, s, 10)],
     ['stream: publish + confirms (window 1000)', streamPublish],
   ];
-  const rows: string[] = [];
-  const summary: Array<{ scenario: string; bodyBytes: number; unit: 'msgs/s' | 'µs'; warren: number; rabbitmq: number | undefined }> = [];
-  console.log(`each scenario runs ${SECONDS} s per broker and body size`);
-  for (const [name, run] of process.env.BENCH_THROUGHPUT === '0' ? [] : scenarios) {
-    for (const size of [16, 1024]) {
-      const results: number[] = [];
-      for (const t of targets) results.push(await run(t, size));
-      const [w, r] = results;
-      const fmt = (n: number | undefined) => (n === undefined ? '–' : Math.round(n).toLocaleString('en'));
-      const row = `| ${name} | ${size} B | ${fmt(w)} | ${fmt(r)} | ${r ? `${(w! / r).toFixed(2)}×` : '–'} |`;
-      summary.push({ scenario: name, bodyBytes: size, unit: 'msgs/s', warren: Math.round(w!), rabbitmq: r === undefined ? undefined : Math.round(r) });
-      rows.push(row);
-      console.log(row);
+  const benchTargets = [...targets, ...(garage ? [garage.target] : [])];
+  const brokerVersions = await versions(benchTargets);
+  const results: ResultRow[] = [];
+  /** One table row: each broker's runs (undefined: it failed or hung), summarized; printed as it comes. */
+  const addResult = (scenario: string, bodyBytes: number, unit: 'msgs/s' | 'µs', runs: Map<string, number[] | undefined>, lowerIsBetter = false) => {
+    const row = resultRow(scenario, bodyBytes, unit, lowerIsBetter, runs);
+    results.push(row);
+    const cells = Object.entries(row.brokers).map(([b, v]) => `${b} ${v ? `${fmtNumber(v.median)} (${fmtNumber(v.min)}–${fmtNumber(v.max)})` : '—'}`);
+    const ratios = Object.entries(row.ratios).map(([b, r]) => `÷ ${b} ${r === null ? '—' : `${r.toFixed(2)}×`}`);
+    console.log(`${scenario}, ${bodyBytes} B, ${unit}: ${[...cells, ...ratios].join('; ')}`);
+  };
+  const only = process.env.BENCH_SCENARIOS?.split(',').map((x) => x.trim()).filter((x) => x !== '');
+  const sizes = (process.env.BENCH_SIZES ?? '16,1024').split(',').map(Number);
+  const options = (seconds: number): MeasureOptions => ({
+    runs: RUNS,
+    warmupSeconds: WARMUP_SECONDS,
+    seconds,
+    setSeconds: (x) => (SECONDS = x),
+    graceMs: 20_000,
+    hooks: runHooks,
+  });
+  console.log(`each scenario: a ${WARMUP_SECONDS} s warm-up, then ${RUNS} runs of ${MEASURED_SECONDS} s per broker and body size, alternating ${benchTargets.map((t) => t.name).join(', ')}`);
+  for (const [name, scenario] of process.env.BENCH_THROUGHPUT === '0' ? [] : scenarios) {
+    if (only && !only.some((o) => name.startsWith(o))) continue;
+    for (const size of sizes) {
+      const label = `${name}, ${size} B`;
+      // A run that moved no message failed (GarageMQ sends no publisher confirms): "—", not 0.
+      const counted = (t: Target) =>
+        scenario(t, size).then((rate) => {
+          if (!(rate > 0)) throw new Error('moved no message in its run');
+          return rate;
+        });
+      addResult(name, size, 'msgs/s', await measure(label, benchTargets, counted, options(MEASURED_SECONDS)));
     }
   }
   // Shovels between two Warrens on this machine (the issue's goals: 100k msgs/s on-publish, 40k on-confirm, 16 B).
@@ -585,20 +783,17 @@ async function main(): Promise<void> {
   }
   // RPC: one request at a time through a queue to a responder, the reply back through a reply-to queue.
   const rpcSize = 16;
-  const rpcResults: Array<{ p50: number; p99: number; roundTrips: number }> = [];
-  for (const t of targets) rpcResults.push(await rpc(t, rpcSize));
-  const rpcJson = { bodyBytes: rpcSize, warren: rpcResults[0]!, rabbitmq: rpcResults[1] };
-  for (const q of ['p50', 'p99'] as const) {
-    const [w, r] = rpcResults.map((x) => x[q]);
-    const name = `RPC round trip ${q}, µs (lower is better)`;
-    const row = `| ${name} | ${rpcSize} B | ${Math.round(w!).toLocaleString('en')} | ${r === undefined ? '–' : Math.round(r).toLocaleString('en')} | ${r ? `${(w! / r).toFixed(2)}×` : '–'} |`;
-    summary.push({ scenario: `RPC round trip ${q}`, bodyBytes: rpcSize, unit: 'µs', warren: Math.round(w!), rabbitmq: r === undefined ? undefined : Math.round(r) });
-    rows.push(row);
-    console.log(row);
+  if (!only || only.some((o) => 'RPC round trip'.startsWith(o) || o.startsWith('RPC'))) {
+    const rpcRuns = await measure('RPC round trip', benchTargets, (t) => rpc(t, rpcSize), { ...options(MEASURED_SECONDS + 1) });
+    for (const q of ['p50', 'p99'] as const) {
+      const runs = new Map([...rpcRuns].map(([b, v]) => [b, v?.map((x) => x[q])]));
+      addResult(`RPC round trip ${q}, µs (lower is better)`, rpcSize, 'µs', runs, true);
+    }
+    console.log([...rpcRuns].map(([b, v]) => `${b}: ${v ? v.map((x) => x.roundTrips.toLocaleString('en')).join(' / ') : '—'} RPC round trips per run`).join('; '));
   }
-  console.log(targets.map((t, i) => `${t.name}: ${rpcResults[i]!.roundTrips.toLocaleString('en')} RPC round trips in ${SECONDS} s`).join('; '));
-  // Streams: one consumer replaying the whole stream from the first offset, then ten reading it at once.
-  if (STREAM_REPLAY > 0 && process.env.BENCH_THROUGHPUT !== '0') {
+  // Streams: one consumer replaying the whole stream from the first offset, then ten reading it at once (one run per
+  // broker: a replay of 1,000,000 is long).
+  if (STREAM_REPLAY > 0 && process.env.BENCH_THROUGHPUT !== '0' && (!only || only.some((o) => o.startsWith('stream')))) {
     const size = 16;
     const replay: Array<{ one: number; ten: number; rssAbove: number }> = [];
     for (const t of targets) {
@@ -613,12 +808,7 @@ async function main(): Promise<void> {
     }
     const n = STREAM_REPLAY.toLocaleString('en');
     for (const [name, key] of [[`stream: one consumer replays ${n} from first`, 'one'], [`stream: ten consumers read ${n} each (deliveries/s)`, 'ten']] as const) {
-      const [w, r] = replay.map((x) => x[key]);
-      const fmt = (v: number | undefined) => (v === undefined ? '–' : Math.round(v).toLocaleString('en'));
-      const row = `| ${name} | ${size} B | ${fmt(w)} | ${fmt(r)} | ${r ? `${(w! / r).toFixed(2)}×` : '–'} |`;
-      summary.push({ scenario: name, bodyBytes: size, unit: 'msgs/s', warren: Math.round(w!), rabbitmq: r === undefined ? undefined : Math.round(r) });
-      rows.push(row);
-      console.log(row);
+      addResult(`${name}, one run`, size, 'msgs/s', new Map(targets.map((t, i) => [t.name, [replay[i]![key]]])));
     }
     resources.push({ name: `resident memory above idle while one consumer replays ${n} stream messages (goal: under 50 MB)`, warren: replay[0]!.rssAbove, rabbitmq: replay[1]?.rssAbove, unit: 'MB' });
   }
@@ -646,21 +836,30 @@ async function main(): Promise<void> {
   if (backlog > 0) {
     const rss = await backlogMemory(backlog, 1024);
     console.log(`\nWarren resident memory with ${backlog.toLocaleString('en')} 1 KB messages waiting in one queue: ${(rss / 1e6).toFixed(0)} MB (goal: under 300 MB)`);
+    resources.push({ name: `resident memory with ${backlog.toLocaleString('en')} 1 KB messages waiting in one queue`, warren: rss / 1e6, rabbitmq: undefined, unit: 'MB' });
   }
   const restartCount = Number(process.env.BENCH_RESTART ?? 1_000_000);
   if (restartCount > 0) {
     const r = await restartTime(restartCount, 1024);
     console.log(`Warren restart with ${restartCount.toLocaleString('en')} persistent 1 KB messages queued: ${(r.ms / 1000).toFixed(1)} s to accept connections (${r.recovered.toLocaleString('en')} recovered)`);
+    resources.push({ name: `restart with ${restartCount.toLocaleString('en')} persistent 1 KB messages queued, to accepting connections`, warren: r.ms, rabbitmq: undefined, unit: 'ms' });
   }
-  console.log('\n| scenario | body | Warren msgs/s | RabbitMQ msgs/s | Warren / RabbitMQ |\n|---|---|---|---|---|');
-  for (const r of rows) console.log(r);
-  console.log('\n| lower is better | Warren | RabbitMQ | Warren / RabbitMQ |\n|---|---|---|---|');
-  for (const r of resources) {
-    const fmt = (n: number | undefined) => (n === undefined ? '–' : `${n < 100 ? n.toFixed(1) : Math.round(n).toLocaleString('en')} ${r.unit}`);
-    console.log(`| ${r.name} | ${fmt(r.warren)} | ${fmt(r.rabbitmq)} | ${r.rabbitmq ? `${(r.warren / r.rabbitmq).toFixed(2)}×` : '–'} |`);
-  }
+  garage?.stop();
   const file = process.env.BENCH_JSON ?? 'bench-results.json';
-  writeFileSync(file, JSON.stringify({ date: new Date().toISOString(), seconds: SECONDS, startupMs, results: summary, rpc: rpcJson, resources }, null, 2) + '\n');
+  const json = {
+    date: new Date().toISOString(),
+    commit: commitOf(),
+    machine: machine(loadBefore),
+    versions: brokerVersions,
+    seconds: MEASURED_SECONDS,
+    warmupSeconds: WARMUP_SECONDS,
+    runs: RUNS,
+    brokers: benchTargets.map((t) => t.name),
+    startupMs,
+    results,
+    resources,
+  };
+  writeFileSync(file, JSON.stringify(json, null, 2) + '\n');
   console.log(`results written to ${file}`);
 }
 
