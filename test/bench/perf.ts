@@ -767,16 +767,13 @@ async function main(): Promise<void> {
     }
   }
   // Shovels between two Warrens on this machine (the issue's goals: 100k msgs/s on-publish, 40k on-confirm, 16 B).
-  if (process.env.BENCH_SHOVEL !== '0') {
+  if (process.env.BENCH_SHOVEL !== '0' && process.env.BENCH_THROUGHPUT !== '0' && (!only || only.some((o) => o.startsWith('shovel')))) {
     const second = await startWarren();
     for (const mode of ['on-publish', 'on-confirm'] as const) {
       const size = 16;
-      const w = await shovelled(warren.target, warren.managementPort, second.target, size, mode);
       const name = `shovel Warren → Warren, ${mode} (goal: ${mode === 'on-publish' ? '100,000' : '40,000'})`;
-      const row = `| ${name} | ${size} B | ${Math.round(w).toLocaleString('en')} | – | – |`;
-      summary.push({ scenario: `shovel Warren → Warren, ${mode}`, bodyBytes: size, unit: 'msgs/s', warren: Math.round(w), rabbitmq: undefined });
-      rows.push(row);
-      console.log(row);
+      const runs = await measure(name, [warren.target], (t) => shovelled(t, warren.managementPort, second.target, size, mode), options(MEASURED_SECONDS));
+      addResult(name, size, 'msgs/s', runs);
     }
     second.child.kill('SIGTERM');
     rmSync(second.dir, { recursive: true, force: true });
