@@ -4,7 +4,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { MESSAGE_SIZE_BUCKETS, StreamQueue, type Queue, type StreamStats } from '../broker/index.js';
 import type { Channel } from '../server/channel.js';
-import { unackedBytes, type Connection } from '../server/index.js';
+import { channelCounts, unackedBytes, type Connection } from '../server/index.js';
 import { connectionName, NODE_NAME, openConnections, type ManagementDeps } from './deps.js';
 import { advertisedIdentity } from '../server/index.js';
 import type { Labels, MetricType } from './exposition.js';
@@ -241,13 +241,13 @@ export function channelFamilies(deps: ManagementDeps, perObject: boolean, vhosts
     .filter((c) => vhosts === undefined || (c.vhost !== undefined && vhosts.has(c.vhost.name)))
     .flatMap((c) => [...c.channels.values()]);
   return perObjectFamilies<Channel>(channels, (ch) => ({ channel: channelName(ch) }), perObject, [
-    ['channel_consumers', 'gauge', 'Consumers on a channel', (ch) => ch.deliveries.consumers.size],
-    ['channel_messages_unacked', 'gauge', 'Delivered but not yet acknowledged messages', (ch) => ch.deliveries.unacked.size],
-    ['channel_messages_unconfirmed', 'gauge', 'Published but not yet confirmed messages', (ch) => ch.unconfirmed],
-    ['channel_messages_uncommitted', 'gauge', 'Messages received in a transaction but not yet committed', (ch) => ch.uncommitted],
+    ['channel_consumers', 'gauge', 'Consumers on a channel', (ch) => channelCounts(ch).queueConsumers],
+    ['channel_messages_unacked', 'gauge', 'Delivered but not yet acknowledged messages', (ch) => channelCounts(ch).unacked],
+    ['channel_messages_unconfirmed', 'gauge', 'Published but not yet confirmed messages', (ch) => channelCounts(ch).unconfirmed],
+    ['channel_messages_uncommitted', 'gauge', 'Messages received in a transaction but not yet committed', (ch) => channelCounts(ch).uncommitted],
     ['channel_acks_uncommitted', 'gauge', 'Message acknowledgements in a transaction not yet committed', () => 0],
-    ['channel_prefetch', 'gauge', 'Total limit of unacknowledged messages for all consumers on a channel', (ch) => ch.deliveries.channelPrefetch],
-    ['consumer_prefetch', 'gauge', 'Limit of unacknowledged messages for each consumer', (ch) => [...ch.deliveries.consumers.values()].reduce((n, c) => n + c.prefetch, 0)],
+    ['channel_prefetch', 'gauge', 'Total limit of unacknowledged messages for all consumers on a channel', (ch) => channelCounts(ch).channelPrefetch],
+    ['consumer_prefetch', 'gauge', 'Limit of unacknowledged messages for each consumer', (ch) => channelCounts(ch).consumersPrefetch],
     ['channel_messages_published_total', 'counter', 'Total number of messages published into an exchange on a channel', (ch) => ch.stats.published],
     ['channel_messages_confirmed_total', 'counter', 'Total number of messages published into an exchange and confirmed on the channel', (ch) => ch.stats.confirm],
     ['channel_messages_unroutable_returned_total', 'counter', 'Total number of messages published as mandatory into an exchange and returned to the publisher as unroutable', (ch) => ch.stats.returnUnroutable],

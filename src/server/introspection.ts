@@ -38,21 +38,30 @@ export function allConsumers(server: AmqpServer): ConsumerRef[] {
 export interface ChannelCounts {
   /** Consumers, the direct reply-to one included. */
   readonly consumers: number;
+  /** basic.consume consumers on queues (the direct reply-to one not included). */
+  readonly queueConsumers: number;
   readonly unacked: number;
+  /** Publishes in confirm mode not yet acked or nacked to the client. */
+  readonly unconfirmed: number;
   /** Publishes held by an open transaction. */
   readonly uncommitted: number;
   /** basic.qos with global=true (per channel) and without (per consumer). */
   readonly channelPrefetch: number;
   readonly consumerPrefetch: number;
+  /** The prefetch limits of the channel's queue consumers, summed. */
+  readonly consumersPrefetch: number;
 }
 
 export function channelCounts(ch: Channel): ChannelCounts {
   const d = ch.deliveries;
   return {
     consumers: d.consumers.size + (ch.replyConsumer ? 1 : 0),
+    queueConsumers: d.consumers.size,
     unacked: d.unacked.size,
+    unconfirmed: ch.unconfirmed,
     uncommitted: ch.uncommitted,
     channelPrefetch: d.channelPrefetch,
     consumerPrefetch: d.consumerPrefetch,
+    consumersPrefetch: [...d.consumers.values()].reduce((n, c) => n + c.prefetch, 0),
   };
 }
