@@ -79,6 +79,7 @@ export class Shovel {
   /** Stops for good: closes both connections (unacked messages go back to the source queue). */
   async stop(): Promise<void> {
     this.stopped = true;
+    this.generation++;
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
     await this.teardown();
@@ -128,6 +129,11 @@ export class Shovel {
     if (uris.length === 0) throw new Error(`no ${role} URI`);
     const uri = uris[turn % uris.length]!;
     const conn = await AmqpConnection.open(endpointOptions(uri, this.vhost, this.local, `Shovel ${this.name}`));
+    if (gen !== this.generation || this.stopped) {
+      // Stopped or failed while connecting: nothing holds this connection any more.
+      conn.destroy();
+      throw new Error('shovel stopped');
+    }
     conn.onClose = (e) => {
       if (e) this.failed(gen, e);
       else if (!this.stopped && gen === this.generation) this.failed(gen, new Error(`${role} connection closed`));

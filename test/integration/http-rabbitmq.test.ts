@@ -75,7 +75,8 @@ async function buildTopology(api: Api, vhost: string, user: string, password: st
   expect((await api.post(`/api/bindings/${v}/e/orders/e/by-header`, { routing_key: 'audit.*' })).status).toBe(201);
   expect((await api.put(`/api/policies/${v}/orders`, { pattern: '^orders\\.', definition: { 'max-length': 500, 'dead-letter-exchange': 'unrouted' }, priority: 2, 'apply-to': 'queues' })).status).toBe(201);
   if (rabbitShovels) {
-    const value = { 'src-uri': 'amqp://', 'src-exchange': 'unrouted', 'src-exchange-key': 'none', 'dest-uri': 'amqp://', 'dest-exchange': 'by-header', 'ack-mode': 'on-publish' };
+    // URIs nothing listens on: the shovel is kept and exported but opens no connection or channel the other cases would see.
+    const value = { 'src-uri': 'amqp://localhost:1', 'src-exchange': 'unrouted', 'src-exchange-key': 'none', 'dest-uri': 'amqp://localhost:1', 'dest-exchange': 'by-header', 'ack-mode': 'on-publish' };
     expect((await api.put(`/api/parameters/shovel/${v}/relay`, { value })).status).toBe(201);
   }
   expect((await api.put(`/api/operator-policies/${v}/cap`, { pattern: '.*', definition: { expires: 3_600_000 } })).status).toBe(201);
