@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import pino, { type Logger } from 'pino';
-import { Broker, ManualClock, realClock, restoreAccess, type Clock, snapshotAccess, type AccessSnapshot, type InternalErrorReporter, type PagingWindow } from './broker/index.js';
+import { Broker, ManualClock, realClock, restoreAccess, TraceWatch, type Clock, snapshotAccess, type AccessSnapshot, type InternalErrorReporter, type PagingWindow } from './broker/index.js';
 import { importDefinitions } from './definitions/index.js';
 import { startManagement, startMetrics, type HttpListener, type ManagementListener } from './http/index.js';
 import { AmqpServer, DEFAULT_SERVER_OPTIONS, type ServerOptions } from './server/index.js';
@@ -84,6 +84,8 @@ export interface RunningBroker {
   readonly prometheusPort: number | undefined;
   /** The broker's clock; `advance(ms)` works with `startBroker({ clock: 'manual' })`. */
   readonly clock: BrokerClock;
+  /** The firehose in-process: on/off per vhost, waitFor(match) and record() for assertions in tests. */
+  readonly trace: TraceWatch;
   /** Sends connection.close 320 to every client and stops listening. */
   close(): Promise<void>;
 }
@@ -178,6 +180,7 @@ export async function startBroker(opts: StartOptions = {}): Promise<RunningBroke
     managementTlsPort: management?.httpsPort,
     prometheusPort: metrics?.port,
     clock: brokerClock(clock),
+    trace: new TraceWatch(broker, NODE_NAME),
     close: () => (closing ??= resources.close()),
   };
 }
@@ -282,5 +285,5 @@ function loadDefinitionsAtBoot(broker: Broker, path: string, logger: Logger): vo
   }
 }
 
-export { Broker } from './broker/index.js';
+export { Broker, ManualClock, TRACE_EXCHANGE, type Clock, type TraceEvent, type TraceMatch, type TraceOrigin, type TraceRecorder } from './broker/index.js';
 export type { ServerOptions } from './server/index.js';

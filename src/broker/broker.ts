@@ -8,6 +8,7 @@ import { ParameterTable } from './policies/index.js';
 import { PolicyApplier } from './policy-application.js';
 import type { BrokerRuntime } from './runtime.js';
 import { realClock, type Clock } from './clock.js';
+import type { TraceListener } from './tracer.js';
 import { newBrokerTotals, type BrokerTotals } from './stats.js';
 import { VirtualHost, type ChangeListener } from './vhost.js';
 
@@ -50,6 +51,8 @@ export class Broker implements BrokerRuntime {
   readonly totals: BrokerTotals = newBrokerTotals();
   readonly reportInternalError: InternalErrorReporter;
   readonly clock: Clock;
+  /** In-process listeners of every traced publish and delivery (vhosts with tracing on). */
+  readonly traceListeners = new Set<TraceListener>();
   private connectionIds = 0;
   private readonly persistence: MessagePersistence | undefined;
   private readonly listeners: ChangeListener[] = [];

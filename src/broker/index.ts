@@ -21,3 +21,5 @@ export * from './policies/index.js';
 export * from './exchange-names.js';
 export * from './publish-as-user.js';
 export * from './clock.js';
+export * from './tracer.js';
+export * from './trace-watch.js';

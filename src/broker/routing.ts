@@ -6,6 +6,7 @@ import type { Destination } from './exchanges/index.js';
 import { Message, PROP_FLAG } from './message.js';
 import { Queue, type DeadLetterReason } from './queue.js';
 import type { BrokerRuntime } from './runtime.js';
+import type { Tracer, TraceOrigin } from './tracer.js';
 
 /** Where direct reply-to replies go: the requesting channel's amq.rabbitmq.reply-to consumer. */
 export interface ReplyTarget {
@@ -32,6 +33,8 @@ export class Routing {
   private routing = false;
   private readonly outcome: PublishOutcome = { routed: 0, rejected: 0 };
   private readonly replyTargets = new Map<string, ReplyTarget>();
+  /** The vhost's firehose while tracing is on. */
+  tracer: Tracer | undefined;
 
   constructor(exchanges: ReadonlyMap<string, Exchange>, runtime: BrokerRuntime) {
     this.exchanges = exchanges;
@@ -42,7 +45,7 @@ export class Routing {
    * Routes a message from an exchange — following exchange-to-exchange bindings, alternate exchanges and
    * CC/BCC keys, each queue once — and enqueues it. The returned outcome object is reused by the next publish.
    */
-  publish(exchange: Exchange, message: Message): PublishOutcome {
+  publish(exchange: Exchange, message: Message, origin?: TraceOrigin): PublishOutcome {
     const outcome = this.outcome;
     outcome.routed = 0;
     outcome.rejected = 0;
@@ -62,7 +65,10 @@ export class Routing {
     }
     // An exchange type that holds messages (x-delayed-message) routes them itself when due.
     const router = exchange.router;
-    if (router.routeLater !== undefined && router.routeLater(message)) return outcome;
+    if (router.routeLater !== undefined && router.routeLater(message)) {
+      if (this.tracer !== undefined && origin !== undefined) this.tracer.published(exchange.name, message, [], origin);
+      return outcome;
+    }
     // Reuse the scratch set unless this publish happens inside another one (dead-lettering).
     const outer = this.routing;
     const routed = outer ? new Set<Destination>() : this.routed;
@@ -72,6 +78,13 @@ export class Routing {
       let delivered = message;
       if (message.hasFlag(PROP_FLAG.headers)) delivered = this.routeSenderSelected(exchange, message, routed);
       else this.routeFrom(exchange, message, routed);
+      // The publish is traced before its deliveries (which enqueueing may make at once), as RabbitMQ orders them.
+      const tracer = this.tracer;
+      if (tracer !== undefined && origin !== undefined) {
+        const names: string[] = [];
+        for (const d of routed) if (d instanceof Queue) names.push(d.name);
+        tracer.published(exchange.name, message, names, origin);
+      }
       let routedCount = 0;
       let rejected = 0;
       for (const d of routed) {

@@ -1,4 +1,5 @@
 // A virtual host's topology: its exchanges, queues and bindings, changed only through apply() (publishing is in routing.ts).
+import { TRACE_EXCHANGE, Tracer, type TraceListener, type TraceOrigin } from './tracer.js';
 import { randomBytes } from 'node:crypto';
 import {
   accessRefused,
@@ -66,6 +67,7 @@ const PREDECLARED: ReadonlyArray<[string, string]> = [
   ['amq.topic', 'topic'],
   ['amq.headers', 'headers'],
   ['amq.match', 'headers'],
+  [TRACE_EXCHANGE, 'topic'],
 ];
 
 const EMPTY_TABLE: FieldTable = new Map();
@@ -105,8 +107,31 @@ export class VirtualHost implements QueueEvents {
     );
     this.exchanges.set('', defaultExchange);
     for (const [xname, type] of PREDECLARED) {
-      this.apply({ op: 'exchange.declare', name: xname, type, durable: true, autoDelete: false, internal: false, arguments: EMPTY_TABLE });
+      this.apply({ op: 'exchange.declare', name: xname, type, durable: true, autoDelete: false, internal: xname === TRACE_EXCHANGE, arguments: EMPTY_TABLE });
     }
+  }
+
+  /** The firehose while tracing is on (`rabbitmqctl trace_on`); undefined when off, which is all the hot path checks. */
+  get tracer(): Tracer | undefined {
+    return this.routing.tracer;
+  }
+
+  /** Turns the firehose on or off; `listeners` also hear every traced event (in-process, for tests). */
+  setTracing(on: boolean, node: string, listeners: ReadonlySet<TraceListener>): void {
+    if (!on) {
+      this.routing.tracer = undefined;
+      return;
+    }
+    if (this.routing.tracer) return;
+    this.routing.tracer = new Tracer(
+      this.name,
+      node,
+      (m) => {
+        const x = this.exchanges.get(TRACE_EXCHANGE);
+        if (x) this.routing.routeNow(x, m);
+      },
+      listeners,
+    );
   }
 
   onChange(listener: ChangeListener): void {
@@ -393,8 +418,8 @@ export class VirtualHost implements QueueEvents {
   // ---- publishing (src/broker/routing.ts) ------------------------------
 
   /** Routes and enqueues a message; the outcome object is reused by the next publish. */
-  publish(exchange: Exchange, message: Message): PublishOutcome {
-    return this.routing.publish(exchange, message);
+  publish(exchange: Exchange, message: Message, origin?: TraceOrigin): PublishOutcome {
+    return this.routing.publish(exchange, message, origin);
   }
 
   /** QueueEvents: a message leaves `queue` for its dead-letter exchange. */

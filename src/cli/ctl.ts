@@ -640,6 +640,16 @@ const MUTATIONS: Record<string, Command> = {
       await api.expectOk('PUT', `/api/vhosts/${seg(vhost!)}`, {});
     },
   },
+  trace_on: {
+    usage: 'trace_on [-p VHOST]',
+    args: 0,
+    run: async (api, _args, o, io) => setTracing(api, vhostOf(api, o), true, o, io),
+  },
+  trace_off: {
+    usage: 'trace_off [-p VHOST]',
+    args: 0,
+    run: async (api, _args, o, io) => setTracing(api, vhostOf(api, o), false, o, io),
+  },
   delete_vhost: {
     usage: 'delete_vhost VHOST',
     args: 1,
@@ -649,6 +659,14 @@ const MUTATIONS: Record<string, Command> = {
     },
   },
 };
+
+/** rabbitmqctl trace_on/trace_off: the vhost's `tracing` through the API; as rabbitmqctl, a missing vhost is no error. */
+async function setTracing(api: ManagementClient, vhost: string, on: boolean, o: CtlOptions, io: Output): Promise<void> {
+  info(o, io, `${on ? 'Starting' : 'Stopping'} tracing for vhost "${vhost}" ...`);
+  const exists = (await api.request('GET', `/api/vhosts/${seg(vhost)}`)).status === 200;
+  if (exists) await api.expectOk('PUT', `/api/vhosts/${seg(vhost)}`, { tracing: on });
+  io.out(`Trace ${on ? 'enabled' : 'disabled'} for vhost ${vhost}`);
+}
 
 export const CTL_COMMANDS = [...Object.keys(LISTS), ...Object.keys(MUTATIONS)];
 

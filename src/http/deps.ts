@@ -34,21 +34,7 @@ export function openConnections(server: AmqpServer): Connection[] {
   return [...server.connections].filter((c) => c.vhost !== undefined);
 }
 
-/** RabbitMQ's address rendering: IPv4-mapped IPv6 shown as IPv4, IPv6 in brackets. */
-export function hostOf(address: string | undefined): string {
-  if (address === undefined) return '';
-  return address.startsWith('::ffff:') && address.includes('.') ? address.slice(7) : address;
-}
-
-function bracketed(address: string): string {
-  return address.includes(':') ? `[${address}]` : address;
-}
-
-/** `127.0.0.1:45974 -> 127.0.0.1:5672`, as RabbitMQ names connections. */
-export function connectionName(conn: Connection): string {
-  const s = conn.socket;
-  return `${bracketed(hostOf(s.remoteAddress))}:${s.remotePort ?? 0} -> ${bracketed(hostOf(s.localAddress))}:${s.localPort ?? 0}`;
-}
+export { connectionName, hostOf } from '../server/index.js';
 
 /** Maps a broker error from a declare, delete, bind or purge as the management plugin does. */
 export function httpErrorOf(e: unknown): unknown {

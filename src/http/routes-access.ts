@@ -25,7 +25,7 @@ function vhostJson(deps: ManagementDeps, v: VirtualHost, w: Windows): Record<str
     tags: [...meta.tags],
     default_queue_type: 'undefined',
     metadata: { description: meta.description, tags: [...meta.tags] },
-    tracing: false,
+    tracing: v.tracer !== undefined,
     cluster_state: { [NODE_NAME]: 'running' },
     ...(stats ? { message_stats: stats } : {}),
     ...withDetails(v, { ...vhostLengths(v) }, w.lengths),
@@ -87,10 +87,10 @@ export function accessRoutes(router: Router, deps: ManagementDeps): void {
     .put('/api/vhosts/:vhost', async (ctx) => {
       const name = ctx.param('vhost');
       const body = await ctx.body();
-      // Checked as RabbitMQ checks it; Warren has no tracing (the firehose), so it stays false.
-      boolField(body, 'tracing', false);
       const existed = broker.vhosts.has(name);
+      const tracing = boolField(body, 'tracing', existed ? broker.vhosts.get(name)!.tracer !== undefined : false);
       const v = broker.addVhost(name);
+      v.setTracing(tracing, NODE_NAME, broker.traceListeners);
       const prev = metaOf(broker, v);
       const description = typeof body.description === 'string' ? body.description : prev.description;
       const tags = Array.isArray(body.tags) ? body.tags.filter((t): t is string => typeof t === 'string') : typeof body.tags === 'string' ? body.tags.split(',').map((t) => t.trim()).filter((t) => t !== '') : prev.tags;

@@ -1,5 +1,7 @@
 // One channel: its state, the command assembler (method → header → body) and dispatch to the method-class handlers,
 // which see it as a MethodContext.
+import type { TraceOrigin } from '../broker/index.js';
+import { connectionName } from './connection-name.js';
 import type { Logger } from 'pino';
 import { addCounters, newCounters, type MessageCounters, type VirtualHost } from '../broker/index.js';
 import {
@@ -88,6 +90,12 @@ export class Channel implements MethodContext {
 
   get vhost(): VirtualHost {
     return this.conn.vhost!;
+  }
+
+  private origin: TraceOrigin | undefined;
+
+  get traceOrigin(): TraceOrigin {
+    return (this.origin ??= { user: this.conn.username, channel: this.id, connection: connectionName(this.conn) });
   }
 
   // ---- publishing state, as MethodContext changes it and introspection reads it

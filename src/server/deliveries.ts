@@ -79,6 +79,8 @@ export class Deliveries {
     if (c.noAck) stats.deliverNoAck += 1;
     else stats.deliver += 1;
     if (entry.redelivered) stats.redelivered += 1;
+    const tracer = ch.vhost.tracer;
+    if (tracer !== undefined) tracer.delivered(queue.name, entry.delivery ?? entry.message, entry.redelivered, ch.traceOrigin);
     ch.conn.output.deliver(ch.id, c.tagRaw, tag, entry.redelivered, entry.delivery ?? entry.message);
   }
 

@@ -127,6 +127,7 @@ function get(ch: MethodContext, name: string | undefined, noAck: boolean): void 
   if (entry.redelivered) stats.redelivered += 1;
   const tag = ch.deliveries.takeForGet(q, entry, noAck);
   const msg = entry.delivery ?? entry.message;
+  ch.vhost.tracer?.delivered(q.name, msg, entry.redelivered, ch.traceOrigin);
   ch.send({
     id: BASIC_GET_OK,
     deliveryTag: tag,
@@ -190,7 +191,8 @@ function checkProperties(ch: MethodContext, message: Message): Message {
 
 /** Routes one message; returns false when a queue refused it (the publisher's confirm is then a nack). */
 function route(ch: MethodContext, exchange: Exchange, message: Message, mandatory: boolean): boolean {
-  const outcome = ch.vhost.publish(exchange, message);
+  const vhost = ch.vhost;
+  const outcome = vhost.publish(exchange, message, vhost.tracer !== undefined ? ch.traceOrigin : undefined);
   const accepted = outcome.rejected === 0;
   if (outcome.routed === 0) {
     if (mandatory) {

@@ -1,6 +1,6 @@
 // What a method handler sees of its channel: replies (gated by `writable`), its deliveries, vhost and connection, and the
 // channel's publishing state (confirm or tx mode, held publishes, reply consumer, last queue) changed only through methods.
-import type { Exchange, Message, MessageCounters, VirtualHost } from '../../broker/index.js';
+import type { Exchange, Message, MessageCounters, VirtualHost, TraceOrigin } from '../../broker/index.js';
 import type { Method } from '../../protocol/index.js';
 import type { Connection } from '../connection.js';
 import type { Deliveries } from '../deliveries.js';
@@ -17,6 +17,8 @@ export interface MethodContext {
   readonly id: number;
   readonly conn: Connection;
   readonly vhost: VirtualHost;
+  /** Who publishes and receives on this channel, for the firehose (made on first use). */
+  readonly traceOrigin: TraceOrigin;
   /** Consumers, unacked deliveries, prefetch. */
   readonly deliveries: Deliveries;
   /** The channel's message counts (RabbitMQ's channel message_stats). */
