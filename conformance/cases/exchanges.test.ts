@@ -289,6 +289,15 @@ describe('internal exchanges', () => {
     const ch2 = await channel(conn);
     expect(await drainToMarker(ch2, q)).toEqual([]);
   });
+
+  it('has the firehose exchange amq.rabbitmq.trace (a topic exchange) and refuses publishes to it as internal', async () => {
+    expect.hasAssertions();
+    const { ch } = await open();
+    await ch.checkExchange('amq.rabbitmq.trace');
+    const err = nextChannelError(ch);
+    ch.publish('amq.rabbitmq.trace', 'publish.x', Buffer.from('refused'));
+    expectReply(await err, 403, `ACCESS_REFUSED - cannot publish to internal exchange 'amq.rabbitmq.trace' ${VHOST}`, 60, 40);
+  });
 });
 
 describe('publishing to a missing exchange', () => {
