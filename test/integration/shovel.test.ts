@@ -182,6 +182,27 @@ describe('shovels between two Warrens', () => {
   }, 30_000);
 });
 
+describe('shovels are parameters', () => {
+  it('survive a restart of the broker running them (and keep moving), and are in the definitions export', async () => {
+    expect.hasAssertions();
+    const dest = await start();
+    const dir = tempDir();
+    let src = await start({ dataDir: dir });
+    await fill(src.url, 'kept', 100);
+    const value = { 'src-uri': 'amqp://', 'src-queue': 'kept', 'dest-uri': dest.url, 'dest-queue': 'kept' };
+    expect((await api(src).put('/api/parameters/shovel/%2f/durable', { value })).status).toBe(201);
+    await eventually(async () => ((await depth(dest.url, 'kept')) === 100 ? true : undefined), 10000);
+    const exported = (await api(src).get('/api/definitions')).json as { parameters: unknown[] };
+    expect(exported.parameters).toContainEqual({ value, vhost: '/', component: 'shovel', name: 'durable' });
+    await src.close();
+    running.splice(running.indexOf(src), 1);
+    src = await start({ dataDir: dir });
+    await eventually(async () => ((await api(src).get('/api/shovels')).json[0]?.state === 'running' ? true : undefined), 10000);
+    await fill(src.url, 'kept', 50, 100);
+    await eventually(async () => ((await depth(dest.url, 'kept')) === 150 ? true : undefined), 10000);
+  }, 30_000);
+});
+
 describe('shovel bad input', () => {
   it('answers invalid values with RabbitMQ reasons', async () => {
     expect.hasAssertions();
