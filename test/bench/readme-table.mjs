@@ -68,7 +68,7 @@ function resourceTable() {
   const lines = [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`];
   for (const r of resources) {
     const row = [r.name, fmt(r.warren, r.unit)];
-    if (hasRabbit) row.push(fmt(r.rabbitmq, r.unit), r.rabbitmq ? `${(r.warren / r.rabbitmq).toFixed(2)}×` : '—');
+    if (hasRabbit) row.push(fmt(r.rabbitmq, r.unit), r.rabbitmq > 0 && r.warren >= 0 ? `${(r.warren / r.rabbitmq).toFixed(2)}×` : '—');
     lines.push(`| ${row.join(' | ')} |`);
   }
   return lines;
