@@ -122,9 +122,12 @@ export class DataDirLock {
         continue;
       }
       try {
-        // Still the same stale owner (not a lock someone made meanwhile)? Then it is ours to remove.
+        // Still the same stale owner (not a lock someone made meanwhile)? Then it is ours to remove. A lock that is
+        // gone was replaced by a broker that may be creating its own right now: that one must not be removed.
         const again = readOwner(path);
-        if (again === undefined || (again.pid === owner?.pid && !alive(again))) unlinkQuietly(path);
+        if (again !== undefined && owner !== undefined && again.pid === owner.pid && again.started === owner.started && !alive(again)) {
+          unlinkQuietly(path);
+        }
       } finally {
         unlinkQuietly(takeover);
       }
