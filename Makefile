@@ -64,8 +64,9 @@ chromium:
 	  echo "installing chromium from Debian's packages"; \
 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) >/dev/null; }
 
-unit: build pika chromium
-	WARREN_REQUIRE_CHROMIUM=1 npx vitest run --config test/vitest.config.ts
+# RabbitMQ (installed and started by `make rabbitmq`) is what the definitions round trips and JSON shapes compare with.
+unit: build pika chromium rabbitmq
+	WARREN_REQUIRE_CHROMIUM=1 WARREN_REQUIRE_RABBITMQ=1 npx vitest run --config test/vitest.config.ts
 
 conformance: build celery
 	npx vitest run --config conformance/vitest.config.ts
@@ -92,6 +93,7 @@ rabbitmq:
 	@rabbitmqctl -q await_startup >/dev/null
 	@rabbitmq-plugins -q list -e rabbitmq_management | grep -q rabbitmq_management || rabbitmq-plugins -q enable rabbitmq_management >/dev/null
 	@rabbitmq-plugins -q list -e rabbitmq_shovel_management | grep -q rabbitmq_shovel_management || rabbitmq-plugins -q enable rabbitmq_shovel rabbitmq_shovel_management >/dev/null
+	@for i in $$(seq 1 30); do (exec 3<>/dev/tcp/127.0.0.1/15672) 2>/dev/null && break; sleep 1; done
 
 conformance-rabbitmq: build rabbitmq celery
 	AMQP_URL=$(RABBITMQ_URL) npx vitest run --config conformance/vitest.config.ts

@@ -60,8 +60,15 @@ export async function reachableRabbitMq(): Promise<Api | undefined> {
   const api = apiClient(`${url.protocol}//${url.host}`, decodeURIComponent(url.username || 'guest'), decodeURIComponent(url.password || 'guest'));
   try {
     const res = await Promise.race([api.get('/api/overview'), new Promise<never>((_, reject) => setTimeout(() => reject(new Error('timeout')), 2000))]);
-    return res.status === 200 && res.json?.product_name !== 'Warren' ? api : undefined;
-  } catch {
-    return undefined;
+    if (res.status === 200 && res.json?.product_name !== 'Warren') return api;
+    return missingRabbitMq(`${url.host} answered ${res.status} (${String(res.json?.product_name ?? 'no product name')})`);
+  } catch (e) {
+    return missingRabbitMq(`${url.host}: ${(e as Error).message}`);
   }
+}
+
+/** No RabbitMQ to compare with: its tests skip, unless `make test` (WARREN_REQUIRE_RABBITMQ=1, after `make rabbitmq`) needs them. */
+function missingRabbitMq(why: string): undefined {
+  if (process.env.WARREN_REQUIRE_RABBITMQ === '1') throw new Error(`RabbitMQ's management API is required (WARREN_REQUIRE_RABBITMQ=1) and not reachable at ${why}`);
+  return undefined;
 }
