@@ -1,7 +1,9 @@
 // `warren perf` flags with RabbitMQ PerfTest's names, short letters, defaults and meanings, and the amqp:// URI.
 import { parseArgs } from 'node:util';
+import { AmqpUriError, parseAmqpUri, redactedUri, type AmqpUri } from '../client/index.js';
 
 export interface PerfOptions {
+  /** The URI without its password. */
   uri: string;
   host: string;
   port: number;
@@ -139,34 +141,19 @@ function hhmmss(d: Date): string {
   return `test-${p(d.getHours())}${p(d.getMinutes())}${p(d.getSeconds())}-${p(d.getMilliseconds(), 3)}`;
 }
 
-/** Parses amqp://user:pass@host:port/vhost as RabbitMQ's clients do (the path, URL-decoded, is the vhost; none is '/'). */
+/**
+ * Parses amqp://user:pass@host:port/vhost with the client module's parser, as RabbitMQ's clients read it (no path is
+ * vhost '/', a bare '/' is the vhost '', `%2f` a '/'); errors name the URI without its password.
+ */
 export function parseUri(uri: string): { host: string; port: number; username: string; password: string; vhost: string } {
-  let u: URL;
+  if (/^amqps:/i.test(uri)) throw new PerfUsageError('warren perf speaks plain amqp:// only (no TLS)');
+  let o: AmqpUri['options'];
   try {
-    u = new URL(uri);
-  } catch {
-    throw new PerfUsageError(`--uri is not a URI: '${uri}' (amqp://user:pass@host:port/vhost)`);
+    o = parseAmqpUri(uri).options;
+  } catch (e) {
+    throw new PerfUsageError(`--uri ${e instanceof AmqpUriError ? e.message : redactedUri(uri)} (amqp://user:pass@host:port/vhost)`);
   }
-  if (u.protocol === 'amqps:') throw new PerfUsageError('warren perf speaks plain amqp:// only (no TLS)');
-  if (u.protocol !== 'amqp:') throw new PerfUsageError(`--uri must start with amqp://, not '${u.protocol}//'`);
-  const host = u.hostname.replace(/^\[(.*)\]$/, '$1') || 'localhost';
-  const port = u.port === '' ? 5672 : Number(u.port);
-  let vhost = '/';
-  if (u.pathname.length > 1) {
-    try {
-      vhost = decodeURIComponent(u.pathname.slice(1));
-    } catch {
-      throw new PerfUsageError(`--uri has a badly encoded vhost: '${u.pathname.slice(1)}'`);
-    }
-  }
-  const dec = (s: string) => {
-    try {
-      return decodeURIComponent(s);
-    } catch {
-      return s;
-    }
-  };
-  return { host, port, username: u.username === '' ? 'guest' : dec(u.username), password: u.password === '' && u.username === '' ? 'guest' : dec(u.password), vhost };
+  return { host: o.host, port: o.port, username: o.username ?? 'guest', password: o.password ?? 'guest', vhost: o.vhost ?? '/' };
 }
 
 /** The options, or 'help' when --help (or a bare -h) was asked for. Throws PerfUsageError for a bad command line. */
@@ -189,7 +176,7 @@ export function parsePerfArgs(argv: string[], now = new Date()): PerfOptions | '
   if (autoDelete !== 'true' && autoDelete !== 'false') throw new PerfUsageError(`--auto-delete takes true or false, not '${autoDelete}'`);
   const confirm = s('confirm');
   const o: PerfOptions = {
-    uri,
+    uri: redactedUri(uri),
     ...parseUri(uri),
     producers: integer('producers', s('producers'), 1),
     consumers: integer('consumers', s('consumers'), 1),

@@ -106,9 +106,24 @@ describe('warren perf flags', () => {
 describe('amqp URIs', () => {
   it('decodes credentials, host, port and vhost as RabbitMQ clients do', () => {
     expect(parseUri('amqp://localhost')).toEqual({ host: 'localhost', port: 5672, username: 'guest', password: 'guest', vhost: '/' });
-    expect(parseUri('amqp://localhost/')).toMatchObject({ vhost: '/' });
+    expect(parseUri('amqp://localhost/')).toMatchObject({ vhost: '' });
     expect(parseUri('amqp://localhost/%2f')).toMatchObject({ vhost: '/' });
     expect(parseUri('amqp://a%40b:p%3Aw@127.0.0.1:5999/my%2Fvhost')).toEqual({ host: '127.0.0.1', port: 5999, username: 'a@b', password: 'p:w', vhost: 'my/vhost' });
     expect(parseUri('amqp://[::1]:5672')).toMatchObject({ host: '::1' });
+  });
+
+  it('never puts the password in an error or in the options it keeps', () => {
+    for (const bad of ['amqp://user:s3cret@host:99999/v', 'amqp://user:s3cret@host/a/b', 'amqp://user:s3cret@host/?nosuch=1', 'http://user:s3cret@host']) {
+      let err: unknown;
+      try {
+        parseUri(bad);
+      } catch (e) {
+        err = e;
+      }
+      expect(err, bad).toBeInstanceOf(PerfUsageError);
+      expect((err as Error).message, bad).not.toContain('s3cret');
+    }
+    const o = parsePerfArgs(['--uri', 'amqp://user:s3cret@host/v']) as PerfOptions;
+    expect(o).toMatchObject({ uri: 'amqp://user@host/v', username: 'user', password: 's3cret', vhost: 'v' });
   });
 });
