@@ -1,8 +1,8 @@
 // Message deduplication, LavinMQ-style: the argument x-message-deduplication: true on an exchange
 // (of any type) or on a queue. Plain RabbitMQ 3.10 has no deduplication (it needs a plugin that is
 // not installed), so the whole file is skipped when the product is RabbitMQ. What is expected:
-// - The id of a message is its x-deduplication-header header; a message without it is never a
-//   duplicate. Each exchange and each queue keeps its own cache of ids seen, at most x-cache-size
+// - The id of a message is its x-deduplication-header header (or the header the x-deduplication-header
+//   argument names); a message without it is never a duplicate. Each exchange and each queue keeps its own cache of ids seen, at most x-cache-size
 //   entries (default 1000; when full the oldest id is forgotten first) and, with x-cache-ttl (ms),
 //   each for that long. A per-message x-cache-ttl header sets the age for that message's id.
 // - A duplicate at an exchange is not routed: a confirm still acks it, and a mandatory publish gets
@@ -244,6 +244,25 @@ describe.skipIf(IS_RABBITMQ)('x-message-deduplication on an exchange (LavinMQ-st
       classId: 40,
       methodId: 10,
       text: `PRECONDITION_FAILED - invalid arg 'x-cache-size' for exchange '${x}' in vhost '/': {value_negative,-1}`,
+    });
+  });
+
+  it('reads the id from the header x-deduplication-header names (LavinMQ\'s argument); a name that is not a string is 406', async () => {
+    expect.hasAssertions();
+    const { ch, pub } = await open();
+    const { x, q } = await exchangeWithQueue(ch, 'direct', { ...DEDUP, 'x-deduplication-header': 'msg-id' });
+    await publishConfirmed(pub, x, 'k', 'm1', { headers: { 'msg-id': 'a' } });
+    await publishConfirmed(pub, x, 'k', 'm2', { headers: { 'msg-id': 'a', 'x-deduplication-header': 'z' } });
+    await publishConfirmed(pub, x, 'k', 'm3', { headers: { 'x-deduplication-header': 'a' } });
+    await publishConfirmed(pub, x, 'k', 'm4', { headers: { 'x-deduplication-header': 'a' } });
+    expect(await drain(ch, q)).toEqual(['m1', 'm3', 'm4']);
+    const bad = xname('bad-header');
+    const e = await channelError((await channel((await open()).conn)).assertExchange(bad, 'direct', { durable: false, arguments: { ...DEDUP, 'x-deduplication-header': true } }));
+    expect(e).toEqual({
+      code: 406,
+      classId: 40,
+      methodId: 10,
+      text: `PRECONDITION_FAILED - invalid arg 'x-deduplication-header' for exchange '${bad}' in vhost '/': "expected longstr, got bool"`,
     });
   });
 });

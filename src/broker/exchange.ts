@@ -1,6 +1,6 @@
 // An exchange: its declared attributes, its outgoing bindings and the router of its type.
 import type { FieldTable } from '../protocol/index.js';
-import { Deduplicator } from './deduplication.js';
+import { Deduplicator, deduplicationSettings, sameDeduplication, type DeduplicationSettings } from './deduplication.js';
 import type { Binding, ExchangeRouter } from './exchanges/index.js';
 
 export interface ExchangeOptions {
@@ -15,12 +15,14 @@ export interface ExchangeOptions {
 export interface ExchangeSettings {
   /** Where messages go that the exchange routes nowhere. */
   alternateExchange: string | undefined;
+  /** x-message-deduplication with its cache size, age and header; undefined when off. */
+  deduplication: DeduplicationSettings | undefined;
 }
 
-/** The settings an exchange's own arguments give (declare has validated them). */
-export function exchangeSettings(args: FieldTable): ExchangeSettings {
+/** The settings these (effective) arguments give; throws the 406 of a bad deduplication argument. */
+export function exchangeSettings(args: FieldTable, resource: string): ExchangeSettings {
   const ae = args.get('alternate-exchange');
-  return { alternateExchange: ae?.type === 'S' ? ae.value : undefined };
+  return { alternateExchange: ae?.type === 'S' ? ae.value : undefined, deduplication: deduplicationSettings(args, resource) };
 }
 
 export class Exchange {
@@ -34,8 +36,9 @@ export class Exchange {
   readonly router: ExchangeRouter;
   /** The effective alternate exchange (argument or policy): where messages go that this exchange routes nowhere. */
   alternateExchange: string | undefined;
-  /** x-message-deduplication: drops messages whose x-deduplication-header was seen. */
-  readonly dedup: Deduplicator | undefined;
+  /** x-message-deduplication (argument or policy): drops messages whose id was seen. */
+  dedup: Deduplicator | undefined;
+  private deduplication: DeduplicationSettings | undefined;
   /** Bindings with this exchange as source, in creation order. */
   readonly bindings: Binding[] = [];
   /** Messages published to this exchange, and those of them it routed to at least one queue (RabbitMQ's publish_in / publish_out). */
@@ -51,13 +54,17 @@ export class Exchange {
     this.internal = opts.internal;
     this.arguments = opts.arguments;
     this.router = router;
-    this.alternateExchange = exchangeSettings(opts.arguments).alternateExchange;
-    this.dedup = Deduplicator.fromArguments(opts.arguments, describe('exchange', name, vhost));
+    const own = exchangeSettings(opts.arguments, describe('exchange', name, vhost));
+    this.alternateExchange = own.alternateExchange;
+    this.deduplication = own.deduplication;
+    this.dedup = Deduplicator.of(own.deduplication);
   }
 
-  /** Re-applies recomputed effective arguments; the next publish uses them. */
+  /** Re-applies recomputed effective arguments; the next publish uses them (a deduplicator whose settings stay keeps its cache). */
   applySettings(next: ExchangeSettings): void {
     this.alternateExchange = next.alternateExchange;
+    if (!sameDeduplication(this.deduplication, next.deduplication)) this.dedup = Deduplicator.of(next.deduplication);
+    this.deduplication = next.deduplication;
   }
 }
 

@@ -1,15 +1,15 @@
 // Policies applied to a vhost's queues and exchanges: each object's effective arguments recomputed when policies or the object change.
-import { describe, type Exchange } from './exchange.js';
+import { describe, exchangeSettings, type Exchange } from './exchange.js';
 import type { InternalErrorReporter } from './internal-errors.js';
-import { effectiveAlternateExchange, effectiveQueueArguments, NO_POLICY, type AppliedPolicy, type ParameterTable, type PolicyTarget } from './policies/index.js';
+import { effectiveArguments, NO_POLICY, type AppliedPolicy, type ParameterTable, type PolicyTarget } from './policies/index.js';
 import { parseQueueArguments } from './queue-arguments.js';
+import { CLASSIC, queueTypeNamed } from './queue-types/index.js';
 import type { Queue } from './queue.js';
 import type { VirtualHost } from './vhost.js';
 
-/** What a queue's type is to policy matching. */
+/** What a queue's type is to policy matching (its type says; keys.ts decides what applies to it). */
 export function policyTargetOf(q: Queue): PolicyTarget {
-  const t: string = q.settings.type;
-  return t === 'quorum' || t === 'stream' ? t : 'classic';
+  return (queueTypeNamed(q.settings.type) ?? CLASSIC).policyTarget;
 }
 
 /** The same policies in force (a policy changed is a new object): nothing to re-apply. */
@@ -34,7 +34,7 @@ export class PolicyApplier {
     const applied = this.table.applied(q.vhost, q.name, target);
     if (same(this.last.get(q) ?? NO_POLICY, applied)) return;
     this.last.set(q, applied);
-    const args = effectiveQueueArguments(q.arguments, applied.definition, target);
+    const args = effectiveArguments(q.arguments, applied.definition, target);
     const resource = describe('queue', q.name, q.vhost);
     let next;
     try {
@@ -50,7 +50,15 @@ export class PolicyApplier {
     const applied = this.table.applied(x.vhost, x.name, 'exchange');
     if (same(this.last.get(x) ?? NO_POLICY, applied)) return;
     this.last.set(x, applied);
-    x.applySettings({ alternateExchange: effectiveAlternateExchange(x.arguments, applied.definition) });
+    const resource = describe('exchange', x.name, x.vhost);
+    let next;
+    try {
+      next = exchangeSettings(effectiveArguments(x.arguments, applied.definition, 'exchange'), resource);
+    } catch {
+      // As for queues: a combination refused (validated policies should never give one) leaves the arguments alone.
+      next = exchangeSettings(x.arguments, resource);
+    }
+    x.applySettings(next);
   }
 
   /** The vhost's policies changed: every queue and exchange is re-resolved at once (one failing leaves the others be). */

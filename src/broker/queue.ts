@@ -5,7 +5,7 @@ import type { QueueSettings } from './queue-arguments.js';
 import { queueTypeNamed, CLASSIC, type QueueTypeDefinition } from './queue-types/index.js';
 import { ExpiryHeap, type QueueEntry } from './queue-entry.js';
 import { ReadyStore } from './ready-store.js';
-import { Deduplicator } from './deduplication.js';
+import { Deduplicator, sameDeduplication } from './deduplication.js';
 import { guarded } from './internal-errors.js';
 import type { ClockTimer } from './clock.js';
 import type { BrokerRuntime } from './runtime.js';
@@ -203,7 +203,7 @@ export class Queue {
     if (this.deleted) return;
     const prev = this.current;
     this.current = { ...next, type: prev.type, maxPriority: prev.maxPriority, singleActiveConsumer: prev.singleActiveConsumer };
-    if (!sameDeduplication(prev, next)) this.dedup = Deduplicator.of(next.deduplication);
+    if (!sameDeduplication(prev.deduplication, next.deduplication)) this.dedup = Deduplicator.of(next.deduplication);
     if (next.expires !== prev.expires) {
       if (this.idleTimer !== undefined) this.runtime.clock.clear(this.idleTimer);
       this.idleTimer = undefined;
@@ -692,12 +692,6 @@ export class Queue {
     for (const c of consumers) c.cancelledByQueue(this);
     return count;
   }
-}
-
-function sameDeduplication(a: QueueSettings, b: QueueSettings): boolean {
-  const x = a.deduplication;
-  const y = b.deduplication;
-  return x === y || (x !== undefined && y !== undefined && x.cacheSize === y.cacheSize && x.cacheTtl === y.cacheTtl);
 }
 
 function minTtl(a: number | undefined, b: number | undefined): number | undefined {

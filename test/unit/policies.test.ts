@@ -1,7 +1,15 @@
-// Unit tests for policies: RabbitMQ 3.10.8's validation texts, matching, priority and ties, operator merge, precedence over x-arguments.
+// Unit tests for policies: RabbitMQ 3.10.8's validation texts, matching, priority and ties, operator merge, precedence over
+// x-arguments, the one key list (keys.ts) deciding what applies to which queue type, Warren's deduplication keys.
 import { describe, expect, it } from 'vitest';
 import {
   effectiveAlternateExchange,
+  effectiveArguments,
+  exchangeSettings,
+  isApplicable,
+  keysFor,
+  POLICY_KEYS,
+  type JsonValue,
+  type PolicyTarget,
   effectiveDefinition,
   effectiveQueueArguments,
   matchPolicy,
@@ -13,7 +21,9 @@ import {
   type Policy,
   type PolicyKind,
 } from '../../src/broker/index.js';
-import type { FieldTable } from '../../src/protocol/index.js';
+import type { FieldTable, FieldValue } from '../../src/protocol/index.js';
+import { parseQueueArguments } from '../../src/broker/queue-arguments.js';
+import { queueTypeNamed } from '../../src/broker/queue-types/index.js';
 
 const policy = (name: string, fields: Record<string, unknown>, kind: PolicyKind = 'policy'): Policy => parsePolicy('/', name, kind, fields);
 
@@ -202,5 +212,100 @@ describe('parameter table', () => {
     expect(t.allPolicies('policy')).toEqual([]);
     expect(t.parameters()).toEqual([]);
     expect(t.globalParameters()).toEqual([['cluster_name', 'c']]);
+  });
+});
+
+describe('one key list: what applies to which queue type (src/broker/policies/keys.ts)', () => {
+  /** A value the key's own check accepts (ha-* are checked together: ha-mode "all" stands alone). */
+  function validValue(name: string): JsonValue {
+    if (name === 'ha-mode') return 'all';
+    const candidates: JsonValue[] = [1, 2, '1D', 'x', true, 'lazy', 'drop-head', 'balanced', 'min-masters', 'at-most-once', 'always', 'manual'];
+    const key = POLICY_KEYS.get(name)!;
+    const v = candidates.find((c) => key.check?.(c) === undefined);
+    if (v === undefined) throw new Error(`no sample value for ${name}`);
+    return v;
+  }
+  const TARGETS: PolicyTarget[] = ['exchange', 'classic', 'quorum', 'stream'];
+
+  it('the queue types take their policy target from the registry and keys.ts lists the keys for each (RabbitMQ 3.10 lists, plus Warren\'s own)', () => {
+    expect(['classic', 'quorum', 'stream'].map((t) => queueTypeNamed(t)?.policyTarget)).toEqual(['classic', 'quorum', 'stream']);
+    const dedup = ['cache-size', 'cache-ttl', 'deduplication-header', 'message-deduplication'];
+    const fed = ['federation-upstream', 'federation-upstream-set'];
+    expect([...keysFor('exchange')].sort()).toEqual(['alternate-exchange', ...dedup, ...fed].sort());
+    expect([...keysFor('stream')].sort()).toEqual(['initial-cluster-size', 'max-age', 'max-length-bytes', 'queue-leader-locator', 'stream-max-segment-size-bytes', ...fed].sort());
+    expect(keysFor('quorum')).toContain('delivery-limit');
+    expect(keysFor('classic')).not.toContain('delivery-limit');
+    expect(keysFor('classic')).toContain('queue-mode');
+  });
+
+  it('for every key and every queue type: a key not applying to the type is skipped for that queue (the others apply), from the one list', () => {
+    expect.hasAssertions();
+    for (const target of TARGETS) {
+      const own = keysFor(target);
+      for (const [name, key] of POLICY_KEYS) {
+        if (!key.argument) continue;
+        const v = validValue(name);
+        // dead-letter-routing-key needs an exchange to go with it.
+        const definition = name === 'dead-letter-routing-key' ? { 'dead-letter-exchange': 'dlx', [name]: v } : { [name]: v };
+        const out = effectiveArguments(new Map(), definition, target);
+        expect([target, name, out.has(key.argument.name)]).toEqual([target, name, own.has(name)]);
+      }
+    }
+  });
+
+  it('a policy holding a key the type refuses is skipped whole (quorum: classic-only keys; streams: any key not for streams), a lower one applies', () => {
+    for (const [name, key] of POLICY_KEYS) {
+      const hi = policy('hi', { pattern: '^q', priority: 10, definition: name.startsWith('ha-') ? { 'ha-mode': 'all' } : { [name]: validValue(name) } });
+      const lo = policy('lo', { pattern: '^q', definition: { 'max-length-bytes': 5 } });
+      for (const target of ['classic', 'quorum', 'stream'] as const) {
+        const applies = keysFor(target).has(name) || target === 'classic' || (target === 'quorum' && !key.refusedBy?.includes('quorum'));
+        expect([name, target, isApplicable(hi.definition, target)]).toEqual([name, target, applies]);
+        expect([name, target, matchPolicy([hi, lo], 'q1', target)?.name]).toEqual([name, target, applies ? 'hi' : 'lo']);
+      }
+    }
+    // Keys quorum queues refuse, and a few they merely ignore.
+    const refusedByQuorum = [...POLICY_KEYS.values()].filter((k) => !isApplicable({ [k.name]: 1 }, 'quorum')).map((k) => k.name).sort();
+    expect(refusedByQuorum).toEqual(['ha-mode', 'ha-params', 'ha-promote-on-failure', 'ha-promote-on-shutdown', 'ha-sync-batch-size', 'ha-sync-mode', 'queue-master-locator', 'queue-mode', 'queue-version']);
+    expect(isApplicable({ 'alternate-exchange': 'ae', 'max-age': '1D', 'max-length': 1 }, 'quorum')).toBe(true);
+    expect(isApplicable({ 'max-length': 1 }, 'stream')).toBe(false);
+    expect(isApplicable({ 'queue-mode': 'lazy', 'max-length': 1 }, 'exchange')).toBe(true);
+  });
+});
+
+describe('deduplication policy keys (Warren\'s own)', () => {
+  const bool = (value: boolean) => ({ type: 't' as const, value });
+  const int = (value: number) => ({ type: 'I' as const, value });
+  const str = (value: string) => ({ type: 'S' as const, value });
+
+  it.each<[string, Record<string, unknown>, string]>([
+    ['flag', { 'message-deduplication': 'yes' }, '<<"yes">> is not a valid message deduplication flag'],
+    ['size', { 'cache-size': -1 }, '-1 is not a valid deduplication cache size'],
+    ['size type', { 'cache-size': '10' }, '<<"10">> is not a valid deduplication cache size'],
+    ['ttl', { 'cache-ttl': 1.5 }, '1.5 is not a valid deduplication cache TTL'],
+    ['header', { 'deduplication-header': 1 }, '1 is not a valid deduplication header'],
+    ['after RabbitMQ\'s keys', { 'cache-size': -1, 'max-length': -1 }, '-1 is not a valid maximum length'],
+    ['before unknown keys', { zzz: 1, 'cache-ttl': -5 }, '-5 is not a valid deduplication cache TTL'],
+  ])('refuses a bad %s with RabbitMQ\'s reason shape', (_what, d, expected) => {
+    expect(reason(def(d))).toBe(expected);
+  });
+
+  it('accepts valid values; operator policies may not set them', () => {
+    expect(reason(def({ 'message-deduplication': true, 'cache-size': 10, 'cache-ttl': 0, 'deduplication-header': 'id' }))).toBe('accepted');
+    expect(reason(def({ 'cache-size': 10 }), 'operator_policy')).toBe('[{<<"cache-size">>,10}] are not recognised policy settings');
+  });
+
+  it('the argument wins for the flag and the header; the lower wins for cache size and age', () => {
+    const d = { 'message-deduplication': true, 'cache-size': 5, 'cache-ttl': 1000, 'deduplication-header': 'p-id' };
+    const fromPolicy = parseQueueArguments(effectiveArguments(new Map(), d, 'classic'), 'q').deduplication;
+    expect(fromPolicy).toEqual({ cacheSize: 5, cacheTtl: 1000, header: 'p-id' });
+    const args: FieldTable = new Map([['x-message-deduplication', bool(false)]]);
+    expect(parseQueueArguments(effectiveArguments(args, d, 'quorum'), 'q').deduplication).toBeUndefined();
+    const mine: FieldTable = new Map<string, FieldValue>([['x-message-deduplication', bool(true)], ['x-cache-size', int(100)], ['x-cache-ttl', int(500)], ['x-deduplication-header', str('a-id')]]);
+    expect(parseQueueArguments(effectiveArguments(mine, d, 'classic'), 'q').deduplication).toEqual({ cacheSize: 5, cacheTtl: 500, header: 'a-id' });
+    // Exchanges too; streams do not deduplicate (a policy holding the keys does not apply to them at all).
+    expect(exchangeSettings(effectiveArguments(new Map(), d, 'exchange'), 'x').deduplication).toEqual({ cacheSize: 5, cacheTtl: 1000, header: 'p-id' });
+    expect(isApplicable(d, 'stream')).toBe(false);
+    // Size and age alone do not turn deduplication on.
+    expect(exchangeSettings(effectiveArguments(new Map(), { 'cache-size': 5 }, 'exchange'), 'x').deduplication).toBeUndefined();
   });
 });

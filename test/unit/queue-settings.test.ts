@@ -150,7 +150,7 @@ describe('Queue.applySettings', () => {
     const q = declare(vhost, 'q');
     const dup = () =>
       vhost.publish(vhost.exchange(''), Message.fromProperties('', 'q', { headers: args({ 'x-deduplication-header': str('id-1') }) }, Buffer.from('x')));
-    q.applySettings(settingsOf(q, { deduplication: { cacheSize: 10, cacheTtl: undefined } }));
+    q.applySettings(settingsOf(q, { deduplication: { cacheSize: 10, cacheTtl: undefined, header: 'x-deduplication-header' } }));
     dup();
     dup();
     expect(q.messageCount).toBe(1);
@@ -168,9 +168,9 @@ describe('Exchange.applySettings', () => {
     const caught = declare(vhost, 'caught');
     vhost.bindQueue('caught', 'ae', '', new Map(), 1);
     expect(publish(vhost, 'nowhere', 'a', 'x').routed).toBe(0);
-    ex.applySettings({ alternateExchange: 'ae' });
+    ex.applySettings({ alternateExchange: 'ae', deduplication: undefined });
     expect(publish(vhost, 'nowhere', 'b', 'x').routed).toBe(1);
-    ex.applySettings(exchangeSettings(ex.arguments));
+    ex.applySettings(exchangeSettings(ex.arguments, 'x'));
     expect(publish(vhost, 'nowhere', 'c', 'x').routed).toBe(0);
     expect(bodies(caught)).toEqual(['b']);
   });

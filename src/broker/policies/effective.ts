@@ -1,6 +1,6 @@
 // Effective settings: the user and operator policy merged, then combined with an object's x-arguments by RabbitMQ's precedence.
 import type { FieldTable, FieldValue } from '../../protocol/index.js';
-import { parseMaxAge, POLICY_KEYS, type PolicyTarget } from './keys.js';
+import { keyFor, parseMaxAge, POLICY_KEYS, type PolicyTarget } from './keys.js';
 import type { JsonObject, JsonValue } from './json.js';
 import type { Policy } from './policy.js';
 
@@ -20,33 +20,12 @@ export function effectiveDefinition(policy: Policy | undefined, operator: Policy
   return Object.fromEntries(Object.keys(out).sort().map((k) => [k, out[k]!]));
 }
 
-/** How a policy key reaches a queue: the x-argument it stands for and which side wins when both are set. */
-interface QueueArgument {
-  readonly arg: string;
-  /** `min`: the lower of the x-argument and the policy; `argument`: the x-argument when present. */
-  readonly precedence: 'min' | 'argument';
-}
-
-const QUEUE_ARGUMENTS: ReadonlyMap<string, QueueArgument> = new Map([
-  ['message-ttl', { arg: 'x-message-ttl', precedence: 'min' }],
-  ['expires', { arg: 'x-expires', precedence: 'min' }],
-  ['max-length', { arg: 'x-max-length', precedence: 'min' }],
-  ['max-length-bytes', { arg: 'x-max-length-bytes', precedence: 'min' }],
-  ['delivery-limit', { arg: 'x-delivery-limit', precedence: 'min' }],
-  ['consumer-timeout', { arg: 'x-consumer-timeout', precedence: 'min' }],
-  ['stream-max-segment-size-bytes', { arg: 'x-stream-max-segment-size-bytes', precedence: 'min' }],
-  // A duration string ("7D"): compared by the time it stands for.
-  ['max-age', { arg: 'x-max-age', precedence: 'min' }],
-  ['overflow', { arg: 'x-overflow', precedence: 'argument' }],
-  ['dead-letter-exchange', { arg: 'x-dead-letter-exchange', precedence: 'argument' }],
-  ['dead-letter-routing-key', { arg: 'x-dead-letter-routing-key', precedence: 'argument' }],
-] as const);
-
 /** RabbitMQ's ceiling for TTLs and expiry intervals (ten years in ms); a policy's larger value acts as this. */
 const MAX_EXPIRY = 315_360_000_000;
 
 function asField(v: JsonValue): FieldValue | undefined {
   if (typeof v === 'string') return { type: 'S', value: v };
+  if (typeof v === 'boolean') return { type: 't', value: v };
   if (typeof v === 'number' && Number.isInteger(v)) return { type: 'l', value: v };
   return undefined;
 }
@@ -61,21 +40,23 @@ function numberOf(v: FieldValue): number | undefined {
 }
 
 /**
- * A queue's effective arguments: its x-arguments with the effective policy definition folded in, as RabbitMQ resolves
- * them. For message-ttl, expires, max-length, max-length-bytes (and delivery-limit, consumer-timeout) the lower of the
- * x-argument and the policy wins; for dead-letter-exchange, dead-letter-routing-key and overflow the x-argument wins
- * when the queue has one. Keys that do not concern the queue's type are skipped. Returns `args` itself when the
- * policy changes nothing, so the result can be parsed by the queue's own argument parser.
+ * An object's effective arguments: its own arguments with the effective policy definition folded in, as RabbitMQ
+ * resolves them, each key by the precedence keys.ts gives it. For message-ttl, expires, max-length, max-length-bytes
+ * (and delivery-limit, consumer-timeout, the stream limits, cache-size and cache-ttl) the lower of the argument and
+ * the policy wins; for dead-letter-exchange, dead-letter-routing-key, overflow, alternate-exchange,
+ * message-deduplication and deduplication-header the argument wins when the object has one. Keys that do not apply
+ * to the target are skipped. Returns `args` itself when the policy changes nothing, so the result can be parsed by
+ * the object's own argument parser.
  */
-export function effectiveQueueArguments(args: FieldTable, definition: Readonly<JsonObject>, target: PolicyTarget): FieldTable {
+export function effectiveArguments(args: FieldTable, definition: Readonly<JsonObject>, target: PolicyTarget): FieldTable {
   let out: FieldTable | undefined;
   for (const [key, value] of Object.entries(definition)) {
-    const how = QUEUE_ARGUMENTS.get(key);
-    if (!how || !POLICY_KEYS.get(key)?.targets.includes(target)) continue;
+    const how = keyFor(key, target)?.argument;
+    if (!how) continue;
     let field = asField(value);
     if (!field) continue;
     if ((key === 'message-ttl' || key === 'expires') && typeof field.value === 'number' && field.value > MAX_EXPIRY) field = { type: 'l', value: MAX_EXPIRY };
-    const current = args.get(how.arg);
+    const current = args.get(how.name);
     if (current !== undefined && key === 'max-age') {
       const mine = current.type === 'S' ? parseMaxAge(current.value) : undefined;
       const theirs = parseMaxAge(value);
@@ -86,17 +67,18 @@ export function effectiveQueueArguments(args: FieldTable, definition: Readonly<J
       if (n === undefined || n <= (field.value as number)) continue;
     }
     out ??= new Map(args);
-    out.set(how.arg, field);
+    out.set(how.name, field);
   }
   // A routing key without an exchange to go with it is meaningless (and refused as an argument): drop it.
   if (out && out.has('x-dead-letter-routing-key') && !out.has('x-dead-letter-exchange')) out.delete('x-dead-letter-routing-key');
   return out ?? args;
 }
 
+/** A queue's effective arguments (target: its type). */
+export const effectiveQueueArguments = effectiveArguments;
+
 /** An exchange's alternate exchange: its `alternate-exchange` argument when it has one, else the policy's. */
 export function effectiveAlternateExchange(args: FieldTable, definition: Readonly<JsonObject>): string | undefined {
-  const arg = args.get('alternate-exchange');
-  if (arg?.type === 'S') return arg.value;
-  const p = definition['alternate-exchange'];
-  return typeof p === 'string' ? p : undefined;
+  const ae = effectiveArguments(args, definition, 'exchange').get('alternate-exchange');
+  return ae?.type === 'S' ? ae.value : undefined;
 }

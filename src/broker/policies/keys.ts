@@ -1,4 +1,4 @@
-// The policy keys Warren knows: how RabbitMQ 3.10 validates each, which objects it applies to, and how operator policies merge.
+// The policy keys Warren knows, the one list: how each is validated, which objects it applies to, the x-argument it stands for, how operator policies merge.
 import { erlangJson, type JsonObject, type JsonValue } from './json.js';
 
 /** What a policy can apply to: exchanges, or queues of one type. */
@@ -6,6 +6,14 @@ export type PolicyTarget = 'exchange' | 'classic' | 'quorum' | 'stream';
 
 /** How an operator policy's value combines with the user policy's: the lower number, or the operator's value. */
 export type MergeStrategy = 'min' | 'operator';
+
+/** The argument a key stands for on the objects it applies to, and which side wins when both are set. */
+export interface KeyArgument {
+  /** The declare argument (`x-message-ttl`; `alternate-exchange` has no prefix). */
+  readonly name: string;
+  /** `min`: the lower of the argument and the policy; `argument`: the argument when the object has one. */
+  readonly precedence: 'min' | 'argument';
+}
 
 export interface PolicyKey {
   readonly name: string;
@@ -15,15 +23,28 @@ export interface PolicyKey {
   readonly operator?: MergeStrategy;
   /** Whether Warren acts on it on one node (the others are accepted, stored, exported and reported only). */
   readonly effect: boolean;
+  /** What it does when it takes effect: the argument it stands for on its targets. */
+  readonly argument?: KeyArgument;
+  /**
+   * Queue types that skip a whole policy holding this key (RabbitMQ's is_policy_applicable; a lower policy may
+   * apply instead). Any other object the key does not apply to ignores the key and takes the rest of the policy,
+   * except streams, which skip every policy holding a key that does not apply to them.
+   */
+  readonly refusedBy?: readonly PolicyTarget[];
   /** RabbitMQ's validation text when the value is invalid (`~p` of the value as Erlang prints it), else undefined. */
   check?(v: JsonValue): string | undefined;
 }
 
 const QUEUES: readonly PolicyTarget[] = ['classic', 'quorum'];
+const min = (name: string): KeyArgument => ({ name, precedence: 'min' });
+const arg = (name: string): KeyArgument => ({ name, precedence: 'argument' });
+/** Keys of classic queues that quorum queues refuse outright. */
+const CLASSIC_ONLY = { targets: ['classic'], refusedBy: ['quorum'] } as const;
 
 const isInt = (v: JsonValue): v is number => typeof v === 'number' && Number.isInteger(v);
 const intAtLeast = (min: number, what: string) => (v: JsonValue) => (isInt(v) && v >= min ? undefined : `${erlangJson(v)} ${what}`);
 const str = (what: string) => (v: JsonValue) => (typeof v === 'string' ? undefined : `${erlangJson(v)} ${what}`);
+const bool = (what: string) => (v: JsonValue) => (typeof v === 'boolean' ? undefined : `${erlangJson(v)} ${what}`);
 const oneOf = (values: readonly string[], what: string) => (v: JsonValue) =>
   typeof v === 'string' && values.includes(v) ? undefined : `${erlangJson(v)} ${what}`;
 
@@ -38,56 +59,79 @@ export function parseMaxAge(v: JsonValue): number | undefined {
 
 /** rabbit_policies' own keys, validated first, in key order. */
 const CORE: readonly PolicyKey[] = ([
-  { name: 'alternate-exchange', targets: ['exchange'], effect: true, check: str('is not a valid alternate exchange name') },
-  { name: 'dead-letter-exchange', targets: QUEUES, effect: true, check: str('is not a valid dead letter exchange name') },
-  { name: 'dead-letter-routing-key', targets: QUEUES, effect: true, check: str('is not a valid dead letter routing key') },
+  { name: 'alternate-exchange', targets: ['exchange'], effect: true, argument: arg('alternate-exchange'), check: str('is not a valid alternate exchange name') },
+  { name: 'dead-letter-exchange', targets: QUEUES, effect: true, argument: arg('x-dead-letter-exchange'), check: str('is not a valid dead letter exchange name') },
+  { name: 'dead-letter-routing-key', targets: QUEUES, effect: true, argument: arg('x-dead-letter-routing-key'), check: str('is not a valid dead letter routing key') },
   { name: 'dead-letter-strategy', targets: ['quorum'], effect: false, check: oneOf(['at-most-once', 'at-least-once'], 'is not a valid dead letter strategy') },
-  { name: 'message-ttl', targets: QUEUES, operator: 'min', effect: true, check: intAtLeast(0, 'is not a valid message TTL') },
-  { name: 'expires', targets: QUEUES, operator: 'min', effect: true, check: intAtLeast(1, 'is not a valid queue expiry') },
-  { name: 'max-length', targets: QUEUES, operator: 'min', effect: true, check: intAtLeast(0, 'is not a valid maximum length') },
-  { name: 'max-length-bytes', targets: ['classic', 'quorum', 'stream'], operator: 'min', effect: true, check: intAtLeast(0, 'is not a valid maximum length in bytes') },
+  { name: 'message-ttl', targets: QUEUES, operator: 'min', effect: true, argument: min('x-message-ttl'), check: intAtLeast(0, 'is not a valid message TTL') },
+  { name: 'expires', targets: QUEUES, operator: 'min', effect: true, argument: min('x-expires'), check: intAtLeast(1, 'is not a valid queue expiry') },
+  { name: 'max-length', targets: QUEUES, operator: 'min', effect: true, argument: min('x-max-length'), check: intAtLeast(0, 'is not a valid maximum length') },
+  { name: 'max-length-bytes', targets: ['classic', 'quorum', 'stream'], operator: 'min', effect: true, argument: min('x-max-length-bytes'), check: intAtLeast(0, 'is not a valid maximum length in bytes') },
   { name: 'max-in-memory-length', targets: ['quorum'], operator: 'min', effect: false, check: intAtLeast(0, 'is not a valid maximum memory in bytes') },
   { name: 'max-in-memory-bytes', targets: ['quorum'], operator: 'min', effect: false, check: intAtLeast(0, 'is not a valid maximum memory in bytes') },
-  { name: 'queue-mode', targets: ['classic'], operator: 'operator', effect: false, check: oneOf(['default', 'lazy'], 'is not a valid queue-mode value') },
-  { name: 'queue-version', targets: ['classic'], effect: false, check: (v) => (v === 1 || v === 2 ? undefined : `${erlangJson(v)} is not a valid queue-version value`) },
-  { name: 'overflow', targets: QUEUES, operator: 'operator', effect: true, check: oneOf(['drop-head', 'reject-publish', 'reject-publish-dlx'], 'is not a valid overflow value') },
-  { name: 'delivery-limit', targets: ['quorum'], operator: 'min', effect: true, check: intAtLeast(0, 'is not a valid delivery limit') },
-  { name: 'consumer-timeout', targets: QUEUES, operator: 'min', effect: true, check: intAtLeast(0, 'is not a valid consumer timeout') },
-  { name: 'max-age', targets: ['stream'], effect: true, check: (v) => (parseMaxAge(v) !== undefined ? undefined : `${erlangJson(v)} is not a valid max age`) },
-  { name: 'stream-max-segment-size-bytes', targets: ['stream'], effect: true, check: intAtLeast(0, 'is not a valid segment size') },
+  { name: 'queue-mode', ...CLASSIC_ONLY, operator: 'operator', effect: false, check: oneOf(['default', 'lazy'], 'is not a valid queue-mode value') },
+  { name: 'queue-version', ...CLASSIC_ONLY, effect: false, check: (v) => (v === 1 || v === 2 ? undefined : `${erlangJson(v)} is not a valid queue-version value`) },
+  { name: 'overflow', targets: QUEUES, operator: 'operator', effect: true, argument: arg('x-overflow'), check: oneOf(['drop-head', 'reject-publish', 'reject-publish-dlx'], 'is not a valid overflow value') },
+  { name: 'delivery-limit', targets: ['quorum'], operator: 'min', effect: true, argument: min('x-delivery-limit'), check: intAtLeast(0, 'is not a valid delivery limit') },
+  { name: 'consumer-timeout', targets: QUEUES, operator: 'min', effect: true, argument: min('x-consumer-timeout'), check: intAtLeast(0, 'is not a valid consumer timeout') },
+  // A duration string ("7D"): compared by the time it stands for.
+  { name: 'max-age', targets: ['stream'], effect: true, argument: min('x-max-age'), check: (v) => (parseMaxAge(v) !== undefined ? undefined : `${erlangJson(v)} is not a valid max age`) },
+  { name: 'stream-max-segment-size-bytes', targets: ['stream'], effect: true, argument: min('x-stream-max-segment-size-bytes'), check: intAtLeast(0, 'is not a valid segment size') },
   { name: 'queue-leader-locator', targets: ['quorum', 'stream'], effect: false, check: oneOf(['client-local', 'balanced', 'random', 'least-leaders'], 'is not a valid queue leader locator value') },
   { name: 'initial-cluster-size', targets: ['quorum', 'stream'], effect: false, check: intAtLeast(0, 'is not a valid cluster size') },
 ] satisfies PolicyKey[]).sort((a, b) => (a.name < b.name ? -1 : 1));
 
 const HA_KEYS = ['ha-mode', 'ha-params', 'ha-sync-mode', 'ha-sync-batch-size', 'ha-promote-on-shutdown', 'ha-promote-on-failure'];
-const HA: readonly PolicyKey[] = HA_KEYS.map((name) => ({ name, targets: ['classic'], effect: false }));
+const HA: readonly PolicyKey[] = HA_KEYS.map((name) => ({ name, ...CLASSIC_ONLY, effect: false }));
 const LOCATOR: readonly PolicyKey[] = [
-  { name: 'queue-master-locator', targets: ['classic'], effect: false, check: oneOf(['min-masters', 'client-local', 'random'], 'invalid queue-master-locator value') },
+  { name: 'queue-master-locator', ...CLASSIC_ONLY, effect: false, check: oneOf(['min-masters', 'client-local', 'random'], 'invalid queue-master-locator value') },
 ];
-/** The federation plugin's keys: kept and reported; Warren does not federate. */
+/** The federation plugin's keys: kept and reported on everything; Warren does not federate. */
 const FEDERATION: readonly PolicyKey[] = [
-  { name: 'federation-upstream', targets: ['exchange', 'classic', 'quorum'], effect: false, check: str('is not a valid federation upstream name') },
-  { name: 'federation-upstream-set', targets: ['exchange', 'classic', 'quorum'], effect: false, check: str('is not a valid federation upstream set name') },
+  { name: 'federation-upstream', targets: ['exchange', 'classic', 'quorum', 'stream'], effect: false, check: str('is not a valid federation upstream name') },
+  { name: 'federation-upstream-set', targets: ['exchange', 'classic', 'quorum', 'stream'], effect: false, check: str('is not a valid federation upstream set name') },
+];
+/**
+ * Warren's own keys for its LavinMQ-style message deduplication (x-message-deduplication, x-cache-size, x-cache-ttl,
+ * x-deduplication-header on exchanges and queues). LavinMQ has no policy keys for them: the argument names without
+ * `x-`. RabbitMQ does not know them (its answer is "… are not recognised policy settings").
+ */
+const DEDUPLICATION: readonly PolicyKey[] = [
+  { name: 'message-deduplication', targets: ['exchange', ...QUEUES], effect: true, argument: arg('x-message-deduplication'), check: bool('is not a valid message deduplication flag') },
+  { name: 'cache-size', targets: ['exchange', ...QUEUES], effect: true, argument: min('x-cache-size'), check: intAtLeast(0, 'is not a valid deduplication cache size') },
+  { name: 'cache-ttl', targets: ['exchange', ...QUEUES], effect: true, argument: min('x-cache-ttl'), check: intAtLeast(0, 'is not a valid deduplication cache TTL') },
+  { name: 'deduplication-header', targets: ['exchange', ...QUEUES], effect: true, argument: arg('x-deduplication-header'), check: str('is not a valid deduplication header') },
 ];
 
-/** Keys a quorum queue refuses: a policy holding one does not apply to quorum queues at all (a lower one may). */
-const NOT_FOR_QUORUM = new Set([...HA_KEYS, 'queue-master-locator', 'queue-mode', 'queue-version']);
-/** The only keys a policy for a stream may hold. */
-const FOR_STREAM = new Set(['max-length-bytes', 'max-age', 'stream-max-segment-size-bytes', 'queue-leader-locator', 'initial-cluster-size', 'federation-upstream', 'federation-upstream-set']);
+/** Every key, by name. */
+export const POLICY_KEYS: ReadonlyMap<string, PolicyKey> = new Map([...CORE, ...HA, ...LOCATOR, ...FEDERATION, ...DEDUPLICATION].map((k) => [k.name, k]));
+
+/** The key of that name when it applies to (takes effect on, or is reported for) objects of the target kind. */
+export function keyFor(name: string, target: PolicyTarget): PolicyKey | undefined {
+  const k = POLICY_KEYS.get(name);
+  return k !== undefined && k.targets.includes(target) ? k : undefined;
+}
+
+/** The names of the keys that apply to objects of the target kind (what a queue type or exchange takes from a policy). */
+export function keysFor(target: PolicyTarget): ReadonlySet<string> {
+  return new Set([...POLICY_KEYS.values()].filter((k) => k.targets.includes(target)).map((k) => k.name));
+}
+
+/** Whether an object of the target kind skips a whole policy holding this key (rather than ignoring the key). */
+function refuses(target: PolicyTarget, name: string): boolean {
+  const k = POLICY_KEYS.get(name);
+  if (k === undefined || k.targets.includes(target)) return false;
+  return target === 'stream' || (k.refusedBy?.includes(target) ?? false);
+}
 
 /**
  * Whether a policy with this definition applies to an object of the target kind at all, as RabbitMQ's queue types
- * decide it (is_policy_applicable): classic queues and exchanges take any policy (keys that do not concern them do
- * nothing), quorum queues and streams skip a policy holding a key they refuse.
+ * decide it (is_policy_applicable): classic queues and exchanges take any policy (keys that do not apply to them do
+ * nothing), quorum queues skip a policy holding a key they refuse, streams one holding any key not for streams.
  */
 export function isApplicable(def: Readonly<JsonObject>, target: PolicyTarget): boolean {
-  if (target === 'quorum') return Object.keys(def).every((k) => !NOT_FOR_QUORUM.has(k));
-  if (target === 'stream') return Object.keys(def).every((k) => FOR_STREAM.has(k));
-  return true;
+  return Object.keys(def).every((k) => !refuses(target, k));
 }
-
-/** Every key, by name. */
-export const POLICY_KEYS: ReadonlyMap<string, PolicyKey> = new Map([...CORE, ...HA, ...LOCATOR, ...FEDERATION].map((k) => [k.name, k]));
 
 /** RabbitMQ's mirroring checks (rabbit_mirror_queue_misc), run on the ha-* keys together. */
 function checkHa(def: JsonObject): string | undefined {
@@ -132,7 +176,7 @@ function checkEach(keys: readonly PolicyKey[], def: JsonObject): string | undefi
 
 /**
  * Checks a policy definition as RabbitMQ 3.10 does: its own keys in key order first, then the mirroring keys, the
- * locator, the plugins' keys; a key no validator knows fails last (`[…] are not recognised policy settings`, sorted).
+ * locator, the plugins' keys, then Warren's own; a key no validator knows fails last (`[…] are not recognised policy settings`, sorted).
  * Operator policies take only the keys marked `operator`. Returns the reason, or undefined when valid.
  */
 export function checkDefinition(def: JsonObject, operator: boolean): string | undefined {
@@ -141,7 +185,7 @@ export function checkDefinition(def: JsonObject, operator: boolean): string | un
     return k !== undefined && (!operator || k.operator !== undefined);
   };
   const present = (keys: readonly PolicyKey[]) => keys.filter((k) => known(k.name));
-  const error = checkEach(present(CORE), def) ?? (operator ? undefined : checkHa(def) ?? checkEach(LOCATOR, def) ?? checkEach(FEDERATION, def));
+  const error = checkEach(present(CORE), def) ?? (operator ? undefined : checkHa(def) ?? checkEach(LOCATOR, def) ?? checkEach(FEDERATION, def) ?? checkEach(DEDUPLICATION, def));
   if (error !== undefined) return error;
   const unknown = Object.keys(def).filter((k) => !known(k)).sort();
   if (unknown.length > 0) return `[${unknown.map((k) => `{${erlangJson(k)},${erlangJson(def[k])}}`).join(',')}] are not recognised policy settings`;

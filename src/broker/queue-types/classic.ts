@@ -10,10 +10,7 @@ export const CLASSIC: QueueTypeDefinition = {
     'x-single-active-consumer', 'x-queue-type', 'x-queue-master-locator', 'x-consumer-timeout',
   ]),
   consumeArguments: new Set(['x-priority', 'x-credit', 'x-cancel-on-ha-failover']),
-  policyKeys: new Set([
-    'expires', 'message-ttl', 'dead-letter-exchange', 'dead-letter-routing-key', 'max-length', 'max-length-bytes',
-    'overflow', 'queue-mode', 'queue-version', 'queue-master-locator',
-  ]),
+  policyTarget: 'classic',
   serverNamed: true,
   globalQos: true,
   priorities: true,

@@ -1,4 +1,5 @@
-// What a queue type declares: the arguments and policy keys it accepts, its capabilities, its declare-time rules.
+// What a queue type declares: the arguments it accepts, what it is to policies, its capabilities, its declare-time rules.
+import type { PolicyTarget } from '../policies/index.js';
 import type { QueueSettings, QueueType } from '../queue-arguments.js';
 
 /** Declared flags a type may refuse. */
@@ -21,8 +22,11 @@ export interface QueueTypeDefinition {
   readonly declareArguments: ReadonlySet<string>;
   /** basic.consume x-arguments it understands. */
   readonly consumeArguments: ReadonlySet<string>;
-  /** Policy definition keys that apply to it (RabbitMQ 3.10's lists). */
-  readonly policyKeys: ReadonlySet<string>;
+  /**
+   * What it is to policies: policies/keys.ts, the one list of policy keys, says which keys apply to this target and
+   * which make it skip a policy (keysFor, isApplicable).
+   */
+  readonly policyTarget: PolicyTarget;
   /** A server-named queue (empty name) may be of this type. */
   readonly serverNamed: boolean;
   /** basic.qos with global=true is allowed on channels consuming from it. */

@@ -15,11 +15,7 @@ export const QUORUM: QueueTypeDefinition = {
     'x-delivery-limit', 'x-queue-leader-locator', 'x-consumer-timeout',
   ]),
   consumeArguments: new Set(['x-priority', 'x-credit']),
-  policyKeys: new Set([
-    'expires', 'message-ttl', 'dead-letter-exchange', 'dead-letter-routing-key', 'dead-letter-strategy', 'max-length',
-    'max-length-bytes', 'max-in-memory-length', 'max-in-memory-bytes', 'overflow', 'delivery-limit',
-    'queue-leader-locator',
-  ]),
+  policyTarget: 'quorum',
   serverNamed: false,
   globalQos: false,
   priorities: false,

@@ -14,7 +14,7 @@ export const STREAM: QueueTypeDefinition = {
     'x-queue-leader-locator', 'x-stream-filter-size-bytes',
   ]),
   consumeArguments: new Set(['x-stream-offset', 'x-stream-filter', 'x-stream-match-unfiltered', 'x-credit']),
-  policyKeys: new Set(['max-length-bytes', 'max-age', 'stream-max-segment-size-bytes', 'queue-leader-locator', 'initial-cluster-size']),
+  policyTarget: 'stream',
   serverNamed: false,
   globalQos: false,
   priorities: false,
