@@ -23,13 +23,15 @@ export const badRequest = (reason: unknown): HttpError => new HttpError(400, 'ba
 /** RabbitMQ's text for a required body key that is absent. */
 export const keyMissing = (key: string): HttpError => badRequest(`[{key_missing,${key}}]`);
 
-/** What a handler returns: a status and a JSON body (omitted for 201/204), or raw text. */
+/** What a handler returns: a status and a JSON body (omitted for 201/204), raw text, or a server-sent-events stream. */
 export interface Reply {
   status: number;
   body?: unknown;
   text?: string;
   contentType?: string;
   headers?: Record<string, string>;
+  /** A text/event-stream response: called once the headers are out; it writes events and ends the response itself. */
+  stream?: (res: ServerResponse) => void;
 }
 
 export const noContent = (): Reply => ({ status: 204 });
@@ -39,6 +41,13 @@ export const json = (body: unknown): Reply => ({ status: 200, body });
 /** Writes a reply; JSON bodies are compact, as RabbitMQ's. */
 export function send(res: ServerResponse, reply: Reply): void {
   const headers: Record<string, string | number> = { ...reply.headers, 'cache-control': 'no-cache' };
+  if (reply.stream !== undefined) {
+    res.writeHead(reply.status, { ...headers, 'content-type': 'text/event-stream; charset=utf-8', 'x-accel-buffering': 'no' });
+    // A HEAD gets the headers only.
+    if (res.req.method === 'HEAD') return void res.end();
+    res.flushHeaders();
+    return reply.stream(res);
+  }
   let payload: Buffer | undefined;
   if (reply.text !== undefined) {
     payload = Buffer.from(reply.text);
@@ -53,7 +62,7 @@ export function send(res: ServerResponse, reply: Reply): void {
 }
 
 /** 64-bit values that do not fit a double travel as strings. */
-function jsonReplacer(_key: string, value: unknown): unknown {
+export function jsonReplacer(_key: string, value: unknown): unknown {
   return typeof value === 'bigint' ? value.toString() : value;
 }
 

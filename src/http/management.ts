@@ -19,6 +19,7 @@ import { startSampling } from './stats-sampler.js';
 import { parameterRoutes } from './routes-parameters.js';
 import { shovelRoutes } from './routes-shovels.js';
 import { topologyRoutes } from './routes-topology.js';
+import { traceRoutes } from './routes-trace.js';
 import { authorizeRoute } from './scope.js';
 import { isManagementUser } from './users.js';
 
@@ -70,6 +71,7 @@ export function managementRouter(deps: ManagementDeps, listeners: Listeners): Ro
   limitRoutes(router, deps);
   parameterRoutes(router, deps);
   shovelRoutes(router, deps);
+  traceRoutes(router, deps);
   topologyRoutes(router, deps);
   clientRoutes(router, deps);
   definitionsRoutes(router, deps);

@@ -21,6 +21,7 @@ export const DASHBOARD_HTML = String.raw`<!doctype html>
     <a href="#/exchanges" data-section="exchanges">Exchanges</a>
     <a href="#/queues" data-section="queues">Queues</a>
     <a href="#/bindings" data-section="bindings">Bindings</a>
+    <a href="#/trace" data-section="trace">Trace</a>
     <a href="#/users" data-section="admin" id="admin-tab" hidden>Admin</a>
   </nav>
   <div id="session" class="session" hidden>

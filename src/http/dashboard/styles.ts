@@ -159,6 +159,12 @@ button.small { padding: 0.15rem 0.55rem; font-size: 0.8rem; }
 .message pre { margin: 0.25rem 0 0; white-space: pre-wrap; overflow-wrap: anywhere; max-height: 20rem; overflow: auto; }
 .payload { background: var(--panel); border: 1px solid var(--border); border-radius: 4px; padding: 0.5rem; }
 
+/* ---- traced messages (the Trace page) */
+.trace-vhost .field { max-width: 22rem; }
+.grid td[data-col='message'] { min-width: 16rem; max-width: 40rem; }
+.grid td[data-col='message'] summary { cursor: pointer; overflow-wrap: anywhere; }
+.grid td[data-col='message'] pre { margin: 0; white-space: pre-wrap; overflow-wrap: anywhere; max-height: 16rem; overflow: auto; }
+
 /* ---- charts */
 .chart-box { margin: 0; }
 .chart-box figcaption { font-size: 0.8rem; color: var(--muted); margin-bottom: 0.25rem; }

@@ -4,6 +4,7 @@ import { mountDefinitions } from './views/definitions.js';
 import { mountPermissions } from './views/permissions.js';
 import { mountPolicies } from './views/policies.js';
 import { mountShovels } from './views/shovels.js';
+import { mountTrace } from './views/trace.js';
 import { mountUsers } from './views/users.js';
 import { mountVhosts } from './views/vhosts.js';
 import { mountChannels, mountConnections } from './views/connections.js';
@@ -27,6 +28,7 @@ export const SECTIONS: Readonly<Record<string, Section>> = {
   exchanges: { title: 'Exchanges', list: mountExchanges, detail: mountExchange },
   queues: { title: 'Queues', list: mountQueues, detail: mountQueue },
   bindings: { title: 'Bindings', list: mountBindings },
+  trace: { title: 'Trace', list: mountTrace },
   users: { title: 'Users', list: mountUsers, tab: 'admin' },
   vhosts: { title: 'Virtual hosts', list: mountVhosts, tab: 'admin' },
   permissions: { title: 'Permissions', list: mountPermissions, tab: 'admin' },

@@ -3,7 +3,7 @@ import { api, basicToken, errorText, statusOf } from './api.js';
 import { $, h } from './dom.js';
 import { forgetOldSamples, sampleQueue } from './rates.js';
 import { SECTIONS, type Section } from './sections.js';
-import { AUTH_KEY, state, WINDOW_MS } from './state.js';
+import { AUTH_KEY, isAdministrator, leaveView, state, WINDOW_MS } from './state.js';
 import type { Overview } from './types.js';
 import type { Route } from './views/view.js';
 
@@ -26,12 +26,6 @@ function parseRoute(): Route & { page: Section } {
   return page ? { section: name!, page, vhost: decoded[1], name: decoded[2] } : { section: 'overview', page: OVERVIEW, vhost: decoded[1], name: decoded[2] };
 }
 
-/** Whether the signed-in user may use the Admin pages (RabbitMQ's administrator tag). */
-function isAdministrator(): boolean {
-  const tags = state.user?.tags ?? [];
-  return (typeof tags === 'string' ? tags.split(',') : tags).map((t) => t.trim()).includes('administrator');
-}
-
 export function navigate(): void {
   const route = parseRoute();
   const section = route.page;
@@ -40,6 +34,7 @@ export function navigate(): void {
     else a.removeAttribute('aria-current');
   }
   const root = $('#view');
+  leaveView();
   root.replaceChildren();
   const { vhost, name } = route;
   if (section.detail && vhost !== undefined && name !== undefined) {
@@ -133,6 +128,7 @@ export function logout(message: string): void {
   state.auth = null;
   state.user = null;
   state.refresh = null;
+  leaveView();
   sessionStorage.removeItem(AUTH_KEY);
   $('#view').replaceChildren();
   setBanner('');

@@ -29,6 +29,8 @@ export const state: {
   overview: Overview | null;
   prefs: Prefs;
   refresh: Refresh | null;
+  /** Run when the current view is left (a view that holds a stream open closes it here). */
+  leave: (() => void) | null;
   timer: number;
   seq: number;
   history: Sample[];
@@ -39,6 +41,7 @@ export const state: {
   overview: null,
   prefs: loadPrefs(),
   refresh: null,
+  leave: null,
   timer: 0,
   seq: 0,
   history: [],
@@ -68,6 +71,24 @@ export const refreshNow = (): void => refreshHandler();
 export const onRefresh = (handler: () => void): void => {
   refreshHandler = handler;
 };
+
+/** Whether the signed-in user may use the Admin pages and switch tracing (RabbitMQ's administrator tag). */
+export function isAdministrator(): boolean {
+  const tags = state.user?.tags ?? [];
+  return (typeof tags === 'string' ? tags.split(',') : tags).map((t) => t.trim()).includes('administrator');
+}
+
+/** Registers what to do when the current view is left (navigation or logout). */
+export const onLeave = (leave: () => void): void => {
+  state.leave = leave;
+};
+
+/** Runs and forgets the current view's leave hook. */
+export function leaveView(): void {
+  const leave = state.leave;
+  state.leave = null;
+  leave?.();
+}
 
 export const vhostScope = (): string => (state.prefs.vhost ? '/' + encodeURIComponent(state.prefs.vhost) : '');
 

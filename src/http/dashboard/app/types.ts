@@ -162,6 +162,7 @@ export interface User {
 
 export interface Vhost {
   name: string;
+  tracing?: boolean;
   description?: string;
   tags?: string[];
   messages?: number;
@@ -187,4 +188,34 @@ export interface TopicPermission {
   exchange: string;
   write: string;
   read: string;
+}
+
+/** One event of /api/warren/trace/{vhost}/stream: a traced publish or delivery. */
+export interface TraceMessage {
+  seq: number;
+  type: 'publish' | 'deliver';
+  timestamp: number;
+  vhost: string;
+  exchange: string;
+  routing_keys: string[];
+  /** Publishes: the queues it was routed to. */
+  routed_queues?: string[];
+  /** Deliveries: the queue it came from. */
+  queue?: string;
+  redelivered?: boolean;
+  node: string;
+  user: string;
+  channel: number;
+  connection: string;
+  properties: Record<string, unknown> & { headers?: Record<string, unknown> };
+  payload_bytes: number;
+  payload: string;
+  payload_encoding: 'string' | 'base64';
+  payload_truncated: boolean;
+}
+
+/** The stream's first event, and its count of events dropped while the browser read too slowly. */
+export interface TraceStatus {
+  vhost: string;
+  tracing: boolean;
 }
