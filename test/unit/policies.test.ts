@@ -232,7 +232,7 @@ describe('one key list: what applies to which queue type (src/broker/policies/ke
     const dedup = ['cache-size', 'cache-ttl', 'deduplication-header', 'message-deduplication'];
     const fed = ['federation-upstream', 'federation-upstream-set'];
     expect([...keysFor('exchange')].sort()).toEqual(['alternate-exchange', ...dedup, ...fed].sort());
-    expect([...keysFor('stream')].sort()).toEqual(['initial-cluster-size', 'max-age', 'max-length-bytes', 'queue-leader-locator', 'stream-max-segment-size-bytes', ...fed].sort());
+    expect([...keysFor('stream')].sort()).toEqual(['initial-cluster-size', 'max-age', 'max-length-bytes', 'queue-leader-locator', 'stream-max-segment-size-bytes']);
     expect(keysFor('quorum')).toContain('delivery-limit');
     expect(keysFor('classic')).not.toContain('delivery-limit');
     expect(keysFor('classic')).toContain('queue-mode');
@@ -253,22 +253,32 @@ describe('one key list: what applies to which queue type (src/broker/policies/ke
     }
   });
 
-  it('a policy holding a key the type refuses is skipped whole (quorum: classic-only keys; streams: any key not for streams), a lower one applies', () => {
+  it('a policy holding a key the type refuses is skipped whole, a lower one applies; the other keys not for the type are ignored', () => {
     for (const [name, key] of POLICY_KEYS) {
       const hi = policy('hi', { pattern: '^q', priority: 10, definition: name.startsWith('ha-') ? { 'ha-mode': 'all' } : { [name]: validValue(name) } });
       const lo = policy('lo', { pattern: '^q', definition: { 'max-length-bytes': 5 } });
       for (const target of ['classic', 'quorum', 'stream'] as const) {
-        const applies = keysFor(target).has(name) || target === 'classic' || (target === 'quorum' && !key.refusedBy?.includes('quorum'));
+        const applies = !key.refusedBy?.includes(target);
         expect([name, target, isApplicable(hi.definition, target)]).toEqual([name, target, applies]);
         expect([name, target, matchPolicy([hi, lo], 'q1', target)?.name]).toEqual([name, target, applies ? 'hi' : 'lo']);
       }
     }
-    // Keys quorum queues refuse, and a few they merely ignore.
-    const refusedByQuorum = [...POLICY_KEYS.values()].filter((k) => !isApplicable({ [k.name]: 1 }, 'quorum')).map((k) => k.name).sort();
-    expect(refusedByQuorum).toEqual(['ha-mode', 'ha-params', 'ha-promote-on-failure', 'ha-promote-on-shutdown', 'ha-sync-batch-size', 'ha-sync-mode', 'queue-master-locator', 'queue-mode', 'queue-version']);
-    expect(isApplicable({ 'alternate-exchange': 'ae', 'max-age': '1D', 'max-length': 1 }, 'quorum')).toBe(true);
-    expect(isApplicable({ 'max-length': 1 }, 'stream')).toBe(false);
-    expect(isApplicable({ 'queue-mode': 'lazy', 'max-length': 1 }, 'exchange')).toBe(true);
+  });
+
+  it("each queue type refuses RabbitMQ 3.10.8's keys (probed: a policy holding the key, a lower one without; which one the queue took)", () => {
+    const refused = (target: PolicyTarget) => [...POLICY_KEYS.keys()].filter((k) => !isApplicable({ [k]: 1 }, target)).sort();
+    const ha = ['ha-mode', 'ha-params', 'ha-promote-on-failure', 'ha-promote-on-shutdown', 'ha-sync-batch-size', 'ha-sync-mode'];
+    expect(refused('classic')).toEqual(['dead-letter-strategy', 'delivery-limit', 'initial-cluster-size', 'max-age', 'queue-leader-locator', 'stream-max-segment-size-bytes']);
+    expect(refused('quorum')).toEqual([...ha, 'initial-cluster-size', 'max-age', 'queue-master-locator', 'queue-mode', 'stream-max-segment-size-bytes']);
+    // Streams: RabbitMQ's keys for other queue types (consumer-timeout: 3.12+), and Warren's deduplication keys.
+    expect(refused('stream')).toEqual(
+      ['cache-size', 'cache-ttl', 'consumer-timeout', 'dead-letter-exchange', 'dead-letter-routing-key', 'dead-letter-strategy', 'deduplication-header', 'delivery-limit', 'expires',
+        ...ha, 'max-in-memory-bytes', 'max-in-memory-length', 'max-length', 'message-deduplication', 'message-ttl', 'overflow', 'queue-master-locator', 'queue-mode'].sort(),
+    );
+    expect(refused('exchange')).toEqual([]);
+    // Taken and ignored: queue-version by quorum queues and streams, alternate-exchange by every queue, max-in-memory-* by classic ones.
+    expect(isApplicable({ 'queue-version': 2, 'alternate-exchange': 'ae', 'max-length-bytes': 1 }, 'stream')).toBe(true);
+    expect(isApplicable({ 'queue-version': 2, 'max-in-memory-length': 1 }, 'classic')).toBe(true);
   });
 });
 

@@ -26,9 +26,9 @@ export interface PolicyKey {
   /** What it does when it takes effect: the argument it stands for on its targets. */
   readonly argument?: KeyArgument;
   /**
-   * Queue types that skip a whole policy holding this key (RabbitMQ's is_policy_applicable; a lower policy may
-   * apply instead). Any other object the key does not apply to ignores the key and takes the rest of the policy,
-   * except streams, which skip every policy holding a key that does not apply to them.
+   * Queue types that skip a whole policy holding this key (RabbitMQ's unsupported_policies per queue type, checked
+   * against 3.10.8; a lower policy may apply instead). Any other object the key does not apply to ignores the key
+   * and takes the rest of the policy.
    */
   readonly refusedBy?: readonly PolicyTarget[];
   /** RabbitMQ's validation text when the value is invalid (`~p` of the value as Erlang prints it), else undefined. */
@@ -38,8 +38,12 @@ export interface PolicyKey {
 const QUEUES: readonly PolicyTarget[] = ['classic', 'quorum'];
 const min = (name: string): KeyArgument => ({ name, precedence: 'min' });
 const arg = (name: string): KeyArgument => ({ name, precedence: 'argument' });
-/** Keys of classic queues that quorum queues refuse outright. */
-const CLASSIC_ONLY = { targets: ['classic'], refusedBy: ['quorum'] } as const;
+/** Keys of classic queues that quorum queues and streams refuse outright. */
+const CLASSIC_ONLY = { targets: ['classic'], refusedBy: ['quorum', 'stream'] } as const;
+/** Keys of classic and quorum queues that streams refuse. */
+const QUEUES_NOT_STREAMS = { targets: QUEUES, refusedBy: ['stream'] } as const;
+/** Keys of streams that classic and quorum queues refuse. */
+const STREAM_ONLY = { targets: ['stream'], refusedBy: ['classic', 'quorum'] } as const;
 
 const isInt = (v: JsonValue): v is number => typeof v === 'number' && Number.isInteger(v);
 const intAtLeast = (min: number, what: string) => (v: JsonValue) => (isInt(v) && v >= min ? undefined : `${erlangJson(v)} ${what}`);
@@ -60,25 +64,27 @@ export function parseMaxAge(v: JsonValue): number | undefined {
 /** rabbit_policies' own keys, validated first, in key order. */
 const CORE: readonly PolicyKey[] = ([
   { name: 'alternate-exchange', targets: ['exchange'], effect: true, argument: arg('alternate-exchange'), check: str('is not a valid alternate exchange name') },
-  { name: 'dead-letter-exchange', targets: QUEUES, effect: true, argument: arg('x-dead-letter-exchange'), check: str('is not a valid dead letter exchange name') },
-  { name: 'dead-letter-routing-key', targets: QUEUES, effect: true, argument: arg('x-dead-letter-routing-key'), check: str('is not a valid dead letter routing key') },
-  { name: 'dead-letter-strategy', targets: ['quorum'], effect: false, check: oneOf(['at-most-once', 'at-least-once'], 'is not a valid dead letter strategy') },
-  { name: 'message-ttl', targets: QUEUES, operator: 'min', effect: true, argument: min('x-message-ttl'), check: intAtLeast(0, 'is not a valid message TTL') },
-  { name: 'expires', targets: QUEUES, operator: 'min', effect: true, argument: min('x-expires'), check: intAtLeast(1, 'is not a valid queue expiry') },
-  { name: 'max-length', targets: QUEUES, operator: 'min', effect: true, argument: min('x-max-length'), check: intAtLeast(0, 'is not a valid maximum length') },
+  { name: 'dead-letter-exchange', ...QUEUES_NOT_STREAMS, effect: true, argument: arg('x-dead-letter-exchange'), check: str('is not a valid dead letter exchange name') },
+  { name: 'dead-letter-routing-key', ...QUEUES_NOT_STREAMS, effect: true, argument: arg('x-dead-letter-routing-key'), check: str('is not a valid dead letter routing key') },
+  { name: 'dead-letter-strategy', targets: ['quorum'], refusedBy: ['classic', 'stream'], effect: false, check: oneOf(['at-most-once', 'at-least-once'], 'is not a valid dead letter strategy') },
+  { name: 'message-ttl', ...QUEUES_NOT_STREAMS, operator: 'min', effect: true, argument: min('x-message-ttl'), check: intAtLeast(0, 'is not a valid message TTL') },
+  { name: 'expires', ...QUEUES_NOT_STREAMS, operator: 'min', effect: true, argument: min('x-expires'), check: intAtLeast(1, 'is not a valid queue expiry') },
+  { name: 'max-length', ...QUEUES_NOT_STREAMS, operator: 'min', effect: true, argument: min('x-max-length'), check: intAtLeast(0, 'is not a valid maximum length') },
   { name: 'max-length-bytes', targets: ['classic', 'quorum', 'stream'], operator: 'min', effect: true, argument: min('x-max-length-bytes'), check: intAtLeast(0, 'is not a valid maximum length in bytes') },
-  { name: 'max-in-memory-length', targets: ['quorum'], operator: 'min', effect: false, check: intAtLeast(0, 'is not a valid maximum memory in bytes') },
-  { name: 'max-in-memory-bytes', targets: ['quorum'], operator: 'min', effect: false, check: intAtLeast(0, 'is not a valid maximum memory in bytes') },
+  { name: 'max-in-memory-length', targets: ['quorum'], refusedBy: ['stream'], operator: 'min', effect: false, check: intAtLeast(0, 'is not a valid maximum memory in bytes') },
+  { name: 'max-in-memory-bytes', targets: ['quorum'], refusedBy: ['stream'], operator: 'min', effect: false, check: intAtLeast(0, 'is not a valid maximum memory in bytes') },
   { name: 'queue-mode', ...CLASSIC_ONLY, operator: 'operator', effect: false, check: oneOf(['default', 'lazy'], 'is not a valid queue-mode value') },
-  { name: 'queue-version', ...CLASSIC_ONLY, effect: false, check: (v) => (v === 1 || v === 2 ? undefined : `${erlangJson(v)} is not a valid queue-version value`) },
-  { name: 'overflow', targets: QUEUES, operator: 'operator', effect: true, argument: arg('x-overflow'), check: oneOf(['drop-head', 'reject-publish', 'reject-publish-dlx'], 'is not a valid overflow value') },
-  { name: 'delivery-limit', targets: ['quorum'], operator: 'min', effect: true, argument: min('x-delivery-limit'), check: intAtLeast(0, 'is not a valid delivery limit') },
-  { name: 'consumer-timeout', targets: QUEUES, operator: 'min', effect: true, argument: min('x-consumer-timeout'), check: intAtLeast(0, 'is not a valid consumer timeout') },
+  // Quorum queues and streams take a policy holding it (and ignore the key), as RabbitMQ 3.10.8.
+  { name: 'queue-version', targets: ['classic'], effect: false, check: (v) => (v === 1 || v === 2 ? undefined : `${erlangJson(v)} is not a valid queue-version value`) },
+  { name: 'overflow', ...QUEUES_NOT_STREAMS, operator: 'operator', effect: true, argument: arg('x-overflow'), check: oneOf(['drop-head', 'reject-publish', 'reject-publish-dlx'], 'is not a valid overflow value') },
+  { name: 'delivery-limit', targets: ['quorum'], refusedBy: ['classic', 'stream'], operator: 'min', effect: true, argument: min('x-delivery-limit'), check: intAtLeast(0, 'is not a valid delivery limit') },
+  { name: 'consumer-timeout', ...QUEUES_NOT_STREAMS, operator: 'min', effect: true, argument: min('x-consumer-timeout'), check: intAtLeast(0, 'is not a valid consumer timeout') },
   // A duration string ("7D"): compared by the time it stands for.
-  { name: 'max-age', targets: ['stream'], effect: true, argument: min('x-max-age'), check: (v) => (parseMaxAge(v) !== undefined ? undefined : `${erlangJson(v)} is not a valid max age`) },
-  { name: 'stream-max-segment-size-bytes', targets: ['stream'], effect: true, argument: min('x-stream-max-segment-size-bytes'), check: intAtLeast(0, 'is not a valid segment size') },
-  { name: 'queue-leader-locator', targets: ['quorum', 'stream'], effect: false, check: oneOf(['client-local', 'balanced', 'random', 'least-leaders'], 'is not a valid queue leader locator value') },
-  { name: 'initial-cluster-size', targets: ['quorum', 'stream'], effect: false, check: intAtLeast(0, 'is not a valid cluster size') },
+  { name: 'max-age', ...STREAM_ONLY, effect: true, argument: min('x-max-age'), check: (v) => (parseMaxAge(v) !== undefined ? undefined : `${erlangJson(v)} is not a valid max age`) },
+  { name: 'stream-max-segment-size-bytes', ...STREAM_ONLY, effect: true, argument: min('x-stream-max-segment-size-bytes'), check: intAtLeast(0, 'is not a valid segment size') },
+  { name: 'queue-leader-locator', targets: ['quorum', 'stream'], refusedBy: ['classic'], effect: false, check: oneOf(['client-local', 'balanced', 'random', 'least-leaders'], 'is not a valid queue leader locator value') },
+  // Quorum queues take the size from x-quorum-initial-group-size; RabbitMQ 3.10.8 skips a policy holding it for them.
+  { name: 'initial-cluster-size', targets: ['stream'], refusedBy: ['classic', 'quorum'], effect: false, check: intAtLeast(0, 'is not a valid cluster size') },
 ] satisfies PolicyKey[]).sort((a, b) => (a.name < b.name ? -1 : 1));
 
 const HA_KEYS = ['ha-mode', 'ha-params', 'ha-sync-mode', 'ha-sync-batch-size', 'ha-promote-on-shutdown', 'ha-promote-on-failure'];
@@ -86,21 +92,22 @@ const HA: readonly PolicyKey[] = HA_KEYS.map((name) => ({ name, ...CLASSIC_ONLY,
 const LOCATOR: readonly PolicyKey[] = [
   { name: 'queue-master-locator', ...CLASSIC_ONLY, effect: false, check: oneOf(['min-masters', 'client-local', 'random'], 'invalid queue-master-locator value') },
 ];
-/** The federation plugin's keys: kept and reported on everything; Warren does not federate. */
+/** The federation plugin's keys: kept and reported; Warren does not federate. */
 const FEDERATION: readonly PolicyKey[] = [
-  { name: 'federation-upstream', targets: ['exchange', 'classic', 'quorum', 'stream'], effect: false, check: str('is not a valid federation upstream name') },
-  { name: 'federation-upstream-set', targets: ['exchange', 'classic', 'quorum', 'stream'], effect: false, check: str('is not a valid federation upstream set name') },
+  { name: 'federation-upstream', targets: ['exchange', 'classic', 'quorum'], effect: false, check: str('is not a valid federation upstream name') },
+  { name: 'federation-upstream-set', targets: ['exchange', 'classic', 'quorum'], effect: false, check: str('is not a valid federation upstream set name') },
 ];
 /**
  * Warren's own keys for its LavinMQ-style message deduplication (x-message-deduplication, x-cache-size, x-cache-ttl,
  * x-deduplication-header on exchanges and queues). LavinMQ has no policy keys for them: the argument names without
  * `x-`. RabbitMQ does not know them (its answer is "… are not recognised policy settings").
  */
+const DEDUP = { targets: ['exchange', 'classic', 'quorum'], refusedBy: ['stream'] } as const;
 const DEDUPLICATION: readonly PolicyKey[] = [
-  { name: 'message-deduplication', targets: ['exchange', ...QUEUES], effect: true, argument: arg('x-message-deduplication'), check: bool('is not a valid message deduplication flag') },
-  { name: 'cache-size', targets: ['exchange', ...QUEUES], effect: true, argument: min('x-cache-size'), check: intAtLeast(0, 'is not a valid deduplication cache size') },
-  { name: 'cache-ttl', targets: ['exchange', ...QUEUES], effect: true, argument: min('x-cache-ttl'), check: intAtLeast(0, 'is not a valid deduplication cache TTL') },
-  { name: 'deduplication-header', targets: ['exchange', ...QUEUES], effect: true, argument: arg('x-deduplication-header'), check: str('is not a valid deduplication header') },
+  { name: 'message-deduplication', ...DEDUP, effect: true, argument: arg('x-message-deduplication'), check: bool('is not a valid message deduplication flag') },
+  { name: 'cache-size', ...DEDUP, effect: true, argument: min('x-cache-size'), check: intAtLeast(0, 'is not a valid deduplication cache size') },
+  { name: 'cache-ttl', ...DEDUP, effect: true, argument: min('x-cache-ttl'), check: intAtLeast(0, 'is not a valid deduplication cache TTL') },
+  { name: 'deduplication-header', ...DEDUP, effect: true, argument: arg('x-deduplication-header'), check: str('is not a valid deduplication header') },
 ];
 
 /** Every key, by name. */
@@ -119,15 +126,13 @@ export function keysFor(target: PolicyTarget): ReadonlySet<string> {
 
 /** Whether an object of the target kind skips a whole policy holding this key (rather than ignoring the key). */
 function refuses(target: PolicyTarget, name: string): boolean {
-  const k = POLICY_KEYS.get(name);
-  if (k === undefined || k.targets.includes(target)) return false;
-  return target === 'stream' || (k.refusedBy?.includes(target) ?? false);
+  return POLICY_KEYS.get(name)?.refusedBy?.includes(target) ?? false;
 }
 
 /**
  * Whether a policy with this definition applies to an object of the target kind at all, as RabbitMQ's queue types
- * decide it (is_policy_applicable): classic queues and exchanges take any policy (keys that do not apply to them do
- * nothing), quorum queues skip a policy holding a key they refuse, streams one holding any key not for streams.
+ * decide it (is_policy_applicable over their unsupported_policies): a queue skips a policy holding a key its type
+ * refuses (a lower one may apply); exchanges take any policy. Keys that do not apply and are not refused do nothing.
  */
 export function isApplicable(def: Readonly<JsonObject>, target: PolicyTarget): boolean {
   return Object.keys(def).every((k) => !refuses(target, k));
