@@ -1,10 +1,10 @@
 // Publishing and fetching messages through the API: /api/exchanges/{vhost}/{name}/publish and /api/queues/{vhost}/{name}/get.
 import { intField, intValue } from './body-values.js';
-import { checkPublishedProperties, exchangeFromResource, Message, publishTarget, type Broker, type PublishingUser, type QueueEntry, type User } from '../broker/index.js';
+import { checkPublishedProperties, exchangeFromResource, Message, publishTarget, type Broker, type PublishingUser, type QueueEntry, type TraceOrigin, type User } from '../broker/index.js';
 import { AmqpError, type BasicProperties } from '../protocol/index.js';
 import { checkVhostAccess } from './authz.js';
 import { jsonToTable, tableToJson } from '../definitions/index.js';
-import { NO_CONNECTION, vhostOr404 } from './deps.js';
+import { NO_CONNECTION, NODE_NAME, vhostOr404 } from './deps.js';
 import { badRequest, HttpError, keyMissing } from './http-kit.js';
 
 type Json = Record<string, unknown>;
@@ -72,6 +72,19 @@ function apiPublisher(broker: Broker, user: User): PublishingUser {
   };
 }
 
+/** Stands for the Erlang node's creation number in the pids below (fixed for the life of the process). */
+const CREATION = Math.floor(Date.now() / 1000) % 2 ** 31;
+let directConnections = 0;
+
+/**
+ * Who published or got a message through the API, as the firehose names it: RabbitMQ's API opens a direct AMQP
+ * connection per request, so its trace headers carry that connection's Erlang pid (`<rabbit@vm.1796634295.3567.0>`),
+ * channel 1 and the API user. Made only while the vhost traces.
+ */
+function apiOrigin(user: User): TraceOrigin {
+  return { user: user.name, channel: 1, connection: `<${NODE_NAME}.${CREATION}.${++directConnections}.0>` };
+}
+
 /** POST /api/exchanges/{vhost}/{name}/publish: routes one message; resolves `{routed}` once it is safely stored. */
 export async function publishViaApi(broker: Broker, user: User, vhostName: string, exchangeName: string, body: Json, maxMessageSize: number): Promise<{ routed: boolean }> {
   const vhost = vhostOr404(broker, vhostName);
@@ -94,7 +107,7 @@ export async function publishViaApi(broker: Broker, user: User, vhostName: strin
     const exchange = publishTarget(vhost, apiPublisher(broker, user), name, routingKey);
     const message = Message.fromProperties(exchange.name, routingKey, props, bytes);
     checkPublishedProperties(message, user.name);
-    routed = vhost.publish(exchange, message).routed > 0;
+    routed = vhost.publish(exchange, message, vhost.tracer !== undefined ? apiOrigin(user) : undefined).routed > 0;
   } catch (e) {
     throw publishError(e);
   }
@@ -109,8 +122,11 @@ export async function publishViaApi(broker: Broker, user: User, vhostName: strin
 export type AckMode = 'ack_requeue_true' | 'ack_requeue_false' | 'reject_requeue_true' | 'reject_requeue_false';
 const ACK_MODES: readonly string[] = ['ack_requeue_true', 'ack_requeue_false', 'reject_requeue_true', 'reject_requeue_false'];
 
-/** POST /api/queues/{vhost}/{name}/get: takes up to `count` messages with basic.get semantics, then settles them per `ackmode`. */
-export function getViaApi(broker: Broker, vhostName: string, queueName: string, body: Json): Json[] {
+/**
+ * POST /api/queues/{vhost}/{name}/get: takes up to `count` messages with basic.get semantics, then settles them per
+ * `ackmode`; each is traced as a delivery to the API user, as on RabbitMQ.
+ */
+export function getViaApi(broker: Broker, user: User, vhostName: string, queueName: string, body: Json): Json[] {
   const vhost = vhostOr404(broker, vhostName);
   for (const key of ['count', 'ackmode', 'encoding']) if (body[key] === undefined) throw keyMissing(key);
   const { ackmode, encoding } = body;
@@ -135,6 +151,7 @@ export function getViaApi(broker: Broker, vhostName: string, queueName: string, 
   }
   const taken: QueueEntry[] = [];
   const out: Json[] = [];
+  let origin: TraceOrigin | undefined;
   for (let i = 0; i < count; i++) {
     let entry;
     try {
@@ -146,6 +163,8 @@ export function getViaApi(broker: Broker, vhostName: string, queueName: string, 
     }
     if (!entry) break;
     taken.push(entry);
+    const tracer = vhost.tracer;
+    if (tracer !== undefined) tracer.delivered(queue.name, entry.delivery ?? entry.message, entry.redelivered, (origin ??= apiOrigin(user)));
     const m = entry.message;
     const body = truncate !== undefined && m.body.length > truncate ? m.body.subarray(0, truncate) : m.body;
     const asText = encoding === 'auto' ? utf8OrUndefined(body) : undefined;

@@ -94,7 +94,7 @@ export function topologyRoutes(router: Router, deps: ManagementDeps): void {
       viaBroker(() => v.queue(q.name, NO_CONNECTION).purge());
       return noContent();
     })
-    .post('/api/queues/:vhost/:name/get', async (ctx) => json(getViaApi(broker, ctx.param('vhost'), ctx.param('name'), await ctx.body())))
+    .post('/api/queues/:vhost/:name/get', async (ctx) => json(getViaApi(broker, ctx.user, ctx.param('vhost'), ctx.param('name'), await ctx.body())))
     .get('/api/queues/:vhost/:name/bindings', (ctx) => {
       const v = vhostOr404(broker, ctx.param('vhost'));
       const q = queueOr404(v, ctx.param('name'));

@@ -1,10 +1,20 @@
 // RabbitMQ's firehose: trace_on/trace_off (warren ctl and PUT /api/vhosts/{v} "tracing"), copies of publishes and
 // deliveries on amq.rabbitmq.trace with RabbitMQ 3.10.8's keys and headers (the expected tables below are what that
-// RabbitMQ sent for the same steps after `rabbitmqctl trace_on`), and broker.trace.waitFor / record for tests.
+// RabbitMQ sent for the same steps after `rabbitmqctl trace_on`), and broker.trace.waitFor / record for tests;
+// publishes and gets through the management API traced as on RabbitMQ (compared side by side when it answers), and
+// tracing off again after a restart, as RabbitMQ's.
 import amqp, { type ConfirmChannel, type ChannelModel } from 'amqplib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startBroker } from '../../src/index.js';
 import { useBroker } from '../support/broker.js';
+import { apiClient, reachableRabbitMq, type Api } from '../support/http.js';
 import { runWarren } from './cli-support.js';
+
+const rabbit = await reachableRabbitMq();
 
 const broker = useBroker({ managementPort: 0 });
 let conn: ChannelModel;
@@ -124,5 +134,116 @@ describe('firehose', () => {
     ]);
     await expect(trace.waitFor({ queue: 'nothing' }, { timeout: 50 })).rejects.toThrow(/trace.waitFor \{"queue":"nothing"\}: nothing matched in 50 ms; saw 0/);
     trace.off();
+  });
+});
+
+/**
+ * Publishes and gets through the management API with tracing on in a fresh vhost, and returns what a queue bound to
+ * amq.rabbitmq.trace with '#' received (the vhost is deleted after).
+ */
+async function tracedApiTraffic(api: Api, amqpUrl: string): Promise<Array<[string, string, unknown]>> {
+  const vhost = `trace-api-${randomUUID().slice(0, 8)}`;
+  const v = encodeURIComponent(vhost);
+  expect((await api.put(`/api/vhosts/${v}`, { tracing: true })).status).toBe(201);
+  try {
+    // The vhost's creator may have its permissions already (204) or not (201).
+    expect([201, 204]).toContain((await api.put(`/api/permissions/${v}/guest`, { configure: '.*', write: '.*', read: '.*' })).status);
+    const c = await amqp.connect(`${amqpUrl}/${v}`);
+    try {
+      const tch = await c.createChannel();
+      const tq = (await tch.assertQueue('', { exclusive: true })).queue;
+      await tch.bindQueue(tq, 'amq.rabbitmq.trace', '#');
+      await tch.assertQueue('api-q', { durable: false });
+      const published = await api.post(`/api/exchanges/${v}/amq.default/publish`, {
+        properties: { content_type: 'text/plain', headers: { a: 1 } },
+        routing_key: 'api-q',
+        payload: 'via api',
+        payload_encoding: 'string',
+      });
+      expect(published.json).toEqual({ routed: true });
+      const unroutable = await api.post(`/api/exchanges/${v}/amq.direct/publish`, { properties: {}, routing_key: 'nowhere', payload: 'aGk=', payload_encoding: 'base64' });
+      expect(unroutable.json).toEqual({ routed: false });
+      const got = await api.post(`/api/queues/${v}/api-q/get`, { count: 1, ackmode: 'ack_requeue_false', encoding: 'auto' });
+      expect(got.json).toMatchObject([{ payload: 'via api' }]);
+      await new Promise((r) => setTimeout(r, 200));
+      const out: Array<[string, string, unknown]> = [];
+      for (let m = await tch.get(tq, { noAck: true }); m; m = await tch.get(tq, { noAck: true })) out.push([m.fields.routingKey, m.content.toString(), m.properties.headers]);
+      return out;
+    } finally {
+      await c.close();
+    }
+  } finally {
+    await api.del(`/api/vhosts/${v}`);
+  }
+}
+
+/** The headers with what differs by broker and by run made comparable: the node, and the direct connection's pid. */
+function comparable(traced: Array<[string, string, unknown]>, node: string): unknown {
+  return traced.map(([key, body, headers]) => {
+    const h = { ...(headers as Record<string, unknown>) };
+    expect(h.node).toBe(node);
+    expect(h.connection).toMatch(new RegExp(`^<${node.replace(/[.@]/g, '\\$&')}\\.\\d+\\.\\d+\\.0>$`));
+    return [key, body, { ...h, node: 'NODE', connection: 'PID' }];
+  });
+}
+
+describe('firehose: messages published and got through the management API', () => {
+  const expected = [
+    [
+      'publish.',
+      'via api',
+      { exchange_name: '', routing_keys: ['api-q'], properties: { headers: { a: 1 }, content_type: 'text/plain' }, node: 'NODE', vhost: expect.stringMatching(/^trace-api-/), connection: 'PID', channel: 1, user: 'guest', routed_queues: ['api-q'] },
+    ],
+    [
+      'publish.amq.direct',
+      'hi',
+      { exchange_name: 'amq.direct', routing_keys: ['nowhere'], properties: {}, node: 'NODE', vhost: expect.stringMatching(/^trace-api-/), connection: 'PID', channel: 1, user: 'guest', routed_queues: [] },
+    ],
+    [
+      'deliver.api-q',
+      'via api',
+      { exchange_name: '', routing_keys: ['api-q'], properties: { headers: { a: 1 }, content_type: 'text/plain' }, node: 'NODE', redelivered: 0, vhost: expect.stringMatching(/^trace-api-/), connection: 'PID', channel: 1, user: 'guest' },
+    ],
+  ];
+
+  it("are traced as RabbitMQ traces them: the API user, channel 1 and the request's direct connection as an Erlang pid", async () => {
+    const traced = await tracedApiTraffic(apiClient(mgmt()), broker.current.url);
+    expect(comparable(traced, 'warren@localhost')).toEqual(expected);
+    // One direct connection per request, as RabbitMQ's: the three pids differ.
+    expect(new Set(traced.map(([, , h]) => (h as { connection: string }).connection)).size).toBe(3);
+    expect(Object.keys(traced[0]![2] as object)).toEqual(['exchange_name', 'routing_keys', 'properties', 'node', 'vhost', 'connection', 'channel', 'user', 'routed_queues']);
+  });
+
+  it.skipIf(!rabbit)('match what RabbitMQ 3.10.8 sends for the same requests', async () => {
+    const overview = (await rabbit!.get('/api/overview')).json as { node: string };
+    const traced = await tracedApiTraffic(rabbit!, 'amqp://guest:guest@localhost:5672');
+    expect(comparable(traced, overview.node)).toEqual(expected);
+    expect(Object.keys(traced[0]![2] as object)).toEqual(['exchange_name', 'routing_keys', 'properties', 'node', 'vhost', 'connection', 'channel', 'user', 'routed_queues']);
+  });
+});
+
+describe('firehose across a restart', () => {
+  it('is off again after the broker restarts, as on RabbitMQ 3.10.8 (trace_on lives in the running node only); the vhost stays', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'warren-trace-'));
+    const start = () => startBroker({ port: 0, managementPort: 0, dataDir: dir, logLevel: 'silent' });
+    try {
+      let b = await start();
+      let api = apiClient(`http://localhost:${b.managementPort}`);
+      expect((await api.put('/api/vhosts/traced', { tracing: true })).status).toBe(201);
+      expect((await api.get('/api/vhosts/traced')).json.tracing).toBe(true);
+      expect((await api.get('/api/vhosts/%2F')).json.tracing).toBe(false);
+      await b.close();
+      b = await start();
+      try {
+        api = apiClient(`http://localhost:${b.managementPort}`);
+        const after = await api.get('/api/vhosts/traced');
+        expect([after.status, after.json.tracing]).toEqual([200, false]);
+        expect(b.broker.vhosts.get('traced')!.tracer).toBeUndefined();
+      } finally {
+        await b.close();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
