@@ -9,6 +9,9 @@ export const FRAME_END = 0xce;
 /** Bytes of frame envelope: type, channel, size before the payload and the end octet after. */
 export const FRAME_OVERHEAD = 8;
 
+/** Up to this many bytes, raw() copies byte by byte. */
+const SMALL_COPY = 32;
+
 /** Encodes into one buffer that is reused between flushes. */
 export class Writer implements ByteSink {
   buf: Buffer;
@@ -83,9 +86,17 @@ export class Writer implements ByteSink {
     this.pos += 4 + b.length;
   }
   raw(b: Buffer): void {
-    this.ensure(b.length);
-    b.copy(this.buf, this.pos);
-    this.pos += b.length;
+    const n = b.length;
+    this.ensure(n);
+    if (n <= SMALL_COPY) {
+      // Short strings, tags and small bodies: a loop is cheaper than Buffer.copy's checks and native call.
+      const buf = this.buf;
+      const p = this.pos;
+      for (let i = 0; i < n; i++) buf[p + i] = b[i]!;
+    } else {
+      b.copy(this.buf, this.pos);
+    }
+    this.pos += n;
   }
 
   /** Opens a frame; payload is written next, then endFrame(). */
