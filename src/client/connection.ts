@@ -110,6 +110,15 @@ export interface ChannelListener {
   message?(tag: number, redelivered: boolean, buf: Buffer, start: number, end: number, bodySize: number): void;
   /** A whole delivered message with decoded properties and a copied body (channels opened with `collect`). */
   content?(d: Delivery): void;
+  /**
+   * Frame by frame, in place (channels not collecting whose listener has `contentHeader`; `message` is then not
+   * called): basic.deliver's payload with its exchange and routing key (two short strings) at `routingAt`, then the
+   * content header's payload, then each body frame's payload (`last` on the final one; none when the body is empty).
+   * The buffers are valid only during the call. For forwarding content as it came (shovels).
+   */
+  delivered?(tag: number, redelivered: boolean, method: Buffer, routingAt: number): void;
+  contentHeader?(payload: Buffer, bodySize: number): void;
+  contentBody?(payload: Buffer, last: boolean): void;
   /** basic.ack (ack = true) or basic.nack from the broker in confirm mode. */
   confirm?(tag: number, multiple: boolean, ack: boolean): void;
   /** A whole basic.return (an unroutable mandatory message); `d` is given on channels opened with `collect`. */
@@ -448,6 +457,7 @@ export class AmqpConnection implements FrameSink {
       c.tag = buf.readUInt32BE(p) * TWO_32 + buf.readUInt32BE(p + 4);
       c.redelivered = (buf[p + 8]! & 1) !== 0;
       c.content = DELIVER;
+      if (!c.collecting) c.listener?.delivered?.(c.tag, c.redelivered, buf, p + 9);
       return;
     }
     if ((id === BASIC_ACK || id === BASIC_NACK) && c) {
@@ -514,6 +524,12 @@ export class AmqpConnection implements FrameSink {
     c.bodySize = size;
     c.remaining = size;
     c.headLength = 0;
+    const l = c.listener;
+    if (c.content === DELIVER && !c.collecting && l?.contentHeader) {
+      if (size === 0) c.content = NONE;
+      l.contentHeader(buf, size);
+      return;
+    }
     if (c.collecting) {
       c.properties = decodeProperties(buf, CONTENT_PROPERTIES_AT, buf.length);
       c.body = Buffer.allocUnsafe(size);
@@ -525,6 +541,14 @@ export class AmqpConnection implements FrameSink {
     const c = this.channels[channel];
     if (!c || c.content === NONE) return;
     const n = buf.length;
+    const l = c.listener;
+    if (c.content === DELIVER && !c.collecting && l?.contentBody) {
+      c.remaining -= n;
+      const last = c.remaining <= 0;
+      if (last) c.content = NONE;
+      l.contentBody(buf, last);
+      return;
+    }
     if (c.collecting) buf.copy(c.body!, c.bodySize - c.remaining);
     if (n === c.remaining && c.headLength === 0) {
       c.remaining = 0;
@@ -723,8 +747,11 @@ export class AmqpConnection implements FrameSink {
     await this.rpc(channel, { id: BASIC_QOS, prefetchCount: 0 });
   }
 
-  setListener(channel: number, listener: ChannelListener | undefined): void {
-    this.channelState(channel).listener = listener;
+  /** Replaces a channel's listener; `collect` (when given) switches decoding deliveries into Delivery objects on or off. */
+  setListener(channel: number, listener: ChannelListener | undefined, o: { collect?: boolean } = {}): void {
+    const c = this.channelState(channel);
+    c.listener = listener;
+    if (o.collect !== undefined) c.collect = o.collect;
   }
 
   /** queue.declare; resolves with the queue's name (server-named when `queue` is '') and counts. */
