@@ -1,9 +1,11 @@
-// One running shovel: connects to its source and destination, consumes, republishes, acks as its ack-mode says,
-// and on any failure drops both connections and tries again after reconnect-delay.
+// One running shovel: connects to its source and destination, consumes, hands the messages to a Forwarder (which
+// republishes and acks as the ack-mode says), and on any failure drops both connections and tries again after
+// reconnect-delay.
 import type { Logger } from 'pino';
-import { AmqpConnection, Channel, parseAmqpUri, redactedUri, type ConnectOptions, type Delivery } from '../client/index.js';
+import { AmqpConnection, Channel, parseAmqpUri, redactedUri, type ConnectOptions } from '../client/index.js';
 import type { BasicProperties, FieldTable, FieldValue } from '../protocol/index.js';
 import type { ShovelConfig } from './config.js';
+import { Forwarder, type ForwarderOwner } from './forwarder.js';
 
 export type ShovelState = 'starting' | 'running' | 'terminated';
 
@@ -53,12 +55,11 @@ export class Shovel {
   private stopped = false;
   /** Bumped by every (re)connection: callbacks of an older one are ignored. */
   private generation = 0;
-  /** Messages published to the destination and not yet confirmed (on-confirm), in this connection. */
-  private inFlight = 0;
   /** How many messages to move before the shovel deletes itself; undefined: never. */
   private limit: number | undefined;
-  private pendingAck = 0;
   private headerTemplate: FieldTable | undefined;
+  /** The current connection pair's hot path. */
+  private forwarder: Forwarder | undefined;
   srcUri = '';
   destUri = '';
 
@@ -118,6 +119,8 @@ export class Shovel {
 
   private async teardown(): Promise<void> {
     const conns = [this.src, this.dest];
+    this.forwarder?.stop();
+    this.forwarder = undefined;
     this.src = this.dest = undefined;
     this.srcCh = undefined;
     this.consumerTag = undefined;
@@ -190,23 +193,42 @@ export class Shovel {
       await srcCh.bindQueue(queue, c.srcExchange ?? '', c.srcExchangeKey);
     }
     srcCh.onClose = (e) => this.failed(gen, e);
-    srcCh.onCancel = () => this.failed(gen, new Error(`the source cancelled the consumer of queue '${queue}'`));
     this.srcCh = srcCh;
     if (this.limit === undefined) {
       if (c.deleteAfter === 'queue-length') this.limit = messageCount;
       else if (typeof c.deleteAfter === 'number') this.limit = c.deleteAfter;
     }
-    this.inFlight = 0;
     this.headerTemplate = c.addForwardHeaders ? this.forwardHeader() : undefined;
     if (this.limit !== undefined && this.moved >= this.limit) {
       this.complete();
       return;
     }
     if (c.prefetchCount > 0 && c.ackMode !== 'no-ack') await srcCh.qos(c.prefetchCount);
-    this.consumerTag = await srcCh.consume(queue, (m) => this.forward(gen, srcCh, destCh, m), {
-      noAck: c.ackMode === 'no-ack',
-      arguments: c.srcConsumerArgs,
+    if (gen !== this.generation) return;
+    // From here the channels' frames go to the forwarder, read in place rather than decoded into objects.
+    const shovel = this;
+    const owner: ForwarderOwner = {
+      get moved() {
+        return shovel.moved;
+      },
+      get limit() {
+        return shovel.limit ?? Infinity;
+      },
+      counted: (n) => this.counted(n),
+      failed: (e) => this.failed(gen, e),
+    };
+    const rewrites = Object.keys(c.publishProperties).length > 0 || this.headerTemplate !== undefined || c.addTimestampHeader;
+    const fw = new Forwarder(owner, s.conn, srcCh.id, d.conn, destCh.id, {
+      ackMode: c.ackMode,
+      exchange: c.destQueue !== undefined ? '' : c.destExchange,
+      routingKey: c.destQueue !== undefined ? c.destQueue : c.destExchangeKey,
+      rewrite: rewrites ? (p) => this.properties(p) : undefined,
+      queue,
     });
+    this.forwarder = fw;
+    d.conn.setListener(destCh.id, fw.destListener);
+    s.conn.setListener(srcCh.id, fw, { collect: false });
+    this.consumerTag = await s.conn.consume(srcCh.id, queue, c.ackMode === 'no-ack', '', { arguments: c.srcConsumerArgs });
   }
 
   /** The x-shovelled entry RabbitMQ adds with add-forward-headers (the same for every message of a connection). */
@@ -229,9 +251,10 @@ export class Shovel {
     return t;
   }
 
-  private properties(m: Delivery): BasicProperties {
+  /** The properties a message is published with when the shovel rewrites them. */
+  private properties(received: BasicProperties): BasicProperties {
     const c = this.config;
-    let p: BasicProperties = m.properties;
+    let p: BasicProperties = received;
     const extra = Object.keys(c.publishProperties).length > 0;
     if (extra || this.headerTemplate || c.addTimestampHeader) {
       p = extra ? { ...p, ...c.publishProperties } : { ...p };
@@ -250,74 +273,8 @@ export class Shovel {
     return p;
   }
 
-  private forward(gen: number, srcCh: Channel, destCh: Channel, m: Delivery): void {
-    if (gen !== this.generation) return;
-    const c = this.config;
-    if (this.limit !== undefined && this.inFlight + this.moved >= this.limit) {
-      // Prefetched past the limit: back to the source queue.
-      if (c.ackMode !== 'no-ack') this.safely(gen, () => srcCh.nack(m.deliveryTag, false, true));
-      return;
-    }
-    const exchange = c.destQueue !== undefined ? '' : (c.destExchange ?? m.exchange);
-    const key = c.destQueue !== undefined ? c.destQueue : (c.destExchangeKey ?? m.routingKey);
-    const props = this.properties(m);
-    const tag = m.deliveryTag;
-    try {
-      if (c.ackMode === 'on-confirm') {
-        this.inFlight++;
-        destCh.publishConfirmed(exchange, key, m.body, props).then(
-          () => this.settled(gen, srcCh, tag, true),
-          () => this.settled(gen, srcCh, tag, false),
-        );
-        return;
-      }
-      destCh.publish(exchange, key, m.body, props);
-    } catch (e) {
-      this.failed(gen, e);
-      return;
-    }
-    if (c.ackMode === 'no-ack') this.counted();
-    else this.ackWhenWritten(gen, srcCh, tag);
-  }
-
-  /** on-publish: ack once the destination's socket takes more (acks batched while it is congested). */
-  private ackWhenWritten(gen: number, srcCh: Channel, tag: number): void {
-    const dest = this.dest;
-    if (dest && dest.congested) {
-      if (this.pendingAck === 0) dest.onDrain(() => {
-        const t = this.pendingAck;
-        this.pendingAck = 0;
-        if (t > 0 && gen === this.generation) this.safely(gen, () => srcCh.ack(t, true));
-      });
-      this.pendingAck = tag;
-      this.counted();
-      return;
-    }
-    this.safely(gen, () => srcCh.ack(tag));
-    this.counted();
-  }
-
-  private settled(gen: number, srcCh: Channel, tag: number, ok: boolean): void {
-    if (gen !== this.generation) return; // the source channel is gone: the broker requeued the message
-    this.inFlight--;
-    if (ok) {
-      this.safely(gen, () => srcCh.ack(tag));
-      this.counted();
-    } else {
-      this.safely(gen, () => srcCh.nack(tag, false, true));
-    }
-  }
-
-  private safely(gen: number, f: () => void): void {
-    try {
-      f();
-    } catch (e) {
-      this.failed(gen, e);
-    }
-  }
-
-  private counted(): void {
-    this.moved++;
+  private counted(n: number): void {
+    this.moved += n;
     if (this.limit !== undefined && this.moved >= this.limit) this.complete();
   }
 
@@ -326,6 +283,8 @@ export class Shovel {
     this.log.info({ moved: this.moved }, 'shovel finished (src-delete-after reached); deleting it');
     this.stopped = true;
     this.generation++;
+    // The acks of the batch that reached the count are already written; what is delivered from now on goes back.
+    this.forwarder?.stop();
     const ch = this.srcCh;
     const tag = this.consumerTag;
     // Acks already queued are written before the close.
