@@ -375,8 +375,10 @@ async function reachable(host: string, port: number): Promise<boolean> {
 
 async function startWarren(existingDir?: string): Promise<{ target: Target; child: ChildProcess; dir: string; metricsPort: number; managementPort: number }> {
   const dir = existingDir ?? mkdtempSync(join(tmpdir(), 'warren-bench-'));
-  const bin = join(import.meta.dirname, '..', '..', '..', 'bin', 'warren');
-  const child = spawn(process.execPath, [bin, '--port', '0', '--management-port', '0', '--prometheus-port', '0', '--data-dir', dir, '--log-level', 'info'], {
+  // BENCH_WARREN_BIN: another build's bin/warren (A/B runs); BENCH_NODE_ARGS: node flags for it (e.g. --cpu-prof).
+  const bin = process.env.BENCH_WARREN_BIN ?? join(import.meta.dirname, '..', '..', '..', 'bin', 'warren');
+  const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter((a) => a !== '');
+  const child = spawn(process.execPath, [...nodeArgs, bin, '--port', '0', '--management-port', '0', '--prometheus-port', '0', '--data-dir', dir, '--log-level', 'info'], {
     stdio: ['ignore', 'pipe', 'ignore'],
   });
   const { port, prometheusPort, managementPort } = await new Promise<{ port: number; prometheusPort: number; managementPort: number }>((resolve, reject) => {
