@@ -41,6 +41,15 @@ export function windowsOf(query: URLSearchParams): Windows {
   return out;
 }
 
+function sameValues(a: Values, b: Values): boolean {
+  let n = 0;
+  for (const k in b) {
+    if (a[k] !== b[k]) return false;
+    n += 1;
+  }
+  return n === Object.keys(a).length;
+}
+
 /** The samples of one object: a ring of timestamps and values. */
 class History {
   private readonly at: number[] = [];
@@ -52,8 +61,10 @@ class History {
       this.values[this.values.length - 1] = v;
       return;
     }
+    // An idle object's samples are all alike: they share one values object (10,000 idle channels keep 13 each).
+    const last = this.values[this.values.length - 1];
     this.at.push(t);
-    this.values.push(v);
+    this.values.push(last !== undefined && sameValues(last, v) ? last : v);
     if (this.at.length > this.capacity) {
       this.at.shift();
       this.values.shift();

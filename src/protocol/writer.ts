@@ -11,20 +11,26 @@ export const FRAME_OVERHEAD = 8;
 
 /** Up to this many bytes, raw() copies byte by byte. */
 const SMALL_COPY = 32;
+const EMPTY = Buffer.alloc(0);
+/** Largest buffer handOver() gives away whole (Node's allocUnsafe serves smaller ones from its shared 8 KB pool). */
+const HAND_OVER_MAX = 4096;
 
 /** Encodes into one buffer that is reused between flushes. */
 export class Writer implements ByteSink {
   buf: Buffer;
   pos = 0;
   private frameStart = -1;
+  private readonly initialSize: number;
 
-  constructor(initialSize = 64 * 1024) {
-    this.buf = Buffer.allocUnsafe(initialSize);
+  /** `lazy`: no buffer until the first write (see handOver()). */
+  constructor(initialSize = 64 * 1024, lazy = false) {
+    this.initialSize = Math.max(1, initialSize);
+    this.buf = lazy ? EMPTY : Buffer.allocUnsafe(this.initialSize);
   }
 
   ensure(n: number): void {
     if (this.pos + n <= this.buf.length) return;
-    let size = this.buf.length * 2;
+    let size = Math.max(this.buf.length * 2, this.initialSize);
     while (size < this.pos + n) size *= 2;
     const next = Buffer.allocUnsafe(size);
     this.buf.copy(next, 0, 0, this.pos);
@@ -122,6 +128,19 @@ export class Writer implements ByteSink {
   take(): Buffer {
     const out = Buffer.allocUnsafe(this.pos);
     this.buf.copy(out, 0, 0, this.pos);
+    this.pos = 0;
+    return out;
+  }
+
+  /**
+   * As take(), but a buffer still small (never grown past HAND_OVER_MAX) is given away whole instead of copied, and
+   * the next write starts a new one: a writer that is mostly idle (a connection's output) holds no buffer between
+   * writes. A grown buffer stays and is copied from, as by take().
+   */
+  handOver(): Buffer {
+    if (this.buf.length > HAND_OVER_MAX) return this.take();
+    const out = this.buf.subarray(0, this.pos);
+    this.buf = EMPTY;
     this.pos = 0;
     return out;
   }

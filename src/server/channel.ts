@@ -55,7 +55,7 @@ interface PendingPublish {
 export class Channel implements MethodContext {
   readonly id: number;
   readonly conn: Connection;
-  readonly log: Logger;
+  private logger: Logger | undefined;
   /**
    * 'closing': we sent channel.close and wait for close-ok, ignoring everything else. 'closed': the client's
    * channel.close was answered. In both, nothing but the close handshake goes out on this channel.
@@ -63,14 +63,15 @@ export class Channel implements MethodContext {
   state: 'open' | 'closing' | 'closed' = 'open';
   private expecting: Expecting = 'method';
   private pending: PendingPublish | undefined;
-  private readonly publishing: PendingPublish = { method: { id: BASIC_PUBLISH }, methodPayload: EMPTY, bodySize: 0, properties: EMPTY, parts: [], received: 0 };
+  /** The record of the publish being assembled, made at the channel's first publish and reused for every later one. */
+  private publishing: PendingPublish | undefined;
   /** Consumers, unacked deliveries, prefetch and flow. */
   readonly deliveries: Deliveries;
   /** Queue most recently declared on this channel (the "" shortcut in later methods). */
   private last: string | undefined;
   private confirming = false;
-  /** Publisher confirms, once confirm.select was seen. */
-  private readonly confirms: Confirms;
+  /** Publisher confirms, made at confirm.select. */
+  private confirms: Confirms | undefined;
   private transactional = false;
   /** This channel's amq.rabbitmq.reply-to consumer, if any. */
   private reply: ReplyConsumer | undefined;
@@ -83,9 +84,12 @@ export class Channel implements MethodContext {
   constructor(conn: Connection, id: number) {
     this.conn = conn;
     this.id = id;
-    this.log = conn.log.child({ channel: id });
     this.deliveries = new Deliveries(this);
-    this.confirms = new Confirms(this);
+  }
+
+  /** This channel's logger ({channel} on the connection's), made when first used (most channels never log). */
+  get log(): Logger {
+    return (this.logger ??= this.conn.log.child({ channel: this.id }));
   }
 
   get vhost(): VirtualHost {
@@ -109,6 +113,7 @@ export class Channel implements MethodContext {
   }
 
   selectConfirms(): void {
+    this.confirms ??= new Confirms(this);
     this.confirming = true;
   }
 
@@ -117,12 +122,12 @@ export class Channel implements MethodContext {
   }
 
   confirm(accepted: boolean, durable: boolean): void {
-    this.confirms.next(accepted, durable);
+    this.confirms!.next(accepted, durable);
   }
 
   /** Publishes confirmed to the client neither as ack nor as nack yet. */
   get unconfirmed(): number {
-    return this.confirming ? this.confirms.unconfirmed : 0;
+    return this.confirms ? this.confirms.unconfirmed : 0;
   }
 
   hold(p: HeldPublish): void {
@@ -197,7 +202,7 @@ export class Channel implements MethodContext {
     if (this.state === 'closing') return this.methodWhileClosing(m);
     if (m.id === BASIC_PUBLISH) {
       // One record per channel, reused: a publish allocates nothing here.
-      const p = this.publishing;
+      const p = (this.publishing ??= { method: m, methodPayload: EMPTY, bodySize: 0, properties: EMPTY, parts: [], received: 0 });
       p.method = m;
       p.methodPayload = payload;
       p.bodySize = 0;

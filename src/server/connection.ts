@@ -21,6 +21,7 @@ import {
   CONNECTION_UPDATE_SECRET_OK,
   CHANNEL_OPEN,
   decodeMethod,
+  decodeTable,
   FRAME_HEARTBEAT,
   FRAME_METHOD,
   FrameReader,
@@ -43,6 +44,7 @@ import { Output } from './output.js';
 import { advertisedIdentity, NODE_NAME, serverProperties } from './server-properties.js';
 import { peerCertificateUser } from '../shared/tls.js';
 
+const EMPTY = Buffer.alloc(0);
 const PROTOCOL_HEADER = Buffer.from([0x41, 0x4d, 0x51, 0x50, 0, 0, 9, 1]);
 /** Headers RabbitMQ also serves as 0-9-1: the AMQP 0-9 one older clients (Net::AMQP) send. (0-8 is not spoken.) */
 const ACCEPTED_HEADERS = [PROTOCOL_HEADER, Buffer.from([0x41, 0x4d, 0x51, 0x50, 1, 1, 0, 9])];
@@ -83,17 +85,21 @@ export class Connection {
   readonly socket: Socket;
   readonly output: Output;
   readonly ctx: ConnectionContext;
-  log: Logger;
+  /** The client's address and port, as the logger names it. */
+  private readonly peer: string;
+  private logger: Logger | undefined;
   private state: State = 'header';
   private readonly reader: FrameReader;
-  private header = Buffer.alloc(0);
+  private header = EMPTY;
   readonly channels = new Map<number, Channel>();
   channelMax: number;
   vhost: VirtualHost | undefined;
   user: User | undefined;
-  clientCapabilities: FieldTable = new Map();
-  /** The client's start-ok properties (product, connection_name, …), for management. */
-  clientProperties: FieldTable = new Map();
+  /**
+   * The client's start-ok properties table as received (its encoded bytes): decoded when asked for, as
+   * management and a few capability checks do, rather than kept as maps of field objects for every connection.
+   */
+  private clientPropertiesRaw: string | undefined;
   /** Epoch ms the socket was accepted. */
   readonly connectedAt = Date.now();
   /** Negotiated heartbeat interval, seconds (0: none). */
@@ -113,7 +119,7 @@ export class Connection {
     this.socket = socket;
     this.ctx = ctx;
     this.channelMax = ctx.options.channelMax;
-    this.log = ctx.logger.child({ conn: this.id, peer: `${socket.remoteAddress}:${socket.remotePort}` });
+    this.peer = `${socket.remoteAddress}:${socket.remotePort}`;
     this.output = new Output(socket, () => this.onSocketDrain());
     this.output.frameMax = ctx.options.frameMax;
     this.reader = new FrameReader(this, ctx.options.frameMax);
@@ -130,6 +136,14 @@ export class Connection {
     this.handshakeTimer.unref();
   }
 
+  /**
+   * This connection's logger ({conn, peer}, plus {vhost, user} once open), made when first used: an idle connection
+   * logs nothing after its open line, and a pino child per connection and channel is about 1 KB of heap each.
+   */
+  get log(): Logger {
+    return (this.logger ??= this.ctx.logger.child(this.vhost ? { conn: this.id, peer: this.peer, vhost: this.vhost.name, user: this.username } : { conn: this.id, peer: this.peer }));
+  }
+
   get isOpen(): boolean {
     return this.state === 'running';
   }
@@ -139,8 +153,16 @@ export class Connection {
     return this.user?.name ?? '';
   }
 
+  /** The client's start-ok properties (product, connection_name, capabilities, …), for management. */
+  get clientProperties(): FieldTable {
+    if (this.clientPropertiesRaw === undefined) return new Map();
+    const raw = Buffer.from(this.clientPropertiesRaw, 'latin1');
+    return decodeTable(raw, 0, raw.length);
+  }
+
   capability(name: string): boolean {
-    const v = this.clientCapabilities.get(name);
+    const caps = this.clientProperties.get('capabilities');
+    const v = caps?.type === 'F' ? caps.value.get(name) : undefined;
     return v?.type === 't' && v.value;
   }
 
@@ -194,6 +216,8 @@ export class Connection {
       return Buffer.alloc(0);
     }
     if (sofar < 8) return Buffer.alloc(0);
+    // Not kept: a small Buffer is a slice of Node's shared 8 KB pool, and one kept slice keeps all of its pool alive.
+    this.header = EMPTY;
     this.state = 'start';
     this.send(0, {
       id: CONNECTION_START,
@@ -222,7 +246,7 @@ export class Connection {
         if (type !== FRAME_METHOD) throw unexpectedFrame(`non-method frame on channel 0`);
         const m = this.decode(payload);
         try {
-          this.onConnectionMethod(m);
+          this.onConnectionMethod(m, payload);
         } catch (e) {
           throw stampMethod(e, m.id);
         }
@@ -269,11 +293,14 @@ export class Connection {
 
   // ---- channel 0 ---------------------------------------------------------
 
-  private onConnectionMethod(m: Method): void {
+  private onConnectionMethod(m: Method, payload: Buffer): void {
     switch (this.state) {
       case 'start':
         if (m.id !== CONNECTION_START_OK) throw this.unexpectedInState(m);
-        return this.onStartOk(m.clientProperties, m.mechanism ?? 'PLAIN', m.response);
+        // The table's bytes follow the class and method ids and its length (the decoder checked they are there); kept
+        // as a one-byte string on the heap, not a Buffer (a small one would pin a whole 8 KB slab of Node's pool).
+        this.clientPropertiesRaw = payload.toString('latin1', 8, 8 + payload.readUInt32BE(4));
+        return this.onStartOk(m.mechanism ?? 'PLAIN', m.response);
       case 'tune':
         if (m.id === CONNECTION_SECURE_OK) throw commandInvalid('SASL challenge not issued');
         if (m.id !== CONNECTION_TUNE_OK) throw this.unexpectedInState(m);
@@ -310,11 +337,8 @@ export class Connection {
     return channelError(`unexpected method in connection state ${this.state}`);
   }
 
-  private onStartOk(clientProperties: FieldTable, mechanism: string, response: Buffer): void {
-    this.clientProperties = clientProperties;
+  private onStartOk(mechanism: string, response: Buffer): void {
     this.authMechanism = mechanism;
-    const caps = clientProperties.get('capabilities');
-    if (caps?.type === 'F') this.clientCapabilities = caps.value;
     if (!isSupportedMechanism(mechanism)) throw new SilentClose(`unknown authentication mechanism '${mechanism}'`);
     let username: string | undefined;
     let user: User | undefined;
@@ -371,11 +395,15 @@ export class Connection {
       throw notAllowed(`access to vhost '${vhostName}' refused for user '${this.username}'`);
     }
     this.vhost = vhost;
-    this.log = this.log.child({ vhost: vhostName, user: this.username });
+    // A logger made during the handshake gets the vhost and user too; else the first use makes one with them.
+    if (this.logger) this.logger = this.logger.child({ vhost: vhostName, user: this.username });
     this.state = 'running';
     if (this.handshakeTimer) clearTimeout(this.handshakeTimer);
+    this.handshakeTimer = undefined;
     this.send(0, { id: CONNECTION_OPEN_OK, knownHosts: '' });
-    this.log.info('connection open');
+    // The same line the connection's logger would write, without making one for a connection that may stay idle.
+    if (this.logger) this.logger.info('connection open');
+    else if (this.ctx.logger.isLevelEnabled('info')) this.ctx.logger.info({ conn: this.id, peer: this.peer, vhost: vhostName, user: this.username }, 'connection open');
   }
 
   /** The vhost's and then the user's max-connections, checked at connection.open as RabbitMQ does (530). */

@@ -35,11 +35,17 @@ export interface ConsumeOptions {
 /** How an ack-like method settles the deliveries it names. */
 type Settle = 'ack' | 'requeue' | 'drop';
 
+/**
+ * Stands in for a channel's consumers and outstanding deliveries until it has any: most channels (10,000 idle ones)
+ * never consume, and an empty Map is about 180 bytes. Never written: writes go through the methods that replace it.
+ */
+const NONE = new Map<never, never>();
+
 export class Deliveries {
   readonly channel: Channel;
-  readonly consumers = new Map<string, ChannelConsumer>();
+  private consumerMap: Map<string, ChannelConsumer> = NONE;
   /** Outstanding deliveries by tag; Map order is tag order. */
-  readonly unacked = new Map<number, Unacked>();
+  private unackedMap: Map<number, Unacked> = NONE;
   private nextTag = 1;
   /** basic.qos global=false: limit for consumers created afterwards. */
   consumerPrefetch = 0;
@@ -58,19 +64,34 @@ export class Deliveries {
     this.clock = channel.conn.ctx.broker.clock;
   }
 
+  /** The channel's consumers by tag. */
+  get consumers(): ReadonlyMap<string, ChannelConsumer> {
+    return this.consumerMap;
+  }
+
+  /** Outstanding deliveries by tag, in tag order. */
+  get unacked(): ReadonlyMap<number, Unacked> {
+    return this.unackedMap;
+  }
+
+  /** Records an outstanding delivery (the first one replaces the shared empty map with the channel's own). */
+  private track(tag: number, u: Unacked): void {
+    (this.unackedMap === NONE ? (this.unackedMap = new Map()) : this.unackedMap).set(tag, u);
+  }
+
   private canDeliver(c: ChannelConsumer): boolean {
     const ch = this.channel;
     if (this.releasing || !ch.writable || ch.conn.output.congested) return false;
     if (c.noAck) return true;
     if (c.prefetch !== 0 && c.unacked >= c.prefetch) return false;
-    return this.channelPrefetch === 0 || this.unacked.size < this.channelPrefetch;
+    return this.channelPrefetch === 0 || this.unackedMap.size < this.channelPrefetch;
   }
 
   /** Sends basic.deliver with the message's content. */
   private deliver(c: ChannelConsumer, queue: Queue, entry: QueueEntry): void {
     const tag = this.nextTag++;
     if (!c.noAck) {
-      this.unacked.set(tag, { tag, queue, entry, consumer: c, at: this.clock.now() });
+      this.track(tag, { tag, queue, entry, consumer: c, at: this.clock.now() });
       c.unacked += 1;
     }
     const ch = this.channel;
@@ -87,7 +108,7 @@ export class Deliveries {
   /** A delivery tag for basic.get-ok; tracked as unacked unless noAck. */
   takeForGet(queue: Queue, entry: QueueEntry, noAck: boolean): number {
     const tag = this.nextTag++;
-    if (!noAck) this.unacked.set(tag, { tag, queue, entry, consumer: undefined, at: this.clock.now() });
+    if (!noAck) this.track(tag, { tag, queue, entry, consumer: undefined, at: this.clock.now() });
     return tag;
   }
 
@@ -101,7 +122,7 @@ export class Deliveries {
    * A queue's x-consumer-timeout overrides the broker's consumer_timeout.
    */
   overdue(now: number, defaultTimeout: number): number | undefined {
-    for (const u of this.unacked.values()) {
+    for (const u of this.unackedMap.values()) {
       const limit = u.queue.settings.consumerTimeout ?? defaultTimeout;
       if (limit > 0 && now - u.at > limit) return limit;
     }
@@ -125,23 +146,23 @@ export class Deliveries {
       deliver: (q, entry) => this.deliver(c, q, entry),
       cancelledByQueue: () => this.cancelledByQueue(c),
     };
-    this.consumers.set(tag, c);
+    (this.consumerMap === NONE ? (this.consumerMap = new Map()) : this.consumerMap).set(tag, c);
     queue.addConsumer(c);
     return c;
   }
 
   /** Client-side basic.cancel; unknown tags are fine, as in RabbitMQ. */
   cancel(tag: string): void {
-    const c = this.consumers.get(tag);
+    const c = this.consumerMap.get(tag);
     if (!c) return;
-    this.consumers.delete(tag);
+    this.consumerMap.delete(tag);
     c.queue.removeConsumer(c);
   }
 
   /** The queue was deleted: forget the consumer and tell a client that understands basic.cancel. */
   private cancelledByQueue(c: ChannelConsumer): void {
-    if (this.consumers.get(c.tag) !== c) return;
-    this.consumers.delete(c.tag);
+    if (this.consumerMap.get(c.tag) !== c) return;
+    this.consumerMap.delete(c.tag);
     if (this.channel.writable && this.channel.conn.capability('consumer_cancel_notify')) {
       this.channel.send({ id: BASIC_CANCEL, consumerTag: c.tag, nowait: true });
     }
@@ -149,7 +170,7 @@ export class Deliveries {
 
   /** Lets every consumer's queue deliver again (after an ack, a drain, flow on or a larger prefetch). */
   resume(): void {
-    for (const c of this.consumers.values()) c.queue.drain();
+    for (const c of this.consumerMap.values()) c.queue.drain();
   }
 
   // ---- settlement --------------------------------------------------------
@@ -161,12 +182,12 @@ export class Deliveries {
   /** basic.nack and basic.reject; a queue type may refuse them (streams: 540), before anything changes. */
   nack(tag: number, multiple: boolean, requeue: boolean): void {
     if (multiple) {
-      for (const u of this.unacked.values()) {
+      for (const u of this.unackedMap.values()) {
         if (tag !== 0 && u.tag > tag) break;
         u.queue.checkNack();
       }
     } else {
-      this.unacked.get(tag)?.queue.checkNack();
+      this.unackedMap.get(tag)?.queue.checkNack();
     }
     this.settle(tag, multiple, requeue ? 'requeue' : 'drop');
   }
@@ -184,19 +205,19 @@ export class Deliveries {
   private pick(tag: number, multiple: boolean): Unacked[] {
     const out: Unacked[] = [];
     if (multiple) {
-      if (tag !== 0 && !this.unacked.has(tag)) throw preconditionFailed(`unknown delivery tag ${tag}`);
+      if (tag !== 0 && !this.unackedMap.has(tag)) throw preconditionFailed(`unknown delivery tag ${tag}`);
       // Map order is tag order: the covered deliveries are the first ones.
-      for (const u of this.unacked.values()) {
+      for (const u of this.unackedMap.values()) {
         if (tag !== 0 && u.tag > tag) break;
         out.push(u);
       }
     } else {
-      const u = this.unacked.get(tag);
+      const u = this.unackedMap.get(tag);
       if (!u) throw preconditionFailed(`unknown delivery tag ${tag}`);
       out.push(u);
     }
     for (const u of out) {
-      this.unacked.delete(u.tag);
+      this.unackedMap.delete(u.tag);
       if (u.consumer) u.consumer.unacked -= 1;
     }
     return out;
@@ -226,9 +247,9 @@ export class Deliveries {
 
   /** basic.recover: everything outstanding goes back to its queue. */
   recover(): void {
-    const all = [...this.unacked.values()];
-    this.unacked.clear();
-    for (const c of this.consumers.values()) c.unacked = 0;
+    const all = [...this.unackedMap.values()];
+    this.unackedMap.clear();
+    for (const c of this.consumerMap.values()) c.unacked = 0;
     this.apply(all, 'requeue');
   }
 
@@ -247,22 +268,22 @@ export class Deliveries {
     this.txSettlements = [];
     if (held.length === 0) return;
     for (const s of held) if (s.u.consumer) s.u.consumer.unacked += 1;
-    const merged = [...this.unacked.values(), ...held.map((s) => s.u)];
+    const merged = [...this.unackedMap.values(), ...held.map((s) => s.u)];
     merged.sort((a, b) => a.tag - b.tag);
-    this.unacked.clear();
-    for (const u of merged) this.unacked.set(u.tag, u);
+    this.unackedMap.clear();
+    for (const u of merged) this.track(u.tag, u);
   }
 
   /** Channel or connection closing: consumers cancelled, every outstanding delivery requeued. */
   release(): void {
     // Requeue first (so a single active consumer's successor sees them at the head), delivering nothing here.
     this.releasing = true;
-    const outstanding = [...this.unacked.values(), ...this.txSettlements.map((s) => s.u)];
-    this.unacked.clear();
+    const outstanding = [...this.unackedMap.values(), ...this.txSettlements.map((s) => s.u)];
+    this.unackedMap.clear();
     this.txSettlements = [];
     this.requeueAll(outstanding);
-    const consumers = [...this.consumers.values()];
-    this.consumers.clear();
+    const consumers = [...this.consumerMap.values()];
+    this.consumerMap.clear();
     for (const c of consumers) c.queue.removeConsumer(c);
   }
 }

@@ -11,7 +11,11 @@ export type DrainListener = () => void;
 
 export class Output {
   private readonly socket: Socket;
-  private readonly w = new Writer(64 * 1024);
+  /**
+   * Starts with no buffer and 1 KB at the first write, handed over whole to the socket while it stays small, so an
+   * idle connection holds none; the first burst grows it by doubling, and it stays grown (then flushes copy from it).
+   */
+  private readonly w = new Writer(1024, true);
   private scheduled = false;
   /** Set when something was written since the heartbeat timer last looked. */
   sentSinceTick = false;
@@ -88,7 +92,7 @@ export class Output {
   flush(): void {
     if (this.w.pos === 0 || this.closed) return;
     this.sentSinceTick = true;
-    if (!this.socket.write(this.w.take())) {
+    if (!this.socket.write(this.w.handOver())) {
       // The peer is not reading: stop delivering to it and stop reading from it until 'drain'.
       this.congested = true;
       this.socket.pause();
