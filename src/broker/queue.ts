@@ -133,8 +133,8 @@ export class Queue {
   }
 
   /**
-   * Puts recovered messages back, in order, with their original expiry and redelivered flag. A plain queue takes the
-   * window's worth into memory and leaves the rest in its segments, read back in order as it is consumed (nothing
+   * Puts recovered messages back, in order, with their original expiry and redelivered flag. A plain queue takes a
+   * first batch into memory and leaves the rest in its segments, read back in order as it is consumed (nothing
    * is copied to a page file); a priority queue reads everything now, each message to its level.
    */
   private restore(recovered: RecoveredMessages): void {
@@ -147,7 +147,9 @@ export class Queue {
       recovered.close();
       return;
     }
-    for (const r of recovered.read(w.messages, w.bytes)) {
+    // Only a first batch now (as pageIn's smallest): the rest of the window comes in once consumption starts, so a
+    // restart with a long backlog accepts connections without first reading the window (32 MB) from disk.
+    for (const r of recovered.read(Math.min(MIN_PAGE_IN, w.messages), w.bytes / 8)) {
       const entry = this.recoveredEntry(r);
       this.readyCount += 1;
       this.readyBytes += entry.message.bodySize;

@@ -49,7 +49,8 @@ function readIndex(segmentPath: string, segmentSize: number): Buffer | undefined
   if (crc32(buf.subarray(t, t + 12), crc32(entries)) !== buf.readUInt32BE(t + 12)) return undefined;
   if (buf.readUInt32BE(t) !== entries.length / INDEX_ENTRY || u64(buf, t + 4) !== segmentSize) return undefined;
   let total = 0;
-  for (let p = 0; p < entries.length; p += INDEX_ENTRY) total += RECORD_HEADER + buf.readUInt32BE(p + 8);
+  const v = view(entries);
+  for (let p = 0; p < entries.length; p += INDEX_ENTRY) total += RECORD_HEADER + v.getUint32(p + 8);
   return total === segmentSize ? entries : undefined;
 }
 
@@ -93,6 +94,12 @@ function bodySizeOf(buf: Buffer, start: number, len: number): number {
 const u64 = (buf: Buffer, at: number) => buf.readUInt32BE(at) * 0x100000000 + buf.readUInt32BE(at + 4);
 
 /**
+ * A DataView over a buffer, for loops over every index entry at boot: its getUint32 is fast from the first call,
+ * while Buffer's readUInt32BE runs interpreted until optimized (128 ms against 3 ms for a million entries, cold).
+ */
+const view = (buf: Buffer) => new DataView(buf.buffer, buf.byteOffset, buf.length);
+
+/**
  * Learns what each segment holds: from its index when it has a valid one, else by walking its record headers
  * (lengths and inner lengths everywhere, CRCs only in the newest segments, where a crash leaves a torn tail; the
  * others' CRCs are checked when the messages are read). A torn or corrupt tail is cut at the last valid record; a
@@ -115,18 +122,30 @@ export function scanSegments(
       const fileSize0 = fstatSync(fd).size;
       const index = readIndex(path, fileSize0);
       settled.length = 0;
+      if (index && removed.size === 0 && delivered.size === 0) {
+        // Nothing settled or delivered anywhere (a backlog nobody consumed yet): every record is live, no set to ask.
+        // Appends come in sequence order: the last entry has the highest.
+        let liveBytes = 0;
+        const v = view(index);
+        for (let p = 12; p < index.length; p += INDEX_ENTRY) liveBytes += v.getUint32(p);
+        const last = index.length > 0 ? u64(index, index.length - INDEX_ENTRY) : -1;
+        if (last > out.lastSeq) out.lastSeq = last;
+        keep(path, fileSize0, index.length / INDEX_ENTRY, liveBytes);
+        return;
+      }
       if (index) {
         let live = 0;
         let liveBytes = 0;
+        const v = view(index);
         for (let p = 0; p < index.length; p += INDEX_ENTRY) {
-          const seq = u64(index, p);
+          const seq = v.getUint32(p) * 0x100000000 + v.getUint32(p + 4);
           if (seq > out.lastSeq) out.lastSeq = seq;
           if (removed.has(seq)) {
             settled.push(seq);
             continue;
           }
           live += 1;
-          liveBytes += index.readUInt32BE(p + 12);
+          liveBytes += v.getUint32(p + 12);
           if (delivered.has(seq)) out.deliveredLive.push(seq);
         }
         keep(path, fileSize0, live, liveBytes);
