@@ -2,6 +2,7 @@
 // Trace page. One trace listener per open stream (none, and nothing kept per message, when nobody watches); while the
 // client reads slower than the vhost traces, new events are dropped and counted instead of buffered.
 import type { ServerResponse } from 'node:http';
+import type { Logger } from 'pino';
 import { exchangeResource, TRACE_EXCHANGE, type Broker, type TraceEvent, type TraceListener, type User, type VirtualHost } from '../broker/index.js';
 import { checkVhostAccess } from './authz.js';
 import { NODE_NAME, vhostOr404, type ManagementDeps } from './deps.js';
@@ -62,7 +63,7 @@ function checkTraceAccess(broker: Broker, user: User, v: VirtualHost): void {
 }
 
 /** Streams the vhost's traced events to one client until it goes away, the vhost is deleted or the user loses access. */
-function streamTrace(broker: Broker, user: User, v: VirtualHost, res: ServerResponse): void {
+function streamTrace(broker: Broker, log: Logger, user: User, v: VirtualHost, res: ServerResponse): void {
   let seq = 0;
   let dropped = 0;
   let reported = 0;
@@ -102,17 +103,20 @@ function streamTrace(broker: Broker, user: User, v: VirtualHost, res: ServerResp
   res.on('close', () => {
     clearInterval(ping);
     broker.traceListeners.delete(listener);
+    log.debug({ vhost: v.name, user: user.name, events: seq, dropped }, 'trace stream closed');
   });
   broker.traceListeners.add(listener);
+  log.debug({ vhost: v.name, user: user.name }, 'trace stream opened');
   // The first event says where the stream stands: whether tracing is on (events come only while it is).
   write('status', { vhost: v.name, tracing: v.tracer !== undefined, node: NODE_NAME, preview_bytes: TRACE_PREVIEW_BYTES });
 }
 
 export function traceRoutes(router: Router, deps: ManagementDeps): void {
   const { broker } = deps;
+  const log = deps.server.logger.child({ component: 'management' });
   router.get('/api/warren/trace/:vhost/stream', (ctx): Reply => {
     const v = vhostOr404(broker, ctx.param('vhost'));
     checkTraceAccess(broker, ctx.user, v);
-    return { status: 200, stream: (res) => streamTrace(broker, ctx.user, v, res) };
+    return { status: 200, stream: (res) => streamTrace(broker, log, ctx.user, v, res) };
   });
 }

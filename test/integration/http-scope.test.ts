@@ -76,6 +76,8 @@ function scopeSuite(t: Target): void {
       const listed = ours((await admin.get('/api/connections')).json ?? []);
       const consumers = ((await admin.get('/api/consumers')).json ?? []).map((c: Json) => c.channel_details);
       if (listed.length < 3 || ours((await admin.get('/api/channels')).json ?? []).length < 3 || ours(consumers).length < 3) return undefined;
+      // Queue totals too: RabbitMQ has them once each queue has sent its first stats (up to collect_statistics_interval, 5 s).
+      if ((await admin.get(`/api/vhosts/${enc(A)}`)).json?.messages === undefined) return undefined;
       for (const c of listed) connName.set(c.user, c.name);
       return true;
     }, 20_000);
