@@ -409,7 +409,18 @@ async function managementCall(port: number, method: string, path: string, body?:
  * A producer on `src`'s queue, a shovel (running in `src`) moving it to the same queue on `dest`, an auto-ack
  * consumer there: deliveries per second at the destination.
  */
-async function shovelled(src: Target, srcManagement: number, dest: Target, size: number, ackMode: 'on-publish' | 'on-confirm'): Promise<number> {
+/** CPU seconds (user + system) a process has used so far, from /proc (undefined where there is none). */
+function cpuSeconds(pid: number | undefined): number | undefined {
+  if (pid === undefined) return undefined;
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'latin1').split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return undefined;
+  }
+}
+
+async function shovelled(src: Target, srcManagement: number, dest: Target, size: number, ackMode: 'on-publish' | 'on-confirm', srcPid?: number): Promise<number> {
   const counter = new Deliveries(1, 0);
   const cons = await open(dest, counter);
   const prod = await open(src);
@@ -426,10 +437,16 @@ async function shovelled(src: Target, srcManagement: number, dest: Target, size:
     await new Promise((r) => setTimeout(r, 20));
   }
   const start = Date.now();
+  const cpuBefore = cpuSeconds(srcPid);
   let sent = 0;
   const message = frames(prod, '', q, false, Buffer.alloc(size, 0x61));
   sent = await produce(prod, message, start + SECONDS * 1000, () => sent + 200 - counter.count < MAX_AHEAD);
   const rate = counter.count / ((Date.now() - start) / 1000);
+  const cpuAfter = cpuSeconds(srcPid);
+  // CPU per message in the source Warren (its broker and the shovel): less sensitive to a busy machine than the rate.
+  if (cpuBefore !== undefined && cpuAfter !== undefined && counter.count > 0) {
+    console.log(`  shovel ${ackMode}: ${counter.count.toLocaleString('en')} moved, source Warren ${(((cpuAfter - cpuBefore) * 1e6) / counter.count).toFixed(2)} µs CPU per message`);
+  }
   await managementCall(srcManagement, 'DELETE', path);
   await prod.deleteQueue(1, q);
   await cons.deleteQueue(1, q);
@@ -774,7 +791,7 @@ async function main(): Promise<void> {
     for (const mode of ['on-publish', 'on-confirm'] as const) {
       const size = 16;
       const name = `shovel Warren → Warren, ${mode} (goal: ${mode === 'on-publish' ? '100,000' : '40,000'})`;
-      const runs = await measure(name, [warren.target], (t) => shovelled(t, warren.managementPort, second.target, size, mode), options(MEASURED_SECONDS));
+      const runs = await measure(name, [warren.target], (t) => shovelled(t, warren.managementPort, second.target, size, mode, warren.child.pid), options(MEASURED_SECONDS));
       addResult(name, size, 'msgs/s', runs);
     }
     second.child.kill('SIGTERM');
