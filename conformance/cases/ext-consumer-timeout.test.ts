@@ -5,7 +5,7 @@
 // (default 1800000 ms = 30 min), read when a channel opens and checked on the channel's tick (every
 // channel_tick_interval, default 60 s); it cannot be changed from a client, so these cases cannot
 // be checked against 3.10 and are skipped there. x-consumer-timeout (and the consumer-timeout
-// policy key) came with RabbitMQ 3.12.
+// policy key, checked here too: the lower of policy and argument wins) came with RabbitMQ 3.12.
 //
 // When a delivery stays unacked past the timeout, RabbitMQ closes the CHANNEL (3.10 code, same text
 // in 3.12+) with
@@ -16,7 +16,7 @@
 // RabbitMQ ≥ 3.12 the close can come up to channel_tick_interval (60 s) late; the waits below allow
 // for that when the product is RabbitMQ. Warren (product "Warren") runs every case.
 import type { Channel, ChannelModel, ConsumeMessage } from 'amqplib';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, inject, it } from 'vitest';
 import { connect, isRabbitMQBefore, server, uniqueName } from '../support/amqp.js';
 import { channel, cleanUpAfterEach, nextClose, sleep, trackNames } from '../support/fixtures.js';
 
@@ -66,6 +66,34 @@ describe('x-consumer-timeout', () => {
       // The unacked delivery went back to the queue with the channel.
       const again = await admin.get(q, { noAck: true });
       expect(again !== false && [again.content.toString(), again.fields.redelivered]).toEqual(['never acked', true]);
+    },
+    CASE_MS,
+  );
+
+  it.skipIf(NO_CONSUMER_TIMEOUT)(
+    'a consumer-timeout policy reaches an existing queue, the lower of it and x-consumer-timeout winning',
+    async () => {
+      expect.hasAssertions();
+      const { ch: admin, q } = await declare(600_000);
+      const auth = 'Basic ' + Buffer.from('guest:guest').toString('base64');
+      const policyUrl = `${inject('managementUrl')}/api/policies/%2F/${encodeURIComponent(q)}`;
+      const put = await fetch(policyUrl, {
+        method: 'PUT',
+        headers: { authorization: auth, 'content-type': 'application/json' },
+        body: JSON.stringify({ pattern: `^${q.replace(/[.]/g, '\\.')}$`, definition: { 'consumer-timeout': 200 }, 'apply-to': 'queues' }),
+      });
+      expect(put.status).toBe(201);
+      try {
+        await sleep(100);
+        const consumerConn = await connect();
+        const c = await channel(consumerConn);
+        await c.consume(q, () => {}, { noAck: false });
+        const closed = nextClose(c, NOTICE_MS);
+        admin.sendToQueue(q, Buffer.from('never acked'));
+        expect(await closed).toEqual({ code: 406, classId: 0, methodId: 0, text: timedOut(1, 200) });
+      } finally {
+        await fetch(policyUrl, { method: 'DELETE', headers: { authorization: auth } });
+      }
     },
     CASE_MS,
   );

@@ -2,7 +2,7 @@
 // searched unanchored; apply-to queues / exchanges keeps a policy off the other kind), the keys max-length-bytes,
 // expires, dead-letter-routing-key, overflow reject-publish-dlx and delivery-limit (quorum), precedence (the lower of
 // x-argument and policy for message-ttl, expires, max-length-bytes; the x-argument for dead-letter-routing-key and
-// overflow, each key resolved on its own), and a definition holding a key that does not apply to a queue's type
+// overflow, each key resolved on its own; an operator policy capping the x-argument as well), and a definition holding a key that does not apply to a queue's type
 // (a queue skips a policy holding a key its type refuses — a classic queue one with delivery-limit or
 // queue-leader-locator, a quorum queue one with ha-mode, queue-mode or max-age — so a lower one applies; a key it
 // merely ignores, as queue-version on a quorum queue, leaves the policy in force). RabbitMQ applies a policy change
@@ -223,6 +223,25 @@ describe('keys and precedence', () => {
     expect(await bodies('ovf.policy')).toEqual(['p1']);
     expect(await bodies('ovf.arg')).toEqual(['a2']);
     await clearPolicy('ovf');
+  });
+
+  it('an operator policy caps the x-argument too: the lowest of argument, user policy and operator policy wins', async () => {
+    await ch.assertQueue('cap.len', { durable: false, arguments: { 'x-max-length': 10 } });
+    await ch.assertQueue('cap.ttl', { durable: false, arguments: { 'x-message-ttl': 600_000 } });
+    await ch.assertQueue('cap.user', { durable: false, arguments: { 'x-max-length': 10 } });
+    await setPolicy('cap-user', '^cap\\.user$', { 'max-length': 1 });
+    expect((await call('PUT', `/api/operator-policies/${v}/cap-op`, { pattern: '^cap\\.(len|user)$', definition: { 'max-length': 3 } })).status).toBe(201);
+    expect((await call('PUT', `/api/operator-policies/${v}/cap-ttl`, { pattern: '^cap\\.ttl$', definition: { 'message-ttl': 50 } })).status).toBe(201);
+    await sleep(100);
+    for (const q of ['cap.len', 'cap.ttl', 'cap.user']) for (let i = 0; i < 5; i++) await publish('', q, `m${i}`);
+    await becomes(count('cap.len'), 3);
+    await becomes(count('cap.user'), 1);
+    await becomes(count('cap.ttl'), 0);
+    for (const p of ['cap-op', 'cap-ttl']) expect((await call('DELETE', `/api/operator-policies/${v}/${p}`)).status).toBe(204);
+    await clearPolicy('cap-user');
+    await sleep(100);
+    for (let i = 0; i < 9; i++) await publish('', 'cap.len', `n${i}`);
+    await becomes(count('cap.len'), 10);
   });
 
   it('delivery-limit on a quorum queue: a message returned more often than the limit is dead-lettered (delivery_limit)', async () => {

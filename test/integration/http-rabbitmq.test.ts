@@ -98,6 +98,28 @@ async function checkRouting(url: amqp.Options.Connect): Promise<void> {
   }
 }
 
+/**
+ * The same publishes give the same results on both brokers: the `orders` policy's max-length 500 (lower than the
+ * queue's x-max-length 1000) keeps the newest 500 of 510 messages in orders.created and dead-letters the 10 oldest
+ * (to `unrouted`, the queue's own x-dead-letter-exchange) into orders.lost.
+ */
+async function checkPolicies(url: amqp.Options.Connect): Promise<void> {
+  const conn = await amqp.connect(url);
+  try {
+    const ch = await conn.createConfirmChannel();
+    for (let i = 0; i < 510; i++) ch.sendToQueue('orders.created', Buffer.from(`p${i}`));
+    await ch.waitForConfirms();
+    const counts = async () => [(await ch.checkQueue('orders.created')).messageCount, (await ch.checkQueue('orders.lost')).messageCount];
+    expect(await eventually(async () => ((await counts()).join() === '500,10' ? counts() : undefined))).toEqual([500, 10]);
+    const oldest = await ch.get('orders.created', { noAck: true });
+    expect(oldest && oldest.content.toString()).toBe('p10');
+    await ch.purgeQueue('orders.created');
+    await ch.purgeQueue('orders.lost');
+  } finally {
+    await conn.close();
+  }
+}
+
 describe.skipIf(!rabbit)('definitions and JSON shapes against RabbitMQ', () => {
   const r = rabbit!;
 
@@ -108,7 +130,7 @@ describe.skipIf(!rabbit)('definitions and JSON shapes against RabbitMQ', () => {
     }
   });
 
-  it('a Warren export imports into RabbitMQ: same queues, exchanges, bindings; the user logs in with its password', async () => {
+  it('a Warren export imports into RabbitMQ: same queues, exchanges, bindings, policies (the same publishes give the same results); the user logs in with its password', async () => {
     expect.hasAssertions();
     await buildTopology(wapi(), toRabbit.vhost, toRabbit.user, toRabbit.password);
     const exported = narrow((await wapi().get('/api/definitions')).json, toRabbit.vhost, toRabbit.user);
@@ -132,9 +154,10 @@ describe.skipIf(!rabbit)('definitions and JSON shapes against RabbitMQ', () => {
     const q = (await r.get(`/api/queues/${enc(toRabbit.vhost)}/orders.created`)).json;
     expect(q.arguments).toEqual({ 'x-max-length': 1000, 'x-message-ttl': 60000, 'x-dead-letter-exchange': 'unrouted', 'x-queue-mode': 'lazy' });
     await checkRouting(rabbitAmqp(toRabbit.user, toRabbit.password, toRabbit.vhost));
+    await checkPolicies(rabbitAmqp(toRabbit.user, toRabbit.password, toRabbit.vhost));
   });
 
-  it('a RabbitMQ export imports into Warren: same queues, exchanges, bindings; the user logs in with its password', async () => {
+  it('a RabbitMQ export imports into Warren: same queues, exchanges, bindings, policies (the same publishes give the same results); the user logs in with its password', async () => {
     expect.hasAssertions();
     await buildTopology(r, fromRabbit.vhost, fromRabbit.user, fromRabbit.password);
     const exported = narrow((await r.get('/api/definitions')).json, fromRabbit.vhost, fromRabbit.user);
@@ -156,6 +179,7 @@ describe.skipIf(!rabbit)('definitions and JSON shapes against RabbitMQ', () => {
     const q = warren.current.broker.vhosts.get(fromRabbit.vhost)!.queues.get('orders.created')!;
     expect(q.arguments.get('x-max-length')).toEqual({ type: 'l', value: 1000 });
     await checkRouting(warrenAmqp(fromRabbit.user, fromRabbit.password, fromRabbit.vhost));
+    await checkPolicies(warrenAmqp(fromRabbit.user, fromRabbit.password, fromRabbit.vhost));
   });
 
   it("Warren's JSON objects use RabbitMQ's keys (each Warren key exists in RabbitMQ's object of the same kind)", async () => {
