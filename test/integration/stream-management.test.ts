@@ -124,6 +124,27 @@ describe('policies on a stream', () => {
   });
 });
 
+describe('a stream-max-segment-size-bytes policy on a stream', () => {
+  it('cuts the log into segments of the policy size from then on, the lower of argument and policy winning', async () => {
+    expect.hasAssertions();
+    const conn = await amqp.connect(broker.current.url);
+    const pub = await conn.createConfirmChannel();
+    await pub.assertQueue('s.seg', { durable: true, arguments: STREAM });
+    await pub.assertQueue('s.seg.arg', { durable: true, arguments: { ...STREAM, 'x-stream-max-segment-size-bytes': 1000 } });
+    expect((await api().put('/api/policies/%2F/s-seg', { pattern: '^s\\.seg', 'apply-to': 'queues', definition: { 'stream-max-segment-size-bytes': 5000 } })).status).toBeLessThan(300);
+    await publish(pub, 's.seg', 200);
+    await publish(pub, 's.seg.arg', 200);
+    const seg = (await api().get('/api/queues/%2F/s.seg')).json;
+    const arg = (await api().get('/api/queues/%2F/s.seg.arg')).json;
+    expect(seg.effective_policy_definition).toEqual({ 'stream-max-segment-size-bytes': 5000 });
+    // About 20 kB of messages: a handful of 5 kB segments under the policy, many more under the argument's 1 kB.
+    expect(seg.stream_segments).toBeGreaterThan(2);
+    expect(arg.stream_segments).toBeGreaterThan(seg.stream_segments * 2);
+    await api().del('/api/policies/%2F/s-seg');
+    await conn.close();
+  });
+});
+
 describe('a max-age policy on a stream', () => {
   it('drops whole head segments older than the policy allows, with the lower of argument and policy winning', async () => {
     expect.hasAssertions();
