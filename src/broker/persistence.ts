@@ -131,10 +131,18 @@ export interface StreamLog {
 
 /** A committed stream message as a reader returns it. */
 export interface StreamRecord {
-  offset: number;
+  readonly offset: number;
   /** Epoch ms at which it was appended. */
-  timestamp: number;
-  message: Message;
+  readonly timestamp: number;
+  readonly message: Message;
+  /** Body bytes (known without decoding the message). */
+  readonly bodySize: number;
+  /**
+   * The queue entry consumers are handed for it (its message with the x-stream-offset header), made by the stream
+   * queue on first delivery and kept here: every reader of the stream that gets it from the log's shared windows gets
+   * the same record object, so ten consumers cost one entry.
+   */
+  entry: QueueEntry | undefined;
 }
 
 /** A position in a stream that moves forward as it reads. */

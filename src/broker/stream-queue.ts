@@ -183,10 +183,11 @@ export class StreamQueue extends Queue {
     return 0;
   }
 
-  /** An ack is credit: the consumer may take more; nothing leaves the stream. */
-  override settle(entry: QueueEntry): void {
-    if (entry.state !== 'out') return;
-    entry.state = 'gone';
+  /**
+   * An ack is credit: the consumer may take more; nothing leaves the stream. The entry is shared by every consumer
+   * of the record (entryOf) and stays as it is; each delivery is settled once, by the channel that tracks it.
+   */
+  override settle(_entry: QueueEntry): void {
     this.unacked -= 1;
     this.stats.acked += 1;
     this.streamRuntime.totals.acked += 1;
@@ -233,21 +234,29 @@ function acceptor(filter: StreamFilter | undefined): ((v: string | undefined) =>
   return (v) => (v === undefined ? matchUnfiltered : values.has(v));
 }
 
-/** A delivery of a stream message: the x-stream-offset header (a long) is added to the message's own headers. */
+/**
+ * The entry a stream message is delivered as: its message with the x-stream-offset header (a long) added to its own
+ * headers. Made once per record and shared by every consumer handed that record (see StreamRecord.entry): it is
+ * never requeued, dead-lettered or expired, and its settlement is only credit, so nothing in it changes per delivery.
+ */
 function entryOf(r: StreamRecord): QueueEntry {
-  const m = r.message;
-  return {
-    message: m,
-    delivery: withOffset(m, r.offset),
-    seq: r.offset,
-    priority: 0,
-    expiresAt: 0,
-    redelivered: false,
-    state: 'out',
-    deliveryCount: 0,
-    enqueuedAt: r.timestamp,
-    persisted: false,
-  };
+  let e = r.entry;
+  if (e === undefined) {
+    const m = r.message;
+    e = r.entry = {
+      message: m,
+      delivery: withOffset(m, r.offset),
+      seq: r.offset,
+      priority: 0,
+      expiresAt: 0,
+      redelivered: false,
+      state: 'out',
+      deliveryCount: 0,
+      enqueuedAt: r.timestamp,
+      persisted: false,
+    };
+  }
+  return e;
 }
 
 /** Spliced into the raw properties (no decode and re-encode per delivery), re-encoded only for unusual flag words. */

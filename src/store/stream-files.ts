@@ -1,5 +1,5 @@
 // One stream on disk: segment files of offset-numbered records with a chunk index each, retention from the head, recovery.
-import { closeSync, existsSync, fstatSync, ftruncateSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, rmSync, truncateSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, ftruncateSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, truncateSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Message, type StreamLog, type StreamReader, type StreamRetention, type StreamStats } from '../broker/index.js';
 import { Writer } from '../protocol/index.js';
@@ -10,6 +10,7 @@ import { CHUNK_BYTES, CHUNK_RECORDS, INDEX_ENTRY, readEntry, searchIndex, writeE
 import { StreamCursor, type SegmentSource } from './stream-reader.js';
 import { announcedSize, checkRecord, recordOffset, recordTimestamp, writeRecord } from './stream-record.js';
 import { StreamSegment } from './stream-segment.js';
+import { readAt, StreamWindowCache } from './stream-window-cache.js';
 
 /** Bytes read at a time by the boot scan of records the index does not cover. */
 const SCAN_WINDOW = 1024 * 1024;
@@ -31,6 +32,8 @@ export class StreamFiles implements StreamLog, SegmentSource {
   private lastTs = 0;
   private readonly scratch = new Writer(4096);
   private readonly readers = new Set<StreamCursor>();
+  /** Windows of records decoded once for all readers (ten consumers reading together share them). */
+  readonly windows = new StreamWindowCache();
   private destroyed = false;
 
   private constructor(dir: string, commit: GroupCommit, retention: StreamRetention, warn: Warn, onCommit: () => void, release: ReleaseDir) {
@@ -270,6 +273,7 @@ export class StreamFiles implements StreamLog, SegmentSource {
       }
       later.file = undefined;
       later.closeIndex();
+      this.windows.dropSegment(later);
       removeFiles(later);
     }
     seg.pending.length = 0;
@@ -311,11 +315,13 @@ export class StreamFiles implements StreamLog, SegmentSource {
   openReader(offset: number): StreamReader {
     const r = new StreamCursor(this, offset);
     this.readers.add(r);
+    this.windows.setReaders(this.readers.size);
     return r;
   }
 
   readerClosed(reader: StreamCursor): void {
     this.readers.delete(reader);
+    this.windows.setReaders(this.readers.size);
   }
 
   lastChunkOffset(): number {
@@ -374,6 +380,7 @@ export class StreamFiles implements StreamLog, SegmentSource {
       total -= head.diskBytes;
       head.removed = true;
       head.closeIndex();
+      this.windows.dropSegment(head);
       removeFiles(head);
     }
   }
@@ -404,6 +411,7 @@ export class StreamFiles implements StreamLog, SegmentSource {
 
   private closeAll(): void {
     for (const r of [...this.readers]) r.close();
+    this.windows.clear();
     for (const s of this.segments) {
       try {
         s.file?.close();
@@ -414,17 +422,6 @@ export class StreamFiles implements StreamLog, SegmentSource {
       s.closeIndex();
     }
   }
-}
-
-function readAt(fd: number, pos: number, size: number): Buffer {
-  const buf = Buffer.allocUnsafe(Math.max(0, size));
-  let got = 0;
-  while (got < size) {
-    const n = readSync(fd, buf, got, size - got, pos + got);
-    if (n === 0) break;
-    got += n;
-  }
-  return got === size ? buf : buf.subarray(0, got);
 }
 
 /** Best effort: a file system that refuses leaves the files for the next boot, whose scan drops them. */

@@ -1,12 +1,9 @@
 // A cursor over a stream's committed records: seeks by its segment's chunk index, then reads forward window by window.
-import { closeSync, openSync, readSync } from 'node:fs';
+import { closeSync, openSync } from 'node:fs';
 import type { StreamReader, StreamRecord } from '../broker/index.js';
 import { searchIndex } from './stream-index.js';
-import { announcedSize, checkRecord, newRoutingCache, recordFilterValue, recordMessage, recordOffset, recordTimestamp } from './stream-record.js';
 import type { StreamSegment } from './stream-segment.js';
-
-/** Bytes read from disk at a time (records bigger than this are read whole). */
-const WINDOW = 128 * 1024;
+import type { DecodedWindow, StreamWindowCache, WindowRecord } from './stream-window-cache.js';
 /** Records a filtered read looks at before returning, so a consumer skipping much does not hold up the process. */
 const SCAN_LIMIT = 4096;
 
@@ -17,6 +14,8 @@ export interface SegmentSource {
   /** The kept segment holding `offset` (the newest when offset is at or past the end). */
   segmentFor(offset: number): StreamSegment | undefined;
   warn(msg: string, ctx: object): void;
+  /** Decoded windows shared by the log's readers. */
+  readonly windows: StreamWindowCache;
   /** The reader is closed: the log stops tracking it. */
   readerClosed(reader: StreamCursor): void;
 }
@@ -30,14 +29,10 @@ export class StreamCursor implements StreamReader {
   /** File position and offset of the next record to look at (may be before `next` right after a seek). */
   private pos = 0;
   private at = 0;
-  /**
-   * Bytes of the segment read at `bufStart`. A new buffer is allocated for each window, never overwritten: the
-   * messages handed out are views into it (no copy per message) and stay valid while a consumer holds them.
-   */
-  private buf: Buffer = Buffer.alloc(0);
-  private bufStart = 0;
+  /** The decoded window holding `pos`, and the index there of the record at `pos`. */
+  private win: DecodedWindow | undefined;
+  private wi = 0;
   private closed = false;
-  private readonly routing = newRoutingCache();
 
   constructor(log: SegmentSource, offset: number) {
     this.log = log;
@@ -68,54 +63,40 @@ export class StreamCursor implements StreamReader {
         else break;
         continue;
       }
-      const limit = seg.committedSize;
-      const size = this.recordAt(limit);
-      if (size <= 0 || recordOffset(this.buf, this.pos - this.bufStart) !== this.at) {
+      const r = this.recordAt(seg);
+      if (r === undefined || r.offset !== this.at) {
         this.corrupt(seg);
         continue;
       }
-      const p = this.pos - this.bufStart;
-      const offset = this.at;
-      this.pos += size;
+      this.pos += r.size;
       this.at += 1;
-      if (offset < this.next) continue;
-      this.next = offset + 1;
+      if (r.offset < this.next) continue;
+      this.next = r.offset + 1;
       looked += 1;
-      if (accept && !accept(recordFilterValue(this.buf, p))) continue;
-      const message = recordMessage(this.buf, p, size, this.routing);
-      bytes += message.body.length;
-      out.push({ offset, timestamp: recordTimestamp(this.buf, p), message });
+      if (accept && !accept(r.filterValue)) continue;
+      bytes += r.bodySize;
+      out.push(r);
     }
     return out;
   }
 
-  /** Size of the whole, checked record at `pos`, reading a window from disk when needed; <= 0 when it is not. */
-  private recordAt(limit: number): number {
-    let p = this.pos - this.bufStart;
-    if (p < 0 || p + 8 > this.buf.length) {
-      this.load(limit, 0);
-      p = 0;
+  /** The whole, checked record at `pos`, from the shared window holding it; undefined when there is none. */
+  private recordAt(seg: StreamSegment): WindowRecord | undefined {
+    let w = this.win;
+    if (w === undefined || this.pos < w.start || this.pos >= w.end) {
+      w = this.log.windows.window(seg, this.fd, this.pos, seg.committedSize);
+      this.win = w;
+      if (w === undefined) return undefined;
+      this.wi = w.indexOf(this.pos);
     }
-    const size = checkRecord(this.buf, p, this.buf.length);
-    if (size !== 0) return size;
-    if (p + 8 > this.buf.length) return -1;
-    const want = announcedSize(this.buf, p);
-    if (this.pos + want > limit) return -1;
-    this.load(limit, want);
-    return checkRecord(this.buf, 0, this.buf.length);
-  }
-
-  private load(limit: number, atLeast: number): void {
-    const size = Math.min(Math.max(WINDOW, atLeast), limit - this.pos);
-    const buf = Buffer.allocUnsafe(Math.max(size, 0));
-    let got = 0;
-    while (got < size) {
-      const n = readSync(this.fd, buf, got, size - got, this.pos + got);
-      if (n === 0) break;
-      got += n;
+    let r = w.records[this.wi];
+    if (r === undefined || r.position !== this.pos) {
+      this.wi = w.indexOf(this.pos);
+      r = w.records[this.wi];
+      if (r === undefined) return undefined;
     }
-    this.buf = got === size ? buf : buf.subarray(0, got);
-    this.bufStart = this.pos;
+    this.wi += 1;
+    return r;
   }
 
   /** Opens the segment holding `next` and finds its record through the index. */
@@ -138,7 +119,7 @@ export class StreamCursor implements StreamReader {
       this.pos = 0;
       this.at = seg.first;
     }
-    this.buf = Buffer.alloc(0);
+    this.win = undefined;
     return true;
   }
 
@@ -146,7 +127,7 @@ export class StreamCursor implements StreamReader {
     if (this.fd >= 0) closeSync(this.fd);
     this.fd = -1;
     this.seg = undefined;
-    this.buf = Buffer.alloc(0);
+    this.win = undefined;
     this.next = Math.max(next, this.next);
   }
 

@@ -96,6 +96,16 @@ export function recordFilterValue(buf: Buffer, pos: number): string | undefined 
   return f === NO_FILTER ? undefined : buf.toString('utf8', p + 2, p + 2 + f);
 }
 
+/** Body bytes of the (checked) record of `size` bytes at `pos`. */
+export function recordBodySize(buf: Buffer, pos: number, size: number): number {
+  let p = pos + RECORD_HEADER + 16;
+  const f = buf.readUInt16BE(p);
+  p += 2 + (f === NO_FILTER ? 0 : f);
+  p += 1 + buf[p]!;
+  p += 1 + buf[p]!;
+  return pos + size - (p + 4 + buf.readUInt32BE(p));
+}
+
 /**
  * The last routing decoded by a reader: consecutive records usually share exchange and routing key, whose strings are
  * then reused instead of decoded again.

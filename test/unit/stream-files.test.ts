@@ -308,4 +308,32 @@ describe('stream log', () => {
     expect(r.atEnd).toBe(true);
     expect(log.append(msg('x'), undefined)).toBe(10);
   });
+
+  it('decodes each record once for readers reading together, and keeps one window for a reader alone', async () => {
+    expect.hasAssertions();
+    const dir = storeDir('warren-stream-');
+    const { gc, log } = openLog(dir);
+    await appendMany(log, gc, 20_000, 0, 1000, 40);
+    const alone = log.openReader(0);
+    for (let n = 0; n < 20_000; ) n += alone.read(500, Infinity).length;
+    // 20,000 records of about 90 bytes span more than one 128 KB window; one reader keeps only the one it is in.
+    expect(log.windows.size.windows).toBe(1);
+    alone.close();
+    const readers = Array.from({ length: 10 }, () => log.openReader(0));
+    const batches = readers.map((r) => r.read(300, Infinity));
+    for (const b of batches) expect(b.map((x) => x.offset)).toEqual(Array.from({ length: 300 }, (_, i) => i));
+    // The same record objects (so their queue entries and delivered messages are made once, not ten times).
+    for (const b of batches.slice(1)) b.forEach((x, i) => expect(x).toBe(batches[0]![i]));
+    // Readers far apart still each read their own, in order, every record.
+    while (readers[0]!.offset < 15_300) readers[0]!.read(15_300 - readers[0]!.offset, Infinity);
+    const far = readers[0]!.read(4000, Infinity).map((x) => x.offset);
+    expect(far).toEqual(Array.from({ length: 4000 }, (_, i) => 15_300 + i));
+    const near = readers[1]!.read(1000, Infinity);
+    expect(near.map((x) => x.offset)).toEqual(Array.from({ length: 1000 }, (_, i) => 300 + i));
+    expect(near[999]!.message.body.toString()).toBe('m1299'.padEnd(40, '.'));
+    expect(log.windows.size.cost).toBeLessThanOrEqual(32 * 1024 * 1024);
+    for (const r of readers) r.close();
+    // Back to one reader's worth once the others are gone.
+    expect(log.windows.size.windows).toBe(1);
+  });
 });
