@@ -89,14 +89,11 @@ export class StreamCursor implements StreamReader {
       if (w === undefined) return undefined;
       this.wi = w.indexOf(this.pos);
     }
-    let r = w.records[this.wi];
-    if (r === undefined || r.position !== this.pos) {
+    if (this.wi < 0 || this.wi >= w.count || w.starts[this.wi]! !== this.pos - w.start) {
       this.wi = w.indexOf(this.pos);
-      r = w.records[this.wi];
-      if (r === undefined) return undefined;
+      if (this.wi < 0) return undefined;
     }
-    this.wi += 1;
-    return r;
+    return w.record(this.wi++, this.log.windows.sharing);
   }
 
   /** Opens the segment holding `next` and finds its record through the index. */

@@ -59,7 +59,10 @@ export class DecodedWindow {
   readonly start: number;
   end: number;
   readonly buf: Buffer;
-  readonly records: WindowRecord[] = [];
+  /** Where each record starts in `buf`, in order. */
+  readonly starts: number[] = [];
+  /** Records made so far, kept while readers share the window (a reader alone makes them as it goes, keeping none). */
+  private made: Array<WindowRecord | undefined> | undefined;
   readonly routing: RoutingCache = newRoutingCache();
   lastUsed = 0;
 
@@ -70,20 +73,37 @@ export class DecodedWindow {
     this.buf = buf;
   }
 
+  get count(): number {
+    return this.starts.length;
+  }
+
   get cost(): number {
-    return this.buf.length + this.records.length * RECORD_COST;
+    return this.buf.length + this.starts.length * RECORD_COST;
+  }
+
+  /** Record `i`: the same object for every reader while `share`, a new one otherwise. */
+  record(i: number, share: boolean): WindowRecord {
+    const made = this.made;
+    const had = made?.[i];
+    if (had !== undefined) return had;
+    const at = this.starts[i]!;
+    const next = i + 1 < this.starts.length ? this.starts[i + 1]! : this.end - this.start;
+    const r = new WindowRecord(this, at, next - at);
+    if (share) (this.made ??= new Array<WindowRecord | undefined>(this.starts.length))[i] = r;
+    return r;
   }
 
   /** Index of the record at file position `pos`, or -1. */
   indexOf(pos: number): number {
-    const rs = this.records;
+    const rs = this.starts;
+    const want = pos - this.start;
     let lo = 0;
     let hi = rs.length - 1;
     while (lo <= hi) {
       const mid = (lo + hi) >>> 1;
-      const p = rs[mid]!.position;
-      if (p === pos) return mid;
-      if (p < pos) lo = mid + 1;
+      const p = rs[mid]!;
+      if (p === want) return mid;
+      if (p < want) lo = mid + 1;
       else hi = mid - 1;
     }
     return -1;
@@ -95,6 +115,11 @@ export class StreamWindowCache {
   private held = 0;
   private clock = 0;
   private budget = 0;
+
+  /** Whether readers share record objects (more than one reader): a reader alone keeps nothing it has read. */
+  get sharing(): boolean {
+    return this.budget > 0;
+  }
 
   /** The log has this many open readers: the budget follows. */
   setReaders(readers: number): void {
@@ -170,7 +195,7 @@ function load(segment: StreamSegment, fd: number, pos: number, limit: number): D
   let p = 0;
   let size = first;
   while (size > 0) {
-    w.records.push(new WindowRecord(w, p, size));
+    w.starts.push(p);
     p += size;
     size = checkRecord(buf, p, buf.length);
   }
