@@ -12,6 +12,15 @@ export interface QueueStore {
   delivered(seq: number): void;
   /** The queue was deleted: its files go. */
   destroy(): void;
+  /** A reader of the messages it holds by sequence number (a page file keeps only references to them). */
+  openReader?(): StoredMessages;
+}
+
+/** Reads a durable queue's own stored messages back by sequence number, in ascending order (paged entries). */
+export interface StoredMessages {
+  /** The message stored at `seq`; undefined when its record is not there (dropped by a failed write: it was nacked). */
+  read(seq: number): Message | undefined;
+  close(): void;
 }
 
 /**
@@ -64,6 +73,11 @@ export interface RecoveredDelayed {
 /** Where a queue's ready messages beyond its memory window wait, in order (transient and persistent alike). */
 export interface PageFile {
   append(entry: QueueEntry): void;
+  /**
+   * Entries read from the file whose message could not be read back (a reference to a stored record that is gone),
+   * with their body bytes, since the last call: the queue's counts drop by these.
+   */
+  takeLost?(): { count: number; bytes: number };
   /** The next entries in arrival order: up to `max`, and stopping once their bodies reach `maxBytes` (at least one). */
   read(max: number, maxBytes: number): QueueEntry[];
   /** Drops everything paged (purge). */
@@ -164,7 +178,7 @@ export interface StreamReader {
 export interface MessagePersistence {
   readonly pagingWindow: PagingWindow;
   /** A page file for a queue (created on first use; not kept across restarts). */
-  openPageFile(vhost: string, queue: string): PageFile;
+  openPageFile(vhost: string, queue: string, stored?: () => StoredMessages): PageFile;
   /** Opens (or creates) the store of a durable queue; `recovered` is what it held, in order. */
   openQueue(vhost: string, queue: string): { store: QueueStore; recovered: RecoveredMessages };
   /** Opens (or creates) the store of a durable x-delayed-message exchange; `recovered` is what still waits. */

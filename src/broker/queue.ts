@@ -10,7 +10,7 @@ import { guarded } from './internal-errors.js';
 import type { ClockTimer } from './clock.js';
 import type { BrokerRuntime } from './runtime.js';
 import { newCounters, type MessageCounters } from './stats.js';
-import type { PageFile, PagingWindow, QueueStore, RecoveredMessage, RecoveredMessages } from './persistence.js';
+import type { PageFile, PagingWindow, QueueStore, RecoveredMessage, RecoveredMessages, StoredMessages } from './persistence.js';
 
 export type { QueueEntry } from './queue-entry.js';
 
@@ -52,7 +52,7 @@ export interface QueueOptions {
   /** Where a durable queue keeps persistent messages, with what it held before a restart. */
   persistence?: { store: QueueStore; recovered: RecoveredMessages } | undefined;
   /** Where ready messages beyond the memory window wait: page files (one per priority level in use), opened on demand. */
-  paging?: { open: () => PageFile; window: PagingWindow } | undefined;
+  paging?: { open: (stored?: () => StoredMessages) => PageFile; window: PagingWindow } | undefined;
   /** The owning broker's totals and error reporter. */
   runtime: BrokerRuntime;
 }
@@ -124,7 +124,10 @@ export class Queue {
     this.current = opts.settings;
     this.type = queueTypeNamed(opts.settings.type) ?? CLASSIC;
     this.countsDeliveries = this.type.countsDeliveries;
-    this.ready = new ReadyStore(this.current.maxPriority ?? 0, opts.paging?.open);
+    const paging = opts.paging;
+    // A durable queue's page files keep only references to its persistent messages, read back from its own store.
+    const stored = () => this.store?.openReader?.();
+    this.ready = new ReadyStore(this.current.maxPriority ?? 0, paging ? () => paging.open(this.store?.openReader ? () => stored()! : undefined) : undefined);
     this.store = opts.persistence?.store;
     this.window = opts.paging?.window;
     this.dedup = Deduplicator.of(opts.settings.deduplication);

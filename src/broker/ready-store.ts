@@ -129,6 +129,16 @@ export class ReadyStore {
       this.pagedCount -= 1;
       this.pagedBytes -= e.message.bodySize;
     }
+    const lost = level.pager.takeLost?.();
+    if (lost && lost.count > 0) {
+      // References to stored messages whose records are gone (see PageFile.takeLost): they leave the counts.
+      level.paged -= lost.count;
+      level.pagedBytes -= lost.bytes;
+      this.pagedCount -= lost.count;
+      this.pagedBytes -= lost.bytes;
+      this.lostCount += lost.count;
+      this.lostBytes += lost.bytes;
+    }
     return entries;
   }
 

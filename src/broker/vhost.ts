@@ -22,7 +22,7 @@ import { createRouter, isExchangeType, type Binding, type Destination, type Exch
 import { Deduplicator } from './deduplication.js';
 import { commandInvalid } from '../protocol/index.js';
 import type { Message } from './message.js';
-import type { MessagePersistence } from './persistence.js';
+import type { MessagePersistence, StoredMessages } from './persistence.js';
 import { declaredQueueType, parseQueueArguments, type QueueSettings } from './queue-arguments.js';
 import { Queue, type DeadLetterReason, type QueueEvents, type QueueOptions } from './queue.js';
 import { STREAM } from './queue-types/index.js';
@@ -167,7 +167,7 @@ export class VirtualHost implements QueueEvents {
         const durable = change.durable && !change.exclusive && this.persistence !== undefined;
         const persistence = durable ? this.persistence!.openQueue(this.name, change.name) : undefined;
         const p = this.persistence;
-        const paging = p ? { open: () => p.openPageFile(this.name, change.name), window: p.pagingWindow } : undefined;
+        const paging = p ? { open: (stored?: () => StoredMessages) => p.openPageFile(this.name, change.name, stored), window: p.pagingWindow } : undefined;
         const settings = queueSettings ?? parseQueueArguments(change.arguments, describe('queue', change.name, this.name));
         const opts = { ...change, settings, persistence, paging, runtime: this.runtime };
         this.queues.set(change.name, settings.type === STREAM.name && p ? this.openStreamQueue(opts, p) : new Queue(change.name, this.name, opts, this));

@@ -7,6 +7,7 @@ import type {
   DelayedStore,
   MessagePersistence,
   PageFile,
+  StoredMessages,
   PagingWindow,
   QueueStore,
   RecoveredDelayed,
@@ -72,8 +73,8 @@ export class FileStore implements MessagePersistence {
     }
   }
 
-  openPageFile(vhost: string, queue: string): PageFile {
-    return new QueuePageFile(join(this.pagesDir, `${queueId(vhost, queue)}-${this.instance}-${++this.pageFiles}.page`), this.openPages);
+  openPageFile(vhost: string, queue: string, stored?: () => StoredMessages): PageFile {
+    return new QueuePageFile(join(this.pagesDir, `${queueId(vhost, queue)}-${this.instance}-${++this.pageFiles}.page`), this.openPages, stored);
   }
   private pageFiles = 0;
   /** Page files in use (not destroyed): closed when the broker stops. */

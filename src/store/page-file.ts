@@ -1,7 +1,7 @@
 // A queue's page file: ready messages beyond its memory window, appended in order and read back in batches.
 import { closeSync, ftruncateSync, mkdirSync, openSync, readSync, rmSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { Message, type PageFile, type QueueEntry } from '../broker/index.js';
+import { Message, type PageFile, type QueueEntry, type StoredMessages } from '../broker/index.js';
 import { Writer } from '../protocol/index.js';
 
 /** Bytes read from the file per batch (whole records only are used). */
@@ -10,6 +10,8 @@ const READ_CHUNK = 4 * 1024 * 1024;
 const MIN_READ = 64 * 1024;
 const REDELIVERED = 1;
 const PERSISTED = 2;
+/** The record holds no message, only its body size: the message is read back from the queue's own segments. */
+const STORED = 4;
 
 export class QueuePageFile implements PageFile {
   private readonly path: string;
@@ -27,10 +29,25 @@ export class QueuePageFile implements PageFile {
   /** Its broker stopped: nothing more is written (a stopped queue's timers must not reopen the file). */
   private closed = false;
 
-  constructor(path: string, registry?: Set<QueuePageFile>) {
+  /** Opens a reader of the queue's stored messages (a durable queue's): persistent entries are kept as references. */
+  private readonly openStored: (() => StoredMessages) | undefined;
+  private stored: StoredMessages | undefined;
+  /** References read whose message was gone, and their body bytes (see takeLost). */
+  private lostCount = 0;
+  private lostBytes = 0;
+
+  constructor(path: string, registry?: Set<QueuePageFile>, stored?: () => StoredMessages) {
     this.path = path;
     this.registry = registry;
+    this.openStored = stored;
     registry?.add(this);
+  }
+
+  takeLost(): { count: number; bytes: number } {
+    const out = { count: this.lostCount, bytes: this.lostBytes };
+    this.lostCount = 0;
+    this.lostBytes = 0;
+    return out;
   }
 
   append(e: QueueEntry): void {
@@ -42,19 +59,27 @@ export class QueuePageFile implements PageFile {
     const m = e.message;
     const w = this.w;
     const start = w.pos;
+    // A persistent message of a durable queue is in the queue's segments already: only a reference is written
+    // (1 GB of 1 KB messages was on disk twice). Its record there is the message as published (an entry's
+    // delivery copy is never paged).
+    const stored = e.persisted && this.openStored !== undefined;
     w.u32(0);
     w.u64(e.seq);
     w.u64(e.expiresAt);
     w.u64(e.enqueuedAt);
-    w.u8((e.redelivered ? REDELIVERED : 0) | (e.persisted ? PERSISTED : 0));
+    w.u8((e.redelivered ? REDELIVERED : 0) | (e.persisted ? PERSISTED : 0) | (stored ? STORED : 0));
     w.u8(e.priority);
     w.u32(e.deliveryCount);
-    w.shortstr(m.exchange);
-    w.shortstr(m.routingKey);
-    w.u32(m.propertiesRaw.length);
-    w.raw(m.propertiesRaw);
-    w.u32(m.body.length);
-    w.raw(m.body);
+    if (stored) {
+      w.u32(m.body.length);
+    } else {
+      w.shortstr(m.exchange);
+      w.shortstr(m.routingKey);
+      w.u32(m.propertiesRaw.length);
+      w.raw(m.propertiesRaw);
+      w.u32(m.body.length);
+      w.raw(m.body);
+    }
     w.buf.writeUInt32BE(w.pos - start - 4, start);
     this.records += 1;
     this.recordBytes += w.pos - start;
@@ -84,27 +109,41 @@ export class QueuePageFile implements PageFile {
       let pos = 0;
       while (more() && pos + 4 <= got) {
         const len = buf.readUInt32BE(pos);
-        let e: QueueEntry;
+        let e: QueueEntry | undefined;
         if (pos + 4 + len > got) {
           if (pos !== 0) break;
           // One record larger than the chunk: read exactly it.
           const big = Buffer.allocUnsafe(4 + len);
           readSync(this.fd, big, 0, 4 + len, this.readOffset);
-          e = decode(big.subarray(4));
+          e = this.decodeRecord(big.subarray(4));
         } else {
-          e = decode(buf.subarray(pos + 4, pos + 4 + len));
+          e = this.decodeRecord(buf.subarray(pos + 4, pos + 4 + len));
         }
-        out.push(e);
-        bytes += e.message.bodySize;
         this.records -= 1;
         this.recordBytes -= 4 + len;
         pos += 4 + len;
+        if (e === undefined) continue;
+        out.push(e);
+        bytes += e.message.bodySize;
       }
       this.readOffset += pos;
       if (pos === 0) break;
     }
     if (this.readOffset >= this.written && this.w.pos === 0) this.clear();
     return out;
+  }
+
+  /** A record's entry; undefined for a reference whose stored message is gone (counted as lost). */
+  private decodeRecord(p: Buffer): QueueEntry | undefined {
+    if ((p[24]! & STORED) === 0) return decode(p, undefined);
+    this.stored ??= this.openStored!();
+    const message = this.stored.read(u64(p, 0));
+    if (message === undefined) {
+      this.lostCount += 1;
+      this.lostBytes += p.readUInt32BE(30);
+      return undefined;
+    }
+    return decode(p, message);
   }
 
   clear(): void {
@@ -117,6 +156,8 @@ export class QueuePageFile implements PageFile {
   }
 
   destroy(): void {
+    this.stored?.close();
+    this.stored = undefined;
     this.registry?.delete(this);
     if (this.fd >= 0) closeSync(this.fd);
     this.fd = -1;
@@ -125,6 +166,8 @@ export class QueuePageFile implements PageFile {
 
   /** The broker stops: the descriptor is closed (the file itself goes at the next start, with the pages directory). */
   close(): void {
+    this.stored?.close();
+    this.stored = undefined;
     this.registry?.delete(this);
     this.closed = true;
     if (this.fd >= 0) closeSync(this.fd);
@@ -132,27 +175,17 @@ export class QueuePageFile implements PageFile {
   }
 }
 
-function decode(p: Buffer): QueueEntry {
-  const u64 = (at: number) => p.readUInt32BE(at) * 0x100000000 + p.readUInt32BE(at + 4);
-  const seq = u64(0);
-  const expiresAt = u64(8);
-  const enqueuedAt = u64(16);
+const u64 = (p: Buffer, at: number) => p.readUInt32BE(at) * 0x100000000 + p.readUInt32BE(at + 4);
+
+/** A record's entry; `stored`: the message read back for a reference record. */
+function decode(p: Buffer, stored: Message | undefined): QueueEntry {
+  const seq = u64(p, 0);
+  const expiresAt = u64(p, 8);
+  const enqueuedAt = u64(p, 16);
   const flags = p[24]!;
   const priority = p[25]!;
   const deliveryCount = p.readUInt32BE(26);
-  let pos = 30;
-  const exLen = p[pos]!;
-  const exchange = p.toString('utf8', pos + 1, pos + 1 + exLen);
-  pos += 1 + exLen;
-  const rkLen = p[pos]!;
-  const routingKey = p.toString('utf8', pos + 1, pos + 1 + rkLen);
-  pos += 1 + rkLen;
-  const propsLen = p.readUInt32BE(pos);
-  const props = p.subarray(pos + 4, pos + 4 + propsLen);
-  pos += 4 + propsLen;
-  const bodyLen = p.readUInt32BE(pos);
-  // Copies, so the read chunk is not kept alive by one small message.
-  const message = new Message(exchange, routingKey, Buffer.from(props), Buffer.from(p.subarray(pos + 4, pos + 4 + bodyLen)));
+  const message = stored ?? decodeMessage(p, 30);
   return {
     message,
     seq,
@@ -165,4 +198,20 @@ function decode(p: Buffer): QueueEntry {
     delivery: undefined,
     enqueuedAt,
   };
+}
+
+/** The message written in a record from `pos` on. */
+function decodeMessage(p: Buffer, pos: number): Message {
+  const exLen = p[pos]!;
+  const exchange = p.toString('utf8', pos + 1, pos + 1 + exLen);
+  pos += 1 + exLen;
+  const rkLen = p[pos]!;
+  const routingKey = p.toString('utf8', pos + 1, pos + 1 + rkLen);
+  pos += 1 + rkLen;
+  const propsLen = p.readUInt32BE(pos);
+  const props = p.subarray(pos + 4, pos + 4 + propsLen);
+  pos += 4 + propsLen;
+  const bodyLen = p.readUInt32BE(pos);
+  // Copies, so the read chunk is not kept alive by one small message.
+  return new Message(exchange, routingKey, Buffer.from(props), Buffer.from(p.subarray(pos + 4, pos + 4 + bodyLen)));
 }

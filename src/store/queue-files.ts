@@ -2,12 +2,13 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
-import type { Message, QueueStore, RecoveredMessages } from '../broker/index.js';
+import type { Message, QueueStore, RecoveredMessages, StoredMessages } from '../broker/index.js';
 import { Writer } from '../protocol/index.js';
 import { AppendFile } from './append-file.js';
 import type { GroupCommit } from './group-commit.js';
 import { removeIndex, scanSegments, SegmentBacklog, writeIndex } from './segment-reader.js';
 import { replaceFileSync } from './replace-file.js';
+import { StoredReader } from './stored-reader.js';
 
 /** A segment is closed and a new one started past this size. */
 const SEGMENT_BYTES = 8 * 1024 * 1024;
@@ -19,6 +20,8 @@ interface Segment {
   /** Sequence number of its first record: segment files are named by it. */
   readonly first: number;
   file: AppendFile | undefined;
+  /** Its file once rolled over, until the group commit wrote it out (a page file's reference may read it first). */
+  retired?: AppendFile | undefined;
   readonly path: string;
   /** Messages in it not yet removed. */
   live: number;
@@ -153,6 +156,13 @@ export class QueueFiles implements QueueStore {
     }
   }
 
+  openReader(): StoredMessages {
+    return new StoredReader(
+      () => this.segments,
+      (seq) => this.segmentIndex(seq),
+    );
+  }
+
   delivered(seq: number): void {
     if (!this.inert) writeMark(this.marks.writer, DELIVERED, seq);
   }
@@ -198,6 +208,17 @@ export class QueueFiles implements QueueStore {
     if (last?.file) {
       if (last.live > 0) this.saveIndex(last.path, last.file.length);
       last.file.retire();
+      // Only the newest closed segment keeps its file for readers (an older one's was written out long ago).
+      for (const s of this.segments) {
+        if (!s.retired) continue;
+        try {
+          s.retired.flush();
+        } catch {
+          // The group commit reports and handles it (its own flush of the same file fails the same way).
+        }
+        s.retired = undefined;
+      }
+      last.retired = last.file;
       last.file = undefined;
       if (last.live <= 0) {
         this.segments.pop();

@@ -211,7 +211,7 @@ export function scanSegments(
 }
 
 /** Decodes one record's payload; the body is copied, so the read buffer is not kept alive by it. */
-function decodeRecord(p: Buffer): { seq: number; expiresAt: number; message: Message } {
+export function decodeRecord(p: Buffer): { seq: number; expiresAt: number; message: Message } {
   const seq = u64(p, 0);
   const expiresAt = u64(p, 8);
   let pos = 16;
