@@ -182,7 +182,8 @@ function comparable(traced: Array<[string, string, unknown]>, node: string): unk
   return traced.map(([key, body, headers]) => {
     const h = { ...(headers as Record<string, unknown>) };
     expect(h.node).toBe(node);
-    expect(h.connection).toMatch(new RegExp(`^<${node.replace(/[.@]/g, '\\$&')}\\.\\d+\\.\\d+\\.0>$`));
+    // An Erlang pid as RabbitMQ prints it: <node.creation.id.serial> (the serial grows when the id wraps).
+    expect(h.connection).toMatch(new RegExp(`^<${node.replace(/[.@]/g, '\\$&')}\\.\\d+\\.\\d+\\.\\d+>$`));
     return [key, body, { ...h, node: 'NODE', connection: 'PID' }];
   });
 }
