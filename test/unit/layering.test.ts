@@ -1,9 +1,10 @@
 // Dependencies point one way: cli → (src/index.ts) → http → server, shovel → broker → protocol (shovel also uses client); store implements broker's
 // interfaces; client depends only on protocol; perf is a client tool that only cli uses; nothing imports cli; a
 // shared-helpers folder may be imported by every layer. Every folder of src/ must have a rule: a new one fails here.
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { sourceFiles as files } from '../support/source-files.js';
 
 const SRC = join(import.meta.dirname, '..', '..', 'src');
 
@@ -34,9 +35,6 @@ const MAY_IMPORT: Record<string, readonly string[]> = {
 /** Folders whose modules run in a browser: no node: or package imports, only their own relative ones. */
 const BROWSER = ['http/dashboard/app'];
 
-function files(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? files(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : []));
-}
 
 /** The rule a file falls under: the longest MAY_IMPORT key that contains it, or its top folder when none does. */
 function layerOf(file: string): string {
