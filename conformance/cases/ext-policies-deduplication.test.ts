@@ -8,36 +8,20 @@
 //   false stays off under a policy saying true); the lower of argument and policy wins for cache-size and cache-ttl.
 // - A bad value is refused with 400 and RabbitMQ's reason shape ("<<\"yes\">> is not a valid message deduplication
 //   flag"), nothing stored; the policy is exported by GET /api/definitions and a definitions file holding one applies.
-import { randomUUID } from 'node:crypto';
-import type { Channel, ChannelModel, ConfirmChannel } from 'amqplib';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { closeAllAmqp, connect, server } from '../support/amqp.js';
+import type { Channel, ConfirmChannel } from 'amqplib';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { server } from '../support/amqp.js';
 import { drain, publishConfirmed, sleep } from '../support/fixtures.js';
-import { withVhost } from '../support/urls.js';
+import { callApi, caseVhost } from '../support/management.js';
 
 /** Deduplication is a plugin on RabbitMQ, not installed on the RabbitMQ the suite is checked against. */
 const IS_RABBITMQ = (await server()).product === 'RabbitMQ';
 
-const api = inject('managementUrl');
-const vhost = `policies-dedup-${randomUUID().slice(0, 8)}`;
-const v = encodeURIComponent(vhost);
-const auth = 'Basic ' + Buffer.from('guest:guest').toString('base64');
+const cv = caseVhost('policies-dedup');
+const vhost = cv.name;
+const v = cv.encoded;
+const { setPolicy, clearPolicy } = cv;
 
-async function call(method: string, path: string, body?: unknown): Promise<{ status: number; json: any }> {
-  const res = await fetch(api + path, { method, headers: { authorization: auth, 'content-type': 'application/json' }, ...(body !== undefined ? { body: JSON.stringify(body) } : {}) });
-  const text = await res.text();
-  return { status: res.status, json: text === '' ? undefined : JSON.parse(text) };
-}
-
-async function setPolicy(name: string, pattern: string, definition: Record<string, unknown>, extra: Record<string, unknown> = {}): Promise<void> {
-  expect([201, 204]).toContain((await call('PUT', `/api/policies/${v}/${name}`, { pattern, definition, ...extra })).status);
-}
-
-async function clearPolicy(name: string): Promise<void> {
-  expect((await call('DELETE', `/api/policies/${v}/${name}`)).status).toBe(204);
-}
-
-let conn: ChannelModel;
 let ch: Channel;
 let pub: ConfirmChannel;
 
@@ -53,18 +37,8 @@ async function aaba(exchange: string, key: string, queue: string, header?: strin
 }
 
 describe.skipIf(IS_RABBITMQ)('deduplication policy keys (Warren only; RabbitMQ lacks deduplication)', () => {
-  beforeAll(async () => {
-    expect((await call('PUT', `/api/vhosts/${v}`, {})).status).toBe(201);
-    expect([201, 204]).toContain((await call('PUT', `/api/permissions/${v}/guest`, { configure: '.*', write: '.*', read: '.*' })).status);
-    conn = await connect(withVhost(vhost));
-    ch = await conn.createChannel();
-    pub = await conn.createConfirmChannel();
-  });
-
-  afterAll(async () => {
-    await closeAllAmqp();
-    await call('DELETE', `/api/vhosts/${v}`);
-  });
+  beforeAll(async () => ({ ch, pub } = await cv.open()));
+  afterAll(() => cv.close());
 
   it('a message-deduplication policy turns deduplication on for an existing queue at once; deleting it turns it off', async () => {
     expect.hasAssertions();
@@ -135,26 +109,26 @@ describe.skipIf(IS_RABBITMQ)('deduplication policy keys (Warren only; RabbitMQ l
     ['a cache-ttl that is not an integer', { 'cache-ttl': 'soon' }, '<<"soon">> is not a valid deduplication cache TTL'],
     ['a header name that is not a string', { 'deduplication-header': 1 }, '1 is not a valid deduplication header'],
   ])('refuses %s with 400 in RabbitMQ\'s reason shape and stores nothing', async (_what, definition, reason) => {
-    expect(await call('PUT', `/api/policies/${v}/bad`, { pattern: '.', definition })).toEqual({
+    expect(await callApi('PUT', `/api/policies/${v}/bad`, { pattern: '.', definition })).toEqual({
       status: 400,
       json: { error: 'bad_request', reason: `Validation failed\n\n${reason.replace(/</g, '&lt;').replace(/>/g, '&gt;')}\n` },
     });
-    expect((await call('GET', `/api/policies/${v}/bad`)).status).toBe(404);
+    expect((await callApi('GET', `/api/policies/${v}/bad`)).status).toBe(404);
   });
 
   it('the policy is exported with the definitions, and a definitions file holding one applies it', async () => {
     expect.hasAssertions();
     await setPolicy('dexp', '^dexp\\.', { 'message-deduplication': true, 'cache-size': 5, 'cache-ttl': 0, 'deduplication-header': 'id' });
-    const exported = (await call('GET', `/api/definitions/${v}`)).json;
+    const exported = (await callApi('GET', `/api/definitions/${v}`)).json;
     expect(exported.policies.find((p: { name: string }) => p.name === 'dexp')).toMatchObject({ name: 'dexp', pattern: '^dexp\\.', 'apply-to': 'all', priority: 0, definition: { 'cache-size': 5, 'cache-ttl': 0, 'deduplication-header': 'id', 'message-deduplication': true } });
     await clearPolicy('dexp');
     const defs = {
       queues: [{ name: 'dimp.q', vhost, durable: true, auto_delete: false, arguments: {} }],
       policies: [{ vhost, name: 'dimp', pattern: '^dimp\\.', 'apply-to': 'queues', definition: { 'message-deduplication': true }, priority: 0 }],
     };
-    expect((await call('POST', '/api/definitions', defs)).status).toBeLessThan(300);
+    expect((await callApi('POST', '/api/definitions', defs)).status).toBeLessThan(300);
     expect(await aaba('', 'dimp.q', 'dimp.q')).toEqual(['a0', 'b2']);
-    expect((await call('GET', `/api/policies/${v}/dimp`)).json.definition).toEqual({ 'message-deduplication': true });
+    expect((await callApi('GET', `/api/policies/${v}/dimp`)).json.definition).toEqual({ 'message-deduplication': true });
     await clearPolicy('dimp');
   });
 });

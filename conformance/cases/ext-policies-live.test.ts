@@ -4,49 +4,20 @@
 // catches unroutable messages; x-arguments and operator policies combine as RabbitMQ combines them. A RabbitMQ-style
 // definitions file with a DLX policy dead-letters expired messages. RabbitMQ applies a policy change asynchronously
 // (a few ms): the cases poll.
-import { randomUUID } from 'node:crypto';
-import type { Channel, ChannelModel, ConfirmChannel } from 'amqplib';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { closeAllAmqp, connect } from '../support/amqp.js';
-import { withVhost } from '../support/urls.js';
+import type { Channel, ConfirmChannel } from 'amqplib';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sleep } from '../support/fixtures.js';
+import { callApi, caseVhost } from '../support/management.js';
 
-const api = inject('managementUrl');
-const vhost = `policies-live-${randomUUID().slice(0, 8)}`;
-const v = encodeURIComponent(vhost);
-const auth = 'Basic ' + Buffer.from('guest:guest').toString('base64');
+const cv = caseVhost('policies-live');
+const vhost = cv.name;
+const { setPolicy, clearPolicy } = cv;
 
-async function call(method: string, path: string, body?: unknown): Promise<{ status: number; json: any }> {
-  const res = await fetch(api + path, { method, headers: { authorization: auth, 'content-type': 'application/json' }, ...(body !== undefined ? { body: JSON.stringify(body) } : {}) });
-  const text = await res.text();
-  return { status: res.status, json: text === '' ? undefined : JSON.parse(text) };
-}
-
-async function setPolicy(name: string, pattern: string, definition: Record<string, unknown>, extra: Record<string, unknown> = {}, kind = 'policies'): Promise<void> {
-  expect([201, 204]).toContain((await call('PUT', `/api/${kind}/${v}/${name}`, { pattern, definition, ...extra })).status);
-}
-
-async function clearPolicy(name: string, kind = 'policies'): Promise<void> {
-  expect((await call('DELETE', `/api/${kind}/${v}/${name}`)).status).toBe(204);
-}
-
-let conn: ChannelModel;
 let ch: Channel;
 let pub: ConfirmChannel;
 
-beforeAll(async () => {
-  expect((await call('PUT', `/api/vhosts/${v}`, {})).status).toBe(201);
-  expect([201, 204]).toContain((await call('PUT', `/api/permissions/${v}/guest`, { configure: '.*', write: '.*', read: '.*' })).status);
-  conn = await connect(withVhost(vhost));
-  ch = await conn.createChannel();
-  pub = await conn.createConfirmChannel();
-});
-
-afterAll(async () => {
-  await closeAllAmqp();
-  await call('DELETE', `/api/vhosts/${v}`);
-});
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+beforeAll(async () => ({ ch, pub } = await cv.open()));
+afterAll(() => cv.close());
 
 /** Polls the queue's message count until it is `n` (a policy change reaches the queue asynchronously in RabbitMQ). */
 async function countBecomes(queue: string, n: number, ms = 5_000): Promise<void> {
@@ -228,7 +199,7 @@ describe('policies applied live', () => {
       bindings: [{ source: 'dlx', vhost, destination: 'dead', destination_type: 'queue', routing_key: '', arguments: {} }],
       policies: [{ vhost, name: 'DLX', pattern: '^work\\.', 'apply-to': 'queues', definition: { 'dead-letter-exchange': 'dlx', 'message-ttl': 100 }, priority: 0 }],
     };
-    expect((await call('POST', '/api/definitions', defs)).status).toBeLessThan(300);
+    expect((await callApi('POST', '/api/definitions', defs)).status).toBeLessThan(300);
     await sleep(200);
     await publish('', 'work.a', 'expires');
     await countBecomes('dead', 1);

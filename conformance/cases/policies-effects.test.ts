@@ -7,49 +7,20 @@
 // queue-leader-locator, a quorum queue one with ha-mode, queue-mode or max-age — so a lower one applies; a key it
 // merely ignores, as queue-version on a quorum queue, leaves the policy in force). RabbitMQ applies a policy change
 // asynchronously (a few ms): the cases poll.
-import { randomUUID } from 'node:crypto';
-import type { Channel, ChannelModel, ConfirmChannel } from 'amqplib';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { closeAllAmqp, connect } from '../support/amqp.js';
-import { withVhost } from '../support/urls.js';
+import type { Channel, ConfirmChannel } from 'amqplib';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sleep } from '../support/fixtures.js';
+import { callApi, caseVhost } from '../support/management.js';
 
-const api = inject('managementUrl');
-const vhost = `policies-effects-${randomUUID().slice(0, 8)}`;
-const v = encodeURIComponent(vhost);
-const auth = 'Basic ' + Buffer.from('guest:guest').toString('base64');
+const cv = caseVhost('policies-effects');
+const v = cv.encoded;
+const { setPolicy, clearPolicy } = cv;
 
-async function call(method: string, path: string, body?: unknown): Promise<{ status: number; json: any }> {
-  const res = await fetch(api + path, { method, headers: { authorization: auth, 'content-type': 'application/json' }, ...(body !== undefined ? { body: JSON.stringify(body) } : {}) });
-  const text = await res.text();
-  return { status: res.status, json: text === '' ? undefined : JSON.parse(text) };
-}
-
-async function setPolicy(name: string, pattern: string, definition: Record<string, unknown>, extra: Record<string, unknown> = {}): Promise<void> {
-  expect([201, 204]).toContain((await call('PUT', `/api/policies/${v}/${name}`, { pattern, definition, ...extra })).status);
-}
-
-async function clearPolicy(name: string): Promise<void> {
-  expect((await call('DELETE', `/api/policies/${v}/${name}`)).status).toBe(204);
-}
-
-let conn: ChannelModel;
 let ch: Channel;
 let pub: ConfirmChannel;
 
-beforeAll(async () => {
-  expect((await call('PUT', `/api/vhosts/${v}`, {})).status).toBe(201);
-  expect([201, 204]).toContain((await call('PUT', `/api/permissions/${v}/guest`, { configure: '.*', write: '.*', read: '.*' })).status);
-  conn = await connect(withVhost(vhost));
-  ch = await conn.createChannel();
-  pub = await conn.createConfirmChannel();
-});
-
-afterAll(async () => {
-  await closeAllAmqp();
-  await call('DELETE', `/api/vhosts/${v}`);
-});
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+beforeAll(async () => ({ ch, pub } = await cv.open()));
+afterAll(() => cv.close());
 
 /** Polls until `read` gives `expected` (a policy reaches the queue asynchronously in RabbitMQ), then asserts it. */
 async function becomes<T>(read: () => Promise<T>, expected: T, ms = 5_000): Promise<void> {
@@ -64,7 +35,7 @@ async function becomes<T>(read: () => Promise<T>, expected: T, ms = 5_000): Prom
 
 const count = (queue: string) => async () => (await ch.checkQueue(queue)).messageCount;
 /** Whether the queue still exists (the management API, so no channel is closed by a 404). */
-const exists = (queue: string) => async () => (await call('GET', `/api/queues/${v}/${encodeURIComponent(queue)}`)).status === 200;
+const exists = (queue: string) => async () => (await callApi('GET', `/api/queues/${v}/${encodeURIComponent(queue)}`)).status === 200;
 
 /** Publishes with confirms; resolves with true for an ack, false for a nack. */
 function publish(exchange: string, key: string, body: string): Promise<boolean> {
@@ -230,14 +201,14 @@ describe('keys and precedence', () => {
     await ch.assertQueue('cap.ttl', { durable: false, arguments: { 'x-message-ttl': 600_000 } });
     await ch.assertQueue('cap.user', { durable: false, arguments: { 'x-max-length': 10 } });
     await setPolicy('cap-user', '^cap\\.user$', { 'max-length': 1 });
-    expect((await call('PUT', `/api/operator-policies/${v}/cap-op`, { pattern: '^cap\\.(len|user)$', definition: { 'max-length': 3 } })).status).toBe(201);
-    expect((await call('PUT', `/api/operator-policies/${v}/cap-ttl`, { pattern: '^cap\\.ttl$', definition: { 'message-ttl': 50 } })).status).toBe(201);
+    expect((await callApi('PUT', `/api/operator-policies/${v}/cap-op`, { pattern: '^cap\\.(len|user)$', definition: { 'max-length': 3 } })).status).toBe(201);
+    expect((await callApi('PUT', `/api/operator-policies/${v}/cap-ttl`, { pattern: '^cap\\.ttl$', definition: { 'message-ttl': 50 } })).status).toBe(201);
     await sleep(100);
     for (const q of ['cap.len', 'cap.ttl', 'cap.user']) for (let i = 0; i < 5; i++) await publish('', q, `m${i}`);
     await becomes(count('cap.len'), 3);
     await becomes(count('cap.user'), 1);
     await becomes(count('cap.ttl'), 0);
-    for (const p of ['cap-op', 'cap-ttl']) expect((await call('DELETE', `/api/operator-policies/${v}/${p}`)).status).toBe(204);
+    for (const p of ['cap-op', 'cap-ttl']) expect((await callApi('DELETE', `/api/operator-policies/${v}/${p}`)).status).toBe(204);
     await clearPolicy('cap-user');
     await sleep(100);
     for (let i = 0; i < 9; i++) await publish('', 'cap.len', `n${i}`);

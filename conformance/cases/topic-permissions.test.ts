@@ -4,10 +4,10 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import { closeAllAmqp, connect } from '../support/amqp.js';
+import { callApi } from '../support/management.js';
 import { withCredentials } from '../support/urls.js';
 
 const api = inject('managementUrl');
-const auth = 'Basic ' + Buffer.from('guest:guest').toString('base64');
 const suffix = randomUUID().slice(0, 8);
 const user = `topic-user-${suffix}`;
 const other = `topic-other-${suffix}`;
@@ -15,22 +15,16 @@ const PASS = 'secret-pw';
 const exchange = `tp-x-${suffix}`;
 const queue = `tp-q-${suffix}`;
 
-async function call(method: string, path: string, body?: unknown): Promise<{ status: number; json: unknown }> {
-  const res = await fetch(api + path, { method, headers: { authorization: auth, 'content-type': 'application/json' }, ...(body !== undefined ? { body: JSON.stringify(body) } : {}) });
-  const text = await res.text();
-  return { status: res.status, json: text === '' ? undefined : JSON.parse(text) };
-}
-
 const byExchange = (a: { exchange: string }, b: { exchange: string }) => (a.exchange < b.exchange ? -1 : 1);
 
 beforeAll(async () => {
   for (const u of [user, other]) {
-    expect((await call('PUT', `/api/users/${u}`, { password: PASS, tags: '' })).status).toBe(201);
-    expect((await call('PUT', `/api/permissions/%2F/${u}`, { configure: '.*', write: '.*', read: '.*' })).status).toBe(201);
+    expect((await callApi('PUT', `/api/users/${u}`, { password: PASS, tags: '' })).status).toBe(201);
+    expect((await callApi('PUT', `/api/permissions/%2F/${u}`, { configure: '.*', write: '.*', read: '.*' })).status).toBe(201);
   }
-  expect((await call('PUT', `/api/topic-permissions/%2F/${user}`, { exchange: 'amq.topic', write: '^a\\.', read: '^r\\.' })).status).toBe(201);
-  expect((await call('PUT', `/api/topic-permissions/%2F/${user}`, { exchange, write: '', read: '^{username}\\.' })).status).toBe(204);
-  expect((await call('PUT', `/api/topic-permissions/%2F/${user}`, { exchange: 'amq.direct', write: '^nothing$', read: '^nothing$' })).status).toBe(204);
+  expect((await callApi('PUT', `/api/topic-permissions/%2F/${user}`, { exchange: 'amq.topic', write: '^a\\.', read: '^r\\.' })).status).toBe(201);
+  expect((await callApi('PUT', `/api/topic-permissions/%2F/${user}`, { exchange, write: '', read: '^{username}\\.' })).status).toBe(204);
+  expect((await callApi('PUT', `/api/topic-permissions/%2F/${user}`, { exchange: 'amq.direct', write: '^nothing$', read: '^nothing$' })).status).toBe(204);
   const guest = await connect();
   const ch = await guest.createChannel();
   await ch.assertExchange(exchange, 'topic', { durable: false });
@@ -39,7 +33,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  for (const u of [user, other]) await call('DELETE', `/api/users/${u}`);
+  for (const u of [user, other]) await callApi('DELETE', `/api/users/${u}`);
   const guest = await connect();
   const ch = await guest.createChannel();
   await ch.deleteExchange(exchange);
@@ -81,43 +75,43 @@ describe('topic permissions API', () => {
       { user, vhost: '/', exchange: 'amq.topic', write: '^a\\.', read: '^r\\.' },
       { user, vhost: '/', exchange, write: '', read: '^{username}\\.' },
     ].sort(byExchange);
-    const one = await call('GET', `/api/topic-permissions/%2F/${user}`);
+    const one = await callApi('GET', `/api/topic-permissions/%2F/${user}`);
     expect(one.status).toBe(200);
     expect((one.json as typeof expected).sort(byExchange)).toEqual(expected);
-    expect(((await call('GET', `/api/users/${user}/topic-permissions`)).json as typeof expected).sort(byExchange)).toEqual(expected);
-    const all = (await call('GET', '/api/topic-permissions')).json as typeof expected;
+    expect(((await callApi('GET', `/api/users/${user}/topic-permissions`)).json as typeof expected).sort(byExchange)).toEqual(expected);
+    const all = (await callApi('GET', '/api/topic-permissions')).json as typeof expected;
     expect(all.filter((t) => t.user === user).sort(byExchange)).toEqual(expected);
-    const perVhost = (await call('GET', '/api/vhosts/%2F/topic-permissions')).json as typeof expected;
+    const perVhost = (await callApi('GET', '/api/vhosts/%2F/topic-permissions')).json as typeof expected;
     expect(perVhost.filter((t) => t.user === user).sort(byExchange)).toEqual(expected.map((t) => ({ vhost: t.vhost, user: t.user, exchange: t.exchange, write: t.write, read: t.read })));
-    const defs = (await call('GET', '/api/definitions')).json as { topic_permissions: typeof expected };
+    const defs = (await callApi('GET', '/api/definitions')).json as { topic_permissions: typeof expected };
     expect(defs.topic_permissions.filter((t) => t.user === user).sort(byExchange)).toEqual(expected);
-    expect((await call('GET', `/api/topic-permissions/%2F/${other}`)).status).toBe(404);
+    expect((await callApi('GET', `/api/topic-permissions/%2F/${other}`)).status).toBe(404);
   });
 
   it('refuses a body without exchange, write or read, and an unknown user or vhost, with 400', async () => {
     expect.hasAssertions();
-    expect(await call('PUT', `/api/topic-permissions/%2F/${other}`, { write: '.*', read: '.*' })).toEqual({ status: 400, json: { error: 'bad_request', reason: '[{key_missing,exchange}]' } });
-    expect(await call('PUT', `/api/topic-permissions/%2F/${other}`, { exchange: 'amq.topic', read: '.*' })).toEqual({ status: 400, json: { error: 'bad_request', reason: '[{key_missing,write}]' } });
-    expect(await call('PUT', `/api/topic-permissions/%2F/${other}`, { exchange: 'amq.topic', write: '.*' })).toEqual({ status: 400, json: { error: 'bad_request', reason: '[{key_missing,read}]' } });
-    expect(await call('PUT', `/api/topic-permissions/%2F/no-such-user-${suffix}`, { exchange: 'amq.topic', write: '.*', read: '.*' })).toEqual({
+    expect(await callApi('PUT', `/api/topic-permissions/%2F/${other}`, { write: '.*', read: '.*' })).toEqual({ status: 400, json: { error: 'bad_request', reason: '[{key_missing,exchange}]' } });
+    expect(await callApi('PUT', `/api/topic-permissions/%2F/${other}`, { exchange: 'amq.topic', read: '.*' })).toEqual({ status: 400, json: { error: 'bad_request', reason: '[{key_missing,write}]' } });
+    expect(await callApi('PUT', `/api/topic-permissions/%2F/${other}`, { exchange: 'amq.topic', write: '.*' })).toEqual({ status: 400, json: { error: 'bad_request', reason: '[{key_missing,read}]' } });
+    expect(await callApi('PUT', `/api/topic-permissions/%2F/no-such-user-${suffix}`, { exchange: 'amq.topic', write: '.*', read: '.*' })).toEqual({
       status: 400,
       json: { error: 'bad_request', reason: 'vhost_or_user_not_found' },
     });
-    expect(await call('PUT', `/api/topic-permissions/no-such-vhost-${suffix}/${other}`, { exchange: 'amq.topic', write: '.*', read: '.*' })).toEqual({
+    expect(await callApi('PUT', `/api/topic-permissions/no-such-vhost-${suffix}/${other}`, { exchange: 'amq.topic', write: '.*', read: '.*' })).toEqual({
       status: 400,
       json: { error: 'bad_request', reason: 'vhost_or_user_not_found' },
     });
-    expect((await call('GET', `/api/topic-permissions/%2F/${other}`)).status).toBe(404);
+    expect((await callApi('GET', `/api/topic-permissions/%2F/${other}`)).status).toBe(404);
   });
 
   it("DELETE removes all of a user's topic permissions in the vhost; again it is 404", async () => {
     expect.hasAssertions();
-    expect((await call('PUT', `/api/topic-permissions/%2F/${other}`, { exchange: 'amq.topic', write: '^z', read: '^z' })).status).toBe(201);
-    expect((await call('PUT', `/api/topic-permissions/%2F/${other}`, { exchange, write: '^z', read: '^z' })).status).toBe(204);
+    expect((await callApi('PUT', `/api/topic-permissions/%2F/${other}`, { exchange: 'amq.topic', write: '^z', read: '^z' })).status).toBe(201);
+    expect((await callApi('PUT', `/api/topic-permissions/%2F/${other}`, { exchange, write: '^z', read: '^z' })).status).toBe(204);
     expect(await outcome((ch) => Promise.resolve(ch.publish('amq.topic', 'a.b', Buffer.from('x'))), other)).toEqual(refused('a.b', 'amq.topic', other));
-    expect((await call('DELETE', `/api/topic-permissions/%2F/${other}`)).status).toBe(204);
-    expect((await call('GET', `/api/topic-permissions/%2F/${other}`)).status).toBe(404);
-    expect((await call('DELETE', `/api/topic-permissions/%2F/${other}`)).status).toBe(404);
+    expect((await callApi('DELETE', `/api/topic-permissions/%2F/${other}`)).status).toBe(204);
+    expect((await callApi('GET', `/api/topic-permissions/%2F/${other}`)).status).toBe(404);
+    expect((await callApi('DELETE', `/api/topic-permissions/%2F/${other}`)).status).toBe(404);
     expect(await outcome((ch) => Promise.resolve(ch.publish('amq.topic', 'a.b', Buffer.from('x'))), other)).toBe('ok');
   });
 });
@@ -178,13 +172,13 @@ describe('PCRE escapes and publishes through the management API', () => {
   }
 
   beforeAll(async () => {
-    expect((await call('PUT', `/api/users/${mgmt}`, { password: PASS, tags: 'management' })).status).toBe(201);
-    expect((await call('PUT', `/api/permissions/%2F/${mgmt}`, { configure: '.*', write: '.*', read: '.*' })).status).toBe(201);
-    expect((await call('PUT', `/api/topic-permissions/%2F/${mgmt}`, { exchange: 'amq.topic', write: '^a\\-b\\.', read: '^[\\w-]+\\:r$' })).status).toBe(201);
+    expect((await callApi('PUT', `/api/users/${mgmt}`, { password: PASS, tags: 'management' })).status).toBe(201);
+    expect((await callApi('PUT', `/api/permissions/%2F/${mgmt}`, { configure: '.*', write: '.*', read: '.*' })).status).toBe(201);
+    expect((await callApi('PUT', `/api/topic-permissions/%2F/${mgmt}`, { exchange: 'amq.topic', write: '^a\\-b\\.', read: '^[\\w-]+\\:r$' })).status).toBe(201);
   });
 
   afterAll(async () => {
-    await call('DELETE', `/api/users/${mgmt}`);
+    await callApi('DELETE', `/api/users/${mgmt}`);
   });
 
   it('matches patterns with escaped punctuation as PCRE does', async () => {
@@ -219,22 +213,22 @@ describe('PCRE escapes and publishes through the management API', () => {
     expect((await asMgmt('DELETE', `${bindings}/${encodeURIComponent('x-y%3Ar')}`)).status).toBe(204);
     expect(await asMgmt('POST', bindings, { routing_key: 'zzz' })).toEqual(refusedApi);
     // A binding the user could not have made: it may not remove it either.
-    expect((await call('POST', bindings, { routing_key: 'zzz' })).status).toBe(201);
+    expect((await callApi('POST', bindings, { routing_key: 'zzz' })).status).toBe(201);
     expect(await asMgmt('DELETE', `${bindings}/zzz`)).toEqual(refusedApi);
-    expect((await call('DELETE', `${bindings}/zzz`)).status).toBe(204);
+    expect((await callApi('DELETE', `${bindings}/zzz`)).status).toBe(204);
   });
 
   it("checks the user's write permission on the exchange and its access to the vhost for an API publish", async () => {
     expect.hasAssertions();
-    expect((await call('PUT', `/api/permissions/%2F/${mgmt}`, { configure: '.*', write: '^nothing$', read: '.*' })).status).toBe(204);
+    expect((await callApi('PUT', `/api/permissions/%2F/${mgmt}`, { configure: '.*', write: '^nothing$', read: '.*' })).status).toBe(204);
     expect(await publishViaApi('a-b.c')).toEqual({
       status: 400,
       json: { error: 'bad_request', reason: `403 ACCESS_REFUSED - access to exchange 'amq.topic' in vhost '/' refused for user '${mgmt}'` },
     });
-    expect((await call('DELETE', `/api/permissions/%2F/${mgmt}`)).status).toBe(204);
+    expect((await callApi('DELETE', `/api/permissions/%2F/${mgmt}`)).status).toBe(204);
     expect(await publishViaApi('a-b.c')).toEqual({ status: 401, json: { error: 'not_authorised', reason: 'User not authorised to access virtual host' } });
     // An administrator gets past the API's vhost check; its direct connection is refused.
-    expect((await call('PUT', `/api/users/${mgmt}`, { password: PASS, tags: 'administrator' })).status).toBe(204);
+    expect((await callApi('PUT', `/api/users/${mgmt}`, { password: PASS, tags: 'administrator' })).status).toBe(204);
     expect(await publishViaApi('a-b.c')).toEqual({ status: 401, json: { error: 'not_authorised', reason: 'Access refused.' } });
   });
 });
