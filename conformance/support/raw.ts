@@ -438,6 +438,8 @@ export interface RawConnectOptions {
   response?: Buffer;
   /** Values to send in tune-ok; default: echo the server's channel_max and frame_max, heartbeat 0. */
   tuneOk?: Partial<TuneParams>;
+  /** The client capabilities announced in start-ok; default only authentication_failure_close. */
+  capabilities?: Record<string, boolean>;
 }
 
 export interface TuneParams {
@@ -661,7 +663,7 @@ export async function rawConnect(opts: RawConnectOptions = {}): Promise<RawConne
       10,
       11,
       args()
-        .table({ product: 'warren-conformance-raw', capabilities: { authentication_failure_close: true } })
+        .table({ product: 'warren-conformance-raw', capabilities: opts.capabilities ?? { authentication_failure_close: true } })
         .shortstr(opts.mechanism ?? 'PLAIN')
         .longstr(opts.response ?? Buffer.from(`\0${user}\0${password}`, 'utf8'))
         .shortstr('en_US')
