@@ -39,13 +39,15 @@ export function propertiesFromJson(p: Json): BasicProperties {
   for (const [key, field] of STRING_PROPS) {
     const v = p[key];
     if (v === undefined) continue;
-    if (typeof v !== 'string') throw badRequest(`property ${key} must be a string`);
+    if (typeof v !== 'string') throw badRequest(['not_string', key]);
     (out as Record<string, unknown>)[field] = v;
   }
   for (const [key, field, max] of NUMBER_PROPS) {
     const v = p[key];
     if (v === undefined) continue;
-    if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > max) throw badRequest(`property ${key} must be an integer from 0 to ${max}`);
+    // RabbitMQ's reasons for a wrong type; a range it would not encode gets Warren's own line.
+    if (typeof v !== 'number' || !Number.isInteger(v)) throw badRequest(['not_int', key]);
+    if (v < 0 || v > max) throw badRequest(`property ${key} must be an integer from 0 to ${max}`);
     out[field] = v;
   }
   if (p.headers !== undefined) out.headers = jsonToTable(p.headers);

@@ -67,6 +67,40 @@ for (const [name, api] of targets) {
       expect((await api().del(`/api/vhosts/${v}`)).status).toBe(204);
     });
 
+    it('keeps strings refused where RabbitMQ refuses them: message properties, policy priority, limit values, x-arguments', async () => {
+      expect.hasAssertions();
+      const id = randomUUID().slice(0, 8);
+      const v = `warren-coerce-strict-${id}`;
+      expect((await api().put(`/api/vhosts/${v}`, {})).status).toBe(201);
+      try {
+        expect([201, 204]).toContain((await api().put(`/api/permissions/${v}/guest`, { configure: '.*', write: '.*', read: '.*' })).status);
+        const publish = (properties: Record<string, unknown>) =>
+          api().post(`/api/exchanges/${v}/amq.default/publish`, { properties, routing_key: 'nowhere', payload: 'x', payload_encoding: 'string' });
+        for (const [properties, reason] of [
+          [{ delivery_mode: '2' }, ['not_int', 'delivery_mode']],
+          [{ priority: '1' }, ['not_int', 'priority']],
+          [{ delivery_mode: 2.5 }, ['not_int', 'delivery_mode']],
+          [{ timestamp: 'x' }, ['not_int', 'timestamp']],
+          [{ content_type: 5 }, ['not_string', 'content_type']],
+        ] as const) {
+          const r = await publish(properties);
+          expect([properties, r.status, r.json]).toEqual([properties, 400, { error: 'bad_request', reason }]);
+        }
+        // A boolean outside properties is coerced as elsewhere.
+        expect((await api().post(`/api/exchanges/${v}/amq.default/publish`, { properties: {}, routing_key: 'nowhere', payload: 'x', payload_encoding: 'string', mandatory: 'true' })).json).toEqual({ routed: false });
+        const policy = await api().put(`/api/policies/${v}/p`, { pattern: '^x', definition: { 'max-length': 1 }, priority: '3' });
+        expect([policy.status, policy.json?.reason]).toEqual([400, 'Validation failed\n\npriority should be a number, actually was &lt;&lt;"3"&gt;&gt;\n']);
+        const limit = await api().put(`/api/vhost-limits/${v}/max-connections`, { value: '10' });
+        expect([limit.status, limit.json?.reason]).toEqual([400, 'Validation failed\n\nmax-connections should be a number, actually was <<"10">>\n']);
+        const userLimit = await api().put('/api/user-limits/guest/max-channels', { value: '100' });
+        expect([userLimit.status, userLimit.json?.reason]).toEqual([400, 'max-channels should be a number, actually was <<"100">>']);
+        const arg = await api().put(`/api/queues/${v}/q1`, { durable: 'true', arguments: { 'x-max-length': '5' } });
+        expect([arg.status, arg.json?.reason]).toEqual([400, `invalid arg 'x-max-length' for queue 'q1' in vhost '${v}': "expected integer, got longstr"`]);
+      } finally {
+        await api().del(`/api/vhosts/${v}`);
+      }
+    });
+
     it('answers /api/feature-flags to administrators only, every flag a name, desc, state and stability', async () => {
       expect.hasAssertions();
       const r = await api().get('/api/feature-flags');
