@@ -1,5 +1,5 @@
 // The management API's JSON shapes for queues, exchanges, bindings, connections, channels and consumers, with RabbitMQ's keys.
-import { CHANNEL_FIELDS, consumerUtilisation, details, messageStats, NO_WINDOWS, QUEUE_FIELDS, withDetails, type Windows } from './rates.js';
+import { CHANNEL_FIELDS, consumerUtilisation, details, exchangeCounts, messageStats, NO_WINDOWS, QUEUE_FIELDS, withDetails, type Windows } from './rates.js';
 import { createHash } from 'node:crypto';
 import { NO_POLICY, Queue, StreamQueue, type AppliedPolicy, type Binding, type Exchange, type VirtualHost } from '../broker/index.js';
 import type { FieldTable } from '../protocol/index.js';
@@ -96,7 +96,8 @@ export function exchangeJson(x: Exchange, w: Windows = NO_WINDOWS, applied: Appl
   };
   // Who declared an exchange is not recorded; the predeclared ones are the broker's own.
   if (x.name === '' || x.name.startsWith('amq.')) out.user_who_performed_action = 'rmq-internal';
-  if (x.publishIn > 0) out.message_stats = withDetails(x, { publish_in: x.publishIn, publish_out: x.publishOut }, w.msgRates);
+  const counts = exchangeCounts(x);
+  if (counts.publish_in! > 0) out.message_stats = withDetails(x, counts, w.msgRates);
   return out;
 }
 

@@ -66,7 +66,7 @@ const REALM = { 'www-authenticate': 'Basic realm="RabbitMQ Management"' };
 export function managementRouter(deps: ManagementDeps, listeners: Listeners): Router {
   const router = new Router();
   nodeRoutes(router, deps, listeners);
-  nodeInfoRoutes(router);
+  nodeInfoRoutes(router, deps.broker);
   accessRoutes(router, deps);
   limitRoutes(router, deps);
   parameterRoutes(router, deps);

@@ -1,7 +1,7 @@
 // Rates and samples for the API: every object's counters and lengths sampled every 5 s (RabbitMQ's
 // collect_statistics_interval) by one timer; `_details.rate` is the change over the last interval, and the
 // `lengths_age`/`msg_rates_age`/`data_rates_age` queries get RabbitMQ's samples, avg and avg_rate. Nothing on the hot path.
-import type { MessageCounters } from '../broker/index.js';
+import type { Exchange, MessageCounters } from '../broker/index.js';
 
 /** RabbitMQ's collect_statistics_interval and the resolution of its basic sample retention. */
 export const SAMPLE_MS = 5_000;
@@ -92,6 +92,31 @@ class History {
 
 const histories = new WeakMap<object, History>();
 
+/** Each object's counts at the last DELETE /api/reset (RabbitMQ's reset of its statistics database). */
+const baselines = new WeakMap<object, Values>();
+
+/** Counter values since the last reset of `key` (keys the reset did not see, such as lengths, pass unchanged). */
+export function sinceReset(key: object, values: Record<string, number>): Record<string, number> {
+  const base = baselines.get(key);
+  if (!base) return values;
+  const out: Record<string, number> = {};
+  for (const k in values) out[k] = values[k]! - (base[k] ?? 0);
+  return out;
+}
+
+/** An exchange's publish_in / publish_out since the last reset. */
+export function exchangeCounts(x: Exchange): Record<string, number> {
+  return sinceReset(x, { publish_in: x.publishIn, publish_out: x.publishOut });
+}
+
+/** Forgets the samples of these objects and counts their message_stats from 0 again; given each one's counts now. */
+export function resetStatistics(objects: Iterable<readonly [object, Values]>): void {
+  for (const [key, values] of objects) {
+    histories.delete(key);
+    baselines.set(key, values);
+  }
+}
+
 /** Records one sample of an object; `long` objects (vhosts, the node) keep 10 minutes, others a minute. */
 export function record(key: object, t: number, values: Values, long = false): void {
   let h = histories.get(key);
@@ -149,12 +174,22 @@ export function counterValues(c: MessageCounters): Record<string, number> {
   return out;
 }
 
-/** RabbitMQ's message_stats object; undefined while nothing happened, as RabbitMQ omits it then. */
+/** MessageCounters since the last reset of `key`. */
+export function countersSinceReset(key: object, c: MessageCounters): MessageCounters {
+  const base = baselines.get(key);
+  if (!base) return c;
+  const out = { ...c };
+  for (const [name, field] of Object.entries(FIELD_OF)) out[field] -= base[name] ?? 0;
+  return out;
+}
+
+/** RabbitMQ's message_stats object (counts since the last reset); undefined while nothing happened, as RabbitMQ omits it then. */
 export function messageStats(key: object, c: MessageCounters, fields: readonly string[], window: Window | undefined): Record<string, unknown> | undefined {
-  if (c.published + c.delivered + c.acked + c.getEmpty + c.confirm + c.returnUnroutable + c.dropUnroutable === 0) return undefined;
+  const v = sinceReset(key, counterValues(c));
+  if (v.publish! + v.deliver_get! + v.ack! + v.get_empty! + v.confirm! + v.return_unroutable! + v.drop_unroutable! === 0) return undefined;
   const out: Record<string, unknown> = {};
   for (const f of [...fields].sort()) {
-    out[f] = c[FIELD_OF[f]!];
+    out[f] = v[f];
     out[`${f}_details`] = details(key, f, window);
   }
   return out;

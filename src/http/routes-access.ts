@@ -5,9 +5,9 @@ import { octetsOf, vhostCounters, vhostLengths } from './stats-sampler.js';
 import { compilePattern, isUserLimit, type Broker, type Permission, type TopicPermission, type User, type UserLimit, type VhostMetadata, type VirtualHost } from '../broker/index.js';
 import { limitsJson, parseLimits, userFromJson, userJson } from '../definitions/index.js';
 import { NODE_NAME, openConnections, vhostOr404, type ManagementDeps } from './deps.js';
-import { badRequest, created, json, keyMissing, noContent, objectNotFound } from './http-kit.js';
+import { badRequest, created, json, keyMissing, noContent, objectNotFound, type Reply } from './http-kit.js';
 import { listReply } from './listing.js';
-import type { Router } from './router.js';
+import type { RequestContext, Router } from './router.js';
 import { canSeeVhost } from './scope.js';
 
 /** A vhost's description and tags as given through the API (the broker keeps them), or the defaults. */
@@ -80,6 +80,22 @@ export function accessRoutes(router: Router, deps: ManagementDeps): void {
   const userOut = (u: User) => userJson(u, limitsJson(broker.limits.ofUser(u.name)));
   const topicOf = (vhost: string, user: string) => perms.listTopic().filter((t) => t.vhost === vhost && t.user === user);
 
+  // The exchange comes from the body, as RabbitMQ's, also under /topic-permissions/{vhost}/{user}/{exchange}.
+  const setTopic = async (ctx: RequestContext): Promise<Reply> => {
+    const vhost = ctx.param('vhost');
+    const user = ctx.param('user');
+    const body = await ctx.body();
+    const exchange = body.exchange;
+    if (exchange === undefined) throw keyMissing('exchange');
+    if (typeof exchange !== 'string') throw badRequest('exchange must be a string');
+    const write = patternField(body, 'write');
+    const read = patternField(body, 'read');
+    if (!broker.vhosts.has(vhost) || !broker.users.has(user)) throw badRequest('vhost_or_user_not_found');
+    const existed = topicOf(vhost, user).length > 0;
+    perms.setTopic({ user, vhost, exchange, write, read });
+    broker.accessChanged();
+    return existed ? noContent() : created();
+  };
   router
     .get('/api/vhosts', (ctx) => listReply([...broker.vhosts.values()].filter((v) => canSeeVhost(broker, ctx.user, v.name)).map((v) => vhostJson(deps, v, windowsOf(ctx.query))), ctx.query))
     // RabbitMQ 3.10 answers one vhost to administrators only, though the list shows it to every user who may use it.
@@ -197,24 +213,23 @@ export function accessRoutes(router: Router, deps: ManagementDeps): void {
       if (list.length === 0) throw objectNotFound();
       return listReply(list.map(topicJson), ctx.query);
     }, 'administrator')
-    .put('/api/topic-permissions/:vhost/:user', async (ctx) => {
-      const vhost = ctx.param('vhost');
-      const user = ctx.param('user');
-      const body = await ctx.body();
-      const exchange = body.exchange;
-      if (exchange === undefined) throw keyMissing('exchange');
-      if (typeof exchange !== 'string') throw badRequest('exchange must be a string');
-      const write = patternField(body, 'write');
-      const read = patternField(body, 'read');
-      if (!broker.vhosts.has(vhost) || !broker.users.has(user)) throw badRequest('vhost_or_user_not_found');
-      const existed = topicOf(vhost, user).length > 0;
-      perms.setTopic({ user, vhost, exchange, write, read });
-      broker.accessChanged();
-      return existed ? noContent() : created();
-    }, 'administrator')
+    .put('/api/topic-permissions/:vhost/:user', setTopic, 'administrator')
     .delete('/api/topic-permissions/:vhost/:user', (ctx) => {
       if (!perms.clearTopic(ctx.param('user'), ctx.param('vhost'))) throw objectNotFound();
       broker.accessChanged();
+      return noContent();
+    }, 'administrator')
+    // RabbitMQ 3.10's per-exchange path: GET lists the user's topic permissions in the vhost (all exchanges, as its
+    // does), PUT is the same as without the exchange, DELETE removes only that exchange's (204 even when it had none).
+    .get('/api/topic-permissions/:vhost/:user/:exchange', (ctx) => {
+      const list = topicOf(ctx.param('vhost'), ctx.param('user'));
+      if (list.length === 0) throw objectNotFound();
+      return listReply(list.map(topicJson), ctx.query);
+    }, 'administrator')
+    .put('/api/topic-permissions/:vhost/:user/:exchange', setTopic, 'administrator')
+    .delete('/api/topic-permissions/:vhost/:user/:exchange', (ctx) => {
+      if (topicOf(ctx.param('vhost'), ctx.param('user')).length === 0) throw objectNotFound();
+      if (perms.clearTopic(ctx.param('user'), ctx.param('vhost'), ctx.param('exchange'))) broker.accessChanged();
       return noContent();
     }, 'administrator')
     .get('/api/users/:user/topic-permissions', (ctx) => {

@@ -1,4 +1,4 @@
-// GET and POST /api/definitions[/{vhost}]: RabbitMQ's definitions JSON, exported and imported.
+// GET and POST /api/definitions[/{vhost}] (and the deprecated /api/all-configuration): RabbitMQ's definitions JSON, exported and imported.
 import { exportDefinitions, exportVhostDefinitions, importDefinitions } from '../definitions/index.js';
 import { vhostOr404, type ManagementDeps } from './deps.js';
 import { noContent, type Reply } from './http-kit.js';
@@ -23,6 +23,9 @@ export function definitionsRoutes(router: Router, deps: ManagementDeps): void {
   router
     .get('/api/definitions', (ctx) => download(exportDefinitions(broker), ctx), 'administrator')
     .post('/api/definitions', (ctx) => load(ctx), 'administrator')
+    // RabbitMQ 3.10 still routes its old name to the same handler.
+    .get('/api/all-configuration', (ctx) => download(exportDefinitions(broker), ctx), 'administrator')
+    .post('/api/all-configuration', (ctx) => load(ctx), 'administrator')
     .get('/api/definitions/:vhost', (ctx) => download(exportVhostDefinitions(broker, vhostOr404(broker, ctx.param('vhost'))), ctx), 'administrator')
     .post('/api/definitions/:vhost', (ctx) => load(ctx, vhostOr404(broker, ctx.param('vhost')).name), 'administrator');
 }

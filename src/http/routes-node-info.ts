@@ -1,9 +1,12 @@
 // What a node says about itself beyond /api/nodes: /api/feature-flags (RabbitMQ 3.13's list, all enabled), /api/auth
-// (the login page's settings, public) and /api/nodes/{node}/memory[/relative] (a breakdown Node.js really measures).
+// (the login page's settings, public), /api/login, /api/auth/attempts/{node} (login counts per protocol) and
+// /api/nodes/{node}/memory[/relative] (a breakdown Node.js really measures).
 import { getHeapSpaceStatistics } from 'node:v8';
+import type { AuthCounts, Broker } from '../broker/index.js';
 import { NODE_NAME } from './deps.js';
-import { json, objectNotFound } from './http-kit.js';
+import { badRequest, HttpError, json, noContent, objectNotFound } from './http-kit.js';
 import type { Router } from './router.js';
+import { isManagementUser } from './users.js';
 
 interface FeatureFlag {
   name: string;
@@ -75,12 +78,64 @@ function relative(breakdown: Record<string, unknown>): Record<string, number> {
   return out;
 }
 
-export function nodeInfoRoutes(router: Router): void {
+/** RabbitMQ's auth attempt rows: one per protocol that has seen a login since start or the last DELETE. */
+function authAttempts(broker: Broker): unknown[] {
+  const rows: unknown[] = [];
+  const auth: Record<string, AuthCounts> = broker.totals.auth;
+  for (const protocol of ['http', 'amqp091']) {
+    const a = auth[protocol]!;
+    if (a.succeeded + a.failed === 0) continue;
+    rows.push({ protocol, auth_attempts: a.succeeded + a.failed, auth_attempts_failed: a.failed, auth_attempts_succeeded: a.succeeded });
+  }
+  return rows;
+}
+
+const LOGIN_FAILED = () => new HttpError(401, 'not_authorized', 'Login failed', { 'www-authenticate': 'Basic realm="RabbitMQ Management"' });
+
+export function nodeInfoRoutes(router: Router, broker: Broker): void {
   const node = (name: string) => {
     if (name !== NODE_NAME) throw objectNotFound();
   };
   router
     .get('/api/feature-flags', () => json(FEATURE_FLAGS.map((f) => ({ name: f.name, desc: f.desc, doc_url: f.doc_url, state: 'enabled', stability: f.stability, provided_by: f.provided_by }))), 'administrator')
+    // Every flag is already on: enabling one is a no-op, as RabbitMQ's for an enabled flag; an unknown one is refused.
+    .put('/api/feature-flags/:name/enable', (ctx) => {
+      if (!FEATURE_FLAGS.some((f) => f.name === ctx.param('name'))) throw badRequest('unsupported');
+      return noContent();
+    }, 'administrator')
+    // The login form's POST (username and password form-encoded): "ok" and RabbitMQ's auth cookie, else 401.
+    .post('/api/login', async (ctx) => {
+      const form = new URLSearchParams((await ctx.rawBody()).toString('utf8'));
+      const username = form.get('username');
+      const password = form.get('password');
+      if (username === null || password === null) throw LOGIN_FAILED();
+      const user = broker.authenticate(username, password);
+      broker.totals.auth.http[user ? 'succeeded' : 'failed'] += 1;
+      if (!user || !isManagementUser(user)) throw LOGIN_FAILED();
+      return { status: 200, body: 'ok', headers: { 'set-cookie': `auth=${Buffer.from(`${username}:${password}`).toString('base64')}; Version=1` } };
+    }, 'public')
+    // Login attempts per protocol (the counters rabbitmq_auth_attempts_* export); DELETE zeroes them, as RabbitMQ's.
+    .get('/api/auth/attempts/:node', (ctx) => {
+      node(ctx.param('node'));
+      return json(authAttempts(broker));
+    }, 'monitoring')
+    .delete('/api/auth/attempts/:node', (ctx) => {
+      node(ctx.param('node'));
+      for (const a of Object.values(broker.totals.auth)) {
+        a.succeeded = 0;
+        a.failed = 0;
+      }
+      return noContent();
+    }, 'monitoring')
+    // Per source address: RabbitMQ tracks none unless its track_auth_attempt_source setting is on (off by default).
+    .get('/api/auth/attempts/:node/source', (ctx) => {
+      node(ctx.param('node'));
+      return json([]);
+    }, 'monitoring')
+    .delete('/api/auth/attempts/:node/source', (ctx) => {
+      node(ctx.param('node'));
+      return noContent();
+    }, 'monitoring')
     // Read by the login page before anyone has logged in, as RabbitMQ's (no OAuth 2 / UAA in Warren).
     .get('/api/auth', () => json({ enable_uaa: false, uaa_client_id: '', uaa_location: '' }), 'public')
     // Moves queue leaders between cluster nodes; one node has nothing to move.

@@ -1,4 +1,5 @@
-// Node-level routes: /api/overview, /api/whoami, /api/nodes, /api/health/checks/*, /api/aliveness-test/{vhost}, /api/extensions.
+// Node-level routes: /api/overview, /api/cluster-name, /api/whoami, /api/nodes, /api/health/checks/*, the deprecated
+// /api/healthchecks/node, /api/aliveness-test/{vhost}, /api/extensions, /api/reset.
 import { cpus } from 'node:os';
 import { addCounters, Message, newCounters, type User } from '../broker/index.js';
 import { AmqpError } from '../protocol/index.js';
@@ -6,9 +7,9 @@ import { checkVhostAccess } from './authz.js';
 import { NODE_NAME, NO_CONNECTION, openConnections, PRODUCT_VERSION, vhostOr404, type ManagementDeps } from './deps.js';
 import { advertisedIdentity } from '../server/index.js';
 import { allConsumers } from '../server/index.js';
-import { badRequest, json, objectNotFound, type Reply } from './http-kit.js';
-import { CHANNEL_FIELDS, messageStats, windowsOf, withDetails, type Windows } from './rates.js';
-import { nodeKey, vhostCounters, vhostLengths } from './stats-sampler.js';
+import { badRequest, json, keyMissing, noContent, objectNotFound, type Reply } from './http-kit.js';
+import { CHANNEL_FIELDS, countersSinceReset, messageStats, windowsOf, withDetails, type Windows } from './rates.js';
+import { nodeKey, resetAllStatistics, vhostCounters, vhostLengths } from './stats-sampler.js';
 import type { Router } from './router.js';
 import { canAccessVhost, seesClientOf } from './scope.js';
 import { isMonitor } from './users.js';
@@ -67,7 +68,8 @@ function overview(deps: ManagementDeps, listeners: Listeners, user: User, w: Win
     const l = vhostLengths(v);
     ready += l.messages_ready;
     unacked += l.messages_unacknowledged;
-    addCounters(counters, vhostCounters(server, v));
+    // The node's counts since a reset are taken off below; a narrower view takes off each vhost's.
+    addCounters(counters, monitor ? vhostCounters(server, v) : countersSinceReset(v, vhostCounters(server, v)));
   }
   const conns = openConnections(server).filter((c) => seesClientOf(user, c.username));
   const channels = conns.reduce((n, c) => n + c.channels.size, 0);
@@ -163,7 +165,15 @@ export function nodeRoutes(router: Router, deps: ManagementDeps, listeners: List
   const ok = () => json({ status: 'ok' });
   router
     .get('/api/overview', (ctx) => json(overview(deps, listeners, ctx.user, windowsOf(ctx.query))))
-    .get('/api/cluster-name', () => json({ name: NODE_NAME }))
+    .get('/api/cluster-name', () => json({ name: deps.broker.parameters.clusterName(NODE_NAME) }))
+    // RabbitMQ keeps the name as the cluster_name global parameter (durable, in definitions); any string, even empty.
+    .put('/api/cluster-name', async (ctx) => {
+      const name = (await ctx.body()).name;
+      if (name === undefined) throw keyMissing('name');
+      if (typeof name !== 'string') throw badRequest('name must be a string');
+      deps.broker.parameters.setGlobal('cluster_name', name);
+      return noContent();
+    }, 'administrator')
     .get('/api/whoami', (ctx) => json({ name: ctx.user.name, tags: [...ctx.user.tags] }))
     .get('/api/extensions', () => json([]))
     .get('/api/nodes', () => json([nodeJson(deps)]), 'monitoring')
@@ -191,6 +201,22 @@ export function nodeRoutes(router: Router, deps: ManagementDeps, listeners: List
       if (known.includes(protocol)) return json({ status: 'ok', protocol });
       return { status: 503, body: { status: 'failed', reason: 'No active listener', missing: protocol, protocols: ['amqp', 'http'] } };
     })
+    // RabbitMQ 3.10's deprecated node health check (its replacements are under /api/health/checks).
+    .get('/api/healthchecks/node', ok)
+    .get('/api/healthchecks/node/:node', (ctx) => {
+      if (ctx.param('node') !== NODE_NAME) throw objectNotFound();
+      return ok();
+    })
+    // Resets the statistics database: message_stats count again from 0 and the rate samples start afresh.
+    .delete('/api/reset', () => {
+      resetAllStatistics(deps);
+      return noContent();
+    }, 'administrator')
+    .delete('/api/reset/:node', (ctx) => {
+      if (ctx.param('node') !== NODE_NAME) throw objectNotFound();
+      resetAllStatistics(deps);
+      return noContent();
+    }, 'administrator')
     .get('/api/aliveness-test/:vhost', (ctx) => aliveness(deps, ctx.user, ctx.param('vhost')));
 }
 

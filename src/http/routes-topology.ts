@@ -16,7 +16,7 @@ import {
   vhostBindings,
   type BindingView,
 } from './format.js';
-import { badRequest, created, HttpError, json, noContent, objectNotFound, queryFlag } from './http-kit.js';
+import { badRequest, created, HttpError, json, keyMissing, noContent, objectNotFound, queryFlag } from './http-kit.js';
 import { listReply } from './listing.js';
 import { getViaApi, publishViaApi } from './messages.js';
 import type { RequestContext, Router } from './router.js';
@@ -94,6 +94,15 @@ export function topologyRoutes(router: Router, deps: ManagementDeps): void {
       viaBroker(() => v.queue(q.name, NO_CONNECTION).purge());
       return noContent();
     })
+    // sync / cancel_sync of classic mirrored queues: Warren's queues have no mirrors, so there is nothing to do (RabbitMQ
+    // answers 204 for an unmirrored queue too); any other action is its 400 ["unknown", action].
+    .post('/api/queues/:vhost/:name/actions', async (ctx) => {
+      queueOr404(vhostOr404(broker, ctx.param('vhost')), ctx.param('name'));
+      const action = (await ctx.body()).action;
+      if (action === undefined) throw keyMissing('action');
+      if (action !== 'sync' && action !== 'cancel_sync') throw badRequest(['unknown', action]);
+      return noContent();
+    }, 'administrator')
     .post('/api/queues/:vhost/:name/get', async (ctx) => json(getViaApi(broker, ctx.user, ctx.param('vhost'), ctx.param('name'), await ctx.body())))
     .get('/api/queues/:vhost/:name/bindings', (ctx) => {
       const v = vhostOr404(broker, ctx.param('vhost'));

@@ -4,7 +4,7 @@ import { addCounters, newCounters, type MessageCounters, type VirtualHost } from
 import type { AmqpServer, Connection } from '../server/index.js';
 import type { ManagementDeps } from './deps.js';
 import { openConnections } from './deps.js';
-import { counterValues, record, SAMPLE_MS } from './rates.js';
+import { counterValues, exchangeCounts, record, resetStatistics, SAMPLE_MS, sinceReset } from './rates.js';
 
 /** A vhost's message counts: its closed channels' plus its open channels' (RabbitMQ keeps vhost stats from channels). */
 export function vhostCounters(server: AmqpServer, v: VirtualHost): MessageCounters {
@@ -57,22 +57,45 @@ export function sampleAll(deps: ManagementDeps, t: number): void {
   for (const v of broker.vhosts.values()) {
     for (const q of v.queues.values()) {
       const ready = q.messageCount;
-      record(q, t, { ...counterValues(q.stats), messages: ready + q.unacked, messages_ready: ready, messages_unacknowledged: q.unacked });
+      record(q, t, { ...sinceReset(q, counterValues(q.stats)), messages: ready + q.unacked, messages_ready: ready, messages_unacknowledged: q.unacked });
     }
-    for (const x of v.exchanges.values()) record(x, t, { publish_in: x.publishIn, publish_out: x.publishOut });
+    for (const x of v.exchanges.values()) record(x, t, exchangeCounts(x));
     const counters = vhostCounters(server, v);
     addCounters(node, counters);
     const lengths = vhostLengths(v);
     nodeLengths.messages += lengths.messages;
     nodeLengths.messages_ready += lengths.messages_ready;
     nodeLengths.messages_unacknowledged += lengths.messages_unacknowledged;
-    record(v, t, { ...counterValues(counters), ...lengths, ...octetsOf(conns.filter((c) => c.vhost === v)) }, true);
+    record(v, t, { ...sinceReset(v, counterValues(counters)), ...lengths, ...octetsOf(conns.filter((c) => c.vhost === v)) }, true);
   }
   for (const conn of conns) {
     record(conn, t, { recv_oct: conn.socket.bytesRead, send_oct: conn.socket.bytesWritten });
-    for (const ch of conn.channels.values()) record(ch, t, counterValues(ch.stats));
+    for (const ch of conn.channels.values()) record(ch, t, sinceReset(ch, counterValues(ch.stats)));
   }
-  record(nodeKey(deps), t, { ...counterValues(node), ...nodeLengths }, true);
+  record(nodeKey(deps), t, { ...sinceReset(nodeKey(deps), counterValues(node)), ...nodeLengths }, true);
+}
+
+/**
+ * DELETE /api/reset: every queue, exchange, channel, vhost and the node count their message_stats from 0 again and
+ * drop their samples, as RabbitMQ's reset of its statistics database; Prometheus counters are not touched.
+ */
+export function resetAllStatistics(deps: ManagementDeps): void {
+  const { broker, server } = deps;
+  const objects: Array<readonly [object, Record<string, number>]> = [];
+  const node = newCounters();
+  for (const v of broker.vhosts.values()) {
+    for (const q of v.queues.values()) objects.push([q, counterValues(q.stats)]);
+    for (const x of v.exchanges.values()) objects.push([x, { publish_in: x.publishIn, publish_out: x.publishOut }]);
+    const counters = vhostCounters(server, v);
+    addCounters(node, counters);
+    objects.push([v, counterValues(counters)]);
+  }
+  for (const conn of openConnections(server)) {
+    objects.push([conn, {}]);
+    for (const ch of conn.channels.values()) objects.push([ch, counterValues(ch.stats)]);
+  }
+  objects.push([nodeKey(deps), counterValues(node)]);
+  resetStatistics(objects);
 }
 
 /** Samples now and then at every 5 s boundary (RabbitMQ's timestamps are multiples of 5000 ms); returns a stop. */
