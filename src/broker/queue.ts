@@ -462,14 +462,19 @@ export class Queue {
     return undefined;
   }
 
-  /** basic.get: takes the next ready entry (counted as unacked unless noAck). */
-  get(noAck: boolean): QueueEntry | undefined {
+  /**
+   * basic.get: takes the next ready entry (counted as unacked unless noAck). `countEmpty` false leaves an empty get
+   * uncounted (the management API's get, which RabbitMQ does not count as get_empty).
+   */
+  get(noAck: boolean, countEmpty = true): QueueEntry | undefined {
     this.touch();
     for (;;) {
       const entry = this.takeReady();
       if (!entry) {
-        this.stats.getEmpty += 1;
-        this.runtime.totals.getEmpty += 1;
+        if (countEmpty) {
+          this.stats.getEmpty += 1;
+          this.runtime.totals.getEmpty += 1;
+        }
         return undefined;
       }
       if (entry.expiresAt !== 0 && entry.expiresAt <= this.runtime.clock.now()) {

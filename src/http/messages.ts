@@ -1,6 +1,6 @@
 // Publishing and fetching messages through the API: /api/exchanges/{vhost}/{name}/publish and /api/queues/{vhost}/{name}/get.
 import { intField, intValue } from './body-values.js';
-import { checkPublishedProperties, exchangeFromResource, Message, publishTarget, type Broker, type PublishingUser, type QueueEntry, type TraceOrigin, type User } from '../broker/index.js';
+import { checkPublishedProperties, exchangeFromResource, Message, messageSizeBucket, publishTarget, type Broker, type PublishingUser, type QueueEntry, type TraceOrigin, type User } from '../broker/index.js';
 import { AmqpError, type BasicProperties } from '../protocol/index.js';
 import { checkVhostAccess } from './authz.js';
 import { jsonToTable, tableToJson } from '../definitions/index.js';
@@ -113,11 +113,26 @@ export async function publishViaApi(broker: Broker, user: User, vhostName: strin
   } catch (e) {
     throw publishError(e);
   }
+  // RabbitMQ publishes on a direct channel in confirm mode with mandatory set, which its vhost's and the node's
+  // message_stats count (publish, confirm, return_unroutable) once the channel is gone: Warren's closed-channel counts.
+  const totals = broker.totals;
+  const counts = vhost.closedChannelStats;
+  totals.published += 1;
+  totals.messageSizes[messageSizeBucket(bytes.length)]! += 1;
+  totals.messageSizeSum += bytes.length;
+  totals.receivedConfirm += 1;
+  counts.published += 1;
+  if (!routed) {
+    counts.returnUnroutable += 1;
+    totals.returnUnroutable += 1;
+  }
   // As a confirmed publish: answer once a persistent message is on disk.
   const persistence = vhost.persistence;
   if (persistence?.takeDirty()) {
     await new Promise<void>((resolve, reject) => persistence.whenSynced((err) => (err ? reject(new HttpError(500, 'internal_error', err.message)) : resolve())));
   }
+  counts.confirm += 1;
+  totals.confirm += 1;
   return { routed };
 }
 
@@ -154,10 +169,15 @@ export function getViaApi(broker: Broker, user: User, vhostName: string, queueNa
   const taken: QueueEntry[] = [];
   const out: Json[] = [];
   let origin: TraceOrigin | undefined;
+  // RabbitMQ's ack_requeue_false is a basic.get with no_ack (counted get_no_ack, no ack); the other modes get with
+  // acks and then reject, requeueing or not (counted get). The queue's counts go to the vhost's too, as RabbitMQ's
+  // direct channel's.
+  const noAck = ackmode === 'ack_requeue_false';
+  const before = { ...queue.stats };
   for (let i = 0; i < count; i++) {
     let entry;
     try {
-      entry = queue.get(false);
+      entry = queue.get(noAck, false);
     } catch (e) {
       // A stream refuses basic.get: RabbitMQ answers 400 with the code and the text ("540 basic.get not supported …").
       if (e instanceof AmqpError) throw badRequest(`${e.code} ${e.detail}`);
@@ -185,7 +205,6 @@ export function getViaApi(broker: Broker, user: User, vhostName: string, queueNa
   // Settled after all are taken, so a requeue does not hand the same message out twice.
   switch (ackmode as AckMode) {
     case 'ack_requeue_false':
-      for (const e of taken) queue.settle(e);
       break;
     case 'reject_requeue_false':
       for (const e of taken) queue.reject(e);
@@ -193,6 +212,8 @@ export function getViaApi(broker: Broker, user: User, vhostName: string, queueNa
     default:
       queue.requeue(taken);
   }
+  const counts = vhost.closedChannelStats;
+  for (const k of ['delivered', 'get', 'getNoAck', 'redelivered'] as const) counts[k] += queue.stats[k] - before[k];
   return out;
 }
 

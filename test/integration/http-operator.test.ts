@@ -4,9 +4,9 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { useBroker } from '../support/broker.js';
-import { apiClient, reachableRabbitMq, type Api } from '../support/http.js';
+import { apiClient, eventually, reachableRabbitMq, type Api } from '../support/http.js';
 
-const warren = useBroker({ managementPort: 0 });
+const warren = useBroker({ managementPort: 0, prometheusPort: 0 });
 const rabbit = await reachableRabbitMq();
 const wapi = (): Api => apiClient(`http://localhost:${warren.current.managementPort}`);
 const targets: Array<[string, () => Api]> = [['Warren', wapi]];
@@ -157,10 +157,158 @@ for (const [name, api] of targets) {
       expect((await api().post(`/api/vhosts/no-such-vhost/start/${encodeURIComponent(node)}`)).json).toEqual({ error: 'bad_request', reason: `Request to node ${node} failed with {no_such_vhost,<<"no-such-vhost">>}` });
       expect((await api().post('/api/rebalance/queues')).status).toBe(204);
     });
+
+    it("counts the API's publishes and gets in the queue's and the vhost's message_stats, as RabbitMQ's direct channel", async () => {
+      expect.hasAssertions();
+      const v = `warren-api-stats-${randomUUID().slice(0, 8)}`;
+      expect((await api().put(`/api/vhosts/${v}`, {})).status).toBe(201);
+      try {
+        expect([201, 204]).toContain((await api().put(`/api/permissions/${v}/guest`, { configure: '.*', write: '.*', read: '.*' })).status);
+        expect((await api().put(`/api/queues/${v}/q`, {})).status).toBe(201);
+        const publish = (routing_key: string) => api().post(`/api/exchanges/${v}/amq.default/publish`, { properties: {}, routing_key, payload: 'x', payload_encoding: 'string' });
+        for (let i = 0; i < 3; i++) expect((await publish('q')).json).toEqual({ routed: true });
+        expect((await publish('nowhere')).json).toEqual({ routed: false });
+        const get = (count: number, ackmode: string) => api().post(`/api/queues/${v}/q/get`, { count, ackmode, encoding: 'auto' });
+        expect((await get(2, 'ack_requeue_false')).json).toHaveLength(2);
+        expect((await get(1, 'ack_requeue_true')).json).toHaveLength(1);
+        expect((await get(1, 'reject_requeue_false')).json[0]).toMatchObject({ redelivered: true });
+        // An empty get is not counted as get_empty.
+        expect((await get(1, 'ack_requeue_false')).json).toEqual([]);
+        const counts = (stats: Record<string, unknown> | undefined) => Object.fromEntries(Object.entries(stats ?? {}).filter(([k]) => !k.endsWith('_details')));
+        const queueCounts = { ack: 0, deliver: 0, deliver_get: 4, deliver_no_ack: 0, get: 2, get_empty: 0, get_no_ack: 2, publish: 3, redeliver: 1 };
+        // RabbitMQ's counts arrive with its next statistics emission (every 5 s).
+        const [queue, vhost] = await eventually(async () => {
+          const q = counts((await api().get(`/api/queues/${v}/q`)).json.message_stats);
+          const vh = counts((await api().get(`/api/vhosts/${v}`)).json.message_stats);
+          return q.deliver_get === 4 && vh.publish === 4 && vh.deliver_get === 4 ? [q, vh] : undefined;
+        }, 15_000);
+        expect(queue).toEqual(queueCounts);
+        expect(vhost).toEqual({ ...queueCounts, publish: 4, confirm: 4, return_unroutable: 1, drop_unroutable: 0 });
+      } finally {
+        await api().del(`/api/vhosts/${v}`);
+      }
+    }, 30_000);
+
+    it('keeps topic permissions per exchange under /topic-permissions/VHOST/USER/EXCHANGE: PUT from the body, DELETE of that exchange only', async () => {
+      expect.hasAssertions();
+      const id = randomUUID().slice(0, 8);
+      const [v, u] = [`warren-topic-x-${id}`, `warren-topic-x-${id}`];
+      expect((await api().put(`/api/vhosts/${v}`, {})).status).toBe(201);
+      expect((await api().put(`/api/users/${u}`, { password: 'p', tags: '' })).status).toBe(201);
+      try {
+        expect((await api().get(`/api/topic-permissions/${v}/${u}/amq.topic`)).status).toBe(404);
+        expect((await api().put(`/api/topic-permissions/${v}/${u}/amq.topic`, { exchange: 'amq.topic', write: '.*', read: '.*' })).status).toBe(201);
+        // The body names the exchange; the path's is not read.
+        expect((await api().put(`/api/topic-permissions/${v}/${u}/ignored`, { exchange: 'other', write: '^a', read: '^b' })).status).toBe(204);
+        expect((await api().put(`/api/topic-permissions/${v}/${u}/x`, { write: 'a', read: 'b' })).json).toEqual({ error: 'bad_request', reason: '[{key_missing,exchange}]' });
+        const exchanges = async () => ((await api().get(`/api/topic-permissions/${v}/${u}/anything`)).json as Array<{ exchange: string }>).map((t) => t.exchange).sort();
+        expect(await exchanges()).toEqual(['amq.topic', 'other']);
+        expect((await api().del(`/api/topic-permissions/${v}/${u}/amq.topic`)).status).toBe(204);
+        expect(await exchanges()).toEqual(['other']);
+        expect((await api().del(`/api/topic-permissions/${v}/${u}/none-such`)).status).toBe(204);
+        expect((await api().del(`/api/topic-permissions/${v}/${u}/other`)).status).toBe(204);
+        expect((await api().del(`/api/topic-permissions/${v}/${u}/other`)).status).toBe(404);
+      } finally {
+        await api().del(`/api/vhosts/${v}`);
+        await api().del(`/api/users/${u}`);
+      }
+    });
+
+    it('answers queue actions, the form login, login attempts per protocol and the deprecated node health check', async () => {
+      expect.hasAssertions();
+      const id = randomUUID().slice(0, 8);
+      const q = `warren-actions-${id}`;
+      expect((await api().put(`/api/queues/%2F/${q}`, { durable: false })).status).toBe(201);
+      try {
+        for (const action of ['sync', 'cancel_sync']) expect((await api().post(`/api/queues/%2F/${q}/actions`, { action })).status).toBe(204);
+        expect((await api().post(`/api/queues/%2F/${q}/actions`, { action: 'SYNC' })).json).toEqual({ error: 'bad_request', reason: ['unknown', 'SYNC'] });
+        expect((await api().post(`/api/queues/%2F/${q}/actions`, {})).json).toEqual({ error: 'bad_request', reason: '[{key_missing,action}]' });
+      } finally {
+        await api().del(`/api/queues/%2F/${q}`);
+      }
+      const form = { 'content-type': 'application/x-www-form-urlencoded' };
+      const u = `warren-login-${id}`;
+      expect((await api().put(`/api/users/${u}`, { password: 'pw', tags: 'management' })).status).toBe(201);
+      try {
+        const ok = await api().request('POST', '/api/login', `username=${u}&password=pw`, form);
+        expect([ok.status, ok.json, ok.headers.get('set-cookie')]).toEqual([200, 'ok', `auth=${Buffer.from(`${u}:pw`).toString('base64')}; Version=1`]);
+        const bad = await api().request('POST', '/api/login', `username=${u}&password=nope`, form);
+        expect([bad.status, bad.json]).toEqual([401, { error: 'not_authorized', reason: 'Login failed' }]);
+      } finally {
+        await api().del(`/api/users/${u}`);
+      }
+      const node = encodeURIComponent((await api().get('/api/nodes')).json[0].name as string);
+      const attempts = (await api().get(`/api/auth/attempts/${node}`)).json as Array<Record<string, unknown>>;
+      const http = attempts.find((a) => a.protocol === 'http');
+      expect(http).toMatchObject({ auth_attempts: expect.any(Number), auth_attempts_failed: expect.any(Number), auth_attempts_succeeded: expect.any(Number) });
+      expect(http!.auth_attempts_failed).toBeGreaterThanOrEqual(1);
+      expect(http!.auth_attempts).toBe((http!.auth_attempts_failed as number) + (http!.auth_attempts_succeeded as number));
+      expect((await api().get(`/api/auth/attempts/${node}/source`)).json).toEqual([]);
+      expect((await api().get('/api/auth/attempts/nobody%40nowhere')).status).toBe(404);
+      expect((await api().get('/api/healthchecks/node')).json).toEqual({ status: 'ok' });
+      expect((await api().get(`/api/healthchecks/node/${node}`)).json).toEqual({ status: 'ok' });
+    });
   });
 }
 
 describe('what Warren itself reports', () => {
+  it('zeroes message_stats and drops rate samples on DELETE /api/reset, leaving Prometheus counters alone', async () => {
+    expect.hasAssertions();
+    const q = `reset-q-${randomUUID().slice(0, 8)}`;
+    await wapi().put(`/api/queues/%2F/${q}`, { durable: false });
+    const publish = () => wapi().post('/api/exchanges/%2F/amq.default/publish', { routing_key: q, payload: 'x', payload_encoding: 'string', properties: {} });
+    for (let i = 0; i < 3; i++) await publish();
+    const stats = async () => (await wapi().get(`/api/queues/%2F/${q}`)).json.message_stats;
+    expect((await stats()).publish).toBe(3);
+    const published = async () => (await wapi().get('/api/overview')).json.message_stats.publish as number | undefined;
+    const before = await published();
+    expect(before).toBeGreaterThanOrEqual(3);
+    expect((await wapi().del('/api/reset')).status).toBe(204);
+    expect(await stats()).toBeUndefined();
+    expect(await published()).toBeUndefined();
+    await publish();
+    expect(await stats()).toMatchObject({ publish: 1, publish_details: { rate: 0 } });
+    expect(await published()).toBe(1);
+    // The queue still holds what it held; only the statistics started again.
+    expect((await wapi().get(`/api/queues/%2F/${q}`)).json.messages_ready).toBe(4);
+    expect((await wapi().del('/api/reset/nobody%40nowhere')).status).toBe(404);
+    await wapi().del(`/api/queues/%2F/${q}`);
+  });
+
+  it('sets the cluster name as the cluster_name global parameter, shown by the overview and exported', async () => {
+    expect.hasAssertions();
+    expect((await wapi().put('/api/cluster-name', {})).json).toEqual({ error: 'bad_request', reason: '[{key_missing,name}]' });
+    expect((await wapi().put('/api/cluster-name', { name: 'warren-cluster' })).status).toBe(204);
+    expect((await wapi().get('/api/cluster-name')).json).toEqual({ name: 'warren-cluster' });
+    expect((await wapi().get('/api/overview')).json.cluster_name).toBe('warren-cluster');
+    expect((await wapi().get('/api/global-parameters/cluster_name')).json).toMatchObject({ name: 'cluster_name', value: 'warren-cluster' });
+    expect((await wapi().get('/api/definitions')).json.global_parameters).toContainEqual({ name: 'cluster_name', value: 'warren-cluster' });
+    await wapi().put('/api/users/cn-monitor', { password: 'p', tags: 'monitoring' });
+    expect((await apiClient(wapi().base, 'cn-monitor', 'p').put('/api/cluster-name', { name: 'x' })).status).toBe(401);
+  });
+
+  it('counts logins per protocol and zeroes them on DELETE /api/auth/attempts/NODE, as the Prometheus counters', async () => {
+    expect.hasAssertions();
+    const node = encodeURIComponent((await wapi().get('/api/nodes')).json[0].name as string);
+    const amqp = (await import('amqplib')).default;
+    await (await amqp.connect(warren.current.url)).close();
+    await amqp.connect(warren.current.url.replace('guest:guest', 'guest:wrong')).catch(() => undefined);
+    const rows = (await wapi().get(`/api/auth/attempts/${node}`)).json as Array<{ protocol: string; auth_attempts_failed: number; auth_attempts_succeeded: number }>;
+    expect(rows.map((r) => r.protocol).sort()).toEqual(['amqp091', 'http']);
+    expect(rows.find((r) => r.protocol === 'amqp091')).toMatchObject({ auth_attempts_failed: 1, auth_attempts_succeeded: expect.any(Number) });
+    expect((await wapi().del(`/api/auth/attempts/${node}`)).status).toBe(204);
+    // The GET itself is the one login counted since.
+    expect((await wapi().get(`/api/auth/attempts/${node}`)).json).toEqual([{ protocol: 'http', auth_attempts: 1, auth_attempts_failed: 0, auth_attempts_succeeded: 1 }]);
+    const metrics = await (await fetch(`http://localhost:${warren.current.prometheusPort}/metrics`)).text();
+    expect(metrics).toMatch(/^rabbitmq_auth_attempts_failed_total\{protocol="amqp091"\} 0$/m);
+  });
+
+  it('enables a known feature flag (a no-op: all are on) and refuses an unknown one', async () => {
+    expect.hasAssertions();
+    expect((await wapi().put('/api/feature-flags/stream_filtering/enable', {})).status).toBe(204);
+    expect((await wapi().put('/api/feature-flags/no_such_flag/enable', {})).json).toEqual({ error: 'bad_request', reason: 'unsupported' });
+  });
+
   it('lists RabbitMQ 3.13 feature flags, all enabled, and refuses non-administrators', async () => {
     expect.hasAssertions();
     const flags = (await wapi().get('/api/feature-flags')).json as Array<{ name: string; state: string }>;
