@@ -236,8 +236,11 @@ export class Queue {
 
   // ---- arrival -----------------------------------------------------------
 
-  /** Takes a routed message; false when the queue refuses it (x-overflow reject-publish). */
-  enqueue(message: Message): boolean {
+  /**
+   * Takes a routed message; false when the queue refuses it (x-overflow reject-publish). `now`: the clock's time,
+   * read once by a publish that routes to several queues.
+   */
+  enqueue(message: Message, now = this.runtime.clock.now()): boolean {
     // A duplicate is accepted and dropped (a confirm still acks it).
     if (this.dedup?.isDuplicate(message)) return true;
     const s = this.current;
@@ -252,13 +255,13 @@ export class Queue {
       message,
       seq: this.nextSeq++,
       priority: s.maxPriority === undefined ? 0 : priorityOf(message, s.maxPriority),
-      expiresAt: ttl === undefined || ttl === 0 ? 0 : this.runtime.clock.now() + ttl,
+      expiresAt: ttl === undefined || ttl === 0 ? 0 : now + ttl,
       redelivered: false,
       state: 'ready',
       deliveryCount: 0,
       persisted: false,
       delivery: undefined,
-      enqueuedAt: this.runtime.clock.now(),
+      enqueuedAt: now,
     };
     if (ttl === 0) {
       // TTL 0: delivered now to a consumer that can take it, or expired at once.

@@ -87,10 +87,12 @@ export class Routing {
       }
       let routedCount = 0;
       let rejected = 0;
+      // One reading of the clock for every queue the message reaches (a fanout to ten read it ten times).
+      const now = this.runtime.clock.now();
       for (const d of routed) {
         if (!(d instanceof Queue)) continue;
         routedCount += 1;
-        if (!d.enqueue(delivered)) rejected += 1;
+        if (!d.enqueue(delivered, now)) rejected += 1;
       }
       outcome.routed = routedCount;
       outcome.rejected = rejected;

@@ -81,7 +81,7 @@ export class StreamQueue extends Queue {
   }
 
   /** Every message is kept, persistent or not, at the next offset. */
-  override enqueue(message: Message): boolean {
+  override enqueue(message: Message, _now?: number): boolean {
     if (this.deleted) return true;
     const filterValue = message.hasFlag(PROP_FLAG.headers) ? filterValueOf(message.properties.headers) : undefined;
     this.log.append(message, filterValue);

@@ -94,6 +94,81 @@ export function writeDeliver(
   w.endFrame();
 }
 
+/** Up to this many bytes, the fused writers copy byte by byte (cheaper than a native copy's call). */
+const SMALL_COPY = 32;
+
+/** Copies `src` to `b` at `p`; returns the position after it. */
+function put(b: Buffer, p: number, src: Buffer): number {
+  const n = src.length;
+  if (n <= SMALL_COPY) for (let i = 0; i < n; i++) b[p + i] = src[i]!;
+  else b.set(src, p);
+  return p + n;
+}
+
+/** Big-endian 32 bits at `p`, by byte stores (no bounds-checked helper call). */
+function put32(b: Buffer, p: number, v: number): void {
+  b[p] = v >>> 24;
+  b[p + 1] = (v >>> 16) & 0xff;
+  b[p + 2] = (v >>> 8) & 0xff;
+  b[p + 3] = v & 0xff;
+}
+
+/** A frame's type, channel and payload size at `p`; returns where its payload starts. */
+function putFrameStart(b: Buffer, p: number, type: number, channel: number, size: number): number {
+  b[p] = type;
+  b[p + 1] = channel >>> 8;
+  b[p + 2] = channel & 0xff;
+  put32(b, p + 3, size);
+  return p + 7;
+}
+
+/**
+ * Writes a whole delivery at once — basic.deliver with the consumer tag and the exchange and routing-key short strings
+ * pre-encoded, its content header with raw properties, and the body in one frame — with one capacity check and byte
+ * stores: the same bytes as writeDeliver, writeContentHeader and writeBodyFrames. The caller makes sure the body fits
+ * one frame (body.length <= frame_max - 8).
+ */
+export function writeDelivery(
+  w: Writer,
+  channel: number,
+  consumerTag: Buffer,
+  deliveryTag: number,
+  redelivered: boolean,
+  routingRaw: Buffer,
+  propertiesRaw: Buffer,
+  body: Buffer,
+): void {
+  const methodSize = 4 + consumerTag.length + 9 + routingRaw.length;
+  const headerSize = CONTENT_PROPERTIES_AT + propertiesRaw.length;
+  const bodySize = body.length;
+  w.ensure(methodSize + headerSize + bodySize + 3 * FRAME_OVERHEAD);
+  const b = w.buf;
+  let p = putFrameStart(b, w.pos, FRAME_METHOD, channel, methodSize);
+  put32(b, p, BASIC_DELIVER);
+  p = put(b, p + 4, consumerTag);
+  const hi = deliveryTag < TWO_32 ? 0 : Math.floor(deliveryTag / TWO_32);
+  put32(b, p, hi);
+  put32(b, p + 4, deliveryTag - hi * TWO_32);
+  b[p + 8] = redelivered ? 1 : 0;
+  p = put(b, p + 9, routingRaw);
+  b[p++] = FRAME_END;
+  p = putFrameStart(b, p, FRAME_HEADER, channel, headerSize);
+  b[p] = 0;
+  b[p + 1] = BASIC_CLASS;
+  b[p + 2] = 0;
+  b[p + 3] = 0;
+  const sizeHi = bodySize < TWO_32 ? 0 : Math.floor(bodySize / TWO_32);
+  put32(b, p + 4, sizeHi);
+  put32(b, p + 8, bodySize - sizeHi * TWO_32);
+  p = put(b, p + CONTENT_PROPERTIES_AT, propertiesRaw);
+  b[p++] = FRAME_END;
+  if (bodySize > 0) {
+    p = put(b, putFrameStart(b, p, FRAME_BODY, channel, bodySize), body);
+    b[p++] = FRAME_END;
+  }
+  w.pos = p;
+}
+
 /** Writes basic.ack (or basic.nack with `requeue`) in place (21 bytes, no Method object). */
 export function writeAck(w: Writer, channel: number, deliveryTag: number, multiple: boolean, nack = false, requeue = true): void {
   w.ensure(21);

@@ -1,7 +1,7 @@
 // Outgoing frames for one socket: encoded into one reused buffer and written once per tick, with backpressure.
 import type { Socket } from 'node:net';
 import type { Message } from '../broker/index.js';
-import { encodeMethod, FRAME_METHOD, writeBodyFrames, writeContentHeader, writeDeliver, Writer, type Method } from '../protocol/index.js';
+import { encodeMethod, FRAME_METHOD, FRAME_OVERHEAD, writeBodyFrames, writeContentHeader, writeDeliver, writeDelivery, Writer, type Method } from '../protocol/index.js';
 
 /** Bytes after which queued output is written without waiting for the end of the tick. */
 const FLUSH_AT = 256 * 1024;
@@ -52,6 +52,14 @@ export class Output {
 
   /** Queues basic.deliver (consumer tag pre-encoded as a short string) and the message's content. */
   deliver(channel: number, consumerTag: Buffer, deliveryTag: number, redelivered: boolean, msg: Message): void {
+    const routingRaw = msg.routingRaw;
+    if (routingRaw !== undefined && msg.body.length <= this.frameMax - FRAME_OVERHEAD) {
+      // The common case (routing as published, a body that fits one frame): the three frames in one go.
+      writeDelivery(this.w, channel, consumerTag, deliveryTag, redelivered, routingRaw, msg.propertiesRaw, msg.body);
+      if (this.w.pos >= FLUSH_AT) this.flush();
+      else this.schedule();
+      return;
+    }
     writeDeliver(this.w, channel, consumerTag, deliveryTag, redelivered, msg.routingRaw, msg.exchange, msg.routingKey);
     this.content(channel, msg.propertiesRaw, msg.body);
   }

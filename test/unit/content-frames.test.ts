@@ -15,7 +15,10 @@ import {
   FRAME_METHOD,
   publishFrames,
   writeAck,
+  writeBodyFrames,
+  writeContentHeader,
   writeDeliver,
+  writeDelivery,
   Writer,
   AmqpError,
 } from '../../src/protocol/index.js';
@@ -65,6 +68,32 @@ describe('content frames', () => {
     const f = frames(w.take());
     expect(decodeMethod(f[0]!.payload)).toEqual({ id: BASIC_DELIVER, consumerTag: 'ctg', deliveryTag: 2 ** 40 + 5, redelivered: true, exchange: 'ex', routingKey: 'rk' });
     expect(decodeMethod(f[1]!.payload)).toEqual({ id: BASIC_DELIVER, consumerTag: 'ctg', deliveryTag: 9, redelivered: false, exchange: 'ex', routingKey: 'k' });
+  });
+
+  it('writes a whole delivery in one go with the same bytes as the frame-by-frame writers', () => {
+    expect.hasAssertions();
+    const routing = Buffer.from([2, 0x65, 0x78, 3, 0x6b, 0x65, 0x79]);
+    const longRouting = Buffer.concat([Buffer.from([0, 200]), Buffer.alloc(200, 0x72)]);
+    const noProps = Buffer.from([0, 0]);
+    const props = Buffer.concat([Buffer.from([0x90, 0]), Buffer.from([10, ...Buffer.from('text/plain')]), Buffer.from([2])]);
+    const bigProps = Buffer.concat([Buffer.from([0x80, 0]), Buffer.from([100]), Buffer.alloc(100, 0x61)]);
+    for (const tag of [Buffer.from([0]), Buffer.from([3, 0x63, 0x74, 0x67]), Buffer.concat([Buffer.from([40]), Buffer.alloc(40, 0x74)])]) {
+      for (const deliveryTag of [1, 255, 2 ** 32 - 1, 2 ** 32, 2 ** 40 + 5, 2 ** 53 - 1]) {
+        for (const body of [Buffer.alloc(0), Buffer.alloc(16, 0x61), Buffer.alloc(33, 0x62), Buffer.alloc(4096, 0x63)]) {
+          for (const [channel, raw, properties, redelivered] of [[1, routing, noProps, false], [300, longRouting, props, true], [65535, routing, bigProps, false]] as const) {
+            const fused = new Writer(16);
+            fused.u8(0x55); // something already queued stays in front
+            writeDelivery(fused, channel, tag, deliveryTag, redelivered, raw, properties, body);
+            const separate = new Writer(16);
+            separate.u8(0x55);
+            writeDeliver(separate, channel, tag, deliveryTag, redelivered, raw, 'ignored', 'ignored');
+            writeContentHeader(separate, channel, body.length, properties);
+            writeBodyFrames(separate, channel, body, 131072);
+            expect(fused.take()).toEqual(separate.take());
+          }
+        }
+      }
+    }
   });
 
   it('leaves nothing behind when a routing key cannot be encoded', () => {
