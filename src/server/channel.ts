@@ -35,6 +35,7 @@ import type { HeldPublish, MethodContext } from './methods/context.js';
 import type { Connection } from './connection.js';
 import { Confirms } from './confirms.js';
 import { Deliveries } from './deliveries.js';
+import { RepeatedProperties } from './repeated-publish.js';
 import { stopReplyConsumer, type ReplyConsumer } from './direct-reply.js';
 
 type Expecting = 'method' | 'header' | 'body';
@@ -44,10 +45,12 @@ const EMPTY = Buffer.alloc(0);
 
 interface PendingPublish {
   method: BasicPublish;
-  /** The basic.publish frame's payload (its exchange and routing-key short strings are reused on delivery). */
-  methodPayload: Buffer;
+  /** The basic.publish frame's exchange and routing-key short strings (reused as they are on delivery). */
+  routingRaw: Buffer | undefined;
   bodySize: number;
   properties: Buffer;
+  /** The channel's last properties, shared by the messages that repeat them. */
+  lastProperties: RepeatedProperties;
   parts: Buffer[];
   received: number;
 }
@@ -197,21 +200,24 @@ export class Channel implements MethodContext {
     );
   }
 
-  /** A method frame, decoded once by the connection's frame path; `payload` is its frame payload. */
-  onMethod(m: Method, payload: Buffer): void {
+  /** basic.publish, decoded by the connection's frame path (once for a publisher that repeats it), with its routing short strings. */
+  onPublish(m: BasicPublish, routingRaw: Buffer | undefined): void {
     if (this.state === 'closing') return this.methodWhileClosing(m);
-    if (m.id === BASIC_PUBLISH) {
-      // One record per channel, reused: a publish allocates nothing here.
-      const p = (this.publishing ??= { method: m, methodPayload: EMPTY, bodySize: 0, properties: EMPTY, parts: [], received: 0 });
-      p.method = m;
-      p.methodPayload = payload;
-      p.bodySize = 0;
-      p.properties = payload;
-      p.received = 0;
-      this.pending = p;
-      this.expecting = 'header';
-      return;
-    }
+    // One record per channel, reused: a publish allocates nothing here.
+    const p = (this.publishing ??= { method: m, routingRaw, bodySize: 0, properties: EMPTY, lastProperties: new RepeatedProperties(), parts: [], received: 0 });
+    p.method = m;
+    p.routingRaw = routingRaw;
+    p.bodySize = 0;
+    p.properties = EMPTY;
+    p.received = 0;
+    this.pending = p;
+    this.expecting = 'header';
+  }
+
+  /** A method frame other than basic.publish, decoded once by the connection's frame path. */
+  onMethod(m: Method): void {
+    if (this.state === 'closing') return this.methodWhileClosing(m);
+    if (m.id === BASIC_PUBLISH) return this.onPublish(m, undefined);
     try {
       this.dispatch(m);
     } catch (e) {
@@ -243,7 +249,7 @@ export class Channel implements MethodContext {
       throw preconditionFailed(`message size ${bodySize} is larger than configured max size ${max}`).stamp(BASIC_PUBLISH);
     }
     p.bodySize = bodySize;
-    p.properties = payload.subarray(CONTENT_PROPERTIES_AT);
+    p.properties = p.lastProperties.of(payload, CONTENT_PROPERTIES_AT);
     if (bodySize === 0) return this.completePublish(Buffer.alloc(0));
     this.expecting = 'body';
   }
@@ -292,7 +298,7 @@ export class Channel implements MethodContext {
     this.pending = undefined;
     this.expecting = 'method';
     try {
-      publishContent(this, p.method, p.properties, body, p.methodPayload);
+      publishContent(this, p.method, p.properties, body, p.routingRaw);
     } catch (e) {
       throw stampMethod(e, BASIC_PUBLISH);
     }

@@ -36,11 +36,13 @@ import {
   type Method,
   FRAME_BODY,
   FRAME_HEADER,
+  BASIC_PUBLISH,
 } from '../protocol/index.js';
 import { isSupportedMechanism, offeredMechanisms, parseCredentials } from './auth.js';
 import { Channel } from './channel.js';
 import type { ServerOptions } from './options.js';
 import { Output } from './output.js';
+import { RepeatedPublish } from './repeated-publish.js';
 import { advertisedIdentity, NODE_NAME, serverProperties } from './server-properties.js';
 import { peerCertificateUser } from '../shared/tls.js';
 
@@ -90,6 +92,8 @@ export class Connection {
   private logger: Logger | undefined;
   private state: State = 'header';
   private readonly reader: FrameReader;
+  /** The last basic.publish received, made at the first one (an idle connection holds none). */
+  private lastPublish: RepeatedPublish | undefined;
   private header = EMPTY;
   readonly channels = new Map<number, Channel>();
   channelMax: number;
@@ -264,7 +268,13 @@ export class Connection {
       }
       if (type === FRAME_METHOD) {
         ch.expectMethod();
-        ch.onMethod(this.decode(payload), payload);
+        // A publisher sends the same basic.publish again and again: decoded and sliced once.
+        const last = (this.lastPublish ??= new RepeatedPublish());
+        if (last.matches(payload)) return ch.onPublish(last.method!, last.routingRaw);
+        const m = this.decode(payload);
+        if (m.id !== BASIC_PUBLISH) return ch.onMethod(m);
+        last.remember(payload, m);
+        ch.onPublish(m, last.routingRaw);
       } else ch.onContent(type, payload);
     } catch (e) {
       this.onError(e, channel);

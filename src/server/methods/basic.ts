@@ -143,7 +143,7 @@ function get(ch: MethodContext, name: string | undefined, noAck: boolean): void 
 const CHECKED_FLAGS = PROP_FLAG.userId | PROP_FLAG.expiration | PROP_FLAG.replyTo;
 
 /** A publish whose content has fully arrived. */
-export function publishContent(ch: MethodContext, m: BasicPublish, propertiesRaw: Buffer, body: Buffer, methodPayload?: Buffer): void {
+export function publishContent(ch: MethodContext, m: BasicPublish, propertiesRaw: Buffer, body: Buffer, routingRaw?: Buffer): void {
   if (m.immediate) throw notImplemented('immediate=true');
   const conn = ch.conn;
   const totals = conn.ctx.broker.totals;
@@ -159,7 +159,7 @@ export function publishContent(ch: MethodContext, m: BasicPublish, propertiesRaw
   const exchange = publishTarget(ch.vhost, publisherOf(ch), m.exchange ?? '', m.routingKey ?? '');
   let message = new Message(exchange.name, m.routingKey ?? '', propertiesRaw, body);
   // The frame's exchange and routing-key short strings go out as they came in basic.deliver (not for 'amq.default').
-  if (methodPayload !== undefined && exchange.name === m.exchange) message.routingRaw = routingShortstrs(methodPayload);
+  if (routingRaw !== undefined && exchange.name === m.exchange) message.routingRaw = routingRaw;
   // Properties are validated here, on the publisher's connection (a malformed list is its error), and decoded once;
   // routing, expiry and dead-lettering read them later, some from timers where an error would have no connection.
   if (propertiesRaw.length !== 2 || propertiesRaw[0] !== 0 || propertiesRaw[1] !== 0) void message.properties;
@@ -171,12 +171,6 @@ export function publishContent(ch: MethodContext, m: BasicPublish, propertiesRaw
   const accepted = route(ch, exchange, message, m.mandatory ?? false);
   const durable = ch.vhost.persistence?.takeDirty() ?? false;
   if (ch.confirmMode) ch.confirm(accepted, durable);
-}
-
-/** The exchange and routing-key short strings of a basic.publish payload (class, method, ticket come first). */
-function routingShortstrs(payload: Buffer): Buffer {
-  const exchangeEnd = 7 + payload[6]!;
-  return payload.subarray(6, exchangeEnd + 1 + payload[exchangeEnd]!);
 }
 
 function checkProperties(ch: MethodContext, message: Message): Message {
