@@ -777,11 +777,21 @@ async function main(): Promise<void> {
     for (const size of sizes) {
       const label = `${name}, ${size} B`;
       // A run that moved no message failed (GarageMQ sends no publisher confirms): "—", not 0.
-      const counted = (t: Target) =>
-        scenario(t, size).then((rate) => {
+      // Warren's CPU time per message of each run is logged too: on a shared machine it moves less than the rate.
+      const counted = (t: Target) => {
+        const pid = t === warren.target ? warren.child.pid : undefined;
+        const cpuBefore = cpuSeconds(pid);
+        const started = Date.now();
+        return scenario(t, size).then((rate) => {
           if (!(rate > 0)) throw new Error('moved no message in its run');
+          const cpuAfter = cpuSeconds(pid);
+          if (cpuBefore !== undefined && cpuAfter !== undefined) {
+            const moved = rate * SECONDS;
+            console.log(`  ${label}: ${t.name} ${(((cpuAfter - cpuBefore) * 1e6) / moved).toFixed(2)} µs CPU per message (${((100 * (cpuAfter - cpuBefore)) / ((Date.now() - started) / 1000)).toFixed(0)}% of a core)`);
+          }
           return rate;
         });
+      };
       addResult(name, size, 'msgs/s', await measure(label, benchTargets, counted, options(MEASURED_SECONDS)));
     }
   }
