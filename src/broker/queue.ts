@@ -9,7 +9,7 @@ import { Deduplicator, sameDeduplication } from './deduplication.js';
 import { guarded } from './internal-errors.js';
 import type { ClockTimer } from './clock.js';
 import type { BrokerRuntime } from './runtime.js';
-import { newCounters, type MessageCounters } from './stats.js';
+import { newCounters, type MessageCounters, type QueueTypeTotals } from './stats.js';
 import type { PageFile, PagingWindow, QueueStore, RecoveredMessage, RecoveredMessages, StoredMessages } from './persistence.js';
 
 export type { QueueEntry } from './queue-entry.js';
@@ -107,6 +107,8 @@ export class Queue {
   deleted = false;
   private readonly events: QueueEvents;
   private readonly runtime: BrokerRuntime;
+  /** The broker's counts for this queue's type (Prometheus' queue_type label). */
+  protected readonly typeTotals: QueueTypeTotals;
   private readonly store: QueueStore | undefined;
   /** x-message-deduplication: drops messages whose x-deduplication-header was seen. */
   private dedup: Deduplicator | undefined;
@@ -123,6 +125,7 @@ export class Queue {
     this.runtime = opts.runtime;
     this.current = opts.settings;
     this.type = queueTypeNamed(opts.settings.type) ?? CLASSIC;
+    this.typeTotals = opts.runtime.totals.byQueueType[this.type.name];
     this.countsDeliveries = this.type.countsDeliveries;
     const paging = opts.paging;
     // A durable queue's page files keep only references to its persistent messages, read back from its own store.
@@ -392,9 +395,12 @@ export class Queue {
     this.stats[kind] += 1;
     this.runtime.totals.delivered += 1;
     this.runtime.totals[kind] += 1;
+    this.typeTotals.delivered += 1;
+    this.typeTotals[kind] += 1;
     if (entry.redelivered) {
       this.stats.redelivered += 1;
       this.runtime.totals.redelivered += 1;
+      this.typeTotals.redelivered += 1;
     }
   }
 
@@ -477,6 +483,7 @@ export class Queue {
         if (countEmpty) {
           this.stats.getEmpty += 1;
           this.runtime.totals.getEmpty += 1;
+          this.typeTotals.getEmpty += 1;
         }
         return undefined;
       }
@@ -506,6 +513,7 @@ export class Queue {
     this.unacked -= 1;
     this.stats.acked += 1;
     this.runtime.totals.acked += 1;
+    this.typeTotals.acked += 1;
   }
 
   /** Total ms during which ready messages waited on consumers that could not take them (up to `now`). */

@@ -171,7 +171,13 @@ export class Routing {
   /** Republishes a message leaving `queue` to its dead-letter exchange; a missing DLX drops it. */
   deadLetter(queue: Queue, message: Message, reason: DeadLetterReason): void {
     const dlx = queue.settings.deadLetterExchange;
-    if (dlx === undefined) return;
+    const byType = this.runtime.totals.byQueueType[queue.type.name].deadLettered;
+    // RabbitMQ counts a message leaving without a dead-letter exchange too, under the strategy "disabled".
+    if (dlx === undefined) {
+      byType.disabled[reason] += 1;
+      return;
+    }
+    byType.at_most_once[reason] += 1;
     this.runtime.totals.deadLettered[reason] += 1;
     queue.deadLettered += 1;
     const exchange = this.exchanges.get(dlx);

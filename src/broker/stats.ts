@@ -50,8 +50,35 @@ export interface AuthCounts {
   failed: number;
 }
 
+/** Why a message was dead-lettered (RabbitMQ's reason label and x-death reason). */
+type DeadLetterCounts = { expired: number; rejected: number; maxlen: number; delivery_limit: number };
+
+/**
+ * The counts of one queue type (RabbitMQ's `queue_type` label): deliveries, acks and empty gets, and messages that
+ * left a queue dead-lettered, by strategy: `at_most_once` to a dead-letter exchange, `disabled` dropped without one.
+ */
+export interface QueueTypeTotals {
+  delivered: number;
+  deliver: number;
+  deliverNoAck: number;
+  get: number;
+  getNoAck: number;
+  getEmpty: number;
+  redelivered: number;
+  acked: number;
+  deadLettered: { at_most_once: DeadLetterCounts; disabled: DeadLetterCounts };
+}
+
+const newDeadLetterCounts = (): DeadLetterCounts => ({ expired: 0, rejected: 0, maxlen: 0, delivery_limit: 0 });
+
+function newQueueTypeTotals(): QueueTypeTotals {
+  return { delivered: 0, deliver: 0, deliverNoAck: 0, get: 0, getNoAck: 0, getEmpty: 0, redelivered: 0, acked: 0, deadLettered: { at_most_once: newDeadLetterCounts(), disabled: newDeadLetterCounts() } };
+}
+
 /** Totals of one broker (rabbitmq_global_* series); each broker has its own, so brokers in one process never add up. */
 export interface BrokerTotals extends MessageCounters {
+  /** The queue-side counts again, by queue type (a queue holds its type's object and increments it beside these). */
+  byQueueType: { classic: QueueTypeTotals; quorum: QueueTypeTotals; stream: QueueTypeTotals };
   /** Messages that left a queue for a dead-letter exchange, by reason. */
   deadLettered: { expired: number; rejected: number; maxlen: number; delivery_limit: number };
   /** Messages dropped because they reached no queue. */
@@ -78,6 +105,7 @@ export interface BrokerTotals extends MessageCounters {
 export function newBrokerTotals(): BrokerTotals {
   return {
     ...newCounters(),
+    byQueueType: { classic: newQueueTypeTotals(), quorum: newQueueTypeTotals(), stream: newQueueTypeTotals() },
     deadLettered: { expired: 0, rejected: 0, maxlen: 0, delivery_limit: 0 },
     unroutable: 0,
     routed: 0,

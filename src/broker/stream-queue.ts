@@ -170,6 +170,9 @@ export class StreamQueue extends Queue {
       c.lastDelivered = r.offset;
       this.stats.delivered += 1;
       this.streamRuntime.totals.delivered += 1;
+      // Stream consumers over AMQP 0-9-1 always acknowledge (RabbitMQ counts them as manual-ack deliveries).
+      this.typeTotals.delivered += 1;
+      this.typeTotals.deliver += 1;
       this.unacked += 1;
       consumer.deliver(this, entryOf(r));
     }
@@ -191,6 +194,7 @@ export class StreamQueue extends Queue {
     this.unacked -= 1;
     this.stats.acked += 1;
     this.streamRuntime.totals.acked += 1;
+    this.typeTotals.acked += 1;
   }
 
   /** Never dead-lettered nor removed (a channel's basic.nack and basic.reject are refused before they get here). */

@@ -2,7 +2,7 @@
 // churn and global counters, and queue, channel and connection series (summed on /metrics, one series per object
 // on /metrics/per-object and /metrics/detailed). Read from the broker at scrape time; Warren-only ones are warren_*.
 import { readdirSync, readFileSync } from 'node:fs';
-import { MESSAGE_SIZE_BUCKETS, StreamQueue, type Queue, type StreamStats } from '../broker/index.js';
+import { MESSAGE_SIZE_BUCKETS, StreamQueue, type Queue, type QueueTypeTotals, type StreamStats } from '../broker/index.js';
 import type { Channel } from '../server/channel.js';
 import { channelCounts, unackedBytes, type Connection } from '../server/index.js';
 import { connectionName, NODE_NAME, openConnections, type ManagementDeps } from './deps.js';
@@ -57,7 +57,7 @@ export function nodeFamilies(deps: ManagementDeps): Family[] {
     { name: 'build_info', type: 'untyped', help: 'RabbitMQ & Erlang/OTP version info', samples: [[{ rabbitmq_version: identity.rabbitmqVersion, prometheus_plugin_version: identity.rabbitmqVersion, prometheus_client_version: '4.9.1', erlang_version: process.version, product: identity.product, product_version: identity.version }, 1]] },
     { name: 'identity_info', type: 'untyped', help: 'RabbitMQ node & cluster identity info', samples: [[{ rabbitmq_node: NODE_NAME, rabbitmq_cluster: NODE_NAME, rabbitmq_cluster_permanent_id: `warren-cluster-id-${NODE_NAME}` }, 1]] },
     { name: 'process_start_time_seconds', absolute: true, type: 'gauge', help: 'Start time of the process since unix epoch in seconds.', samples: one(Math.round(Date.now() / 1000 - process.uptime())) },
-    { name: 'erlang_uptime_seconds', type: 'gauge', help: 'Node uptime (of the Node.js process)', samples: one(Math.round(process.uptime() * 1000) / 1000) },
+    { name: 'erlang_uptime_seconds', type: 'gauge', help: 'Node uptime', samples: one(Math.round(process.uptime() * 1000) / 1000) },
     { name: 'process_resident_memory_bytes', type: 'gauge', help: 'Memory used in bytes', samples: one(process.memoryUsage().rss) },
     { name: 'resident_memory_limit_bytes', type: 'gauge', help: 'Memory high watermark in bytes', samples: one(Math.round(alarms.memoryLimit)) },
     { name: 'disk_space_available_limit_bytes', type: 'gauge', help: 'Free disk space low watermark in bytes', samples: one(Math.round(alarms.diskLimit)) },
@@ -116,18 +116,44 @@ export function globalFamilies(deps: ManagementDeps): Family[] {
     g('messages_unroutable_dropped_total', 'Total number of messages published as non-mandatory into an exchange and dropped as unroutable', t.unroutable - t.returnUnroutable),
     g('messages_unroutable_returned_total', 'Total number of messages published as mandatory into an exchange and returned to the publisher as unroutable', t.returnUnroutable),
     g('messages_confirmed_total', 'Total number of messages confirmed to publishers', t.confirm),
-    g('messages_delivered_total', 'Total number of messages delivered to consumers', t.delivered),
-    g('messages_delivered_consume_manual_ack_total', 'Total number of messages delivered to consumers using manual acknowledgement mode', t.deliver),
-    g('messages_delivered_consume_auto_ack_total', 'Total number of messages delivered to consumers using automatic acknowledgement mode', t.deliverNoAck),
-    g('messages_delivered_get_manual_ack_total', 'Total number of messages fetched with basic.get using manual acknowledgement mode', t.get),
-    g('messages_delivered_get_auto_ack_total', 'Total number of messages fetched with basic.get using automatic acknowledgement mode', t.getNoAck),
-    g('messages_get_empty_total', 'Total number of times basic.get operations fetched no message', t.getEmpty),
-    g('messages_redelivered_total', 'Total number of messages redelivered to consumers', t.redelivered),
-    g('messages_acknowledged_total', 'Total number of messages acknowledged by consumers', t.acked),
   ];
-  for (const reason of ['confirmed', 'delivery_limit', 'expired', 'maxlen', 'rejected'] as const) {
-    const v = reason === 'confirmed' ? 0 : t.deadLettered[reason];
-    out.push({ name: `global_messages_dead_lettered_${reason}_total`, type: 'counter', help: `Total number of messages dead-lettered due to ${reason === 'confirmed' ? 'being confirmed by the dead-letter target (at-least-once; Warren dead-letters at most once)' : reason.replace('_', '-')} `.trimEnd(), samples: one(v) });
+  // Queue-side counters carry RabbitMQ's queue_type label, one series per type (0 for a type without traffic).
+  const byType = t.byQueueType;
+  const TYPES = [['classic', 'rabbit_classic_queue'], ['quorum', 'rabbit_quorum_queue'], ['stream', 'rabbit_stream_queue']] as const;
+  const typed = (name: string, help: string, read: (x: QueueTypeTotals) => number): Family => ({
+    name: `global_${name}`,
+    type: 'counter',
+    help,
+    samples: TYPES.map(([k, label]) => [{ protocol: 'amqp091', queue_type: label }, read(byType[k])] as const),
+  });
+  out.push(
+    typed('messages_delivered_total', 'Total number of messages delivered to consumers', (x) => x.delivered),
+    typed('messages_delivered_consume_manual_ack_total', 'Total number of messages delivered to consumers using basic.consume with manual acknowledgment', (x) => x.deliver),
+    typed('messages_delivered_consume_auto_ack_total', 'Total number of messages delivered to consumers using basic.consume with automatic acknowledgment', (x) => x.deliverNoAck),
+    typed('messages_delivered_get_manual_ack_total', 'Total number of messages delivered to consumers using basic.get with manual acknowledgment', (x) => x.get),
+    typed('messages_delivered_get_auto_ack_total', 'Total number of messages delivered to consumers using basic.get with automatic acknowledgment', (x) => x.getNoAck),
+    typed('messages_get_empty_total', 'Total number of times basic.get operations fetched no message', (x) => x.getEmpty),
+    typed('messages_redelivered_total', 'Total number of messages redelivered to consumers', (x) => x.redelivered),
+    typed('messages_acknowledged_total', 'Total number of messages acknowledged by consumers', (x) => x.acked),
+  );
+  // Dead-lettering by queue type and strategy, with RabbitMQ's series: Warren dead-letters at most once, so the
+  // at_least_once series (quorum queues' x-dead-letter-strategy) stay 0.
+  const DEAD_LETTER: ReadonlyArray<readonly [string, string, ReadonlyArray<readonly ['classic' | 'quorum', readonly Strategy[]]>]> = [
+    ['confirmed', 'Total number of messages dead-lettered and confirmed by target queues', [['quorum', ['at_least_once']]]],
+    ['delivery_limit', 'Total number of messages dead-lettered due to delivery-limit exceeded', [['quorum', ['at_least_once', 'at_most_once', 'disabled']]]],
+    ['expired', 'Total number of messages dead-lettered due to message TTL exceeded', [['classic', ['at_most_once', 'disabled']], ['quorum', ['at_least_once', 'at_most_once', 'disabled']]]],
+    ['maxlen', 'Total number of messages dead-lettered due to overflow drop-head or reject-publish-dlx', [['classic', ['at_most_once', 'disabled']], ['quorum', ['at_most_once', 'disabled']]]],
+    ['rejected', 'Total number of messages dead-lettered due to basic.reject or basic.nack', [['classic', ['at_most_once', 'disabled']], ['quorum', ['at_least_once', 'at_most_once', 'disabled']]]],
+  ];
+  for (const [reason, help, series] of DEAD_LETTER) {
+    const samples: Array<readonly [Labels, number]> = [];
+    for (const [type, strategies] of series) {
+      for (const strategy of strategies) {
+        const counts = strategy === 'at_least_once' || reason === 'confirmed' ? undefined : byType[type].deadLettered[strategy];
+        samples.push([{ queue_type: `rabbit_${type}_queue`, dead_letter_strategy: strategy }, counts?.[reason as keyof typeof counts] ?? 0]);
+      }
+    }
+    out.push({ name: `global_messages_dead_lettered_${reason}_total`, type: 'counter', help, samples });
   }
   const auth = t.auth;
   const byProtocol = (f: (a: { succeeded: number; failed: number }) => number): Array<[Labels, number]> => [
@@ -146,6 +172,9 @@ export const MESSAGE_SIZE_HELP = 'Size of messages received from publishers';
 export { MESSAGE_SIZE_BUCKETS };
 
 type Reader<T> = (x: T) => number;
+
+/** RabbitMQ's dead_letter_strategy label values. */
+type Strategy = 'at_least_once' | 'at_most_once' | 'disabled';
 
 /** Families with one series per object (labelled) or one summed series. */
 function perObjectFamilies<T>(objects: readonly T[], labels: (x: T) => Labels, perObject: boolean, defs: ReadonlyArray<readonly [string, MetricType, string, Reader<T>]>): Family[] {

@@ -9,6 +9,19 @@ import { useBroker } from '../support/broker.js';
 
 const broker = useBroker({ prometheusPort: 0, managementPort: 0 });
 
+/** RabbitMQ's Prometheus endpoint to compare with (RABBITMQ_PROMETHEUS_URL, default localhost:15692), when it answers. */
+const rabbitPrometheus = await (async () => {
+  const base = process.env.RABBITMQ_PROMETHEUS_URL ?? 'http://localhost:15692';
+  try {
+    const res = await fetch(`${base}/metrics`, { signal: AbortSignal.timeout(3000) });
+    if (res.status === 200 && (await res.text()).includes('rabbitmq_build_info')) return base;
+  } catch {
+    // not reachable
+  }
+  if (process.env.WARREN_REQUIRE_RABBITMQ === '1') throw new Error(`RabbitMQ's Prometheus endpoint is required (WARREN_REQUIRE_RABBITMQ=1) and does not answer at ${base}`);
+  return undefined;
+})();
+
 interface Sample {
   name: string;
   labels: Record<string, string>;
@@ -137,6 +150,12 @@ describe('Prometheus metrics', () => {
   const shared = (file: string) => readFileSync(join(import.meta.dirname, '..', '..', '..', 'shared', 'rabbitmq', file), 'utf8');
   /** The family a sample name belongs to (a histogram's _bucket, _sum, _count). */
   const familyOf = (s: Scrape, name: string) => (s.types.has(name) ? name : name.replace(/_(bucket|sum|count)$/, ''));
+  /** Families whose labels the README's table says differ from RabbitMQ's, with why. */
+  const labelExceptions = () => {
+    const readme = readFileSync(join(import.meta.dirname, '..', '..', 'README.md'), 'utf8');
+    const section = readme.slice(readme.indexOf('| families whose labels differ from RabbitMQ 3.10.8'));
+    return new Set([...section.slice(0, section.indexOf('\n\n')).matchAll(/`(rabbitmq_[a-z_]+)`/g)].map((m) => m[1]!));
+  };
   /** Names the README's table says Warren does not serve, with why. */
   const notServed = () => {
     const readme = readFileSync(join(import.meta.dirname, '..', '..', 'README.md'), 'utf8');
@@ -191,6 +210,87 @@ describe('Prometheus metrics', () => {
     expect([...perObject.types.keys()].filter((n) => n.startsWith('warren_'))).toEqual(expect.arrayContaining(['warren_queue_messages_delivered_total', 'warren_queue_messages_acked_total']));
     await conn.close();
   });
+
+  it("splits queue-side global counters by queue_type and dead-lettering by queue type and strategy, as RabbitMQ's series", async () => {
+    expect.hasAssertions();
+    const conn = await amqp.connect(broker.current.url);
+    const ch = await conn.createConfirmChannel();
+    await ch.assertQueue('typed.classic', { durable: false, arguments: { 'x-message-ttl': 1 } });
+    await ch.assertQueue('typed.quorum', { durable: true, arguments: { 'x-queue-type': 'quorum' } });
+    const before = await scrape('/metrics');
+    const at = (s: Scrape, name: string, labels: Record<string, string>) => value(s, name, labels) ?? NaN;
+    ch.sendToQueue('typed.quorum', Buffer.from('q'));
+    ch.sendToQueue('typed.classic', Buffer.from('expires'));
+    await ch.waitForConfirms();
+    const m = await eventually(async () => (await ch.get('typed.quorum', { noAck: true })) || undefined);
+    expect(m.content.toString()).toBe('q');
+    await new Promise((r) => setTimeout(r, 50));
+    expect(await ch.get('typed.classic')).toBe(false);
+    const after = await scrape('/metrics');
+    const classic = { protocol: 'amqp091', queue_type: 'rabbit_classic_queue' };
+    const quorum = { protocol: 'amqp091', queue_type: 'rabbit_quorum_queue' };
+    const diff = (name: string, labels: Record<string, string>) => at(after, name, labels) - at(before, name, labels);
+    expect(diff('rabbitmq_global_messages_delivered_get_auto_ack_total', quorum)).toBe(1);
+    expect(diff('rabbitmq_global_messages_delivered_get_auto_ack_total', classic)).toBe(0);
+    expect(diff('rabbitmq_global_messages_get_empty_total', classic)).toBe(1);
+    expect(diff('rabbitmq_global_messages_delivered_total', { protocol: 'amqp091', queue_type: 'rabbit_stream_queue' })).toBe(0);
+    // Expired without a dead-letter exchange: counted under "disabled", as RabbitMQ does.
+    expect(diff('rabbitmq_global_messages_dead_lettered_expired_total', { queue_type: 'rabbit_classic_queue', dead_letter_strategy: 'disabled' })).toBe(1);
+    expect(diff('rabbitmq_global_messages_dead_lettered_expired_total', { queue_type: 'rabbit_classic_queue', dead_letter_strategy: 'at_most_once' })).toBe(0);
+    await ch.deleteQueue('typed.quorum');
+    await conn.close();
+  });
+
+  it.runIf(rabbitPrometheus !== undefined)("gives every family it shares with RabbitMQ's exposition RabbitMQ's type, HELP and labels (the README lists the exceptions)", async () => {
+    expect.hasAssertions();
+    // The same small traffic on both brokers, so that per-object families have series on each.
+    const traffic = async (url: string, q: string) => {
+      const conn = await amqp.connect(url);
+      const ch = await conn.createConfirmChannel();
+      await ch.assertQueue(q, { durable: false, autoDelete: false });
+      ch.sendToQueue(q, Buffer.from('x'));
+      await ch.waitForConfirms();
+      const got = await ch.get(q);
+      if (got) ch.ack(got);
+      await ch.consume(q, () => {});
+      return { conn, ch };
+    };
+    const q = `warren-labels-${Date.now()}`;
+    const w = await traffic(broker.current.url, q);
+    const r = await traffic(process.env.RABBITMQ_URL ?? 'amqp://guest:guest@localhost:5672', q);
+    try {
+      // RabbitMQ's per-object series appear with its next statistics emission (every 5 s).
+      await new Promise((res) => setTimeout(res, 5500));
+      const exceptions = labelExceptions();
+      const problems: string[] = [];
+      const detailed = '/metrics/detailed?' + ['queue_coarse_metrics', 'queue_consumer_count', 'queue_metrics', 'channel_metrics', 'channel_exchange_metrics', 'channel_queue_metrics', 'connection_coarse_metrics', 'connection_metrics', 'connection_churn_metrics', 'exchange_names', 'exchange_bindings'].map((f) => `family=${f}`).join('&');
+      for (const path of ['/metrics', '/metrics/per-object', detailed]) {
+        const ours = await scrape(path);
+        const theirs = parse(await (await fetch(rabbitPrometheus + path)).text());
+        for (const [name, type] of theirs.types) {
+          if (!ours.types.has(name)) continue;
+          if (ours.types.get(name) !== type) problems.push(`${path} ${name}: type ${ours.types.get(name)}, RabbitMQ ${type}`);
+          if (ours.helps.get(name) !== theirs.helps.get(name)) problems.push(`${path} ${name}: HELP "${ours.helps.get(name)}", RabbitMQ "${theirs.helps.get(name)}"`);
+          // A listed family stands for its rabbitmq_detailed_* twin too.
+          if (exceptions.has(name) || exceptions.has(name.replace(/^rabbitmq_detailed_/, 'rabbitmq_'))) continue;
+          const keys = (sc: Scrape) => [...new Set(sc.samples.filter((x) => x.name === name).map((x) => Object.keys(x.labels).sort().join(',')))].sort();
+          const [a, b] = [keys(ours), keys(theirs)];
+          if (a.length > 0 && b.length > 0 && JSON.stringify(a) !== JSON.stringify(b)) problems.push(`${path} ${name}: labels [${a.join(' | ')}], RabbitMQ [${b.join(' | ')}]`);
+          // Node-wide counters: the same series (label values) as RabbitMQ's, e.g. each queue_type and dead_letter_strategy.
+          if (name.startsWith('rabbitmq_global_')) {
+            const series = (sc: Scrape) => sc.samples.filter((x) => x.name === name).map((x) => JSON.stringify(Object.entries(x.labels).sort())).sort();
+            if (JSON.stringify(series(ours)) !== JSON.stringify(series(theirs))) problems.push(`${path} ${name}: series ${series(ours).join(' ')}, RabbitMQ ${series(theirs).join(' ')}`);
+          }
+        }
+      }
+      expect(problems).toEqual([]);
+    } finally {
+      await w.ch.deleteQueue(q);
+      await r.ch.deleteQueue(q);
+      await w.conn.close();
+      await r.conn.close();
+    }
+  }, 30_000);
 
   it('serves /metrics/detailed for the asked families and vhosts, as rabbitmq_detailed_*', async () => {
     expect.hasAssertions();

@@ -55,7 +55,7 @@ describe('message counters', () => {
     expect(q.message_stats).toMatchObject({ publish: 5, deliver_get: 6, redeliver: 1, ack: 5 });
     expect(q.message_stats.publish_details).toEqual({ rate: expect.any(Number) });
     expect(await metric('rabbitmq_queue_messages_published_total', true)).toContain('queue="stats-q"} 5');
-    expect(await metric('rabbitmq_global_messages_acknowledged_total')).toMatch(/ [5-9]\d*$/);
+    expect(await metric('rabbitmq_global_messages_acknowledged_total{protocol="amqp091",queue_type="rabbit_classic_queue"}')).toMatch(/ [5-9]\d*$/);
     await conn.close();
   });
 
@@ -83,12 +83,12 @@ describe('message counters', () => {
     const ch = await conn.createConfirmChannel();
     await ch.assertExchange('stats-dlx', 'fanout');
     await ch.assertQueue('stats-src', { arguments: { 'x-dead-letter-exchange': 'stats-dlx', 'x-message-ttl': 20 } });
-    const before = Number((await metric('rabbitmq_global_messages_dead_lettered_expired_total')).split(' ').pop());
+    const before = Number((await metric('rabbitmq_global_messages_dead_lettered_expired_total{queue_type="rabbit_classic_queue",dead_letter_strategy="at_most_once"}')).split(' ').pop());
     ch.sendToQueue('stats-src', Buffer.from('x'));
     ch.sendToQueue('stats-src', Buffer.from('y'));
     await ch.waitForConfirms();
     await new Promise((r) => setTimeout(r, 150));
-    expect(Number((await metric('rabbitmq_global_messages_dead_lettered_expired_total')).split(' ').pop())).toBe(before + 2);
+    expect(Number((await metric('rabbitmq_global_messages_dead_lettered_expired_total{queue_type="rabbit_classic_queue",dead_letter_strategy="at_most_once"}')).split(' ').pop())).toBe(before + 2);
     expect((await apiClient(`http://localhost:${broker.current.managementPort}`).get('/api/queues/%2F/stats-src')).json.messages_dead_lettered).toBe(2);
     expect(await metric('warren_queue_messages_dead_lettered_total{vhost="/",queue="stats-src"}', true)).toMatch(/ 2$/);
     await conn.close();
