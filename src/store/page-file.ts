@@ -1,8 +1,9 @@
 // A queue's page file: ready messages beyond its memory window, appended in order and read back in batches.
 import { closeSync, ftruncateSync, mkdirSync, openSync, readSync, rmSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { Message, type PageFile, type QueueEntry, type StoredMessages } from '../broker/index.js';
+import type { Message, PageFile, QueueEntry, StoredMessages } from '../broker/index.js';
 import { Writer } from '../protocol/index.js';
+import { readMessage, u64 } from './message-record.js';
 
 /** Bytes read from the file per batch (whole records only are used). */
 const READ_CHUNK = 4 * 1024 * 1024;
@@ -175,8 +176,6 @@ export class QueuePageFile implements PageFile {
   }
 }
 
-const u64 = (p: Buffer, at: number) => p.readUInt32BE(at) * 0x100000000 + p.readUInt32BE(at + 4);
-
 /** A record's entry; `stored`: the message read back for a reference record. */
 function decode(p: Buffer, stored: Message | undefined): QueueEntry {
   const seq = u64(p, 0);
@@ -185,7 +184,7 @@ function decode(p: Buffer, stored: Message | undefined): QueueEntry {
   const flags = p[24]!;
   const priority = p[25]!;
   const deliveryCount = p.readUInt32BE(26);
-  const message = stored ?? decodeMessage(p, 30);
+  const message = stored ?? readMessage(p, 30, true);
   return {
     message,
     seq,
@@ -198,20 +197,4 @@ function decode(p: Buffer, stored: Message | undefined): QueueEntry {
     delivery: undefined,
     enqueuedAt,
   };
-}
-
-/** The message written in a record from `pos` on. */
-function decodeMessage(p: Buffer, pos: number): Message {
-  const exLen = p[pos]!;
-  const exchange = p.toString('utf8', pos + 1, pos + 1 + exLen);
-  pos += 1 + exLen;
-  const rkLen = p[pos]!;
-  const routingKey = p.toString('utf8', pos + 1, pos + 1 + rkLen);
-  pos += 1 + rkLen;
-  const propsLen = p.readUInt32BE(pos);
-  const props = p.subarray(pos + 4, pos + 4 + propsLen);
-  pos += 4 + propsLen;
-  const bodyLen = p.readUInt32BE(pos);
-  // Copies, so the read chunk is not kept alive by one small message.
-  return new Message(exchange, routingKey, Buffer.from(props), Buffer.from(p.subarray(pos + 4, pos + 4 + bodyLen)));
 }

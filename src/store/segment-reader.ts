@@ -1,7 +1,8 @@
 // Recovery of a queue's segments: a boot-time scan of record headers, then the messages read back lazily, in order.
 import { closeSync, existsSync, fstatSync, ftruncateSync, openSync, readFileSync, readSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { crc32 } from 'node:zlib';
-import { Message, type RecoveredMessage, type RecoveredMessages } from '../broker/index.js';
+import type { Message, RecoveredMessage, RecoveredMessages } from '../broker/index.js';
+import { bodySizeBetween, readMessage, u64 } from './message-record.js';
 
 /** Record layout: u32 payload length, u32 CRC of the payload, then seq u64, expiresAt u64, exchange, key, properties, body. */
 export const RECORD_HEADER = 8;
@@ -79,19 +80,8 @@ export interface ScanResult {
   removedKept: number[];
 }
 
-/** Body size of a record's payload when its inner lengths fit the payload, else -1. */
-function bodySizeOf(buf: Buffer, start: number, len: number): number {
-  let pos = start + 16;
-  const end = start + len;
-  pos += 1 + buf[pos]!;
-  if (pos >= end) return -1;
-  pos += 1 + buf[pos]!;
-  if (pos + 4 > end) return -1;
-  pos += 4 + buf.readUInt32BE(pos);
-  return pos <= end ? end - pos : -1;
-}
-
-const u64 = (buf: Buffer, at: number) => buf.readUInt32BE(at) * 0x100000000 + buf.readUInt32BE(at + 4);
+/** Body size of a record's payload (after seq and expiresAt) when its inner lengths fit the payload, else -1. */
+const bodySizeOf = (buf: Buffer, start: number, len: number): number => bodySizeBetween(buf, start + 16, start + len);
 
 /**
  * A DataView over a buffer, for loops over every index entry at boot: its getUint32 is fast from the first call,
@@ -212,20 +202,7 @@ export function scanSegments(
 
 /** Decodes one record's payload; the body is copied, so the read buffer is not kept alive by it. */
 export function decodeRecord(p: Buffer): { seq: number; expiresAt: number; message: Message } {
-  const seq = u64(p, 0);
-  const expiresAt = u64(p, 8);
-  let pos = 16;
-  const exLen = p[pos]!;
-  const exchange = p.toString('utf8', pos + 1, pos + 1 + exLen);
-  pos += 1 + exLen;
-  const rkLen = p[pos]!;
-  const routingKey = p.toString('utf8', pos + 1, pos + 1 + rkLen);
-  pos += 1 + rkLen;
-  const propsLen = p.readUInt32BE(pos);
-  pos += 4;
-  const props = Buffer.from(p.subarray(pos, pos + propsLen));
-  const body = Buffer.from(p.subarray(pos + propsLen));
-  return { seq, expiresAt, message: new Message(exchange, routingKey, props, body) };
+  return { seq: u64(p, 0), expiresAt: u64(p, 8), message: readMessage(p, 16, false) };
 }
 
 /**

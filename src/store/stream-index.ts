@@ -2,7 +2,7 @@
 import { closeSync, openSync, readSync } from 'node:fs';
 import { crc32 } from 'node:zlib';
 import { Writer } from '../protocol/index.js';
-import { u64 } from './stream-record.js';
+import { u64 } from './message-record.js';
 
 /**
  * A chunk is the run of records one group commit wrote together (capped, so a seek never scans much). Index entry:

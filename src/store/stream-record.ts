@@ -2,6 +2,7 @@
 import { crc32 } from 'node:zlib';
 import { Message } from '../broker/index.js';
 import type { Writer } from '../protocol/index.js';
+import { u64 } from './message-record.js';
 
 /**
  * Record: u32 payload length, u32 CRC of the payload; payload: offset u64, timestamp (epoch ms) u64, filter value
@@ -15,7 +16,6 @@ export const MAX_FILTER_BYTES = 0xfffe;
 /** Smallest payload: offset, timestamp, filter length, two empty short strings, properties length. */
 export const MIN_PAYLOAD = 8 + 8 + 2 + 1 + 1 + 4;
 
-export const u64 = (buf: Buffer, at: number) => buf.readUInt32BE(at) * 0x100000000 + buf.readUInt32BE(at + 4);
 
 /** Appends one record to `w`; returns its size in bytes. */
 export function writeRecord(w: Writer, offset: number, timestamp: number, message: Message, filterValue: string | undefined): number {
