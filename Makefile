@@ -5,7 +5,7 @@ PORT ?= 5672
 DATA_DIR ?= ./data
 RABBITMQ_URL ?= amqp://guest:guest@localhost:5672
 
-.PHONY: help install build run test typecheck generate-check unit conformance conformance-rabbitmq rabbitmq garagemq pika bench bench-readme bench-check stress fuzz celery chromium conformance-clients clean
+.PHONY: help install build run test typecheck generate-check unit conformance conformance-rabbitmq rabbitmq garagemq pika bench bench-readme bench-check stress fuzz celery chromium conformance-clients upstream-suites clean
 
 help:
 	@echo "make run                   start Warren on port $(PORT) with data in $(DATA_DIR)"
@@ -13,6 +13,7 @@ help:
 	@echo "make conformance           conformance suite (AMQP_URL=... to target another broker)"
 	@echo "make conformance-rabbitmq  the same suite against a local RabbitMQ (installed if missing)"
 	@echo "make conformance-clients   real client libraries (installed from Debian if missing) against Warren, or AMQP_URL=..."
+	@echo "make upstream-suites       amqplib's and pika's own test suites on RabbitMQ and on Warren, compared (AMQPLIB_SRC=, PIKA_SRC=)"
 	@echo "make bench                 benchmarks (RABBITMQ=1 / GARAGEMQ=1 add those brokers' columns)"
 	@echo "make bench-readme          rewrite the README's performance table from bench-results.json"
 	@echo "make stress                many rounds of the kill -9 crash test"
@@ -79,6 +80,12 @@ test: generate-check typecheck unit conformance bench-check
 conformance-clients: build
 	@bash conformance/clients/install.sh
 	node conformance/clients/run-matrix.mjs $(if $(AMQP_URL),,--update-readme)
+
+# Client libraries' own test suites (amqplib's broker tests, pika's acceptance tests) from checkouts (AMQPLIB_SRC,
+# PIKA_SRC; cloned into .cache/ otherwise), run against the local RabbitMQ and against Warren in a private network
+# namespace; fails when a test's result differs between the two.
+upstream-suites: build rabbitmq
+	node conformance/clients/upstream-suites.mjs
 
 # Installs RabbitMQ from Debian's packages if missing, starts it if it is not running, runs the same suite.
 rabbitmq:

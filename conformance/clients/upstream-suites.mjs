@@ -1,0 +1,225 @@
+#!/usr/bin/env node
+// Runs client libraries' own test suites (amqplib's broker tests, pika's acceptance tests) against RabbitMQ and
+// against Warren on the same machine, and fails when Warren's results differ from RabbitMQ's.
+//
+//   AMQPLIB_SRC=DIR PIKA_SRC=DIR node conformance/clients/upstream-suites.mjs [--only amqplib,pika]
+//   (UPSTREAM_LOGS=DIR keeps each run's output there)
+//
+// A source is a checkout of the library's repository (or a bare git directory, whose HEAD is used); without one
+// the runner clones it from GitHub into .cache/upstream-suites/, and a suite whose source cannot be had is listed
+// as not run (not a failure). Both suites hard-code amqp://localhost:5672, so:
+// - RabbitMQ is the one on localhost:5672 (`make rabbitmq`); without it nothing can be compared and the run fails.
+// - Warren runs on port 5672 of a private network namespace (`unshare -rn`, loopback only) with the suite, started
+//   from bin/warren (build first) with --server-product RabbitMQ --server-version 3.10.8, the override these suites
+//   need (amqplib's connect test asserts product "RabbitMQ").
+// Exits 1 when a suite that ran passes a test on RabbitMQ that fails on Warren, or the other way round.
+import amqp from 'amqplib';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = resolve(here, '..', '..');
+const argv = process.argv.slice(2);
+const onlyArg = argv.find((a, i) => a.startsWith('--only=') || argv[i - 1] === '--only');
+const only = onlyArg ? (onlyArg.startsWith('--only=') ? onlyArg.slice(7) : onlyArg).split(',') : null;
+const SUITE_TIMEOUT_MS = 15 * 60_000;
+const MAX_OUTPUT = 256 * 1024 * 1024;
+
+/** A suite: where its source comes from, and its runs ([label, command, arguments]) in that source's directory. */
+const SUITES = [
+  {
+    name: 'amqplib',
+    env: 'AMQPLIB_SRC',
+    repo: 'https://github.com/amqp-node/amqplib',
+    // The files that talk to a broker (the others are codec tests, and need the claire dev dependency), one run each:
+    // the files share describe names.
+    // Named in issue 15: each failed on Warren before (a basic.ack after channel.close; product "Warren").
+    watch: ['channel_api: confirms > works when channel is closed', 'connect: Connect > Connect API > serverProperties'],
+    runs: ['channel_api', 'callback_api', 'connect'].map((f) => [f, process.execPath, ['--test', '--test-timeout=5000', '--test-reporter=tap', `test/${f}.test.js`]]),
+    parse: parseTap,
+  },
+  {
+    name: 'pika',
+    env: 'PIKA_SRC',
+    repo: 'https://github.com/pika/pika',
+    // pika from the checkout (pyproject's pythonpath), the select/asyncio/blocking adapters; pytest from PATH's python3.
+    runs: [['acceptance', 'python3', ['-m', 'pytest', '-q', '-p', 'no:cacheprovider', '-rA', 'tests/acceptance', '--ignore=tests/acceptance/twisted_adapter_tests.py']]],
+    parse: parsePytest,
+  },
+];
+
+/** node --test's TAP: every leaf test's path (suite > test) with ok or not ok. */
+function parseTap(out) {
+  const results = new Map();
+  const stack = [];
+  for (const line of out.split('\n')) {
+    const sub = /^(\s*)# Subtest: (.*)$/.exec(line);
+    if (sub) {
+      const depth = sub[1].length / 4;
+      stack.length = depth;
+      stack[depth] = sub[2];
+      continue;
+    }
+    const r = /^(\s*)(not ok|ok) \d+ - (.*?)(\s+#.*)?$/.exec(line);
+    if (!r) continue;
+    const depth = r[1].length / 4;
+    const path = [...stack.slice(0, depth), r[3]].join(' > ');
+    // A suite's own line comes after its tests: keep only leaves (no recorded test below this path).
+    if ([...results.keys()].some((k) => k.startsWith(`${path} > `))) continue;
+    results.set(path, r[2] === 'ok' ? (/# SKIP/.test(line) ? 'skipped' : 'passed') : 'failed');
+  }
+  return results;
+}
+
+/** pytest -rA's short summary: PASSED / FAILED / ERROR / SKIPPED lines. */
+function parsePytest(out) {
+  const results = new Map();
+  for (const line of out.split('\n')) {
+    const r = /^(PASSED|FAILED|ERROR|SKIPPED|XFAIL|XPASS) (?:\[\d+\] )?(\S+)/.exec(line);
+    if (!r) continue;
+    results.set(r[2], r[1] === 'PASSED' || r[1] === 'XPASS' ? 'passed' : r[1] === 'SKIPPED' || r[1] === 'XFAIL' ? 'skipped' : 'failed');
+  }
+  return results;
+}
+
+/** A working directory holding the suite's source: a copy of a checkout or bare repository, or a fresh clone. */
+function source(suite, work) {
+  let given = process.env[suite.env];
+  if (!given) {
+    given = join(root, '.cache', 'upstream-suites', suite.name);
+    if (!existsSync(given)) {
+      const clone = spawnSync('git', ['clone', '--quiet', '--depth', '1', suite.repo, given], { stdio: 'pipe', timeout: 120_000 });
+      if (clone.status !== 0) return { reason: `no ${suite.env}, and cannot clone ${suite.repo}: ${(clone.stderr?.toString() || 'timed out').trim().split('\n').pop()}` };
+    }
+  }
+  if (!existsSync(given) || !statSync(given).isDirectory()) return { reason: `${given} is not a directory` };
+  const dir = join(work, suite.name);
+  mkdirSync(dir, { recursive: true });
+  const isGit = (existsSync(join(given, 'HEAD')) && existsSync(join(given, 'objects'))) || existsSync(join(given, '.git'));
+  if (!isGit) {
+    spawnSync('cp', ['-a', `${given}/.`, dir]);
+    return { dir, from: given };
+  }
+  const archive = spawnSync('sh', ['-c', 'git -C "$1" archive HEAD | tar -x -C "$2"', 'sh', given, dir], { stdio: 'pipe' });
+  if (archive.status !== 0) return { reason: `cannot read ${given}: ${archive.stderr.toString().trim()}` };
+  return { dir, from: `${given} at ${gitHead(given)}` };
+}
+
+function gitHead(dir) {
+  const r = spawnSync('git', ['-C', dir, 'log', '-1', '--format=%h %cs'], { encoding: 'utf8' });
+  return r.status === 0 ? r.stdout.trim() : 'unknown commit';
+}
+
+/** Runs `cmd args` in `cwd`, inside a private network namespace next to a Warren on its port 5672 when `warren`. */
+function run(suite, cmd, args, cwd, warren) {
+  let file = cmd;
+  let all = args;
+  if (warren) {
+    const data = mkdtempSync(join(tmpdir(), `warren-upstream-${suite.name}-`));
+    const script = [
+      'ip link set lo up || exit 97',
+      `"$0" "$1" --port 5672 --data-dir "$2" --management-port off --prometheus-port off --log-level warn --server-product RabbitMQ --server-version 3.10.8 > "$2/warren.log" 2>&1 & w=$!`,
+      'up=0; for i in $(seq 300); do (echo > /dev/tcp/127.0.0.1/5672) 2>/dev/null && { up=1; break; }; sleep 0.1; done',
+      '[ $up = 1 ] || { cat "$2/warren.log" >&2; kill $w; exit 98; }',
+      'shift 2; "$@"; rc=$?; kill $w; wait $w 2>/dev/null; exit $rc',
+    ].join('\n');
+    file = 'unshare';
+    all = ['-rn', 'bash', '-c', script, process.execPath, join(root, 'bin', 'warren'), data, cmd, ...args];
+    const r = spawnSync(file, all, { cwd, encoding: 'utf8', timeout: SUITE_TIMEOUT_MS, maxBuffer: MAX_OUTPUT });
+    if (r.status === 98) console.log(`  Warren did not start in its network namespace:\n${r.stderr}`);
+    rmSync(data, { recursive: true, force: true });
+    return r;
+  }
+  return spawnSync(file, all, { cwd, encoding: 'utf8', timeout: SUITE_TIMEOUT_MS, maxBuffer: MAX_OUTPUT });
+}
+
+/** The product on localhost:5672, from connection.start (RabbitMQ must be the one there). */
+async function productOn5672() {
+  try {
+    const conn = await amqp.connect('amqp://guest:guest@localhost:5672');
+    const product = conn.connection.serverProperties.product;
+    await conn.close();
+    return product;
+  } catch {
+    return undefined;
+  }
+}
+
+const counts = (m) => {
+  const c = { passed: 0, failed: 0, skipped: 0 };
+  for (const v of m.values()) c[v] += 1;
+  return `${c.passed} passed, ${c.failed} failed, ${c.skipped} skipped`;
+};
+
+async function main() {
+  if (!existsSync(join(root, 'dist', 'src', 'index.js'))) {
+    console.error('upstream-suites: dist/ is missing: run `npm run build` first');
+    process.exit(2);
+  }
+  const product = await productOn5672();
+  if (product !== 'RabbitMQ') {
+    console.error(`upstream-suites: no RabbitMQ on localhost:5672 (${product ? `found ${product}` : 'nothing listening'}); run \`make rabbitmq\``);
+    process.exit(2);
+  }
+  const ns = spawnSync('unshare', ['-rn', 'true']);
+  if (ns.status !== 0) {
+    console.error('upstream-suites: cannot make a network namespace (unshare -rn) for Warren on port 5672');
+    process.exit(2);
+  }
+  const work = mkdtempSync(join(tmpdir(), 'warren-upstream-'));
+  let differences = 0;
+  try {
+    for (const suite of SUITES) {
+      if (only && !only.includes(suite.name)) continue;
+      const src = source(suite, work);
+      if (!src.dir) {
+        console.log(`${suite.name}: not run: ${src.reason}`);
+        continue;
+      }
+      const a = new Map();
+      const b = new Map();
+      let failedRun = false;
+      for (const [label, cmd, args] of suite.runs) {
+        for (const [broker, warren, into] of [['rabbitmq', false, a], ['warren', true, b]]) {
+          const r = run(suite, cmd, args, src.dir, warren);
+          if (r.status === 97) throw new Error('cannot bring up loopback in the network namespace');
+          // A run cut short (timeout, too much output) has lost results: say so instead of comparing what is left.
+          if (r.error) {
+            console.log(`  FAIL ${suite.name} ${label} on ${broker}: ${r.error.message}`);
+            failedRun = true;
+          }
+          const out = `${r.stdout}\n${r.stderr}`;
+          if (process.env.UPSTREAM_LOGS) {
+            mkdirSync(process.env.UPSTREAM_LOGS, { recursive: true });
+            writeFileSync(join(process.env.UPSTREAM_LOGS, `${suite.name}-${label}-${broker}.log`), out);
+          }
+          const results = suite.parse(out);
+          if (results.size === 0) {
+            console.log(`  FAIL ${suite.name} ${label}: no results from the ${broker} run:\n${out.split('\n').slice(-15).join('\n')}`);
+            failedRun = true;
+          }
+          for (const [name, result] of results) into.set(`${label}: ${name}`, result);
+        }
+      }
+      console.log(`${suite.name} (${src.from}): RabbitMQ ${counts(a)}; Warren ${counts(b)}`);
+      if (failedRun) differences += 1;
+      for (const name of suite.watch ?? []) console.log(`  ${name}: RabbitMQ ${a.get(name) ?? 'not in this version'}, Warren ${b.get(name) ?? 'not in this version'}`);
+      for (const name of new Set([...a.keys(), ...b.keys()])) {
+        const ra = a.get(name) ?? 'missing';
+        const rb = b.get(name) ?? 'missing';
+        if (ra === rb) continue;
+        differences += 1;
+        console.log(`  DIFF ${name}: RabbitMQ ${ra}, Warren ${rb}`);
+      }
+    }
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+  console.log(differences === 0 ? 'upstream suites: Warren as RabbitMQ' : `upstream suites: ${differences} difference(s)`);
+  process.exit(differences === 0 ? 0 : 1);
+}
+
+await main();
