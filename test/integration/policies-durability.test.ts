@@ -1,38 +1,21 @@
 // Policies, operator policies, runtime and global parameters survive a restart and a kill -9 (the definitions log).
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { apiClient } from '../support/http.js';
-import { BIN, cleanEnv, cleanup, tempDir } from './cli-support.js';
+import { cleanup, exitCode, startWarren, tempDir } from './cli-support.js';
 
-const children: ChildProcess[] = [];
-
-afterEach(() => {
-  for (const c of children.splice(0)) c.kill('SIGKILL');
-  cleanup();
-});
+afterEach(cleanup);
 
 /** Starts bin/warren on `dataDir` (kept across starts); resolves with its management API once it is up. */
-function start(dataDir: string): Promise<{ child: ChildProcess; api: ReturnType<typeof apiClient> }> {
-  const child = spawn(process.execPath, [BIN, '--port', '0', '--management-port', '0', '--prometheus-port', '0', '--data-dir', dataDir], { stdio: ['ignore', 'pipe', 'pipe'], env: cleanEnv() });
-  children.push(child);
-  let out = '';
-  return new Promise((resolve, reject) => {
-    child.stdout!.on('data', (d: Buffer) => {
-      out += d.toString();
-      const text = out.split('\n').find((l) => l.includes('Server startup complete'));
-      if (text) resolve({ child, api: apiClient(`http://localhost:${(JSON.parse(text) as { managementPort: number }).managementPort}`) });
-    });
-    child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
-    child.on('exit', (code) => reject(new Error(`warren exited with ${code}: ${out}`)));
-  });
+async function start(dataDir: string): Promise<{ child: ChildProcess; api: ReturnType<typeof apiClient> }> {
+  const w = await startWarren([], { dataDir });
+  return { child: w.child, api: apiClient(w.managementUrl) };
 }
 
-function stopped(child: ChildProcess, signal: NodeJS.Signals): Promise<void> {
-  return new Promise((resolve) => {
-    child.on('exit', () => resolve());
-    child.kill(signal);
-  });
+async function stopped(child: ChildProcess, signal: NodeJS.Signals): Promise<void> {
+  child.kill(signal);
+  await exitCode(child);
 }
 
 describe('policies and parameters are durable', () => {
