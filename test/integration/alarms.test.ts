@@ -4,6 +4,7 @@ import amqp from 'amqplib';
 import { describe, expect, it } from 'vitest';
 import { useBroker } from '../support/broker.js';
 import { apiClient } from '../support/http.js';
+import { args, encodeFrame, encodeHeaderPayload, encodeMethodFrame, FRAME_BODY, FRAME_HEADER, rawConnect } from '../../conformance/support/raw.js';
 
 const broker = useBroker({ managementPort: 0, prometheusPort: 0, alarmCheckInterval: 50 });
 
@@ -46,5 +47,36 @@ describe('resource alarms', () => {
     expect((await api.get('/api/health/checks/alarms')).json).toEqual({ status: 'ok' });
     await publisher.close();
     await consumer.close();
+  });
+
+  it('sends no connection.blocked after the client sent connection.close (only the close-ok goes out)', async () => {
+    expect.hasAssertions();
+    const b = broker.current;
+    const caps = { authentication_failure_close: true, 'connection.blocked': true };
+    const body = Buffer.from('x');
+    const publish = Buffer.concat([
+      encodeMethodFrame(1, 60, 40, args().short(0).shortstr('').shortstr('no-such-queue').bits(false, false).build()),
+      encodeFrame(FRAME_HEADER, 1, encodeHeaderPayload(60, body.length)),
+      encodeFrame(FRAME_BODY, 1, body),
+    ]);
+    // Two publishers (alarms block publishers only): one stays, one sends connection.close right after publishing.
+    const stays = await rawConnect({ url: b.url, capabilities: caps });
+    const leaves = await rawConnect({ url: b.url, capabilities: caps });
+    for (const c of [stays, leaves]) await c.openChannel(1);
+    stays.sendRaw(publish);
+    leaves.sendRaw(Buffer.concat([publish, encodeMethodFrame(0, 10, 50, args().short(200).shortstr('bye').short(0).short(0).build())]));
+    await leaves.expectMethod(10, 51);
+    // The socket stays open (the broker leaves closing it to the client): an alarm now must not reach it.
+    b.server.alarms.setMemoryHighWatermark({ absolute: 1 });
+    try {
+      const blocked = await stays.expectMethod(10, 60, 2_000);
+      expect(blocked.channel).toBe(0);
+      const late = await leaves.nextFrame(300, 'nothing').then((f) => f, () => undefined);
+      expect(late).toBeUndefined();
+    } finally {
+      b.server.alarms.setMemoryHighWatermark({ relative: 0.9 });
+      stays.destroy();
+      leaves.destroy();
+    }
   });
 });
