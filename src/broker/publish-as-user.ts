@@ -1,5 +1,5 @@
 // Publishing as an authenticated user: the checks basic.publish and the management API's publish share, with RabbitMQ's texts.
-import { accessRefused, preconditionFailed } from '../protocol/index.js';
+import { accessRefused, preconditionFailed, type AmqpError } from '../protocol/index.js';
 import type { Exchange } from './exchange.js';
 import { exchangeResource } from './exchange-names.js';
 import type { Message } from './message.js';
@@ -40,6 +40,11 @@ export function exchangeRefused(vhost: VirtualHost, user: string, exchangeName: 
 /** RabbitMQ's refusal of an operation on a queue or exchange, by its permission name. */
 export function resourceRefused(kind: 'exchange' | 'queue', resource: string, vhost: string, user: string): Error {
   return accessRefused(`access to ${kind} '${resource}' in vhost '${vhost}' refused for user '${user}'`);
+}
+
+/** RabbitMQ's refusal of a message whose body is over the configured max_message_size (basic.publish and the API alike). */
+export function messageTooLarge(size: number, max: number): AmqpError {
+  return preconditionFailed(`message size ${size} is larger than configured max size ${max}`);
 }
 
 /** The properties the broker acts on, checked: user_id must name the publisher, expiration becomes the message's TTL. */

@@ -1,6 +1,6 @@
 // Publishing and fetching messages through the API: /api/exchanges/{vhost}/{name}/publish and /api/queues/{vhost}/{name}/get.
 import { intField, intValue } from './body-values.js';
-import { checkPublishedProperties, exchangeFromResource, Message, messageSizeBucket, publishTarget, type Broker, type PublishingUser, type QueueEntry, type TraceOrigin, type User } from '../broker/index.js';
+import { checkPublishedProperties, exchangeFromResource, Message, messageSizeBucket, messageTooLarge, publishTarget, type Broker, type PublishingUser, type QueueEntry, type TraceOrigin, type User } from '../broker/index.js';
 import { AmqpError, type BasicProperties } from '../protocol/index.js';
 import { checkVhostAccess } from './authz.js';
 import { jsonToTable, tableToJson } from '../definitions/index.js';
@@ -99,7 +99,7 @@ export async function publishViaApi(broker: Broker, user: User, vhostName: strin
   if (typeof payload !== 'string') throw badRequest('payload must be a string');
   if (encoding !== 'string' && encoding !== 'base64') throw badRequest(`Unsupported payload_encoding '${String(encoding)}'. Please use string or base64.`);
   const bytes = encoding === 'base64' ? Buffer.from(payload, 'base64') : Buffer.from(payload, 'utf8');
-  if (bytes.length > maxMessageSize) throw badRequest(`406 PRECONDITION_FAILED - message size ${bytes.length} is larger than configured max size ${maxMessageSize}`);
+  if (bytes.length > maxMessageSize) throw publishError(messageTooLarge(bytes.length, maxMessageSize));
   const props = propertiesFromJson(properties as Json);
 
   let routed: boolean;

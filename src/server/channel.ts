@@ -3,7 +3,7 @@
 import type { TraceOrigin } from '../broker/index.js';
 import { connectionName } from './connection-name.js';
 import type { Logger } from 'pino';
-import { addCounters, newCounters, type MessageCounters, type VirtualHost } from '../broker/index.js';
+import { addCounters, messageTooLarge, newCounters, type MessageCounters, type VirtualHost } from '../broker/index.js';
 import {
   AmqpError,
   BASIC_PUBLISH,
@@ -20,7 +20,6 @@ import {
   FRAME_BODY,
   FRAME_HEADER,
   notImplemented,
-  preconditionFailed,
   resourceError,
   stampMethod,
   unexpectedFrame,
@@ -246,7 +245,7 @@ export class Channel implements MethodContext {
     if (bodySize > max) {
       this.expecting = 'method';
       this.pending = undefined;
-      throw preconditionFailed(`message size ${bodySize} is larger than configured max size ${max}`).stamp(BASIC_PUBLISH);
+      throw messageTooLarge(bodySize, max).stamp(BASIC_PUBLISH);
     }
     p.bodySize = bodySize;
     p.properties = p.lastProperties.of(payload, CONTENT_PROPERTIES_AT);
