@@ -23,13 +23,13 @@ export interface Windows {
 
 export const NO_WINDOWS: Windows = {};
 
-/** The windows a query names; RabbitMQ's incr defaults to the age divided into 5 s steps. */
+/** The windows a query names: an age and its increment, both needed (RabbitMQ gives no samples for an age alone). */
 export function windowsOf(query: URLSearchParams): Windows {
   const one = (prefix: string): Window | undefined => {
     const age = Number(query.get(`${prefix}_age`));
-    if (!Number.isFinite(age) || age <= 0) return undefined;
-    const incr = Number(query.get(`${prefix}_incr`) ?? SAMPLE_MS / 1000);
-    return { age: Math.min(age, 3600), incr: Number.isFinite(incr) && incr > 0 ? incr : SAMPLE_MS / 1000 };
+    const incr = Number(query.get(`${prefix}_incr`));
+    if (!Number.isFinite(age) || age <= 0 || !Number.isFinite(incr) || incr <= 0) return undefined;
+    return { age: Math.min(age, 3600), incr };
   };
   const out: { lengths?: Window; msgRates?: Window; dataRates?: Window } = {};
   const l = one('lengths');

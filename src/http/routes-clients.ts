@@ -56,7 +56,10 @@ export function clientRoutes(router: Router, deps: ManagementDeps): void {
       const ch = channels(openConnections(server)).find((c) => channelName(c) === ctx.param('name'));
       if (!ch) throw objectNotFound();
       checkClientAccess(ctx.user, ch.conn.username, 'GET');
-      return json(channelJson(ch, windowsOf(ctx.query)));
+      // The single-channel view adds its consumers, as RabbitMQ's (deliveries and publishes per queue and exchange
+      // are its detailed rates mode's: empty, as in its basic mode).
+      const consumerDetails = allConsumers(server).filter((c) => c.channel === ch).map(consumerJson);
+      return json({ ...channelJson(ch, windowsOf(ctx.query)), consumer_details: consumerDetails, deliveries: [], publishes: [] });
     })
     .get('/api/consumers', (ctx) => listReply(consumers(ctx).map(consumerJson), ctx.query))
     // RabbitMQ checks no vhost access here (a management user is answered 200 with their own consumers, if any).

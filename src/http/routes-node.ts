@@ -9,7 +9,7 @@ import { advertisedIdentity } from '../server/index.js';
 import { allConsumers } from '../server/index.js';
 import { badRequest, json, keyMissing, noContent, objectNotFound, type Reply } from './http-kit.js';
 import { CHANNEL_FIELDS, countersSinceReset, messageStats, windowsOf, withDetails, type Windows } from './rates.js';
-import { nodeKey, resetAllStatistics, vhostCounters, vhostLengths } from './stats-sampler.js';
+import { churnValues, nodeKey, resetAllStatistics, vhostCounters, vhostLengths } from './stats-sampler.js';
 import type { Router } from './router.js';
 import { canAccessVhost, seesClientOf } from './scope.js';
 import { isMonitor } from './users.js';
@@ -98,6 +98,7 @@ function overview(deps: ManagementDeps, listeners: Listeners, user: User, w: Win
   return {
     ...common,
     message_stats: messageStats(nodeKey(deps), counters, CHANNEL_FIELDS, w.msgRates) ?? {},
+    churn_rates: withDetails(nodeKey(deps), churnValues(deps), w.lengths),
     object_totals: { channels, connections: conns.length, consumers: allConsumers(server).length, exchanges, queues },
     node: NODE_NAME,
     listeners: listenersJson(listeners),

@@ -72,7 +72,21 @@ export function sampleAll(deps: ManagementDeps, t: number): void {
     record(conn, t, { recv_oct: conn.socket.bytesRead, send_oct: conn.socket.bytesWritten });
     for (const ch of conn.channels.values()) record(ch, t, sinceReset(ch, counterValues(ch.stats)));
   }
-  record(nodeKey(deps), t, { ...sinceReset(nodeKey(deps), counterValues(node)), ...nodeLengths }, true);
+  record(nodeKey(deps), t, { ...sinceReset(nodeKey(deps), counterValues(node)), ...nodeLengths, ...churnValues(deps) }, true);
+}
+
+/** The overview's churn_rates counts: connections, channels and queues made and gone since start. */
+export function churnValues(deps: ManagementDeps): Record<string, number> {
+  const t = deps.broker.totals;
+  return {
+    channel_closed: t.channelsClosed,
+    channel_created: t.channelsOpened,
+    connection_closed: t.connectionsClosed,
+    connection_created: t.connectionsOpened,
+    queue_created: t.queuesCreated,
+    queue_declared: t.queuesDeclared,
+    queue_deleted: t.queuesDeleted,
+  };
 }
 
 /**
