@@ -181,7 +181,7 @@ for (const [name, api] of targets) {
         const same = (a: unknown, b: unknown) => JSON.stringify(Object.entries(a as object).sort()) === JSON.stringify(Object.entries(b as object).sort());
         let queue: Record<string, unknown> = {};
         let vhost: Record<string, unknown> = {};
-        for (const deadline = Date.now() + 15_000; Date.now() < deadline; await new Promise((r) => setTimeout(r, 250))) {
+        for (const deadline = Date.now() + 30_000; Date.now() < deadline; await new Promise((r) => setTimeout(r, 250))) {
           queue = counts((await api().get(`/api/queues/${v}/q`)).json.message_stats);
           vhost = counts((await api().get(`/api/vhosts/${v}`)).json.message_stats);
           if (same(queue, queueCounts) && same(vhost, vhostCounts)) break;
@@ -191,7 +191,7 @@ for (const [name, api] of targets) {
       } finally {
         await api().del(`/api/vhosts/${v}`);
       }
-    }, 30_000);
+    }, 45_000);
 
     it('keeps topic permissions per exchange under /topic-permissions/VHOST/USER/EXCHANGE: PUT from the body, DELETE of that exchange only', async () => {
       expect.hasAssertions();
