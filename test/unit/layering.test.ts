@@ -80,6 +80,13 @@ describe('layering', () => {
     expect(violations).toEqual([]);
   });
 
+  it('leaves exchange types behind ExchangeRouter: no module outside broker/exchanges tests for a concrete router', () => {
+    const concrete = files(SRC)
+      .filter((f) => !relative(SRC, f).startsWith('broker/exchanges/'))
+      .flatMap((f) => [...readFileSync(f, 'utf8').matchAll(/\binstanceof\s+(\w*Router)\b/g)].map((m) => `${relative(SRC, f)}: instanceof ${m[1]}`));
+    expect(concrete).toEqual([]);
+  });
+
   it('gives every module a comment line saying what it is for', () => {
     const missing = files(SRC).filter((f) => !readFileSync(f, 'utf8').startsWith('//'));
     expect(missing.map((f) => relative(SRC, f))).toEqual([]);
