@@ -13,7 +13,7 @@ help:
 	@echo "make conformance           conformance suite (AMQP_URL=... to target another broker)"
 	@echo "make conformance-rabbitmq  the same suite against a local RabbitMQ (installed if missing)"
 	@echo "make conformance-clients   real client libraries (installed from Debian if missing) against Warren, or AMQP_URL=..."
-	@echo "make upstream-suites       amqplib's and pika's own test suites on RabbitMQ and on Warren, compared (AMQPLIB_SRC=, PIKA_SRC=)"
+	@echo "make upstream-suites       amqplib's, pika's and amqp091-go's own test suites on RabbitMQ and on Warren, compared"
 	@echo "make bench                 benchmarks (RABBITMQ=1 / GARAGEMQ=1 add those brokers' columns)"
 	@echo "make bench-readme          rewrite the README's performance table from bench-results.json"
 	@echo "make stress                many rounds of the kill -9 crash test"
@@ -81,8 +81,8 @@ conformance-clients: build
 	@bash conformance/clients/install.sh
 	node conformance/clients/run-matrix.mjs $(if $(AMQP_URL),,--update-readme)
 
-# Client libraries' own test suites (amqplib's broker tests, pika's acceptance tests) from checkouts (AMQPLIB_SRC,
-# PIKA_SRC; cloned into .cache/ otherwise), run against the local RabbitMQ and against Warren in a private network
+# Client libraries' own test suites (amqplib's broker tests, pika's acceptance tests, amqp091-go's integration tests)
+# from checkouts (AMQPLIB_SRC, PIKA_SRC, AMQP091GO_SRC; Debian's package for amqp091-go, clones into .cache/ otherwise), run against the local RabbitMQ and against Warren in a private network
 # namespace; fails when a test's result differs between the two.
 upstream-suites: build rabbitmq
 	node conformance/clients/upstream-suites.mjs

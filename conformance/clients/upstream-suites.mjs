@@ -1,17 +1,19 @@
 #!/usr/bin/env node
-// Runs client libraries' own test suites (amqplib's broker tests, pika's acceptance tests) against RabbitMQ and
-// against Warren on the same machine, and fails when Warren's results differ from RabbitMQ's.
+// Runs client libraries' own test suites (amqplib's broker tests, pika's acceptance tests, amqp091-go's integration
+// tests) against RabbitMQ and against Warren on the same machine, and fails when Warren's results differ from
+// RabbitMQ's.
 //
-//   AMQPLIB_SRC=DIR PIKA_SRC=DIR node conformance/clients/upstream-suites.mjs [--only amqplib,pika]
+//   AMQPLIB_SRC=DIR PIKA_SRC=DIR AMQP091GO_SRC=DIR node conformance/clients/upstream-suites.mjs [--only amqplib,pika,amqp091-go]
 //   (UPSTREAM_LOGS=DIR keeps each run's output there)
 //
 // A source is a checkout of the library's repository (or a bare git directory, whose HEAD is used); without one
 // the runner clones it from GitHub into .cache/upstream-suites/, and a suite whose source cannot be had is listed
-// as not run (not a failure). Both suites hard-code amqp://localhost:5672, so:
+// as not run (not a failure); amqp091-go's defaults to Debian's package. amqplib's and pika's suites hard-code
+// amqp://localhost:5672 (amqp091-go's is given that), so:
 // - RabbitMQ is the one on localhost:5672 (`make rabbitmq`); without it nothing can be compared and the run fails.
 // - Warren runs on port 5672 of a private network namespace (`unshare -rn`, loopback only) with the suite, started
 //   from bin/warren (build first) with --server-product RabbitMQ --server-version 3.10.8, the override these suites
-//   need (amqplib's connect test asserts product "RabbitMQ").
+//   need (amqplib's connect test asserts product "RabbitMQ"; amqp091-go's skips checks otherwise, and goleak fails).
 // Exits 1 when a suite that ran passes a test on RabbitMQ that fails on Warren, or the other way round.
 import amqp from 'amqplib';
 import { spawnSync } from 'node:child_process';
@@ -49,7 +51,33 @@ const SUITES = [
     runs: [['acceptance', 'python3', ['-m', 'pytest', '-q', '-p', 'no:cacheprovider', '-rA', 'tests/acceptance', '--ignore=tests/acceptance/twisted_adapter_tests.py']]],
     parse: parsePytest,
   },
+  {
+    name: 'amqp091-go',
+    env: 'AMQP091GO_SRC',
+    // Debian's golang-github-rabbitmq-amqp091-go-dev (the client matrix installs it) ships the tests; else a clone.
+    installed: '/usr/share/gocode/src/github.com/rabbitmq/amqp091-go',
+    repo: 'https://github.com/rabbitmq/amqp091-go',
+    // Its integration tests (build tag integration) with goleak's check after them, offline in GOPATH mode against
+    // Debian's go.uber.org/goleak. It reads AMQP_URL (set to localhost:5672 for both brokers).
+    runs: [['integration', 'go', ['test', '-count=1', '-tags', 'integration', '-v', '-timeout', '600s', '.']]],
+    env_: { GO111MODULE: 'off', GOPATH: '/usr/share/gocode', AMQP_URL: 'amqp://guest:guest@localhost:5672/' },
+    // Named in issue 15: with product "Warren" it skips RabbitMQ-only checks, leaks their connections, and goleak fails.
+    watch: ['integration: (package)'],
+    parse: parseGoTest,
+  },
 ];
+
+/** go test -v: each test's --- PASS / FAIL / SKIP, and the package's own verdict (goleak's check runs after them). */
+function parseGoTest(out) {
+  const results = new Map();
+  for (const line of out.split('\n')) {
+    const r = /^\s*--- (PASS|FAIL|SKIP): (\S+)/.exec(line);
+    if (r) results.set(r[2], r[1] === 'PASS' ? 'passed' : r[1] === 'SKIP' ? 'skipped' : 'failed');
+    else if (/^ok\s/.test(line)) results.set('(package)', 'passed');
+    else if (/^FAIL\s/.test(line)) results.set('(package)', 'failed');
+  }
+  return results;
+}
 
 /** node --test's TAP: every leaf test's path (suite > test) with ok or not ok. */
 function parseTap(out) {
@@ -87,7 +115,7 @@ function parsePytest(out) {
 
 /** A working directory holding the suite's source: a copy of a checkout or bare repository, or a fresh clone. */
 function source(suite, work) {
-  let given = process.env[suite.env];
+  let given = process.env[suite.env] ?? (suite.installed && existsSync(suite.installed) ? suite.installed : undefined);
   if (!given) {
     given = join(root, '.cache', 'upstream-suites', suite.name);
     if (!existsSync(given)) {
@@ -115,6 +143,7 @@ function gitHead(dir) {
 
 /** Runs `cmd args` in `cwd`, inside a private network namespace next to a Warren on its port 5672 when `warren`. */
 function run(suite, cmd, args, cwd, warren) {
+  const env = { ...process.env, ...(suite.env_ ?? {}) };
   let file = cmd;
   let all = args;
   if (warren) {
@@ -128,12 +157,12 @@ function run(suite, cmd, args, cwd, warren) {
     ].join('\n');
     file = 'unshare';
     all = ['-rn', 'bash', '-c', script, process.execPath, join(root, 'bin', 'warren'), data, cmd, ...args];
-    const r = spawnSync(file, all, { cwd, encoding: 'utf8', timeout: SUITE_TIMEOUT_MS, maxBuffer: MAX_OUTPUT });
+    const r = spawnSync(file, all, { cwd, env, encoding: 'utf8', timeout: SUITE_TIMEOUT_MS, maxBuffer: MAX_OUTPUT });
     if (r.status === 98) console.log(`  Warren did not start in its network namespace:\n${r.stderr}`);
     rmSync(data, { recursive: true, force: true });
     return r;
   }
-  return spawnSync(file, all, { cwd, encoding: 'utf8', timeout: SUITE_TIMEOUT_MS, maxBuffer: MAX_OUTPUT });
+  return spawnSync(file, all, { cwd, env, encoding: 'utf8', timeout: SUITE_TIMEOUT_MS, maxBuffer: MAX_OUTPUT });
 }
 
 /** The product on localhost:5672, from connection.start (RabbitMQ must be the one there). */
