@@ -1,6 +1,6 @@
 // Splits a byte stream into AMQP frames: whole frames as zero-copy subarrays, copies only across chunk boundaries.
 import { frameError } from './errors.js';
-import { FRAME_END, FRAME_OVERHEAD } from './writer.js';
+import { FRAME_BODY, FRAME_END, FRAME_OVERHEAD } from './writer.js';
 
 const EMPTY = Buffer.alloc(0);
 
@@ -12,6 +12,11 @@ export function frameDescription(type: number, payload: Buffer): string {
 /** Receives each frame the reader finds; the payload is a view into the received bytes. */
 export interface FrameSink {
   onFrame(type: number, channel: number, payload: Buffer): void;
+  /**
+   * Optional, offered each method and content-header frame first: its payload as `buf[start, end)`, read during the
+   * call (no view is made for it). True: handled; false: the reader calls onFrame with a view of the payload.
+   */
+  onFrameAt?(type: number, channel: number, buf: Buffer, start: number, end: number): boolean;
 }
 
 export interface FrameReaderOptions {
@@ -31,6 +36,8 @@ export class FrameReader {
   /** While true, what arrives is kept, not handled; see pause() and resume(). */
   paused = false;
   private readonly sink: FrameSink;
+  /** The sink when it takes method and header frames as ranges (onFrameAt), else undefined. */
+  private readonly rangeSink: FrameSink | undefined;
   private readonly copyKept: boolean;
   /** Bytes of an incomplete frame (or of frames held back) carried over from earlier chunks. */
   private parts: Buffer[] = [];
@@ -43,6 +50,7 @@ export class FrameReader {
 
   constructor(sink: FrameSink, frameMax: number, o: FrameReaderOptions = {}) {
     this.sink = sink;
+    this.rangeSink = sink.onFrameAt !== undefined ? sink : undefined;
     this.frameMax = frameMax;
     this.copyKept = o.reusedInput === true;
   }
@@ -117,7 +125,13 @@ export class FrameReader {
         const payload = buf.subarray(pos + 7, end);
         throw frameError(`${frameDescription(buf[pos]!, payload)}: {invalid_frame_end_marker,${buf[end]}}`);
       }
-      this.sink.onFrame(buf[pos]!, buf.readUInt16BE(pos + 1), buf.subarray(pos + 7, end));
+      const type = buf[pos]!;
+      const channel = (buf[pos + 1]! << 8) | buf[pos + 2]!;
+      const ranges = this.rangeSink;
+      // Body frames are kept as message bodies: always a view. Method and header frames may be read in place.
+      if (ranges === undefined || type === FRAME_BODY || !ranges.onFrameAt!(type, channel, buf, pos + 7, end)) {
+        this.sink.onFrame(type, channel, buf.subarray(pos + 7, end));
+      }
       pos += total;
     }
     if (pos < len && !this.stopped) {

@@ -15,7 +15,9 @@ import {
   CHANNEL_OPEN_OK,
   channelError,
   commandInvalid,
+  BASIC_CLASS,
   CONTENT_PROPERTIES_AT,
+  readBodySize,
   contentBodySize,
   FRAME_BODY,
   FRAME_HEADER,
@@ -229,6 +231,24 @@ export class Channel implements MethodContext {
     if (this.state === 'closing') return;
     if (type === FRAME_HEADER) this.onHeader(payload);
     else this.onBody(payload);
+  }
+
+  /**
+   * A content header read in place (`buf[start, end)`): handled here only when it is the expected header, well formed,
+   * within the size limit and with the channel's last properties; false hands it to the ordinary path (onContent).
+   */
+  onRepeatedHeader(buf: Buffer, start: number, end: number): boolean {
+    const p = this.pending;
+    if (this.state === 'closing' || this.expecting !== 'header' || p === undefined) return false;
+    if (end - start < CONTENT_PROPERTIES_AT + 2 || buf[start] !== 0 || buf[start + 1] !== BASIC_CLASS) return false;
+    if (!p.lastProperties.matches(buf, start + CONTENT_PROPERTIES_AT, end)) return false;
+    const bodySize = readBodySize(buf, start);
+    if (bodySize > this.conn.ctx.options.maxMessageSize) return false;
+    p.bodySize = bodySize;
+    p.properties = p.lastProperties.current;
+    if (bodySize === 0) this.completePublish(Buffer.alloc(0));
+    else this.expecting = 'body';
+    return true;
   }
 
   private onHeader(payload: Buffer): void {

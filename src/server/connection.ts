@@ -270,7 +270,7 @@ export class Connection {
         ch.expectMethod();
         // A publisher sends the same basic.publish again and again: decoded and sliced once.
         const last = (this.lastPublish ??= new RepeatedPublish());
-        if (last.matches(payload)) return ch.onPublish(last.method!, last.routingRaw);
+        if (last.matches(payload, 0, payload.length)) return ch.onPublish(last.method!, last.routingRaw);
         const m = this.decode(payload);
         if (m.id !== BASIC_PUBLISH) return ch.onMethod(m);
         last.remember(payload, m);
@@ -278,6 +278,30 @@ export class Connection {
       } else ch.onContent(type, payload);
     } catch (e) {
       this.onError(e, channel);
+    }
+  }
+
+  /**
+   * The frame reader offers method and header frames in place first: a repeated basic.publish and a content header
+   * with repeated properties on an open channel are handled without a view of their payload; anything else (and every
+   * error case) is declined and comes back through onFrame.
+   */
+  onFrameAt(type: number, channel: number, buf: Buffer, start: number, end: number): boolean {
+    if (this.state !== 'running' || channel === 0) return false;
+    const ch = this.channels.get(channel);
+    if (ch === undefined) return false;
+    try {
+      if (type === FRAME_METHOD) {
+        const last = this.lastPublish;
+        if (last === undefined || !last.matches(buf, start, end)) return false;
+        ch.expectMethod();
+        ch.onPublish(last.method!, last.routingRaw);
+        return true;
+      }
+      return type === FRAME_HEADER && ch.onRepeatedHeader(buf, start, end);
+    } catch (e) {
+      this.onError(e, channel);
+      return true;
     }
   }
 

@@ -6,10 +6,10 @@ const EMPTY = Buffer.alloc(0);
 /** Properties longer than this are not compared (a long headers table costs more to compare than to slice). */
 const PROPERTIES_COMPARED = 64;
 
-/** Whether `a` equals `b[start..]` byte for byte (short buffers: a loop is cheaper than a native call). */
-function sameBytes(a: Buffer, b: Buffer, start: number): boolean {
+/** Whether `a` equals `b[start, end)` byte for byte (short buffers: a loop is cheaper than a native call). */
+function sameBytes(a: Buffer, b: Buffer, start: number, end: number): boolean {
   const n = a.length;
-  if (b.length - start !== n) return false;
+  if (end - start !== n) return false;
   for (let i = 0; i < n; i++) if (a[i] !== b[start + i]) return false;
   return true;
 }
@@ -29,9 +29,9 @@ export class RepeatedPublish {
   method: BasicPublish | undefined;
   routingRaw: Buffer = EMPTY;
 
-  /** Whether `payload` is the last basic.publish again (then `method` and `routingRaw` are its). */
-  matches(payload: Buffer): boolean {
-    return this.method !== undefined && sameBytes(this.raw, payload, 0);
+  /** Whether the payload `buf[start, end)` is the last basic.publish again (then `method` and `routingRaw` are its). */
+  matches(buf: Buffer, start: number, end: number): boolean {
+    return this.method !== undefined && sameBytes(this.raw, buf, start, end);
   }
 
   /** Remembers a decoded basic.publish and its payload. */
@@ -47,10 +47,20 @@ export class RepeatedPublish {
 export class RepeatedProperties {
   private last: Buffer = EMPTY;
 
+  /** Whether `buf[start, end)` are the last properties again. */
+  matches(buf: Buffer, start: number, end: number): boolean {
+    const last = this.last;
+    return last.length !== 0 && last.length <= PROPERTIES_COMPARED && sameBytes(last, buf, start, end);
+  }
+
+  /** The last properties (see matches()). */
+  get current(): Buffer {
+    return this.last;
+  }
+
   /** The properties at `header[start..]`: the last ones when equal, else a view that becomes the last. */
   of(header: Buffer, start: number): Buffer {
-    const last = this.last;
-    if (last.length !== 0 && last.length <= PROPERTIES_COMPARED && sameBytes(last, header, start)) return last;
+    if (this.matches(header, start, header.length)) return this.last;
     return (this.last = header.subarray(start));
   }
 }

@@ -53,6 +53,15 @@ describe('repeated publishes', () => {
       expect(m.properties.priority).toBe(props.priority);
       expect(m.properties.headers).toEqual(props.headers ?? {});
     });
+    // Empty bodies: the header completes the message (with repeated properties, read in place).
+    await one.assertQueue('rp-qe');
+    await one.purgeQueue('rp-qe');
+    for (let i = 0; i < 3; i++) one.publish('', 'rp-qe', Buffer.alloc(0), text);
+    const empty: ConsumeMessage[] = [];
+    await c.consume('rp-qe', (m) => m && empty.push(m), { noAck: true });
+    while (empty.length < 3 && Date.now() < deadline + 5000) await new Promise((r) => setTimeout(r, 10));
+    expect(empty.map((m) => [m.content.length, m.properties.contentType, m.fields.routingKey])).toEqual(Array(3).fill([0, 'text/plain', 'rp-qe']));
+    await one.deleteQueue('rp-qe');
     await one.deleteQueue('rp-qa');
     await one.deleteQueue('rp-qb');
     await one.deleteExchange('rp-x');

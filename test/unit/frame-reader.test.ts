@@ -50,6 +50,31 @@ describe('FrameReader', () => {
     }
   });
 
+  it('offers method and header frames as ranges to a sink that takes them, and falls back to a view when it declines', () => {
+    expect.hasAssertions();
+    for (let cut = 0; cut <= bytes.length; cut++) {
+      const seen: Array<Seen & { how: string }> = [];
+      let offered = 0;
+      const reader = new FrameReader(
+        {
+          onFrame: (type, channel, payload) => seen.push({ type, channel, payload: payload.toString('hex'), how: 'view' }),
+          onFrameAt: (type, channel, buf, start, end) => {
+            expect(type).not.toBe(FRAME_BODY);
+            // Takes every other frame offered (the publish and the close), declines the header.
+            if (offered++ % 2 === 1) return false;
+            seen.push({ type, channel, payload: buf.toString('hex', start, end), how: 'range' });
+            return true;
+          },
+        },
+        131072,
+      );
+      reader.push(bytes.subarray(0, cut));
+      reader.push(bytes.subarray(cut));
+      expect(seen.map(({ type, channel, payload }) => ({ type, channel, payload }))).toEqual(whole.seen);
+      expect(seen.map((f) => f.how)).toEqual(['range', 'view', 'view', 'view', 'range', 'view']);
+    }
+  });
+
   it('gives the same frames when fed one byte at a time', () => {
     const { seen, reader } = collect();
     for (let i = 0; i < bytes.length; i++) reader.push(bytes.subarray(i, i + 1));
