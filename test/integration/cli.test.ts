@@ -1,4 +1,8 @@
 // The warren command as users run it: startup line, flags, and a clean stop on SIGTERM / SIGINT.
+import { execFileSync } from 'node:child_process';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import amqp from 'amqplib';
 import { afterEach, describe, expect, it } from 'vitest';
 import { cleanup, exitCode, runWarren, startWarren } from './cli-support.js';
@@ -32,5 +36,32 @@ describe('warren CLI', () => {
     const { code, stderr } = await runWarren(['--port', 'abc']);
     expect(code).toBe(1);
     expect(stderr).toContain('--port');
+  });
+
+  it('make run builds only when a source, the spec, tsconfig, package.json or the lock file is newer than the bundle', () => {
+    expect.hasAssertions();
+    // The project's Makefile in a scratch tree of stand-in files whose times the test sets.
+    const dir = mkdtempSync(join(tmpdir(), 'warren-make-'));
+    try {
+      copyFileSync(new URL('../../Makefile', import.meta.url), join(dir, 'Makefile'));
+      const files = ['src/index.ts', 'src/http/dashboard/app/main.ts', 'spec/amqp-rabbitmq-0.9.1.json', 'tsconfig.json', 'package.json', 'package-lock.json', 'node_modules/.package-lock.json', 'dist/bundle/main.js'];
+      for (const f of files) {
+        mkdirSync(join(dir, f, '..'), { recursive: true });
+        writeFileSync(join(dir, f), '');
+      }
+      const at = (f: string, seconds: number) => utimesSync(join(dir, f), 1_700_000_000 + seconds, 1_700_000_000 + seconds);
+      files.forEach((f, i) => at(f, i));
+      const plan = () => execFileSync('make', ['-n', 'run'], { cwd: dir, encoding: 'utf8' });
+      expect(plan()).not.toContain('npm run build');
+      expect(plan()).toContain('node bin/warren');
+      for (const f of ['src/index.ts', 'src/http/dashboard/app/main.ts', 'spec/amqp-rabbitmq-0.9.1.json', 'tsconfig.json', 'package.json']) {
+        at(f, 100);
+        expect(plan(), f).toContain('npm run build');
+        at(f, 0);
+        expect(plan(), f).not.toContain('npm run build');
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
