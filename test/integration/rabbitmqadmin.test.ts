@@ -79,6 +79,10 @@ async function session(port: number, id: string, hasPolicies: boolean): Promise<
     await step([...inV, 'declare', 'policy', 'name=cap', 'pattern=^invoices$', 'definition={"max-length":10}', 'apply-to=queues']);
     await step([...inV, 'declare', 'operator_policy', 'name=op-cap', 'pattern=^ledger$', 'definition={"max-length":1000}', 'priority=1']);
     await step(['-f', 'tsv', 'list', 'policies', 'vhost', 'name', 'pattern', 'apply-to', 'definition', 'priority'], true);
+    // A runtime parameter: a shovel towards a port nothing listens on (kept and listed, it moves nothing).
+    const shovel = { 'src-uri': 'amqp://localhost:1', 'src-queue': 'invoices', 'dest-uri': 'amqp://localhost:1', 'dest-queue': 'ledger' };
+    await step([...inV, 'declare', 'parameter', 'component=shovel', 'name=relay', `value=${JSON.stringify(shovel)}`]);
+    await mine(['-f', 'tsv', 'list', 'parameters', 'vhost', 'component', 'name']);
   }
   await mine(['-f', 'tsv', 'list', 'users', 'name', 'tags']);
   await mine(['-f', 'tsv', 'list', 'vhosts', 'name']);
@@ -110,6 +114,8 @@ async function session(port: number, id: string, hasPolicies: boolean): Promise<
   if (hasPolicies) {
     await step([...inV, 'delete', 'policy', 'name=cap']);
     await step([...inV, 'delete', 'operator_policy', 'name=op-cap']);
+    await step([...inV, 'delete', 'parameter', 'component=shovel', 'name=relay']);
+    await mine(['-f', 'tsv', 'list', 'parameters', 'vhost', 'component', 'name']);
   }
   await listAll();
 
@@ -172,6 +178,9 @@ describe('rabbitmqadmin 3.10.8', () => {
     expect(listings).toHaveLength(3);
     expect(listings[1]).not.toEqual(listings[0]);
     expect(listings[2]).toEqual(listings[0]);
+    // The runtime parameter is listed once declared and gone once deleted.
+    const shovels = steps.filter((s) => s.args.includes('parameters')).map((s) => s.out.split('\n').filter((l) => l.includes('\tshovel\t')));
+    expect(shovels).toEqual([[`admin-${id}\tshovel\trelay`], []]);
     const counts = steps.find((s) => s.args.includes('messages'))!;
     expect(counts.out).toBe('invoices\t2\nledger\t3\nname\tmessages\ntransient\t1');
     if (rabbit) {
