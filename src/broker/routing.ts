@@ -2,7 +2,7 @@
 import { preconditionFailed, FIELD_TYPE_NAMES } from '../protocol/index.js';
 import { deadLetteredMessage, isDeadLetterCycle } from './dead-letter.js';
 import type { Exchange } from './exchange.js';
-import type { Destination } from './exchanges/index.js';
+import { RouteSet } from './route-set.js';
 import { Message, PROP_FLAG } from './message.js';
 import { Queue, type DeadLetterReason } from './queue.js';
 import type { BrokerRuntime } from './runtime.js';
@@ -29,7 +29,7 @@ export class Routing {
   private readonly exchanges: ReadonlyMap<string, Exchange>;
   private readonly runtime: BrokerRuntime;
   /** Scratch set reused by every publish (routing is synchronous). */
-  private readonly routed = new Set<Destination>();
+  private readonly routed = new RouteSet();
   private routing = false;
   private readonly outcome: PublishOutcome = { routed: 0, rejected: 0 };
   private readonly replyTargets = new Map<string, ReplyTarget>();
@@ -71,10 +71,9 @@ export class Routing {
     }
     // Reuse the scratch set unless this publish happens inside another one (dead-lettering).
     const outer = this.routing;
-    const routed = outer ? new Set<Destination>() : this.routed;
+    const routed = outer ? new RouteSet() : this.routed;
     this.routing = true;
     try {
-      routed.clear();
       let delivered = message;
       if (message.hasFlag(PROP_FLAG.headers)) delivered = this.routeSenderSelected(exchange, message, routed);
       else this.routeFrom(exchange, message, routed);
@@ -82,14 +81,18 @@ export class Routing {
       const tracer = this.tracer;
       if (tracer !== undefined && origin !== undefined) {
         const names: string[] = [];
-        for (const d of routed) if (d instanceof Queue) names.push(d.name);
+        for (let i = 0; i < routed.size; i++) {
+          const d = routed.at(i);
+          if (d instanceof Queue) names.push(d.name);
+        }
         tracer.published(exchange.name, message, names, origin);
       }
       let routedCount = 0;
       let rejected = 0;
       // One reading of the clock for every queue the message reaches (a fanout to ten read it ten times).
       const now = this.runtime.clock.now();
-      for (const d of routed) {
+      for (let i = 0; i < routed.size; i++) {
+        const d = routed.at(i);
         if (!(d instanceof Queue)) continue;
         routedCount += 1;
         if (!d.enqueue(delivered, now)) rejected += 1;
@@ -110,21 +113,26 @@ export class Routing {
 
   /** Routes through the exchange as its bindings are now and enqueues (a delayed message that came due). */
   routeNow(exchange: Exchange, message: Message): void {
-    const routed = new Set<Destination>();
+    const routed = new RouteSet();
     this.routeFrom(exchange, message, routed);
-    for (const d of routed) if (d instanceof Queue) d.enqueue(message);
+    for (let i = 0; i < routed.size; i++) {
+      const d = routed.at(i);
+      if (d instanceof Queue) d.enqueue(message);
+    }
   }
 
   /** Routes through `exchange` and every exchange it leads to; an exchange that routes nowhere tries its alternate. */
-  private routeFrom(exchange: Exchange, message: Message, routed: Set<Destination>): void {
+  private routeFrom(exchange: Exchange, message: Message, routed: RouteSet): void {
     this.routeOne(exchange, message, routed);
-    for (const d of routed) {
+    // Exchanges reached route in turn; what they add is visited too (the set grows while it is walked).
+    for (let i = 0; i < routed.size; i++) {
+      const d = routed.at(i);
       if (d instanceof Queue || d === exchange) continue;
       this.routeOne(d, message, routed);
     }
   }
 
-  private routeOne(ex: Exchange, message: Message, routed: Set<Destination>): void {
+  private routeOne(ex: Exchange, message: Message, routed: RouteSet): void {
     const before = routed.size;
     ex.router.route(message, routed);
     if (routed.size === before && ex.alternateExchange !== undefined) {
@@ -134,7 +142,7 @@ export class Routing {
   }
 
   /** CC and BCC headers add routing keys; BCC is removed from what queues receive. */
-  private routeSenderSelected(exchange: Exchange, message: Message, routed: Set<Destination>): Message {
+  private routeSenderSelected(exchange: Exchange, message: Message, routed: RouteSet): Message {
     const headers = message.properties.headers;
     const cc = headers?.get('CC');
     const bcc = headers?.get('BCC');
@@ -161,7 +169,7 @@ export class Routing {
   }
 
   /** Routes as if the message had been published once with each key. */
-  private routeWithKeys(exchange: Exchange, message: Message, keys: readonly string[], routed: Set<Destination>): void {
+  private routeWithKeys(exchange: Exchange, message: Message, keys: readonly string[], routed: RouteSet): void {
     for (const key of keys) {
       const probe = key === message.routingKey ? message : new Message(message.exchange, key, message.propertiesRaw, message.body);
       this.routeFrom(exchange, probe, routed);
@@ -183,9 +191,10 @@ export class Routing {
     const exchange = this.exchanges.get(dlx);
     if (!exchange) return;
     const dead = deadLetteredMessage(message, queue.name, reason, dlx, queue.settings.deadLetterRoutingKey, this.runtime.clock.now());
-    const routed = new Set<Destination>();
+    const routed = new RouteSet();
     this.routeWithKeys(exchange, dead, dead.routingKeys ?? [dead.routingKey], routed);
-    for (const d of routed) {
+    for (let i = 0; i < routed.size; i++) {
+      const d = routed.at(i);
       if (d instanceof Queue && !isDeadLetterCycle(dead, d.name)) d.enqueue(dead);
     }
   }

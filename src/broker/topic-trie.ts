@@ -1,5 +1,6 @@
 // Topic-exchange binding trie (RabbitMQ `*`/`#` semantics) plus a route cache in front of it.
 import { LRUCache } from 'lru-cache';
+import type { RouteSink } from './exchanges/exchange-type.js';
 
 /**
  * Splits a routing or binding key into words exactly as RabbitMQ does:
@@ -89,7 +90,7 @@ export class TopicTrie<T> {
   }
 
   /** Adds to `out` every value bound with a pattern matching `routingKey` (each value once). */
-  match(routingKey: string, out: Set<T>): void {
+  match(routingKey: string, out: RouteSink<T>): void {
     this.epoch++;
     this.visit(this.root, splitKey(routingKey), 0, out);
   }
@@ -107,7 +108,7 @@ export class TopicTrie<T> {
   }
 
   /** `node` has consumed words[0, i). */
-  private visit(node: TrieNode<T>, words: readonly string[], i: number, out: Set<T>): void {
+  private visit(node: TrieNode<T>, words: readonly string[], i: number, out: RouteSink<T>): void {
     if (i === words.length) {
       if (node.values) for (const v of node.values) out.add(v);
     } else {
@@ -125,7 +126,7 @@ export class TopicTrie<T> {
    * form a suffix [h.low, n]; only the gap before it still needs visiting. This makes the
    * whole match O(nodes x words) however many `#`s a pattern has.
    */
-  private enterHash(h: TrieNode<T>, words: readonly string[], i: number, out: Set<T>): void {
+  private enterHash(h: TrieNode<T>, words: readonly string[], i: number, out: RouteSink<T>): void {
     let end = words.length + 1;
     if (h.epoch === this.epoch) {
       if (i >= h.low) return;
@@ -165,7 +166,7 @@ export class TopicIndex<T> {
   }
 
   /** Adds to `out` every value whose pattern matches `routingKey`. */
-  route(routingKey: string, out: Set<T>): void {
+  route(routingKey: string, out: RouteSink<T>): void {
     const cache = this.cache;
     if (!cache) {
       this.trie.match(routingKey, out);

@@ -4,7 +4,7 @@ import type { ClockTimer } from '../clock.js';
 import { guarded } from '../internal-errors.js';
 import { PROP_FLAG, type Message } from '../message.js';
 import type { DelayedStore } from '../persistence.js';
-import type { Binding, Destination, ExchangeHost, ExchangeRouter } from './exchange-type.js';
+import type { Binding, Destination, ExchangeHost, ExchangeRouter, RouteSink } from './exchange-type.js';
 
 /** Routing of the underlying type; holds delayed messages (with their timers and store) and routes them when due. */
 export class DelayedRouter implements ExchangeRouter {
@@ -32,7 +32,7 @@ export class DelayedRouter implements ExchangeRouter {
     this.inner.unbind(binding);
   }
 
-  route(message: Message, out: Set<Destination>): void {
+  route(message: Message, out: RouteSink<Destination>): void {
     this.inner.route(message, out);
   }
 

@@ -1,6 +1,6 @@
 // The direct exchange type: a destination per exact routing key.
 import type { Message } from '../message.js';
-import type { Binding, Destination, ExchangeRouter } from './exchange-type.js';
+import type { Binding, Destination, ExchangeRouter, RouteSink } from './exchange-type.js';
 
 export class DirectRouter implements ExchangeRouter {
   private readonly byKey = new Map<string, Binding[]>();
@@ -21,7 +21,7 @@ export class DirectRouter implements ExchangeRouter {
     if (list.length === 0) this.byKey.delete(binding.routingKey);
   }
 
-  route(message: Message, out: Set<Destination>): void {
+  route(message: Message, out: RouteSink<Destination>): void {
     const list = this.byKey.get(message.routingKey);
     if (!list) return;
     for (let i = 0; i < list.length; i++) out.add(list[i]!.destination);

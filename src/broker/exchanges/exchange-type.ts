@@ -33,6 +33,11 @@ export interface ExchangeHost {
   routeNow(message: Message): void;
 }
 
+/** What a router adds the destinations it finds to (the publish's RouteSet; a Set works as well). */
+export interface RouteSink<T> {
+  add(value: T): unknown;
+}
+
 /** Routing behaviour of one exchange instance; a new one per exchange. */
 export interface ExchangeRouter {
   /** Checks binding arguments; throws an AmqpError when invalid. */
@@ -40,7 +45,7 @@ export interface ExchangeRouter {
   bind(binding: Binding): void;
   unbind(binding: Binding): void;
   /** Adds every destination the message reaches to `out`. */
-  route(message: Message, out: Set<Destination>): void;
+  route(message: Message, out: RouteSink<Destination>): void;
   /** The exchange was created (or recovered at boot). */
   onDeclare?(host: ExchangeHost): void;
   /** The exchange was deleted: anything the router holds goes with it. */

@@ -1,6 +1,6 @@
 // The fanout exchange type: every bound destination, routing key ignored.
 import type { Message } from '../message.js';
-import type { Binding, Destination, ExchangeRouter } from './exchange-type.js';
+import type { Binding, Destination, ExchangeRouter, RouteSink } from './exchange-type.js';
 
 export class FanoutRouter implements ExchangeRouter {
   private readonly bindings: Binding[] = [];
@@ -16,7 +16,7 @@ export class FanoutRouter implements ExchangeRouter {
     if (i >= 0) this.bindings.splice(i, 1);
   }
 
-  route(_message: Message, out: Set<Destination>): void {
+  route(_message: Message, out: RouteSink<Destination>): void {
     for (let i = 0; i < this.bindings.length; i++) out.add(this.bindings[i]!.destination);
   }
 }

@@ -2,7 +2,7 @@
 import { preconditionFailed, type FieldTable } from '../../protocol/index.js';
 import { headersMatch, validateXMatch } from '../headers-match.js';
 import { PROP_FLAG, type Message } from '../message.js';
-import type { Binding, Destination, ExchangeRouter } from './exchange-type.js';
+import type { Binding, Destination, ExchangeRouter, RouteSink } from './exchange-type.js';
 
 export class HeadersRouter implements ExchangeRouter {
   private readonly bindings: Binding[] = [];
@@ -21,7 +21,7 @@ export class HeadersRouter implements ExchangeRouter {
     if (i >= 0) this.bindings.splice(i, 1);
   }
 
-  route(message: Message, out: Set<Destination>): void {
+  route(message: Message, out: RouteSink<Destination>): void {
     if (this.bindings.length === 0) return;
     const headers = message.hasFlag(PROP_FLAG.headers) ? message.properties.headers : undefined;
     for (const b of this.bindings) if (headersMatch(b.arguments, headers)) out.add(b.destination);

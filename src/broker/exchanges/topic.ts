@@ -1,7 +1,7 @@
 // The topic exchange type: dot-separated words with * and # wildcards, through the trie and its route cache.
 import type { Message } from '../message.js';
 import { TopicIndex } from '../topic-trie.js';
-import type { Binding, Destination, ExchangeRouter } from './exchange-type.js';
+import type { Binding, Destination, ExchangeRouter, RouteSink } from './exchange-type.js';
 
 export class TopicRouter implements ExchangeRouter {
   private readonly index = new TopicIndex<Destination>();
@@ -31,7 +31,7 @@ export class TopicRouter implements ExchangeRouter {
     this.index.remove(binding.routingKey, binding.destination);
   }
 
-  route(message: Message, out: Set<Destination>): void {
+  route(message: Message, out: RouteSink<Destination>): void {
     this.index.route(message.routingKey, out);
   }
 }
