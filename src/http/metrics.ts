@@ -103,8 +103,6 @@ const DETAILED: Readonly<Record<string, (deps: ManagementDeps, vhosts: ReadonlyS
   ],
 };
 
-export const DETAILED_FAMILIES = Object.keys(DETAILED);
-
 /** /metrics/detailed: the asked families (unknown ones are left out, as RabbitMQ does), for the asked vhosts. */
 export function renderDetailed(deps: ManagementDeps, query: URLSearchParams, telemetry: Telemetry = new Map()): string {
   const out = new Exposition();
