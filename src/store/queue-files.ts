@@ -1,5 +1,5 @@
 // One durable queue on disk: append-only segment files of messages (length + CRC per record) and a log of settlements.
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, unlinkSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, unlink, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import type { Message, QueueStore, RecoveredMessages, StoredMessages } from '../broker/index.js';
@@ -271,17 +271,20 @@ export class QueueFiles implements QueueStore {
 }
 
 /**
- * Deletes a segment none of whose messages is left. Best effort: a file system that refuses (read-only after I/O
- * errors) must not fail the ack or sync callback that settled the last message; the next boot finds the file empty
- * of live messages and deletes it then.
+ * Deletes a segment none of whose messages is left, in the background (unlinking a segment's megabytes on the event
+ * loop stalled every connection: 3.9% of the CPU profile with persistent 1 KB messages), then its index. Best effort:
+ * a file system that refuses (read-only after I/O errors) must not fail the ack or sync callback that settled the last
+ * message; the next boot finds the file empty of live messages and deletes it then. Segment names are never reused.
  */
 function deleteSegment(path: string): void {
-  try {
-    rmSync(path, { force: true });
-    removeIndex(path);
-  } catch {
-    // Left for the next boot.
-  }
+  unlink(path, (e) => {
+    if (e && e.code !== 'ENOENT') return; // left for the next boot
+    try {
+      removeIndex(path);
+    } catch {
+      // Left for the next boot.
+    }
+  });
 }
 
 function writeMark(w: Writer, kind: number, seq: number): void {
