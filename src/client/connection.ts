@@ -1,7 +1,7 @@
-// One AMQP 0-9-1 client connection on Warren's codec: handshake (PLAIN, tune, heartbeats) over TCP or TLS, frames
-// read in place by the protocol's FrameReader, methods and pre-encoded frames written in batches, channels by number.
+// One AMQP 0-9-1 client connection on Warren's codec: the socket (TCP or TLS) and its handshake sequence, frames read in
+// place by the protocol's FrameReader and dispatched to channels by number, methods and pre-encoded frames written in batches.
 import { connect as netConnect, type Socket } from 'node:net';
-import { connect as tlsConnect, type ConnectionOptions as TlsOptions } from 'node:tls';
+import { connect as tlsConnect } from 'node:tls';
 import {
   BASIC_ACK,
   BASIC_CANCEL,
@@ -23,9 +23,7 @@ import {
   CONNECTION_TUNE,
   CONNECTION_TUNE_OK,
   CONNECTION_UNBLOCKED,
-  CONTENT_PROPERTIES_AT,
   decodeMethod,
-  decodeProperties,
   encodeMethod,
   EXCHANGE_DECLARE,
   FRAME_BODY,
@@ -39,12 +37,7 @@ import {
   QUEUE_PURGE,
   BASIC_CONSUME,
   BASIC_CONSUME_OK,
-  bool,
   publishFrames,
-  readBodySize,
-  str,
-  table,
-  tableOf,
   writeAck,
   Writer,
   type BasicProperties,
@@ -52,124 +45,22 @@ import {
   type FrameSink,
   type Method,
 } from '../protocol/index.js';
+import { ChannelState, DELIVER, GET, NONE, RETURN } from './channel-state.js';
+import { Heartbeats } from './heartbeats.js';
+import { CHANNEL_MAX, clientProperties as clientPropertiesOf, FRAME_MAX, handshakeError as nameHandshakeFailure, negotiateTune, plainResponse } from './negotiation.js';
 import { ClosedByBroker, HandshakeError, type HandshakeStage } from './errors.js';
+import type { ChannelListener } from './listener.js';
+import type { ChannelOptions, ConnectOptions } from './options.js';
+
+export type { ChannelListener, Delivery } from './listener.js';
+export type { ChannelOptions, ConnectOptions } from './options.js';
 
 const PROTOCOL_HEADER = Buffer.from('AMQP\x00\x00\x09\x01', 'latin1');
 const EMPTY = Buffer.alloc(0);
-/** The largest frame this client asks for by default. */
-const FRAME_MAX = 131072;
-const CHANNEL_MAX = 2047;
 /** Bytes per socket read (buffers are per connection and grow only when needed: idle connections stay small). */
 const READ_SIZE = 64 * 1024;
 const TWO_32 = 0x100000000;
 
-export interface ConnectOptions {
-  host: string;
-  port: number;
-  username?: string;
-  password?: string;
-  vhost?: string;
-  /** Shown by the broker's management UI (client property connection_name). */
-  connectionName?: string;
-  /** Client property `product` (default 'Warren client'). */
-  product?: string;
-  /** Gives up on the TCP connect and the handshake after this long (default 10 s). */
-  timeoutMs?: number;
-  /** Heartbeat seconds asked for (default: the broker's proposal; 0: none). */
-  heartbeat?: number;
-  /** Largest frame asked for, envelope included (default 131072; the broker's limit wins when lower). */
-  frameMax?: number;
-  /** Most channels asked for (default 2047; the broker's limit wins when lower). */
-  channelMax?: number;
-  /** Connect with TLS (amqps) using these options; `servername` defaults to the host. */
-  tls?: TlsOptions;
-}
-
-/** A delivered, fetched or returned message with decoded properties and a body of its own. */
-export interface Delivery {
-  consumerTag: string;
-  deliveryTag: number;
-  redelivered: boolean;
-  exchange: string;
-  routingKey: string;
-  properties: BasicProperties;
-  body: Buffer;
-  /** basic.get-ok's count of messages left in the queue. */
-  messageCount?: number;
-  /** basic.return's reply code and text. */
-  replyCode?: number;
-  replyText?: string;
-}
-
-/**
- * What a channel's owner hears. The hot-path callbacks get bytes in place: `buf[start, end)` is valid only during the
- * call. Implement them as methods of one class per role, so that no closure is made per message.
- */
-export interface ChannelListener {
-  /** A whole delivered message: its tag, and its first body bytes in place (at least 16 of them when the body has that many). */
-  message?(tag: number, redelivered: boolean, buf: Buffer, start: number, end: number, bodySize: number): void;
-  /** A whole delivered message with decoded properties and a copied body (channels opened with `collect`). */
-  content?(d: Delivery): void;
-  /**
-   * Frame by frame, in place (channels not collecting whose listener has `contentHeader`; `message` is then not
-   * called): basic.deliver's payload with its exchange and routing key (two short strings) at `routingAt`, then the
-   * content header's payload, then each body frame's payload (`last` on the final one; none when the body is empty).
-   * The buffers are valid only during the call. For forwarding content as it came (shovels).
-   */
-  delivered?(tag: number, redelivered: boolean, method: Buffer, routingAt: number): void;
-  contentHeader?(payload: Buffer, bodySize: number): void;
-  contentBody?(payload: Buffer, last: boolean): void;
-  /** basic.ack (ack = true) or basic.nack from the broker in confirm mode. */
-  confirm?(tag: number, multiple: boolean, ack: boolean): void;
-  /** A whole basic.return (an unroutable mandatory message); `d` is given on channels opened with `collect`. */
-  returned?(replyCode: number, d?: Delivery): void;
-  /** The broker cancelled a consumer (basic.cancel), e.g. because its queue was deleted. */
-  cancelled?(consumerTag: string): void;
-  /** The broker closed the channel (channel.close) or the connection failed. Without it, a channel close fails the connection. */
-  closed?(e: Error): void;
-}
-
-export interface ChannelOptions {
-  confirm?: boolean;
-  /** basic.qos prefetch-count (per consumer, as RabbitMQ applies it). */
-  prefetch?: number;
-  /** Deliver messages to `content` with decoded properties and a copied body (not for the hot path). */
-  collect?: boolean;
-}
-
-const NONE = 0;
-const DELIVER = 1;
-const RETURN = 2;
-const GET = 3;
-
-type Waiter = { resolve: (m: Method) => void; reject: (e: Error) => void };
-
-class ChannelState {
-  listener: ChannelListener | undefined;
-  collect = false;
-  waiters: Waiter[] = [];
-  /** The broker's close of this channel, once it came: later calls fail with it. */
-  closedBy: Error | undefined;
-  /** Closed by closeChannel(): the number may be reused. */
-  released = false;
-  /** What the next content header and body belong to (NONE, DELIVER, RETURN or GET). */
-  content = NONE;
-  collecting = false;
-  tag = 0;
-  redelivered = false;
-  replyCode = 0;
-  bodySize = 0;
-  /** Body bytes still to come for the current content. */
-  remaining = 0;
-  /** The first body bytes, kept when a body spans several frames. */
-  readonly head = Buffer.alloc(16);
-  headLength = 0;
-  /** The method that content belongs to, decoded (collecting channels and basic.get). */
-  method: Method | undefined;
-  properties: BasicProperties | undefined;
-  body: Buffer | undefined;
-  constructor(readonly id: number) {}
-}
 
 /** One AMQP connection; channels are numbers the caller picks (or `Channel` objects, see channel.ts). */
 export class AmqpConnection implements FrameSink {
@@ -202,10 +93,7 @@ export class AmqpConnection implements FrameSink {
   private failedWith: Error | undefined;
   private closeOk: (() => void) | undefined;
   private stage: HandshakeStage | 'ready' = 'connect';
-  private heartbeatTimer: NodeJS.Timeout | undefined;
-  private receivedSinceTick = true;
-  private sentSinceTick = false;
-  private missedTicks = 0;
+  private readonly heartbeats = new Heartbeats();
   private flushScheduled = false;
 
   private constructor(private readonly o: ConnectOptions) {
@@ -262,20 +150,8 @@ export class AmqpConnection implements FrameSink {
         this.socket.destroy();
         reject(e);
       };
-      /** The handshake's failure, named by how far it got; a broker's close keeps its reply code and text. */
-      const handshakeError = (e: Error | undefined, code?: string): HandshakeError => {
-        if (e instanceof HandshakeError) return e;
-        const stage = this.stage === 'ready' ? 'open' : this.stage;
-        const user = `(user '${o.username ?? 'guest'}')`;
-        if (e instanceof ClosedByBroker) {
-          const what = stage === 'login' ? `refused the login ${user}` : stage === 'open' ? `refused to open vhost '${o.vhost ?? '/'}'` : 'closed the connection';
-          return new HandshakeError(`${where} ${what}: ${e.replyCode} ${e.replyText}`, stage, this.serverProperties, e.replyCode, e.replyText);
-        }
-        const why = e ? `: ${e.message}` : '';
-        if (stage === 'login') return new HandshakeError(`${where} refused the login ${user}${why}`, stage, this.serverProperties, undefined, undefined, code);
-        if (stage === 'open') return new HandshakeError(`${where} closed the connection while opening vhost '${o.vhost ?? '/'}'${why}`, stage, this.serverProperties, undefined, undefined, code);
-        return new HandshakeError(`cannot connect to ${where}${why || ': closed during the AMQP handshake'}`, stage, undefined, undefined, undefined, code);
-      };
+      const handshakeError = (e: Error | undefined, code?: string): HandshakeError =>
+        nameHandshakeFailure(where, o, this.stage === 'ready' ? 'open' : this.stage, this.serverProperties, e, code);
       const timer = setTimeout(() => fail(new HandshakeError(`no AMQP handshake with ${where} within ${timeoutMs} ms`, this.stage === 'ready' ? 'open' : this.stage, this.serverProperties)), timeoutMs);
       if (o.tls) {
         this.reader = new FrameReader(this, FRAME_MAX);
@@ -327,28 +203,18 @@ export class AmqpConnection implements FrameSink {
     this.serverProperties = start.serverProperties;
     const mechanisms = (start.mechanisms ?? EMPTY).toString().split(' ');
     if (!mechanisms.includes('PLAIN')) throw new Error(`the broker offers no PLAIN login (${mechanisms.join(', ')})`);
-    const clientProperties = tableOf({
-      product: str(o.product ?? 'Warren client'),
-      platform: str(`Node.js ${process.version}`),
-      capabilities: table(tableOf({ publisher_confirms: bool(true), 'basic.nack': bool(true), consumer_cancel_notify: bool(true), 'connection.blocked': bool(true), authentication_failure_close: bool(true) })),
-      ...(o.connectionName !== undefined ? { connection_name: str(o.connectionName) } : {}),
-    });
-    const response = Buffer.from(`\0${o.username ?? 'guest'}\0${o.password ?? 'guest'}`);
+    const clientProperties = clientPropertiesOf(o);
+    const response = plainResponse(o);
     this.stage = 'login';
     this.send(0, { id: CONNECTION_START_OK, clientProperties, mechanism: 'PLAIN', response, locale: 'en_US' });
     const tune = await this.next(0);
     if (tune.id !== CONNECTION_TUNE) throw new Error('unexpected method instead of connection.tune');
     this.stage = 'open';
-    const want = o.frameMax ?? FRAME_MAX;
-    this.frameMax = !tune.frameMax ? want : Math.min(tune.frameMax, want);
+    const tuned = negotiateTune(tune, o);
+    this.frameMax = tuned.frameMax;
     this.reader.frameMax = this.frameMax;
-    const maxChannels = o.channelMax || CHANNEL_MAX;
-    this.channelMax = !tune.channelMax ? maxChannels : Math.min(tune.channelMax, maxChannels);
-    // As RabbitMQ's clients: the lower of the two when both are set, else whichever is set.
-    const offered = tune.heartbeat ?? 0;
-    const asked = o.heartbeat ?? offered;
-    this.heartbeat = asked === 0 || offered === 0 ? Math.max(asked, offered) : Math.min(asked, offered);
-    if (o.heartbeat === 0) this.heartbeat = 0;
+    this.channelMax = tuned.channelMax;
+    this.heartbeat = tuned.heartbeat;
     this.send(0, { id: CONNECTION_TUNE_OK, channelMax: this.channelMax, frameMax: this.frameMax, heartbeat: this.heartbeat });
     this.startHeartbeats();
     this.send(0, { id: CONNECTION_OPEN, virtualHost: o.vhost ?? '/' });
@@ -370,27 +236,23 @@ export class AmqpConnection implements FrameSink {
     return c;
   }
 
-  // ---- heartbeats ----
+  // ---- heartbeats (heartbeats.ts) ----
 
   private startHeartbeats(): void {
-    if (this.heartbeat <= 0) return;
-    // Ticks at half the interval: a heartbeat goes out when nothing else did; 4 silent ticks (2 intervals) are fatal.
-    this.heartbeatTimer = setInterval(() => {
-      if (!this.sentSinceTick && this.w.pos === 0 && !this.socket.destroyed) {
-        this.w.heartbeat();
-        this.flush();
-      }
-      this.sentSinceTick = false;
-      if (this.receivedSinceTick) this.missedTicks = 0;
-      else if (++this.missedTicks >= 4) this.fail(new Error(`missed heartbeats from ${this.where}: nothing received for ${this.heartbeat * 2} s`));
-      this.receivedSinceTick = false;
-    }, (this.heartbeat * 1000) / 2);
-    this.heartbeatTimer.unref();
+    this.heartbeats.start(
+      this.heartbeat,
+      () => {
+        if (this.w.pos === 0 && !this.socket.destroyed) {
+          this.w.heartbeat();
+          this.flush();
+        }
+      },
+      (silent) => this.fail(new Error(`missed heartbeats from ${this.where}: nothing received for ${silent} s`)),
+    );
   }
 
   private stopHeartbeats(): void {
-    if (this.heartbeatTimer) clearInterval(this.heartbeatTimer);
-    this.heartbeatTimer = undefined;
+    this.heartbeats.stop();
   }
 
   // ---- reading ----
@@ -402,7 +264,7 @@ export class AmqpConnection implements FrameSink {
 
   private onData(chunk: Buffer): void {
     this.receivedAtUs = nowUs();
-    this.receivedSinceTick = true;
+    this.heartbeats.receivedSinceTick = true;
     if (this.stage === 'connect' && chunk.length >= 8 && chunk.readUInt32BE(0) === 0x414d5150) {
       this.fail(new Error(`the broker does not speak AMQP 0-9-1 (it offered protocol ${[...chunk.subarray(4, 8)].join('.')})`));
       return;
@@ -437,8 +299,8 @@ export class AmqpConnection implements FrameSink {
 
   onFrame(type: number, channel: number, payload: Buffer): void {
     if (type === FRAME_METHOD) this.method(channel, payload);
-    else if (type === FRAME_HEADER) this.header(channel, payload);
-    else if (type === FRAME_BODY) this.body(channel, payload);
+    else if (type === FRAME_HEADER) this.channels[channel]?.onHeader(payload);
+    else if (type === FRAME_BODY) this.channels[channel]?.onBody(payload);
     // Heartbeats (type 8) need no answer: any read counts as life.
   }
 
@@ -517,90 +379,6 @@ export class AmqpConnection implements FrameSink {
     if (w) w.resolve(m);
   }
 
-  private header(channel: number, buf: Buffer): void {
-    const c = this.channels[channel];
-    if (!c || c.content === NONE) return;
-    const size = readBodySize(buf, 0);
-    c.bodySize = size;
-    c.remaining = size;
-    c.headLength = 0;
-    const l = c.listener;
-    if (c.content === DELIVER && !c.collecting && l?.contentHeader) {
-      if (size === 0) c.content = NONE;
-      l.contentHeader(buf, size);
-      return;
-    }
-    if (c.collecting) {
-      c.properties = decodeProperties(buf, CONTENT_PROPERTIES_AT, buf.length);
-      c.body = Buffer.allocUnsafe(size);
-    }
-    if (size === 0) this.complete(c, EMPTY, 0, 0);
-  }
-
-  private body(channel: number, buf: Buffer): void {
-    const c = this.channels[channel];
-    if (!c || c.content === NONE) return;
-    const n = buf.length;
-    const l = c.listener;
-    if (c.content === DELIVER && !c.collecting && l?.contentBody) {
-      c.remaining -= n;
-      const last = c.remaining <= 0;
-      if (last) c.content = NONE;
-      l.contentBody(buf, last);
-      return;
-    }
-    if (c.collecting) buf.copy(c.body!, c.bodySize - c.remaining);
-    if (n === c.remaining && c.headLength === 0) {
-      c.remaining = 0;
-      this.complete(c, buf, 0, n);
-      return;
-    }
-    if (c.headLength < 16) {
-      const take = Math.min(16 - c.headLength, n);
-      buf.copy(c.head, c.headLength, 0, take);
-      c.headLength += take;
-    }
-    c.remaining -= n;
-    if (c.remaining <= 0) this.complete(c, c.head, 0, c.headLength);
-  }
-
-  private complete(c: ChannelState, buf: Buffer, start: number, end: number): void {
-    const kind = c.content;
-    c.content = NONE;
-    let d: Delivery | undefined;
-    if (c.collecting) {
-      const m = c.method as Method & Partial<{ consumerTag: string; deliveryTag: number; redelivered: boolean; exchange: string; routingKey: string; messageCount: number; replyCode: number; replyText: string }>;
-      d = {
-        consumerTag: m.consumerTag ?? '',
-        deliveryTag: m.deliveryTag ?? 0,
-        redelivered: m.redelivered ?? false,
-        exchange: m.exchange ?? '',
-        routingKey: m.routingKey ?? '',
-        properties: c.properties!,
-        body: c.body!,
-        ...(kind === GET ? { messageCount: m.messageCount } : {}),
-        ...(kind === RETURN ? { replyCode: m.replyCode, replyText: m.replyText } : {}),
-      };
-      c.method = undefined;
-      c.properties = undefined;
-      c.body = undefined;
-      c.collecting = false;
-    }
-    if (kind === GET) {
-      const w = c.waiters.shift();
-      // The get's waiter gets the delivery, smuggled through as basic.get-ok's method object.
-      if (w) w.resolve({ ...(d as unknown as Method), id: BASIC_GET_OK } as Method);
-      return;
-    }
-    const l = c.listener;
-    if (!l) return;
-    if (kind === DELIVER) {
-      if (d) l.content?.(d);
-      else l.message?.(c.tag, c.redelivered, buf, start, end, c.bodySize);
-    } else if (kind === RETURN) {
-      l.returned?.(c.replyCode, d);
-    }
-  }
 
   private fail(e: Error): void {
     if (this.failedWith || this.closing) return;
@@ -680,7 +458,7 @@ export class AmqpConnection implements FrameSink {
       this.w.pos = 0;
       return true;
     }
-    this.sentSinceTick = true;
+    this.heartbeats.sentSinceTick = true;
     return this.socket.write(this.w.take());
   }
 
