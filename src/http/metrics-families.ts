@@ -4,6 +4,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { MESSAGE_SIZE_BUCKETS, StreamQueue, type Queue, type QueueTypeTotals, type StreamStats } from '../broker/index.js';
 import type { Channel } from '../server/channel.js';
+import type { ChannelExchangeCounters, ChannelQueueCounters } from '../server/channel-object-stats.js';
 import { channelCounts, unackedBytes, type Connection } from '../server/index.js';
 import { connectionName, NODE_NAME, openConnections, type ManagementDeps } from './deps.js';
 import { advertisedIdentity } from '../server/index.js';
@@ -269,7 +270,7 @@ export function channelFamilies(deps: ManagementDeps, perObject: boolean, vhosts
   const channels = openConnections(deps.server)
     .filter((c) => vhosts === undefined || (c.vhost !== undefined && vhosts.has(c.vhost.name)))
     .flatMap((c) => [...c.channels.values()]);
-  return perObjectFamilies<Channel>(channels, (ch) => ({ channel: channelName(ch) }), perObject, [
+  const gauges = perObjectFamilies<Channel>(channels, (ch) => ({ channel: channelName(ch) }), perObject, [
     ['channel_consumers', 'gauge', 'Consumers on a channel', (ch) => channelCounts(ch).queueConsumers],
     ['channel_messages_unacked', 'gauge', 'Delivered but not yet acknowledged messages', (ch) => channelCounts(ch).unacked],
     ['channel_messages_unconfirmed', 'gauge', 'Published but not yet confirmed messages', (ch) => channelCounts(ch).unconfirmed],
@@ -277,18 +278,42 @@ export function channelFamilies(deps: ManagementDeps, perObject: boolean, vhosts
     ['channel_acks_uncommitted', 'gauge', 'Message acknowledgements in a transaction not yet committed', () => 0],
     ['channel_prefetch', 'gauge', 'Total limit of unacknowledged messages for all consumers on a channel', (ch) => channelCounts(ch).channelPrefetch],
     ['consumer_prefetch', 'gauge', 'Limit of unacknowledged messages for each consumer', (ch) => channelCounts(ch).consumersPrefetch],
-    ['channel_messages_published_total', 'counter', 'Total number of messages published into an exchange on a channel', (ch) => ch.stats.published],
-    ['channel_messages_confirmed_total', 'counter', 'Total number of messages published into an exchange and confirmed on the channel', (ch) => ch.stats.confirm],
-    ['channel_messages_unroutable_returned_total', 'counter', 'Total number of messages published as mandatory into an exchange and returned to the publisher as unroutable', (ch) => ch.stats.returnUnroutable],
-    ['channel_messages_unroutable_dropped_total', 'counter', 'Total number of messages published as non-mandatory into an exchange and dropped as unroutable', (ch) => ch.stats.dropUnroutable],
-    ['channel_get_ack_total', 'counter', 'Total number of messages fetched with basic.get in manual acknowledgement mode', (ch) => ch.stats.get],
-    ['channel_get_total', 'counter', 'Total number of messages fetched with basic.get in automatic acknowledgement mode', (ch) => ch.stats.getNoAck],
-    ['channel_messages_delivered_ack_total', 'counter', 'Total number of messages delivered to consumers in manual acknowledgement mode', (ch) => ch.stats.deliver],
-    ['channel_messages_delivered_total', 'counter', 'Total number of messages delivered to consumers in automatic acknowledgement mode', (ch) => ch.stats.deliverNoAck],
-    ['channel_messages_redelivered_total', 'counter', 'Total number of messages redelivered to consumers', (ch) => ch.stats.redelivered],
-    ['channel_messages_acked_total', 'counter', 'Total number of messages acknowledged by consumers', (ch) => ch.stats.acked],
-    ['channel_get_empty_total', 'counter', 'Total number of times basic.get operations fetched no message', (ch) => ch.stats.getEmpty],
   ]);
+  // The counters: per channel and exchange, and per channel and queue, as RabbitMQ's channel_exchange_metrics and
+  // channel_queue_metrics (the aggregated /metrics sums the channels' own counts).
+  const byExchange = splitFamilies<ChannelExchangeCounters>(channels, perObject, (ch) => ch.objectStatsIfAny?.exchanges() ?? [], (ch, c) => ({ channel: channelName(ch), vhost: ch.vhost.name, exchange: c.exchange.name }), [
+    ['channel_messages_published_total', 'counter', 'Total number of messages published into an exchange on a channel', (ch) => ch.stats.published, (c) => c.published],
+    ['channel_messages_confirmed_total', 'counter', 'Total number of messages published into an exchange and confirmed on the channel', (ch) => ch.stats.confirm, (c) => c.confirm],
+    ['channel_messages_unroutable_returned_total', 'counter', 'Total number of messages published as mandatory into an exchange and returned to the publisher as unroutable', (ch) => ch.stats.returnUnroutable, (c) => c.returnUnroutable],
+    ['channel_messages_unroutable_dropped_total', 'counter', 'Total number of messages published as non-mandatory into an exchange and dropped as unroutable', (ch) => ch.stats.dropUnroutable, (c) => c.dropUnroutable],
+  ]);
+  const byQueue = splitFamilies<ChannelQueueCounters>(channels, perObject, (ch) => ch.objectStatsIfAny?.queues() ?? [], (ch, c) => ({ channel: channelName(ch), vhost: ch.vhost.name, queue: c.queue.name }), [
+    ['channel_get_ack_total', 'counter', 'Total number of messages fetched with basic.get in manual acknowledgement mode', (ch) => ch.stats.get, (c) => c.get],
+    ['channel_get_total', 'counter', 'Total number of messages fetched with basic.get in automatic acknowledgement mode', (ch) => ch.stats.getNoAck, (c) => c.getNoAck],
+    ['channel_messages_delivered_ack_total', 'counter', 'Total number of messages delivered to consumers in manual acknowledgement mode', (ch) => ch.stats.deliver, (c) => c.deliver],
+    ['channel_messages_delivered_total', 'counter', 'Total number of messages delivered to consumers in automatic acknowledgement mode', (ch) => ch.stats.deliverNoAck, (c) => c.deliverNoAck],
+    ['channel_messages_redelivered_total', 'counter', 'Total number of messages redelivered to consumers', (ch) => ch.stats.redelivered, (c) => c.redelivered],
+    ['channel_messages_acked_total', 'counter', 'Total number of messages acknowledged by consumers', (ch) => ch.stats.acked, (c) => c.acked],
+    ['channel_get_empty_total', 'counter', 'Total number of times basic.get operations fetched no message', (ch) => ch.stats.getEmpty, (c) => c.getEmpty],
+  ]);
+  return [...gauges, ...byExchange, ...byQueue];
+}
+
+/** Families of channel counters: one summed series of the channels' counts, or one series per channel and object. */
+function splitFamilies<C>(
+  channels: readonly Channel[],
+  perObject: boolean,
+  objects: (ch: Channel) => readonly C[],
+  labels: (ch: Channel, c: C) => Labels,
+  defs: ReadonlyArray<readonly [string, MetricType, string, Reader<Channel>, Reader<C>]>,
+): Family[] {
+  const rows = perObject ? channels.flatMap((ch) => objects(ch).map((c) => [ch, c] as const)) : [];
+  return defs.map(([name, type, help, total, read]) => ({
+    name,
+    type,
+    help,
+    samples: perObject ? rows.map(([ch, c]) => [labels(ch, c), read(c)] as const) : [[{}, channels.reduce((n, ch) => n + total(ch), 0)] as const],
+  }));
 }
 
 /** Connection series (rabbitmq_connection_*). */

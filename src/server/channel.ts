@@ -35,6 +35,7 @@ import { handleConfirmOrTx } from './methods/confirm-tx.js';
 import type { HeldPublish, MethodContext } from './methods/context.js';
 import type { Connection } from './connection.js';
 import { Confirms } from './confirms.js';
+import { ChannelObjectStats, type ChannelExchangeCounters } from './channel-object-stats.js';
 import { Deliveries } from './deliveries.js';
 import { RepeatedProperties } from './repeated-publish.js';
 import { stopReplyConsumer, type ReplyConsumer } from './direct-reply.js';
@@ -84,6 +85,8 @@ export class Channel implements MethodContext {
   /** This channel's message counts (RabbitMQ's channel message_stats), added to its vhost's when it closes. */
   readonly stats: MessageCounters = newCounters();
   private statsHandedOver = false;
+  /** The same counts per exchange published to and per queue taken from, made at first use. */
+  private perObject: ChannelObjectStats | undefined;
 
   constructor(conn: Connection, id: number) {
     this.conn = conn;
@@ -125,8 +128,20 @@ export class Channel implements MethodContext {
     this.transactional = true;
   }
 
-  confirm(accepted: boolean, durable: boolean): void {
-    this.confirms!.next(accepted, durable);
+  get objectStats(): ChannelObjectStats {
+    return (this.perObject ??= new ChannelObjectStats(
+      (x) => this.vhost.exchanges.get(x.name) === x,
+      (q) => this.vhost.queues.get(q.name) === q,
+    ));
+  }
+
+  /** The per-object counts if anything was counted (a scrape reads them without making them). */
+  get objectStatsIfAny(): ChannelObjectStats | undefined {
+    return this.perObject;
+  }
+
+  confirm(accepted: boolean, durable: boolean, counters: ChannelExchangeCounters): void {
+    this.confirms!.next(accepted, durable, counters);
   }
 
   /** Publishes confirmed to the client neither as ack nor as nack yet. */

@@ -2,6 +2,7 @@
 import { BASIC_ACK, BASIC_NACK } from '../protocol/index.js';
 import { Deque } from '../shared/deque.js';
 import type { Channel } from './channel.js';
+import type { ChannelExchangeCounters } from './channel-object-stats.js';
 
 export class Confirms {
   private readonly channel: Channel;
@@ -11,6 +12,8 @@ export class Confirms {
   private readonly settled = new Deque<number>();
   /** Tags waiting for a sync, in order; everything from the first of them on is held back. */
   private readonly waitingSync = new Deque<number>();
+  /** The exchange counters of each settled tag, in the same order (its confirm is counted there when the ack goes out). */
+  private readonly settledExchanges = new Deque<ChannelExchangeCounters>();
   private scheduled = false;
 
   constructor(channel: Channel) {
@@ -26,9 +29,10 @@ export class Confirms {
    * Settles the next publish: ack or nack. With `durable`, the confirm waits for the store's next sync
    * (a failed write or sync turns it into a nack).
    */
-  next(ack: boolean, durable: boolean): void {
+  next(ack: boolean, durable: boolean, counters: ChannelExchangeCounters): void {
     const tag = ++this.seq;
     this.settled.push(ack ? tag : -tag);
+    this.settledExchanges.push(counters);
     const persistence = this.channel.vhost.persistence;
     if (durable && persistence) {
       this.waitingSync.push(tag);
@@ -69,7 +73,9 @@ export class Confirms {
     let acks = 0;
     for (let t = this.settled.peek(); t !== undefined && Math.abs(t) < blockedFrom; t = this.settled.peek()) {
       this.settled.shift();
+      const counters = this.settledExchanges.shift()!;
       if (t > 0) {
+        counters.confirm += 1;
         ackUpTo = t;
         acks += 1;
         continue;

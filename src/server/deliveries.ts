@@ -2,6 +2,7 @@
 import type { Clock, Consumer, Queue, QueueEntry } from '../broker/index.js';
 import { BASIC_CANCEL, preconditionFailed, type FieldTable } from '../protocol/index.js';
 import type { Channel } from './channel.js';
+import type { ChannelQueueCounters } from './channel-object-stats.js';
 
 /** A delivery waiting for the client's acknowledgement. */
 export interface Unacked {
@@ -18,6 +19,8 @@ export interface ChannelConsumer extends Consumer {
   /** The tag as a short string, encoded once for every basic.deliver. */
   readonly tagRaw: Buffer;
   readonly queue: Queue;
+  /** Its channel's counters for its queue (deliveries count there without a lookup). */
+  readonly counters: ChannelQueueCounters;
   readonly prefetch: number;
   /** Its deliveries not yet settled. */
   unacked: number;
@@ -96,10 +99,19 @@ export class Deliveries {
     }
     const ch = this.channel;
     const stats = ch.stats;
+    const counters = c.counters;
     stats.delivered += 1;
-    if (c.noAck) stats.deliverNoAck += 1;
-    else stats.deliver += 1;
-    if (entry.redelivered) stats.redelivered += 1;
+    if (c.noAck) {
+      stats.deliverNoAck += 1;
+      counters.deliverNoAck += 1;
+    } else {
+      stats.deliver += 1;
+      counters.deliver += 1;
+    }
+    if (entry.redelivered) {
+      stats.redelivered += 1;
+      counters.redelivered += 1;
+    }
     const tracer = ch.vhost.tracer;
     if (tracer !== undefined) tracer.delivered(queue.name, entry.delivery ?? entry.message, entry.redelivered, ch.traceOrigin);
     ch.conn.output.deliver(ch.id, c.tagRaw, tag, entry.redelivered, entry.delivery ?? entry.message);
@@ -137,6 +149,7 @@ export class Deliveries {
       noAck: opts.noAck,
       exclusive: opts.exclusive,
       queue,
+      counters: this.channel.objectStats.queue(queue),
       prefetch: opts.prefetch,
       priority: opts.priority,
       arguments: opts.arguments,
@@ -228,7 +241,11 @@ export class Deliveries {
     if (how === 'requeue') this.requeueAll(list);
     else if (how === 'drop') for (const u of list) u.queue.reject(u.entry);
     else {
-      for (const u of list) u.queue.settle(u.entry);
+      const objectStats = this.channel.objectStats;
+      for (const u of list) {
+        u.queue.settle(u.entry);
+        (u.consumer !== undefined ? u.consumer.counters : objectStats.queue(u.queue)).acked += 1;
+      }
       this.channel.stats.acked += list.length;
     }
     this.resume();

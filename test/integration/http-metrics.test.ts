@@ -292,6 +292,78 @@ describe('Prometheus metrics', () => {
     }
   }, 30_000);
 
+  it.runIf(rabbitPrometheus !== undefined)('splits channel counters by exchange and by queue with the series and counts of RabbitMQ', async () => {
+    expect.hasAssertions();
+    const tag = `warren-split-${Date.now()}`;
+    const [x, q1, q2] = [`${tag}.x`, `${tag}.q1`, `${tag}.q2`];
+    // The same traffic on both: a confirming publisher into a fanout exchange, the default exchange (by queue name)
+    // and amq.direct (unroutable, mandatory and not); a consumer acking one queue's messages; gets from the other.
+    const traffic = async (url: string) => {
+      const conn = await amqp.connect(url);
+      const pub = await conn.createConfirmChannel();
+      await pub.assertExchange(x, 'fanout', { durable: false });
+      for (const q of [q1, q2]) {
+        await pub.assertQueue(q, { durable: false });
+        await pub.bindQueue(q, x, '');
+      }
+      for (let i = 0; i < 5; i++) pub.publish(x, '', Buffer.from('a'));
+      for (let i = 0; i < 3; i++) pub.sendToQueue(q1, Buffer.from('b'));
+      pub.publish('amq.direct', 'nowhere', Buffer.from('c'), { mandatory: true });
+      pub.publish('amq.direct', 'nowhere', Buffer.from('c'));
+      await pub.waitForConfirms();
+      const sub = await conn.createChannel();
+      let consumed = 0;
+      await sub.consume(q1, (m) => {
+        if (m) sub.ack(m);
+        consumed += 1;
+      });
+      const got = await sub.get(q2);
+      if (got) sub.ack(got);
+      await sub.get(q2, { noAck: true });
+      const back = await sub.get(q2);
+      if (back) sub.nack(back, false, true);
+      const again = await sub.get(q2);
+      if (again) sub.ack(again);
+      await eventually(async () => (consumed === 8 ? true : undefined));
+      return { conn, pub };
+    };
+    const ofTest = (s: Scrape) => {
+      // The channels of this test: those with a series of its exchange or queues; their rows for every exchange and queue.
+      const channels = new Set(s.samples.filter((m) => [x, q1, q2].some((n) => m.labels.exchange === n || m.labels.queue === n)).map((m) => m.labels.channel));
+      const rows = s.samples.filter((m) => /^rabbitmq_channel_(messages_(published|confirmed|unroutable|delivered|redelivered|acked)|get)/.test(m.name) && channels.has(m.labels.channel));
+      return rows.map((m) => `${m.name}{${Object.entries(m.labels).filter(([k]) => k !== 'channel').sort().map(([k, v]) => `${k}=${v}`).join(',')}} ${m.value}`).sort();
+    };
+    const w = await traffic(broker.current.url);
+    const r = await traffic(process.env.RABBITMQ_URL ?? 'amqp://guest:guest@localhost:5672');
+    try {
+      // RabbitMQ's per-channel rows appear with its next statistics emission (every 5 s).
+      const theirs = await eventually(async () => {
+        const rows = ofTest(parse(await (await fetch(rabbitPrometheus + '/metrics/per-object')).text()));
+        return rows.some((l) => l.startsWith('rabbitmq_channel_messages_acked_total') && l.includes(q1) && l.endsWith(' 8')) ? rows : undefined;
+      }, 15_000);
+      const ours = ofTest(await scrape('/metrics/per-object'));
+      // RabbitMQ counts drops only with its drop_unroutable_metric feature flag, which an upgraded node may have off.
+      const auth = { authorization: 'Basic ' + Buffer.from('guest:guest').toString('base64') };
+      const flags = (await (await fetch((process.env.RABBITMQ_MANAGEMENT_HTTP ?? 'http://localhost:15672') + '/api/feature-flags', { headers: auth })).json()) as Array<{ name: string; state: string }>;
+      const dropCounted = flags.some((f) => f.name === 'drop_unroutable_metric' && f.state === 'enabled');
+      const comparable = (rows: string[]) => (dropCounted ? rows : rows.filter((l) => !l.startsWith('rabbitmq_channel_messages_unroutable_dropped_total')));
+      expect(comparable(ours)).toEqual(comparable(theirs));
+      // Spot checks of what the rows say, on Warren's side.
+      expect(ours).toContain(`rabbitmq_channel_messages_published_total{exchange=${x},vhost=/} 5`);
+      expect(ours).toContain('rabbitmq_channel_messages_published_total{exchange=,vhost=/} 3');
+      expect(ours).toContain('rabbitmq_channel_messages_unroutable_returned_total{exchange=amq.direct,vhost=/} 1');
+      expect(ours).toContain('rabbitmq_channel_messages_unroutable_dropped_total{exchange=amq.direct,vhost=/} 1');
+      expect(ours).toContain(`rabbitmq_channel_messages_acked_total{queue=${q2},vhost=/} 2`);
+      expect(ours).toContain(`rabbitmq_channel_messages_redelivered_total{queue=${q2},vhost=/} 1`);
+    } finally {
+      for (const c of [w, r]) {
+        for (const q of [q1, q2]) await c.pub.deleteQueue(q);
+        await c.pub.deleteExchange(x);
+        await c.conn.close();
+      }
+    }
+  }, 40_000);
+
   it('serves /metrics/detailed for the asked families and vhosts, as rabbitmq_detailed_*', async () => {
     expect.hasAssertions();
     const conn = await amqp.connect(broker.current.url);

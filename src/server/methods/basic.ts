@@ -30,6 +30,7 @@ import {
 } from '../../protocol/index.js';
 import { authorize, publisherOf } from '../access.js';
 import type { MethodContext } from './context.js';
+import type { ChannelExchangeCounters } from '../channel-object-stats.js';
 import { queueName } from './queue.js';
 import { startReplyConsumer, stopReplyConsumer } from '../direct-reply.js';
 
@@ -116,15 +117,25 @@ function get(ch: MethodContext, name: string | undefined, noAck: boolean): void 
   const q = ch.vhost.queue(queueName(ch, name), ch.conn.id);
   const entry = q.get(noAck);
   const stats = ch.stats;
+  const qc = ch.objectStats.queue(q);
   if (!entry) {
     stats.getEmpty += 1;
+    qc.getEmpty += 1;
     ch.send({ id: BASIC_GET_EMPTY, clusterId: '' });
     return;
   }
   stats.delivered += 1;
-  if (noAck) stats.getNoAck += 1;
-  else stats.get += 1;
-  if (entry.redelivered) stats.redelivered += 1;
+  if (noAck) {
+    stats.getNoAck += 1;
+    qc.getNoAck += 1;
+  } else {
+    stats.get += 1;
+    qc.get += 1;
+  }
+  if (entry.redelivered) {
+    stats.redelivered += 1;
+    qc.redelivered += 1;
+  }
   const tag = ch.deliveries.takeForGet(q, entry, noAck);
   const msg = entry.delivery ?? entry.message;
   ch.vhost.tracer?.delivered(q.name, msg, entry.redelivered, ch.traceOrigin);
@@ -157,6 +168,8 @@ export function publishContent(ch: MethodContext, m: BasicPublish, propertiesRaw
   // A resource alarm blocks a publisher at its next publish (this one is still taken, as in RabbitMQ).
   if (alarm !== undefined) conn.block(alarm);
   const exchange = publishTarget(ch.vhost, publisherOf(ch), m.exchange ?? '', m.routingKey ?? '');
+  const counters = ch.objectStats.exchange(exchange);
+  counters.published += 1;
   let message = new Message(exchange.name, m.routingKey ?? '', propertiesRaw, body);
   // The frame's exchange and routing-key short strings go out as they came in basic.deliver (not for 'amq.default').
   if (routingRaw !== undefined && exchange.name === m.exchange) message.routingRaw = routingRaw;
@@ -168,9 +181,9 @@ export function publishContent(ch: MethodContext, m: BasicPublish, propertiesRaw
     ch.hold({ exchange, message, mandatory: m.mandatory ?? false });
     return;
   }
-  const accepted = route(ch, exchange, message, m.mandatory ?? false);
+  const accepted = route(ch, exchange, message, m.mandatory ?? false, counters);
   const durable = ch.vhost.persistence?.takeDirty() ?? false;
-  if (ch.confirmMode) ch.confirm(accepted, durable);
+  if (ch.confirmMode) ch.confirm(accepted, durable, counters);
 }
 
 function checkProperties(ch: MethodContext, message: Message): Message {
@@ -184,15 +197,19 @@ function checkProperties(ch: MethodContext, message: Message): Message {
 }
 
 /** Routes one message; returns false when a queue refused it (the publisher's confirm is then a nack). */
-function route(ch: MethodContext, exchange: Exchange, message: Message, mandatory: boolean): boolean {
+function route(ch: MethodContext, exchange: Exchange, message: Message, mandatory: boolean, counters: ChannelExchangeCounters): boolean {
   const vhost = ch.vhost;
   const outcome = vhost.publish(exchange, message, vhost.tracer !== undefined ? ch.traceOrigin : undefined);
   const accepted = outcome.rejected === 0;
   if (outcome.routed === 0) {
     if (mandatory) {
       ch.stats.returnUnroutable += 1;
+      counters.returnUnroutable += 1;
       ch.conn.ctx.broker.totals.returnUnroutable += 1;
-    } else ch.stats.dropUnroutable += 1;
+    } else {
+      ch.stats.dropUnroutable += 1;
+      counters.dropUnroutable += 1;
+    }
   }
   if (outcome.routed === 0 && mandatory) {
     ch.send({ id: BASIC_RETURN, replyCode: REPLY.NO_ROUTE, replyText: 'NO_ROUTE', exchange: message.exchange, routingKey: message.routingKey });
@@ -203,7 +220,7 @@ function route(ch: MethodContext, exchange: Exchange, message: Message, mandator
 
 /** tx.commit: routes the held publishes; returns true when some were written and need a sync before commit-ok. */
 export function commitPublishes(ch: MethodContext): boolean {
-  for (const p of ch.takeHeld()) route(ch, p.exchange, p.message, p.mandatory);
+  for (const p of ch.takeHeld()) route(ch, p.exchange, p.message, p.mandatory, ch.objectStats.exchange(p.exchange));
   return ch.vhost.persistence?.takeDirty() ?? false;
 }
 

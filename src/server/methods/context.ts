@@ -5,6 +5,7 @@ import type { Method } from '../../protocol/index.js';
 import type { Connection } from '../connection.js';
 import type { Deliveries } from '../deliveries.js';
 import type { ReplyConsumer } from '../direct-reply.js';
+import type { ChannelExchangeCounters, ChannelObjectStats } from '../channel-object-stats.js';
 
 /** A publish a transaction holds until tx.commit. */
 export interface HeldPublish {
@@ -23,6 +24,8 @@ export interface MethodContext {
   readonly deliveries: Deliveries;
   /** The channel's message counts (RabbitMQ's channel message_stats). */
   readonly stats: MessageCounters;
+  /** The same counts per exchange published to and per queue taken from (RabbitMQ's channel_exchange/queue_metrics). */
+  readonly objectStats: ChannelObjectStats;
   /** False once either side sent channel.close or the connection is closing: nothing but the close handshake goes out. */
   readonly writable: boolean;
   /** A method frame, unless the channel is no longer writable. */
@@ -37,7 +40,7 @@ export interface MethodContext {
   /** tx.select was seen (the handler refuses it on a channel in confirm mode). */
   selectTx(): void;
   /** In confirm mode: settles the next publish, after the store's sync when `durable`. */
-  confirm(accepted: boolean, durable: boolean): void;
+  confirm(accepted: boolean, durable: boolean, counters: ChannelExchangeCounters): void;
   /** In tx mode: holds a publish until commit. */
   hold(p: HeldPublish): void;
   /** Hands over (and forgets) the publishes held since the last commit or rollback. */
