@@ -1,7 +1,8 @@
-// One client connection: protocol header, handshake, channel 0, frame dispatch, heartbeats and error mapping.
+// One client connection: protocol header, the handshake's states on channel 0, frame dispatch to channels, read flow
+// (fairness, alarms) and error mapping; the login, limits and heartbeats it uses live in login.ts, connection-limits.ts, heartbeat-monitor.ts.
 import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
-import { limitReached, type Broker, type User, type VirtualHost } from '../broker/index.js';
+import type { Broker, User, VirtualHost } from '../broker/index.js';
 import {
   AmqpError,
   channelError,
@@ -38,13 +39,16 @@ import {
   FRAME_HEADER,
   BASIC_PUBLISH,
 } from '../protocol/index.js';
-import { isSupportedMechanism, offeredMechanisms, parseCredentials } from './auth.js';
+import { offeredMechanisms } from './auth.js';
 import { Channel } from './channel.js';
+import { checkChannelLimits, checkConnectionLimits } from './connection-limits.js';
+import { HeartbeatMonitor } from './heartbeat-monitor.js';
+import { login } from './login.js';
 import type { ServerOptions } from './options.js';
 import { Output } from './output.js';
 import { RepeatedPublish } from './repeated-publish.js';
 import { advertisedIdentity, NODE_NAME, serverProperties } from './server-properties.js';
-import { peerCertificateUser } from '../shared/tls.js';
+import { SilentClose } from './silent-close.js';
 
 const EMPTY = Buffer.alloc(0);
 const PROTOCOL_HEADER = Buffer.from([0x41, 0x4d, 0x51, 0x50, 0, 0, 9, 1]);
@@ -72,15 +76,6 @@ export interface ConnectionContext {
 }
 
 type State = 'header' | 'start' | 'tune' | 'open' | 'running' | 'closing' | 'closed';
-
-/** True for the loopback addresses (IPv4, IPv6 and IPv4-mapped IPv6). */
-function isLoopback(address: string | undefined): boolean {
-  if (!address) return false;
-  return address === '::1' || address.startsWith('127.') || address.startsWith('::ffff:127.');
-}
-
-/** Input RabbitMQ answers by dropping the socket without a close frame. */
-class SilentClose extends Error {}
 
 export class Connection {
   readonly id: number;
@@ -112,11 +107,9 @@ export class Connection {
   contentBuffered = 0;
   /** SASL mechanism the client logged in with. */
   authMechanism = '';
-  private heartbeatTimer: NodeJS.Timeout | undefined;
+  private readonly heartbeats = new HeartbeatMonitor();
   private handshakeTimer: NodeJS.Timeout | undefined;
   private closeTimer: NodeJS.Timeout | undefined;
-  private receivedSinceTick = false;
-  private silentTicks = 0;
 
   constructor(socket: Socket, ctx: ConnectionContext) {
     this.id = ctx.broker.nextConnectionId();
@@ -173,7 +166,7 @@ export class Connection {
   // ---- input -------------------------------------------------------------
 
   private onData(chunk: Buffer): void {
-    this.receivedSinceTick = true;
+    this.heartbeats.receivedSinceTick = true;
     if (this.state === 'header') {
       chunk = this.readProtocolHeader(chunk);
       if (chunk.length === 0) return;
@@ -373,33 +366,7 @@ export class Connection {
 
   private onStartOk(mechanism: string, response: Buffer): void {
     this.authMechanism = mechanism;
-    if (!isSupportedMechanism(mechanism)) throw new SilentClose(`unknown authentication mechanism '${mechanism}'`);
-    let username: string | undefined;
-    let user: User | undefined;
-    if (mechanism === 'EXTERNAL') {
-      // rabbitmq_auth_mechanism_ssl: the verified client certificate names the user; no password is checked.
-      username = peerCertificateUser(this.socket, this.ctx.options.sslCertLoginFrom);
-      user = username === undefined ? undefined : this.ctx.broker.users.get(username);
-    } else {
-      const creds = parseCredentials(mechanism, response);
-      username = creds?.username;
-      user = creds ? this.ctx.broker.authenticate(creds.username, creds.password) : undefined;
-    }
-    const auth = this.ctx.broker.totals.auth.amqp091;
-    if (user) auth.succeeded += 1;
-    else auth.failed += 1;
-    if (!user) {
-      this.log.warn({ user: username, mechanism, ...(mechanism === 'EXTERNAL' && username === undefined ? { reason: 'no verified peer certificate' } : {}) }, 'authentication failed');
-      throw new AmqpError(
-        'ACCESS_REFUSED',
-        `Login was refused using authentication mechanism ${mechanism}. For details see the broker logfile.`,
-        { classId: 0, methodId: 0 },
-      );
-    }
-    if (this.ctx.options.loopbackUsers.includes(user.name) && !isLoopback(this.socket.remoteAddress)) {
-      this.log.warn({ user: user.name }, 'user can only connect via localhost (loopback_users)');
-      throw new AmqpError('ACCESS_REFUSED', `User '${user.name}' can only connect via localhost`, { classId: 0, methodId: 0 });
-    }
+    const user = login(this.ctx.broker, this.ctx.options, this.socket, () => this.log, mechanism, response);
     this.user = user;
     this.state = 'tune';
     const o = this.ctx.options;
@@ -424,7 +391,7 @@ export class Connection {
   private onOpen(vhostName: string): void {
     const vhost = this.ctx.broker.vhosts.get(vhostName);
     if (!vhost) throw notAllowed(`vhost ${vhostName} not found`);
-    this.checkConnectionLimits(vhost);
+    checkConnectionLimits(this, vhost);
     if (!this.ctx.broker.permissions.get(this.username, vhostName)) {
       throw notAllowed(`access to vhost '${vhostName}' refused for user '${this.username}'`);
     }
@@ -440,47 +407,8 @@ export class Connection {
     else if (this.ctx.logger.isLevelEnabled('info')) this.ctx.logger.info({ conn: this.id, peer: this.peer, vhost: vhostName, user: this.username }, 'connection open');
   }
 
-  /** The vhost's and then the user's max-connections, checked at connection.open as RabbitMQ does (530). */
-  private checkConnectionLimits(vhost: VirtualHost): void {
-    const limits = this.ctx.broker.limits;
-    const perVhost = limits.ofVhost(vhost.name).get('max-connections');
-    if (perVhost !== undefined && limitReached(perVhost, this.countOpen((c) => c.vhost === vhost))) {
-      throw notAllowed(`access to vhost '${vhost.name}' refused for user '${this.username}': connection limit (${perVhost}) is reached`);
-    }
-    const perUser = limits.ofUser(this.username).get('max-connections');
-    if (perUser !== undefined && limitReached(perUser, this.countOpen((c) => c.username === this.username))) {
-      throw notAllowed(`connection refused for user '${this.username}': user connection limit (${perUser}) is reached`);
-    }
-  }
-
-  /** Open connections (past connection.open) that match. */
-  private countOpen(match: (c: Connection) => boolean): number {
-    let n = 0;
-    for (const c of this.ctx.connections) if (c !== this && c.isOpen && match(c)) n += 1;
-    return n;
-  }
-
   private openChannel(id: number): Channel {
-    // channel_max limits how many are open, not their numbers (as RabbitMQ).
-    if (this.channels.size >= this.channelMax) {
-      throw new AmqpError(
-        'NOT_ALLOWED',
-        `number of channels opened (${this.channels.size}) has reached the negotiated channel_max (${this.channelMax})`,
-        { classId: 0, methodId: 0 },
-      );
-    }
-    const perUser = this.ctx.broker.limits.ofUser(this.username).get('max-channels');
-    if (perUser !== undefined) {
-      let open = this.channels.size;
-      for (const c of this.ctx.connections) if (c !== this && c.username === this.username) open += c.channels.size;
-      if (limitReached(perUser, open)) {
-        throw new AmqpError(
-          'NOT_ALLOWED',
-          `number of channels opened for user '${this.username}' has reached the maximum allowed user limit of (${perUser})`,
-          { classId: 0, methodId: 0 },
-        );
-      }
-    }
+    checkChannelLimits(this);
     const ch = new Channel(this, id);
     this.channels.set(id, ch);
     this.ctx.broker.totals.channelsOpened += 1;
@@ -492,25 +420,13 @@ export class Connection {
     if (this.channels.get(ch.id) === ch) this.channels.delete(ch.id);
   }
 
-  // ---- heartbeats --------------------------------------------------------
+  // ---- heartbeats (heartbeat-monitor.ts) ---------------------------------
 
   private startHeartbeat(seconds: number): void {
-    if (seconds <= 0) return;
-    const tickMs = (seconds * 1000) / 2;
-    this.heartbeatTimer = setInterval(() => this.heartbeatTick(seconds), tickMs);
-    this.heartbeatTimer.unref();
-  }
-
-  private heartbeatTick(seconds: number): void {
-    if (!this.output.sentSinceTick) this.output.heartbeat();
-    this.output.sentSinceTick = false;
-    if (this.receivedSinceTick) {
-      this.silentTicks = 0;
-    } else if (++this.silentTicks >= 4) {
+    this.heartbeats.start(seconds, this.output, () => {
       this.log.warn({ timeout: seconds }, 'missed heartbeats from client, closing');
       this.socket.destroy();
-    }
-    this.receivedSinceTick = false;
+    });
   }
 
   // ---- output and errors -------------------------------------------------
@@ -618,7 +534,7 @@ export class Connection {
   private cleanup(): void {
     if (this.cleaned) return;
     this.cleaned = true;
-    if (this.heartbeatTimer) clearInterval(this.heartbeatTimer);
+    this.heartbeats.stop();
     if (this.handshakeTimer) clearTimeout(this.handshakeTimer);
     if (this.closeTimer) clearTimeout(this.closeTimer);
     try {
