@@ -85,10 +85,16 @@ export interface PageFile {
   destroy(): void;
 }
 
-/** How many ready messages (and bytes) a queue keeps in memory before paging the rest to disk. */
+/**
+ * How many ready messages (and bytes) a queue keeps in memory before paging the rest to disk: `messages`/`bytes` while
+ * it has consumers, `idleMessages`/`idleBytes` (when set, smaller) while it has none (messages nobody waits for need not
+ * sit in memory; a first consumer's arrival refills the full window from disk).
+ */
 export interface PagingWindow {
   messages: number;
   bytes: number;
+  idleMessages?: number;
+  idleBytes?: number;
 }
 
 /** How much a stream keeps and how it cuts its log into segment files (RabbitMQ's x-max-length-bytes, x-max-age, …). */

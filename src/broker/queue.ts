@@ -83,6 +83,8 @@ export class Queue {
   private readyCount = 0;
   private readyBytes = 0;
   private readonly window: PagingWindow | undefined;
+  /** The window while no consumer is attached (the full one when the store sets no smaller one). */
+  private readonly idleWindow: PagingWindow | undefined;
   private readonly expiry = new ExpiryHeap();
   private expiryTimer: ClockTimer | undefined;
   private expiryAt = 0;
@@ -132,7 +134,9 @@ export class Queue {
     const stored = () => this.store?.openReader?.();
     this.ready = new ReadyStore(this.current.maxPriority ?? 0, paging ? () => paging.open(this.store?.openReader ? () => stored()! : undefined) : undefined);
     this.store = opts.persistence?.store;
-    this.window = opts.paging?.window;
+    const w = opts.paging?.window;
+    this.window = w;
+    this.idleWindow = w && { messages: Math.min(w.idleMessages ?? w.messages, w.messages), bytes: Math.min(w.idleBytes ?? w.bytes, w.bytes) };
     this.dedup = Deduplicator.of(opts.settings.deduplication);
     if (opts.persistence) this.restore(opts.persistence.recovered);
     this.armIdleTimer();
@@ -292,7 +296,7 @@ export class Queue {
     const size = entry.message.bodySize;
     this.readyCount += 1;
     this.readyBytes += size;
-    const w = this.window;
+    const w = this.consumerList.length > 0 ? this.window : this.idleWindow;
     const ready = this.ready;
     if (
       w &&
@@ -312,12 +316,14 @@ export class Queue {
    * lower priorities fill it, a small batch still comes in (memory then exceeds the window by at most that batch).
    */
   private pageIn(): void {
-    const w = this.window!;
+    const w = (this.consumerList.length > 0 ? this.window : this.idleWindow)!;
     const ready = this.ready;
     // Until an entry that did not expire while paged out came in (or nothing more is paged where it matters).
     for (;;) {
       const inMemory = this.readyCount - ready.pagedCount;
-      const level = ready.levelToPageIn(inMemory <= w.messages / 2);
+      // Ahead of time only once memory is down to half the window in bytes as well as messages (1 KB bodies fill the
+      // bytes first: by count alone every take would read another batch, and the whole backlog would come in).
+      const level = ready.levelToPageIn(inMemory <= w.messages / 2 && this.readyBytes - ready.pagedBytes <= w.bytes / 2);
       if (level < 0) return;
       const max = Math.max(w.messages - inMemory, Math.min(MIN_PAGE_IN, w.messages / 2), 1);
       const maxBytes = Math.max(w.bytes - (this.readyBytes - ready.pagedBytes), w.bytes / 8);

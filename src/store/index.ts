@@ -47,7 +47,7 @@ export class FileStore implements MessagePersistence {
     dataDir: string,
     onError: (err: Error) => void,
     warn: (msg: string, ctx: object) => void = () => {},
-    pagingWindow: PagingWindow = { messages: 100_000, bytes: 32 * 1024 * 1024 },
+    pagingWindow: PagingWindow = { messages: 100_000, bytes: 32 * 1024 * 1024, idleMessages: 25_000, idleBytes: 8 * 1024 * 1024 },
     reportInternalError: InternalErrorReporter = reportToConsole,
   ) {
     this.warn = warn;

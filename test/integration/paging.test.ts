@@ -125,6 +125,81 @@ describe('paging', () => {
     expect(p.queue('stored').messageCount).toBe(0);
   });
 
+  it('keeps the smaller idle window while no consumer is attached, refills the full window once one is, in order', async () => {
+    expect.hasAssertions();
+    const dataDir = mkdtempSync(join(tmpdir(), 'warren-paging-'));
+    const b = await startBroker({ port: 0, dataDir, logLevel: 'silent', pagingWindow: { messages: 500, bytes: 1024 * 1024, idleMessages: 100, idleBytes: 64 * 1024 } });
+    try {
+      const conn = await amqp.connect(b.url);
+      const ch = await conn.createConfirmChannel();
+      await ch.assertQueue('idle');
+      const total = 3000;
+      for (let i = 0; i < total; i++) ch.sendToQueue('idle', Buffer.from(`m${i}-`.padEnd(1024, 'x')));
+      await ch.waitForConfirms();
+      const q = b.broker.vhosts.get('/')!.queues.get('idle')!;
+      expect(q.messageCount).toBe(total);
+      // 64 KB of 1 KB bodies (the bytes bound first), not the 1 MB / 500 messages a consumer would get.
+      expect(q.inMemoryCount).toBeLessThanOrEqual(65);
+      const consumer = await conn.createChannel();
+      await consumer.prefetch(1);
+      const got: string[] = [];
+      let inMemory = 0;
+      let maxInMemory = 0;
+      await consumer.consume('idle', (m) => {
+        if (!m) return;
+        got.push(m.content.toString().split('-')[0]!);
+        if (got.length === 1) inMemory = q.inMemoryCount;
+        maxInMemory = Math.max(maxInMemory, q.inMemoryCount);
+        consumer.ack(m);
+      });
+      const deadline = Date.now() + 20_000;
+      while (got.length < total && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+      expect(got).toEqual(Array.from({ length: total }, (_, i) => `m${i}`));
+      // The consumer's arrival brought in the full window (500 messages, the count bound for 1 KB bodies here)…
+      expect(inMemory).toBeGreaterThan(400);
+      // …and draining never held more than the window plus one read-ahead batch (1 MB / 8).
+      expect(maxInMemory).toBeLessThanOrEqual(500 + 128);
+      await conn.close();
+    } finally {
+      await b.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  it('reads ahead only once memory is down to half the window in bytes: 1 KB bodies under a count window that never fills', async () => {
+    expect.hasAssertions();
+    const dataDir = mkdtempSync(join(tmpdir(), 'warren-paging-'));
+    const b = await startBroker({ port: 0, dataDir, logLevel: 'silent', pagingWindow: { messages: 100_000, bytes: 256 * 1024 } });
+    try {
+      const conn = await amqp.connect(b.url);
+      const ch = await conn.createConfirmChannel();
+      await ch.assertQueue('bytes');
+      const total = 4000;
+      for (let i = 0; i < total; i++) ch.sendToQueue('bytes', Buffer.from(`m${i}-`.padEnd(1024, 'y')));
+      await ch.waitForConfirms();
+      const q = b.broker.vhosts.get('/')!.queues.get('bytes')!;
+      const consumer = await conn.createChannel();
+      await consumer.prefetch(10);
+      const got: string[] = [];
+      let maxInMemory = 0;
+      await consumer.consume('bytes', (m) => {
+        if (!m) return;
+        got.push(m.content.toString().split('-')[0]!);
+        maxInMemory = Math.max(maxInMemory, q.inMemoryCount);
+        consumer.ack(m);
+      });
+      const deadline = Date.now() + 20_000;
+      while (got.length < total && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+      expect(got).toEqual(Array.from({ length: total }, (_, i) => `m${i}`));
+      // The window (256 messages of 1 KB) and at most one batch of 32 KB: not the whole backlog read in, batch by batch.
+      expect(maxInMemory).toBeLessThanOrEqual(256 + 32 + 1);
+      await conn.close();
+    } finally {
+      await b.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+
   it('bounds memory by bytes too, and purges paged messages', async () => {
     expect.hasAssertions();
     const p = await pagingBroker();
