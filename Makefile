@@ -81,10 +81,15 @@ conformance-clients: build
 	@bash conformance/clients/install.sh
 	node conformance/clients/run-matrix.mjs $(if $(AMQP_URL),,--update-readme)
 
-# Client libraries' own test suites (amqplib's broker tests, pika's acceptance tests, amqp091-go's integration tests)
-# from checkouts (AMQPLIB_SRC, PIKA_SRC, AMQP091GO_SRC; Debian's package for amqp091-go, clones into .cache/ otherwise), run against the local RabbitMQ and against Warren in a private network
-# namespace; fails when a test's result differs between the two.
+# Client libraries' own test suites, offline: amqplib's broker tests and pika's acceptance tests vendored unchanged in
+# test/fixtures/upstream/ (run against node_modules' amqplib and Debian's python3-pika), amqp091-go's integration tests
+# from Debian's package; AMQPLIB_SRC, PIKA_SRC, AMQP091GO_SRC name checkouts instead. Run against the local RabbitMQ
+# and against Warren in a private network namespace; fails when a test's result differs between the two.
+UPSTREAM_PACKAGES = python3-pika python3-pytest python3-gevent python3-tornado golang-go golang-github-rabbitmq-amqp091-go-dev
 upstream-suites: build rabbitmq
+	@missing=$$(for p in $(UPSTREAM_PACKAGES); do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'install ok installed' || echo $$p; done); \
+	  [ -z "$$missing" ] || { echo "installing from Debian's packages:" $$missing; \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing) >/dev/null; }
 	node conformance/clients/upstream-suites.mjs
 
 # Installs RabbitMQ from Debian's packages if missing, starts it if it is not running, runs the same suite.

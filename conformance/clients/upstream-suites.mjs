@@ -6,10 +6,13 @@
 //   AMQPLIB_SRC=DIR PIKA_SRC=DIR AMQP091GO_SRC=DIR node conformance/clients/upstream-suites.mjs [--only amqplib,pika,amqp091-go]
 //   (UPSTREAM_LOGS=DIR keeps each run's output there)
 //
-// A source is a checkout of the library's repository (or a bare git directory, whose HEAD is used); without one
-// the runner clones it from GitHub into .cache/upstream-suites/, and a suite whose source cannot be had is listed
-// as not run (not a failure); amqp091-go's defaults to Debian's package. amqplib's and pika's suites hard-code
-// amqp://localhost:5672 (amqp091-go's is given that), so:
+// By default it needs no network: amqplib's and pika's test files are vendored, unchanged, under
+// test/fixtures/upstream/ (README there names the upstream commits) and run against the library the project already
+// installs: amqplib from node_modules (copied, with the vendored test/ beside its lib/), pika from Debian's
+// python3-pika with Debian's pytest (/usr/bin/python3); amqp091-go's tests come with Debian's package. `make
+// upstream-suites` installs those packages. A *_SRC names a checkout of the library's repository instead (or a bare
+// git directory, whose HEAD is used), library and tests both. A suite whose source is missing is listed as not run.
+// amqplib's and pika's suites hard-code amqp://localhost:5672 (amqp091-go's is given that), so:
 // - RabbitMQ is the one on localhost:5672 (`make rabbitmq`); without it nothing can be compared and the run fails.
 // - Warren runs on port 5672 of a private network namespace (`unshare -rn`, loopback only) with the suite, started
 //   from bin/warren (build first) with --server-product RabbitMQ --server-version 3.10.8, the override these suites
@@ -17,13 +20,16 @@
 // Exits 1 when a suite that ran passes a test on RabbitMQ that fails on Warren, or the other way round.
 import amqp from 'amqplib';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, '..', '..');
+const fixtures = join(root, 'test', 'fixtures', 'upstream');
+// Debian's python, where python3-pika and python3-pytest are (PATH's python3 may be another one).
+const PYTHON = process.env.UPSTREAM_PYTHON ?? '/usr/bin/python3';
 const argv = process.argv.slice(2);
 const onlyArg = argv.find((a, i) => a.startsWith('--only=') || argv[i - 1] === '--only');
 const only = onlyArg ? (onlyArg.startsWith('--only=') ? onlyArg.slice(7) : onlyArg).split(',') : null;
@@ -35,7 +41,13 @@ const SUITES = [
   {
     name: 'amqplib',
     env: 'AMQPLIB_SRC',
-    repo: 'https://github.com/amqp-node/amqplib',
+    // The installed amqplib, with the vendored tests beside its lib/ so their relative requires resolve.
+    vendored: () => {
+      const lib = join(root, 'node_modules', 'amqplib');
+      if (!existsSync(join(lib, 'package.json'))) return { reason: `${lib} is missing: run \`npm ci\`` };
+      const version = JSON.parse(readFileSync(join(lib, 'package.json'), 'utf8')).version;
+      return { copy: [lib, join(fixtures, 'amqplib')], from: `amqplib ${version} from node_modules, tests from test/fixtures/upstream/amqplib` };
+    },
     // The files that talk to a broker (the others are codec tests, and need the claire dev dependency), one run each:
     // the files share describe names.
     // Named in issue 15: each failed on Warren before (a basic.ack after channel.close; product "Warren").
@@ -46,9 +58,16 @@ const SUITES = [
   {
     name: 'pika',
     env: 'PIKA_SRC',
-    repo: 'https://github.com/pika/pika',
-    // pika from the checkout (pyproject's pythonpath), the select/asyncio/blocking adapters; pytest from PATH's python3.
-    runs: [['acceptance', 'python3', ['-m', 'pytest', '-q', '-p', 'no:cacheprovider', '-rA', 'tests/acceptance', '--ignore=tests/acceptance/twisted_adapter_tests.py']]],
+    // Debian's pika (or PIKA_SRC's checkout, first on pyproject's pythonpath) and Debian's pytest; the select, asyncio
+    // and blocking adapters (twisted's file needs twisted).
+    vendored: () => {
+      const probe = spawnSync(PYTHON, ['-c', 'import pika, pytest; print(pika.__version__)'], { encoding: 'utf8' });
+      if (probe.status !== 0) return { reason: `${PYTHON} cannot import pika and pytest (Debian's python3-pika, python3-pytest): ${(probe.stderr || '').trim().split('\n').pop()}` };
+      return { copy: [join(fixtures, 'pika')], from: `pika ${probe.stdout.trim()} from Debian, tests from test/fixtures/upstream/pika` };
+    },
+    // The files are nose-style names; enforce_one_basicget_test is a mock-only test (no broker), twisted's needs twisted.
+    runs: [['acceptance', PYTHON, ['-m', 'pytest', '-q', '-p', 'no:cacheprovider', '-o', 'python_files=*_test.py *_tests.py', '-rA', 'tests/acceptance',
+      '--ignore=tests/acceptance/twisted_adapter_tests.py', '--ignore=tests/acceptance/enforce_one_basicget_test.py']]],
     parse: parsePytest,
   },
   {
@@ -56,7 +75,6 @@ const SUITES = [
     env: 'AMQP091GO_SRC',
     // Debian's golang-github-rabbitmq-amqp091-go-dev (the client matrix installs it) ships the tests; else a clone.
     installed: '/usr/share/gocode/src/github.com/rabbitmq/amqp091-go',
-    repo: 'https://github.com/rabbitmq/amqp091-go',
     // Its integration tests (build tag integration) with goleak's check after them, offline in GOPATH mode against
     // Debian's go.uber.org/goleak. It reads AMQP_URL (set to localhost:5672 for both brokers).
     runs: [['integration', 'go', ['test', '-count=1', '-tags', 'integration', '-v', '-timeout', '600s', '.']]],
@@ -102,10 +120,11 @@ function parseTap(out) {
   return results;
 }
 
-/** pytest -rA's short summary: PASSED / FAILED / ERROR / SKIPPED lines. */
+/** pytest -rA's short summary: PASSED / FAILED / ERROR / SKIPPED lines (after its header: tests' logs have ERROR lines too). */
 function parsePytest(out) {
   const results = new Map();
-  for (const line of out.split('\n')) {
+  const summary = out.lastIndexOf('short test summary info');
+  for (const line of (summary < 0 ? '' : out.slice(summary)).split('\n')) {
     const r = /^(PASSED|FAILED|ERROR|SKIPPED|XFAIL|XPASS) (?:\[\d+\] )?(\S+)/.exec(line);
     if (!r) continue;
     results.set(r[2], r[1] === 'PASSED' || r[1] === 'XPASS' ? 'passed' : r[1] === 'SKIPPED' || r[1] === 'XFAIL' ? 'skipped' : 'failed');
@@ -113,18 +132,22 @@ function parsePytest(out) {
   return results;
 }
 
-/** A working directory holding the suite's source: a copy of a checkout or bare repository, or a fresh clone. */
+/** A working directory holding the suite's source: a copy of a checkout or bare repository, or of the vendored tests. */
 function source(suite, work) {
-  let given = process.env[suite.env] ?? (suite.installed && existsSync(suite.installed) ? suite.installed : undefined);
+  const dir = join(work, suite.name);
+  const given = process.env[suite.env] ?? (suite.installed && existsSync(suite.installed) ? suite.installed : undefined);
   if (!given) {
-    given = join(root, '.cache', 'upstream-suites', suite.name);
-    if (!existsSync(given)) {
-      const clone = spawnSync('git', ['clone', '--quiet', '--depth', '1', suite.repo, given], { stdio: 'pipe', timeout: 120_000 });
-      if (clone.status !== 0) return { reason: `no ${suite.env}, and cannot clone ${suite.repo}: ${(clone.stderr?.toString() || 'timed out').trim().split('\n').pop()}` };
+    if (!suite.vendored) return { reason: `no ${suite.env}, and ${suite.installed} is missing (Debian's golang-github-rabbitmq-amqp091-go-dev)` };
+    const v = suite.vendored();
+    if (!v.copy) return v;
+    mkdirSync(dir, { recursive: true });
+    for (const from of v.copy) {
+      const cp = spawnSync('cp', ['-a', `${from}/.`, dir], { stdio: 'pipe' });
+      if (cp.status !== 0) return { reason: `cannot copy ${from}: ${cp.stderr.toString().trim()}` };
     }
+    return { dir, from: v.from };
   }
   if (!existsSync(given) || !statSync(given).isDirectory()) return { reason: `${given} is not a directory` };
-  const dir = join(work, suite.name);
   mkdirSync(dir, { recursive: true });
   const isGit = (existsSync(join(given, 'HEAD')) && existsSync(join(given, 'objects'))) || existsSync(join(given, '.git'));
   if (!isGit) {
@@ -195,7 +218,9 @@ async function main() {
   }
   const ns = spawnSync('unshare', ['-rn', 'true']);
   if (ns.status !== 0) {
-    console.error('upstream-suites: cannot make a network namespace (unshare -rn) for Warren on port 5672');
+    // A failure, not "not run": CI has user namespaces, and a run that silently skips every suite would prove nothing.
+    const why = (ns.error?.message ?? ns.stderr?.toString() ?? '').trim().split('\n').pop();
+    console.error(`upstream-suites: cannot make a network namespace for Warren on port 5672 (\`unshare -rn true\`: ${why || `exit ${ns.status}`}); it needs util-linux's unshare and user namespaces (sysctl user.max_user_namespaces > 0, and kernel.unprivileged_userns_clone=1 where that exists)`);
     process.exit(2);
   }
   const work = mkdtempSync(join(tmpdir(), 'warren-upstream-'));
