@@ -1,68 +1,24 @@
 // A queue of any registered type: ready messages in order (priorities, TTL, length limits), consumers by priority and round-robin; its settings re-appliable.
-import { long, type FieldTable } from '../protocol/index.js';
-import { PROP_FLAG, type Message } from './message.js';
+import type { FieldTable } from '../protocol/index.js';
+import type { Message } from './message.js';
 import type { QueueSettings } from './queue-arguments.js';
 import { queueTypeNamed, CLASSIC, type QueueTypeDefinition } from './queue-types/index.js';
 import { ExpiryHeap, type QueueEntry } from './queue-entry.js';
+import type { Consumer, QueueEvents, QueueOptions } from './queue-contracts.js';
+import { minTtl, priorityOf, withDeliveryCount } from './queue-message.js';
 import { ReadyStore } from './ready-store.js';
 import { Deduplicator, sameDeduplication } from './deduplication.js';
 import { guarded } from './internal-errors.js';
 import type { ClockTimer } from './clock.js';
 import type { BrokerRuntime } from './runtime.js';
 import { newCounters, type MessageCounters, type QueueTypeTotals } from './stats.js';
-import type { PageFile, PagingWindow, QueueStore, RecoveredMessage, RecoveredMessages, StoredMessages } from './persistence.js';
+import type { PagingWindow, QueueStore, RecoveredMessage, RecoveredMessages } from './persistence.js';
 
 export type { QueueEntry } from './queue-entry.js';
+export type { Consumer, DeadLetterReason, QueueEvents, QueueOptions } from './queue-contracts.js';
 
 /** Fewest entries a page-in brings when memory is already full (of lower priorities): fewer would mean a read per message. */
 const MIN_PAGE_IN = 256;
-
-/** Why a message leaves a queue for its dead-letter exchange (RabbitMQ's x-death reasons). */
-export type DeadLetterReason = 'rejected' | 'expired' | 'maxlen' | 'delivery_limit';
-
-/** What a queue needs from a consumer; the server's channel implements it. */
-export interface Consumer {
-  readonly tag: string;
-  readonly noAck: boolean;
-  readonly exclusive: boolean;
-  /** x-priority: higher-priority consumers are served first while they have capacity. */
-  readonly priority: number;
-  /** Owning connection's id (for exclusive-queue checks). */
-  readonly connectionId: number;
-  /** basic.consume's arguments (a stream consumer's x-stream-offset and filter). */
-  readonly arguments?: FieldTable | undefined;
-  /** True when it can take one more message right now (prefetch, flow, socket backpressure). */
-  canTake(): boolean;
-  /** Hands over an entry; for ack-mode consumers the entry stays out until settled. */
-  deliver(queue: Queue, entry: QueueEntry): void;
-  /** The queue went away under the consumer (delete, expiry): the channel tells the client. */
-  cancelledByQueue(queue: Queue): void;
-}
-
-/** Declared attributes of a queue. */
-export interface QueueOptions {
-  durable: boolean;
-  exclusive: boolean;
-  autoDelete: boolean;
-  arguments: FieldTable;
-  /** What the queue acts on, parsed from `arguments` (see queue-arguments.ts). */
-  settings: QueueSettings;
-  /** Owning connection for exclusive queues. */
-  owner: number | undefined;
-  /** Where a durable queue keeps persistent messages, with what it held before a restart. */
-  persistence?: { store: QueueStore; recovered: RecoveredMessages } | undefined;
-  /** Where ready messages beyond the memory window wait: page files (one per priority level in use), opened on demand. */
-  paging?: { open: (stored?: () => StoredMessages) => PageFile; window: PagingWindow } | undefined;
-  /** The owning broker's totals and error reporter. */
-  runtime: BrokerRuntime;
-}
-
-/** How a queue reaches its vhost: deletion requests and dead-lettering. */
-export interface QueueEvents {
-  /** Auto-delete after the last consumer, or x-expires after the idle interval. */
-  removeQueue(queue: Queue): void;
-  deadLetter(queue: Queue, message: Message, reason: DeadLetterReason): void;
-}
 
 export class Queue {
   readonly name: string;
@@ -719,23 +675,4 @@ export class Queue {
     for (const c of consumers) c.cancelledByQueue(this);
     return count;
   }
-}
-
-function minTtl(a: number | undefined, b: number | undefined): number | undefined {
-  if (a === undefined) return b;
-  if (b === undefined) return a;
-  return Math.min(a, b);
-}
-
-function priorityOf(message: Message, max: number): number {
-  if (!message.hasFlag(PROP_FLAG.priority)) return 0;
-  return Math.min(message.properties.priority ?? 0, max);
-}
-
-/** A quorum queue's redelivery carries the number of earlier returns in x-delivery-count. */
-function withDeliveryCount(message: Message, count: number): Message {
-  const props = message.properties;
-  const headers = new Map(props.headers ?? []);
-  headers.set('x-delivery-count', long(count));
-  return message.withProperties({ ...props, headers });
 }
