@@ -24,6 +24,11 @@ export interface PublishOutcome {
 export const REPLY_TO_QUEUE = 'amq.rabbitmq.reply-to';
 export const REPLY_TO_PREFIX = 'amq.rabbitmq.reply-to.';
 
+/** Counts the queues a channel's publish reached, by their place in its route (rabbitmq_queue_messages_published_total). */
+export interface QueueTally {
+  count(position: number, queue: Queue): void;
+}
+
 /** Routes messages among one vhost's exchanges and queues; the vhost owns the topology it reads. */
 export class Routing {
   private readonly exchanges: ReadonlyMap<string, Exchange>;
@@ -45,7 +50,7 @@ export class Routing {
    * Routes a message from an exchange — following exchange-to-exchange bindings, alternate exchanges and
    * CC/BCC keys, each queue once — and enqueues it. The returned outcome object is reused by the next publish.
    */
-  publish(exchange: Exchange, message: Message, origin?: TraceOrigin): PublishOutcome {
+  publish(exchange: Exchange, message: Message, origin?: TraceOrigin, tally?: QueueTally): PublishOutcome {
     const outcome = this.outcome;
     outcome.routed = 0;
     outcome.rejected = 0;
@@ -94,6 +99,7 @@ export class Routing {
       for (let i = 0; i < routed.size; i++) {
         const d = routed.at(i);
         if (!(d instanceof Queue)) continue;
+        if (tally !== undefined) tally.count(routedCount, d);
         routedCount += 1;
         if (!d.enqueue(delivered, now)) rejected += 1;
       }

@@ -27,7 +27,7 @@ import { declaredQueueType, parseQueueArguments, type QueueSettings } from './qu
 import { Queue, type DeadLetterReason, type QueueEvents, type QueueOptions } from './queue.js';
 import { STREAM } from './queue-types/index.js';
 import { StreamQueue, streamRetention } from './stream-queue.js';
-import { Routing, type PublishOutcome, type ReplyTarget } from './routing.js';
+import { Routing, type PublishOutcome, type QueueTally, type ReplyTarget } from './routing.js';
 import type { BrokerRuntime } from './runtime.js';
 import { newCounters, type MessageCounters } from './stats.js';
 
@@ -418,8 +418,8 @@ export class VirtualHost implements QueueEvents {
   // ---- publishing (src/broker/routing.ts) ------------------------------
 
   /** Routes and enqueues a message; the outcome object is reused by the next publish. */
-  publish(exchange: Exchange, message: Message, origin?: TraceOrigin): PublishOutcome {
-    return this.routing.publish(exchange, message, origin);
+  publish(exchange: Exchange, message: Message, origin?: TraceOrigin, tally?: QueueTally): PublishOutcome {
+    return this.routing.publish(exchange, message, origin, tally);
   }
 
   /** QueueEvents: a message leaves `queue` for its dead-letter exchange. */

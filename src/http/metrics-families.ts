@@ -210,8 +210,15 @@ export function queueFamilies(deps: ManagementDeps, perObject: boolean, vhosts?:
     ['queue_consumers', 'gauge', 'Consumers on a queue', (q) => q.consumerCount],
     ['queue_consumer_capacity', 'gauge', 'Consumer capacity', (q) => consumerUtilisation(q, q.consumerCount, (t) => q.consumerBlockedMs(t), now) ?? 0],
     ['queue_consumer_utilisation', 'gauge', 'Same as consumer capacity', (q) => consumerUtilisation(q, q.consumerCount, (t) => q.consumerBlockedMs(t), now) ?? 0],
-    ['queue_messages_published_total', 'counter', 'Total number of messages published to queues', (q) => q.stats.published],
   ]);
+  // Per object, RabbitMQ's count of messages published into queues is per channel, exchange and queue (its
+  // channel_queue_exchange_metrics); summed, every queue's own count.
+  const published: Family = {
+    name: 'queue_messages_published_total',
+    type: 'counter',
+    help: 'Total number of messages published to queues',
+    samples: perObject ? queuePublishedSamples(deps, vhosts) : [[{}, queues.reduce((n, q) => n + q.stats.published, 0)] as const],
+  };
   const age = (q: Queue) => {
     const at = q.oldestReadyAt;
     return at === undefined ? 0 : (now - at) / 1000;
@@ -230,7 +237,19 @@ export function queueFamilies(deps: ManagementDeps, perObject: boolean, vhosts?:
     },
     ...streamFamilies(queues, perObject),
   ].map((f): Family => ({ ...f, name: `warren_${f.name}`, absolute: true }));
-  return [...rabbit, ...warren];
+  return [...rabbit, published, ...warren];
+}
+
+/** rabbitmq_queue_messages_published_total's series per channel, exchange and queue of the open channels. */
+export function queuePublishedSamples(deps: ManagementDeps, vhosts?: ReadonlySet<string>): Family['samples'] {
+  const channels = openConnections(deps.server)
+    .filter((c) => vhosts === undefined || (c.vhost !== undefined && vhosts.has(c.vhost.name)))
+    .flatMap((c) => [...c.channels.values()]);
+  return channels.flatMap((ch) =>
+    (ch.objectStatsIfAny?.exchanges() ?? []).flatMap((x) =>
+      x.queues.entries().map((e) => [{ channel: channelName(ch), queue_vhost: e.queue.vhost, queue: e.queue.name, exchange_vhost: ch.vhost.name, exchange: x.exchange.name }, e.published] as const),
+    ),
+  );
 }
 
 /** Streams: segments, bytes on disk, and each consumer's offset and lag (messages committed it was not handed yet). */

@@ -7,7 +7,7 @@ import type { ManagementDeps } from './deps.js';
 import { Exposition } from './exposition.js';
 import { closeHttp, send } from './http-kit.js';
 import type { HttpListener, HttpListenOptions } from './management.js';
-import { channelFamilies, churnFamilies, connectionFamilies, globalFamilies, MESSAGE_SIZE_BUCKETS, MESSAGE_SIZE_HELP, nodeFamilies, queueFamilies, type Family } from './metrics-families.js';
+import { channelFamilies, churnFamilies, queuePublishedSamples, connectionFamilies, globalFamilies, MESSAGE_SIZE_BUCKETS, MESSAGE_SIZE_HELP, nodeFamilies, queueFamilies, type Family } from './metrics-families.js';
 
 const CONTENT_TYPE = 'text/plain; version=0.0.4';
 
@@ -79,7 +79,8 @@ const DETAILED: Readonly<Record<string, (deps: ManagementDeps, vhosts: ReadonlyS
   connection_churn_metrics: (deps) => churnFamilies(deps),
   queue_coarse_metrics: (deps, v) => queueFamilies(deps, true, v).filter((f) => QUEUE_COARSE.has(f.name)),
   queue_consumer_count: (deps, v) => queueFamilies(deps, true, v).filter((f) => f.name === 'queue_consumers'),
-  queue_metrics: (deps, v) => queueFamilies(deps, true, v).filter((f) => !f.absolute && !QUEUE_COARSE.has(f.name) && f.name !== 'queue_consumers'),
+  queue_metrics: (deps, v) => queueFamilies(deps, true, v).filter((f) => !f.absolute && !QUEUE_COARSE.has(f.name) && f.name !== 'queue_consumers' && f.name !== 'queue_messages_published_total'),
+  channel_queue_exchange_metrics: (deps, v) => [{ name: 'queue_messages_published_total', type: 'counter', help: 'Total number of messages published to queues', samples: queuePublishedSamples(deps, v) }],
   channel_metrics: (deps, v) => channelFamilies(deps, true, v).filter((f) => CHANNEL_GAUGES.has(f.name)),
   channel_exchange_metrics: (deps, v) => channelFamilies(deps, true, v).filter((f) => CHANNEL_EXCHANGE.has(f.name)),
   channel_queue_metrics: (deps, v) => channelFamilies(deps, true, v).filter((f) => !CHANNEL_GAUGES.has(f.name) && !CHANNEL_EXCHANGE.has(f.name)),

@@ -1,6 +1,6 @@
 // A channel's counts per exchange it published to and per queue it took messages from (RabbitMQ's
 // channel_exchange_metrics and channel_queue_metrics): one counter object per object, the last one cached.
-import type { Exchange, Queue } from '../broker/index.js';
+import type { Exchange, Queue, QueueTally } from '../broker/index.js';
 
 /** One channel's publishes into one exchange. */
 export interface ChannelExchangeCounters {
@@ -9,6 +9,14 @@ export interface ChannelExchangeCounters {
   confirm: number;
   returnUnroutable: number;
   dropUnroutable: number;
+  /** The queues its publishes reached, each how often (RabbitMQ's channel_queue_exchange_metrics). */
+  readonly queues: QueuePublishTally;
+}
+
+/** One channel's publishes through one exchange that reached one queue. */
+export interface QueuePublished {
+  readonly queue: Queue;
+  published: number;
 }
 
 /** One channel's deliveries, gets and acks from one queue. */
@@ -52,7 +60,7 @@ export class ChannelObjectStats {
         this.exchangeSweepAt = sweep(this.byExchange, this.liveExchange);
         this.lastExchange = undefined;
       }
-      c = { exchange: x, published: 0, confirm: 0, returnUnroutable: 0, dropUnroutable: 0 };
+      c = { exchange: x, published: 0, confirm: 0, returnUnroutable: 0, dropUnroutable: 0, queues: new QueuePublishTally(this.liveQueue) };
       this.byExchange.set(x, c);
     }
     return (this.lastExchange = c);
@@ -82,6 +90,46 @@ export class ChannelObjectStats {
   /** Counters of the queues that still exist, for a scrape. */
   queues(): ChannelQueueCounters[] {
     return [...this.byQueue.values()].filter((c) => this.liveQueue(c.queue));
+  }
+}
+
+/**
+ * The queues one channel's publishes into one exchange reached. The entry counted at each place of the last route is
+ * kept, so a route that repeats (one queue, or a fanout's queues in their binding order) counts without a lookup.
+ */
+export class QueuePublishTally implements QueueTally {
+  private readonly byQueue = new Map<Queue, QueuePublished>();
+  private readonly lastRoute: QueuePublished[] = [];
+  private sweepAt = SWEEP_FROM;
+  private readonly live: (q: Queue) => boolean;
+
+  constructor(live: (q: Queue) => boolean) {
+    this.live = live;
+  }
+
+  count(position: number, queue: Queue): void {
+    const last = this.lastRoute[position];
+    if (last !== undefined && last.queue === queue) {
+      last.published += 1;
+      return;
+    }
+    let e = this.byQueue.get(queue);
+    if (e === undefined) {
+      if (this.byQueue.size >= this.sweepAt) {
+        this.sweepAt = sweep(this.byQueue, this.live);
+        this.lastRoute.length = 0;
+      }
+      e = { queue, published: 0 };
+      this.byQueue.set(queue, e);
+    }
+    // Places are counted from 0 in order, so this sets an existing slot or appends.
+    if (position <= this.lastRoute.length) this.lastRoute[position] = e;
+    e.published += 1;
+  }
+
+  /** Counts of the queues that still exist, for a scrape. */
+  entries(): QueuePublished[] {
+    return [...this.byQueue.values()].filter((e) => this.live(e.queue));
   }
 }
 

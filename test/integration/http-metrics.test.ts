@@ -263,7 +263,7 @@ describe('Prometheus metrics', () => {
       await new Promise((res) => setTimeout(res, 5500));
       const exceptions = labelExceptions();
       const problems: string[] = [];
-      const detailed = '/metrics/detailed?' + ['queue_coarse_metrics', 'queue_consumer_count', 'queue_metrics', 'channel_metrics', 'channel_exchange_metrics', 'channel_queue_metrics', 'connection_coarse_metrics', 'connection_metrics', 'connection_churn_metrics', 'exchange_names', 'exchange_bindings'].map((f) => `family=${f}`).join('&');
+      const detailed = '/metrics/detailed?' + ['queue_coarse_metrics', 'queue_consumer_count', 'queue_metrics', 'channel_metrics', 'channel_exchange_metrics', 'channel_queue_metrics', 'channel_queue_exchange_metrics', 'connection_coarse_metrics', 'connection_metrics', 'connection_churn_metrics', 'exchange_names', 'exchange_bindings'].map((f) => `family=${f}`).join('&');
       for (const path of ['/metrics', '/metrics/per-object', detailed]) {
         const ours = await scrape(path);
         const theirs = parse(await (await fetch(rabbitPrometheus + path)).text());
@@ -292,7 +292,7 @@ describe('Prometheus metrics', () => {
     }
   }, 30_000);
 
-  it.runIf(rabbitPrometheus !== undefined)('splits channel counters by exchange and by queue with the series and counts of RabbitMQ', async () => {
+  it.runIf(rabbitPrometheus !== undefined)('splits channel counters by exchange and by queue, and queue publishes by channel, exchange and queue, with the series and counts of RabbitMQ', async () => {
     expect.hasAssertions();
     const tag = `warren-split-${Date.now()}`;
     const [x, q1, q2] = [`${tag}.x`, `${tag}.q1`, `${tag}.q2`];
@@ -330,7 +330,7 @@ describe('Prometheus metrics', () => {
     const ofTest = (s: Scrape) => {
       // The channels of this test: those with a series of its exchange or queues; their rows for every exchange and queue.
       const channels = new Set(s.samples.filter((m) => [x, q1, q2].some((n) => m.labels.exchange === n || m.labels.queue === n)).map((m) => m.labels.channel));
-      const rows = s.samples.filter((m) => /^rabbitmq_channel_(messages_(published|confirmed|unroutable|delivered|redelivered|acked)|get)/.test(m.name) && channels.has(m.labels.channel));
+      const rows = s.samples.filter((m) => /^rabbitmq_(channel_(messages_(published|confirmed|unroutable|delivered|redelivered|acked)|get)|queue_messages_published_total$)/.test(m.name) && channels.has(m.labels.channel));
       return rows.map((m) => `${m.name}{${Object.entries(m.labels).filter(([k]) => k !== 'channel').sort().map(([k, v]) => `${k}=${v}`).join(',')}} ${m.value}`).sort();
     };
     const w = await traffic(broker.current.url);
@@ -348,12 +348,15 @@ describe('Prometheus metrics', () => {
       const dropCounted = flags.some((f) => f.name === 'drop_unroutable_metric' && f.state === 'enabled');
       const comparable = (rows: string[]) => (dropCounted ? rows : rows.filter((l) => !l.startsWith('rabbitmq_channel_messages_unroutable_dropped_total')));
       expect(comparable(ours)).toEqual(comparable(theirs));
+      expect(theirs).toContain(`rabbitmq_queue_messages_published_total{exchange=${x},exchange_vhost=/,queue=${q1},queue_vhost=/} 5`);
       // Spot checks of what the rows say, on Warren's side.
       expect(ours).toContain(`rabbitmq_channel_messages_published_total{exchange=${x},vhost=/} 5`);
       expect(ours).toContain('rabbitmq_channel_messages_published_total{exchange=,vhost=/} 3');
       expect(ours).toContain('rabbitmq_channel_messages_unroutable_returned_total{exchange=amq.direct,vhost=/} 1');
       expect(ours).toContain('rabbitmq_channel_messages_unroutable_dropped_total{exchange=amq.direct,vhost=/} 1');
       expect(ours).toContain(`rabbitmq_channel_messages_acked_total{queue=${q2},vhost=/} 2`);
+      expect(ours).toContain(`rabbitmq_queue_messages_published_total{exchange=${x},exchange_vhost=/,queue=${q2},queue_vhost=/} 5`);
+      expect(ours).toContain(`rabbitmq_queue_messages_published_total{exchange=,exchange_vhost=/,queue=${q1},queue_vhost=/} 3`);
       expect(ours).toContain(`rabbitmq_channel_messages_redelivered_total{queue=${q2},vhost=/} 1`);
     } finally {
       for (const c of [w, r]) {

@@ -54,7 +54,8 @@ describe('message counters', () => {
     const q = (await apiClient(`http://localhost:${broker.current.managementPort}`).get('/api/queues/%2F/stats-q')).json;
     expect(q.message_stats).toMatchObject({ publish: 5, deliver_get: 6, redeliver: 1, ack: 5 });
     expect(q.message_stats.publish_details).toEqual({ rate: expect.any(Number) });
-    expect(await metric('rabbitmq_queue_messages_published_total', true)).toContain('queue="stats-q"} 5');
+    // Per object, RabbitMQ's series is per channel, exchange and queue.
+    expect(await metric('rabbitmq_queue_messages_published_total', true)).toContain('queue_vhost="/",queue="stats-q",exchange_vhost="/",exchange=""} 5');
     expect(await metric('rabbitmq_global_messages_acknowledged_total{protocol="amqp091",queue_type="rabbit_classic_queue"}')).toMatch(/ [5-9]\d*$/);
     await conn.close();
   });

@@ -199,7 +199,7 @@ function checkProperties(ch: MethodContext, message: Message): Message {
 /** Routes one message; returns false when a queue refused it (the publisher's confirm is then a nack). */
 function route(ch: MethodContext, exchange: Exchange, message: Message, mandatory: boolean, counters: ChannelExchangeCounters): boolean {
   const vhost = ch.vhost;
-  const outcome = vhost.publish(exchange, message, vhost.tracer !== undefined ? ch.traceOrigin : undefined);
+  const outcome = vhost.publish(exchange, message, vhost.tracer !== undefined ? ch.traceOrigin : undefined, counters.queues);
   const accepted = outcome.rejected === 0;
   if (outcome.routed === 0) {
     if (mandatory) {
