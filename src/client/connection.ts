@@ -1,5 +1,6 @@
 // One AMQP 0-9-1 client connection on Warren's codec: the socket (TCP or TLS) and its handshake sequence, frames read in
 // place by the protocol's FrameReader and dispatched to channels by number, methods and pre-encoded frames written in batches.
+import { HeartbeatClock } from '../protocol/heartbeat-clock.js';
 import { connect as netConnect, type Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 import {
@@ -46,7 +47,6 @@ import {
   type Method,
 } from '../protocol/index.js';
 import { ChannelState, DELIVER, GET, NONE, RETURN } from './channel-state.js';
-import { Heartbeats } from './heartbeats.js';
 import { CHANNEL_MAX, clientProperties as clientPropertiesOf, FRAME_MAX, handshakeError as nameHandshakeFailure, negotiateTune, plainResponse } from './negotiation.js';
 import { ClosedByBroker, HandshakeError, type HandshakeStage } from './errors.js';
 import type { ChannelListener } from './listener.js';
@@ -93,7 +93,17 @@ export class AmqpConnection implements FrameSink {
   private failedWith: Error | undefined;
   private closeOk: (() => void) | undefined;
   private stage: HandshakeStage | 'ready' = 'connect';
-  private readonly heartbeats = new Heartbeats();
+  private readonly heartbeats = new HeartbeatClock(true);
+  /** Heartbeats go out here when nothing else did since the last tick (flush sets sentSinceTick). */
+  private readonly beats = {
+    sentSinceTick: false,
+    heartbeat: () => {
+      if (this.w.pos === 0 && !this.socket.destroyed) {
+        this.w.heartbeat();
+        this.flush();
+      }
+    },
+  };
   private flushScheduled = false;
 
   private constructor(private readonly o: ConnectOptions) {
@@ -236,17 +246,12 @@ export class AmqpConnection implements FrameSink {
     return c;
   }
 
-  // ---- heartbeats (heartbeats.ts) ----
+  // ---- heartbeats (protocol/heartbeat-clock.ts) ----
 
   private startHeartbeats(): void {
     this.heartbeats.start(
       this.heartbeat,
-      () => {
-        if (this.w.pos === 0 && !this.socket.destroyed) {
-          this.w.heartbeat();
-          this.flush();
-        }
-      },
+      this.beats,
       (silent) => this.fail(new Error(`missed heartbeats from ${this.where}: nothing received for ${silent} s`)),
     );
   }
@@ -458,7 +463,7 @@ export class AmqpConnection implements FrameSink {
       this.w.pos = 0;
       return true;
     }
-    this.heartbeats.sentSinceTick = true;
+    this.beats.sentSinceTick = true;
     return this.socket.write(this.w.take());
   }
 

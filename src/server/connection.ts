@@ -1,5 +1,6 @@
 // One client connection: protocol header, the handshake's states on channel 0, frame dispatch to channels, read flow
-// (fairness, alarms) and error mapping; the login, limits and heartbeats it uses live in login.ts, connection-limits.ts, heartbeat-monitor.ts.
+// (fairness, alarms) and error mapping; the login, limits and heartbeats it uses live in login.ts, connection-limits.ts and protocol/heartbeat-clock.ts.
+import { HeartbeatClock } from '../protocol/heartbeat-clock.js';
 import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
 import type { Broker, User, VirtualHost } from '../broker/index.js';
@@ -42,7 +43,6 @@ import {
 import { offeredMechanisms } from './auth.js';
 import { Channel } from './channel.js';
 import { checkChannelLimits, checkConnectionLimits } from './connection-limits.js';
-import { HeartbeatMonitor } from './heartbeat-monitor.js';
 import { login } from './login.js';
 import type { ServerOptions } from './options.js';
 import { Output } from './output.js';
@@ -107,7 +107,7 @@ export class Connection {
   contentBuffered = 0;
   /** SASL mechanism the client logged in with. */
   authMechanism = '';
-  private readonly heartbeats = new HeartbeatMonitor();
+  private readonly heartbeats = new HeartbeatClock();
   private handshakeTimer: NodeJS.Timeout | undefined;
   private closeTimer: NodeJS.Timeout | undefined;
 
@@ -420,7 +420,7 @@ export class Connection {
     if (this.channels.get(ch.id) === ch) this.channels.delete(ch.id);
   }
 
-  // ---- heartbeats (heartbeat-monitor.ts) ---------------------------------
+  // ---- heartbeats (protocol/heartbeat-clock.ts) ---------------------------------
 
   private startHeartbeat(seconds: number): void {
     this.heartbeats.start(seconds, this.output, () => {
