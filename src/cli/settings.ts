@@ -110,6 +110,13 @@ export const SERVER_SETTINGS: readonly SettingDef[] = [
     apply: (v, o) => void (o.serverVersion = parseNonEmpty(v)),
   },
   {
+    flag: 'busy-wait',
+    env: ['WARREN_BUSY_WAIT'],
+    arg: 'MICROSECONDS',
+    help: "how long the event loop keeps polling after socket input before it sleeps (default 500; 0: never, as Erlang's +sbwt none)",
+    apply: (v, o) => void (o.busyWaitMicros = parseInteger(v, 1_000_000)),
+  },
+  {
     flag: 'load-definitions',
     env: ['WARREN_LOAD_DEFINITIONS'],
     arg: 'FILE',

@@ -49,6 +49,7 @@ import { Output } from './output.js';
 import { RepeatedPublish } from './repeated-publish.js';
 import { advertisedIdentity, NODE_NAME, serverProperties } from './server-properties.js';
 import { SilentClose } from './silent-close.js';
+import type { BusyWait } from './busy-wait.js';
 
 const EMPTY = Buffer.alloc(0);
 const PROTOCOL_HEADER = Buffer.from([0x41, 0x4d, 0x51, 0x50, 0, 0, 9, 1]);
@@ -73,6 +74,8 @@ export interface ConnectionContext {
   connectionClosed(conn: Connection): void;
   /** connection.blocked's reason while a resource alarm is in effect, else undefined. */
   blockReason(): string | undefined;
+  /** Told of every socket read, so the event loop polls a little longer before sleeping. */
+  readonly busyWait: BusyWait;
 }
 
 type State = 'header' | 'start' | 'tune' | 'open' | 'running' | 'closing' | 'closed';
@@ -167,6 +170,8 @@ export class Connection {
 
   private onData(chunk: Buffer): void {
     this.heartbeats.receivedSinceTick = true;
+    // A heartbeat alone (8 bytes) is no traffic: an idle connection's beats never start the spin.
+    if (chunk.length !== 8 || chunk[0] !== 8) this.ctx.busyWait.touch();
     if (this.state === 'header') {
       chunk = this.readProtocolHeader(chunk);
       if (chunk.length === 0) return;

@@ -43,6 +43,8 @@ export interface ServerOptions {
    * also the RabbitMQ version the management API and Prometheus report, so every surface agrees.
    */
   serverVersion: string | undefined;
+  /** Microseconds the event loop keeps polling after socket input before it sleeps (see busy-wait.ts); 0: never. */
+  busyWaitMicros: number;
 }
 
 export const DEFAULT_SERVER_OPTIONS: ServerOptions = {
@@ -67,4 +69,5 @@ export const DEFAULT_SERVER_OPTIONS: ServerOptions = {
   sslCertLoginFrom: 'common_name',
   serverProduct: 'Warren',
   serverVersion: undefined,
+  busyWaitMicros: 500,
 };

@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import type { Broker, ClockTimer } from '../broker/index.js';
 import { AmqpError } from '../protocol/index.js';
 import { Alarms } from './alarms.js';
+import { BusyWait } from './busy-wait.js';
 import { Connection, type ConnectionContext } from './connection.js';
 import { listenTcp } from '../shared/listen.js';
 import type { ServerOptions } from './options.js';
@@ -35,12 +36,14 @@ export class AmqpServer implements ConnectionContext {
   private closing = false;
   private readonly timeoutTimer: ClockTimer;
   readonly alarms: Alarms;
+  readonly busyWait: BusyWait;
 
   constructor(broker: Broker, options: ServerOptions, logger: Logger) {
     this.broker = broker;
     this.options = options;
     this.logger = logger;
     this.net = createServer((socket) => this.accept(socket));
+    this.busyWait = new BusyWait(options.busyWaitMicros);
     // Consumer timeouts run on the broker's clock (a manual one in tests); heartbeats and handshake timers stay real.
     this.timeoutTimer = broker.clock.setInterval(() => this.checkConsumerTimeouts(), options.consumerTimeoutCheckInterval);
     this.alarms = new Alarms(
@@ -174,6 +177,7 @@ export class AmqpServer implements ConnectionContext {
     for (const s of this.waiting.splice(0)) s.destroy();
     this.broker.clock.clear(this.timeoutTimer);
     this.alarms.stop();
+    this.busyWait.stop();
     const closed = Promise.all([this.net, this.tls].map((s) => (s?.listening ? new Promise<void>((resolve) => s.close(() => resolve())) : undefined)));
     for (const conn of this.connections) conn.forceClose('broker shutdown');
     const deadline = Date.now() + SHUTDOWN_GRACE_MS;
