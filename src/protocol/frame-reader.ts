@@ -103,12 +103,20 @@ export class FrameReader {
       const total = this.partsLength + chunk.length;
       if (this.needed < 0 && total >= 7) this.needed = this.frameLength(Buffer.concat([...this.parts, chunk], 7), 0);
       if (this.needed < 0 || total < this.needed) return this.keep(chunk);
-      this.parts.push(chunk);
-      buf = Buffer.concat(this.parts, total);
-      owned = true;
+      // Only the frame that straddles the chunks is joined (at most one frame copied); the rest is read in place.
+      const take = this.needed - this.partsLength;
+      this.parts.push(take === chunk.length ? chunk : chunk.subarray(0, take));
+      const frame = Buffer.concat(this.parts, this.needed);
       this.parts = [];
       this.partsLength = 0;
       this.needed = -1;
+      this.run(frame, true);
+      if (take === chunk.length) return;
+      buf = chunk.subarray(take);
+      if (this.halted) {
+        if (!this.stopped) this.keep(buf);
+        return;
+      }
     }
     this.run(buf, owned);
   }

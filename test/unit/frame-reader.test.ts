@@ -88,6 +88,47 @@ describe('FrameReader', () => {
     expect(views[2]!.buffer).toBe(bytes.buffer);
   });
 
+  it('joins only the frame that straddles two chunks: the frames after it are views into the second chunk', () => {
+    // The method frame ends at 8 + its size; cut inside it, so the second chunk starts with its tail.
+    const cut = 10;
+    const views: Buffer[] = [];
+    const reader = new FrameReader({ onFrame: (_t, _c, p) => views.push(p) }, 131072);
+    // Buffer.alloc: not from Node's shared pool, so its ArrayBuffer is its own.
+    const second = Buffer.alloc(bytes.length - cut);
+    bytes.copy(second, 0, cut);
+    const first = Buffer.alloc(cut);
+    bytes.copy(first, 0, 0, cut);
+    reader.push(first);
+    reader.push(second);
+    expect(views).toHaveLength(6);
+    expect(views[0]!.buffer).not.toBe(second.buffer);
+    for (const v of views.slice(1)) expect(v.buffer).toBe(second.buffer);
+  });
+
+  it('keeps the rest of the chunk when the sink pauses at the frame that straddled two chunks, and gives it on resume', () => {
+    for (let cut = 1; cut < bytes.length; cut++) {
+      const seen: Seen[] = [];
+      let paused = false;
+      const reader: FrameReader = new FrameReader(
+        {
+          onFrame: (type, channel, payload) => {
+            seen.push({ type, channel, payload: payload.toString('hex') });
+            if (!paused && seen.length === 1) {
+              paused = true;
+              reader.pause();
+            }
+          },
+        },
+        131072,
+      );
+      reader.push(bytes.subarray(0, cut));
+      reader.push(bytes.subarray(cut));
+      expect(seen.length).toBeLessThanOrEqual(1);
+      reader.resume();
+      expect(seen).toEqual(whole.seen);
+    }
+  });
+
   it('rejects a wrong frame-end octet with FRAME_ERROR', () => {
     const bad = Buffer.from(bytes);
     bad[bad.length - 1] = 0;
