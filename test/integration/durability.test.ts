@@ -75,6 +75,30 @@ describe('durability', () => {
     await b.close();
   });
 
+  it("brings back each message's own exchange and routing key when they change from one publish to the next", async () => {
+    const dataDir = tempDir();
+    let b = await startBroker({ port: 0, dataDir, logLevel: 'silent' });
+    let conn = await amqp.connect(b.url);
+    let ch = await conn.createConfirmChannel();
+    await ch.assertExchange('routes', 'direct', { durable: true });
+    await ch.assertQueue('routed', { durable: true });
+    for (const key of ['a', 'bb', 'routed']) await ch.bindQueue('routed', 'routes', key);
+    // Runs of the same pair, then changes (the store encodes a repeated pair once), and a multi-byte key.
+    const sent: Array<[string, string]> = [['routes', 'a'], ['routes', 'a'], ['', 'routed'], ['routes', 'bb'], ['routes', 'routed'], ['', 'routed'], ['routes', 'a']];
+    for (const [i, [exchange, key]] of sent.entries()) ch.publish(exchange, key, Buffer.from(`m${i}`), { persistent: true });
+    await ch.waitForConfirms();
+    await conn.close();
+    await b.close();
+    b = await startBroker({ port: 0, dataDir, logLevel: 'silent' });
+    conn = await amqp.connect(b.url);
+    ch = await conn.createChannel();
+    const got: Array<[string, string, string]> = [];
+    for (let m = await ch.get('routed', { noAck: true }); m; m = await ch.get('routed', { noAck: true })) got.push([m.fields.exchange, m.fields.routingKey, m.content.toString()]);
+    expect(got).toEqual(sent.map(([e, k], i) => [e, k, `m${i}`]));
+    await conn.close();
+    await b.close();
+  });
+
   it('after kill -9 every confirmed message comes back exactly once, in order, delivered-but-unacked ones redelivered', async () => {
     expect.hasAssertions();
     const dataDir = tempDir();
