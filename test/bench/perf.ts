@@ -70,12 +70,15 @@ class Deliveries implements ChannelListener {
   count = 0;
   private sinceAck = 0;
   conn: AmqpConnection | undefined;
+  /** The producer's cap, told of each delivery. */
+  cap: Cap | undefined;
   constructor(
     private readonly channel: number,
     private readonly ackEvery: number,
   ) {}
   message(tag: number): void {
     this.count++;
+    this.cap?.onDelivery();
     if (this.ackEvery > 0 && ++this.sinceAck >= this.ackEvery) {
       this.sinceAck = 0;
       this.conn!.ack(this.channel, tag, true);
@@ -95,20 +98,52 @@ class Confirms implements ChannelListener {
   }
 }
 
-/** Publishes as fast as the broker takes it while `room()` allows, until the deadline. */
-async function produce(p: AmqpConnection, message: Buffer, end: number, room: () => boolean): Promise<number> {
-  let sent = 0;
+/**
+ * The producer's cap: at most MAX_AHEAD messages published and not yet delivered (per queue), so neither broker's
+ * queue grows into paging when its consumer is the slower side. A producer out of room waits until the consumers'
+ * deliveries bring it back under half the cap (they call onDelivery), not polling.
+ */
+class Cap {
+  sent = 0;
+  private waiting: (() => void) | undefined;
+  constructor(private readonly delivered: () => number) {}
+  room(): boolean {
+    return this.sent - this.delivered() < MAX_AHEAD;
+  }
+  onDelivery(): void {
+    if (this.waiting !== undefined && this.sent - this.delivered() < MAX_AHEAD / 2) {
+      const wake = this.waiting;
+      this.waiting = undefined;
+      wake();
+    }
+  }
+  wait(): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(() => {
+        this.waiting = undefined;
+        resolve();
+      }, 50);
+      this.waiting = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+  }
+}
+
+/** Publishes as fast as the broker takes it while the cap allows, until the deadline. */
+async function produce(p: AmqpConnection, message: Buffer, end: number, cap: Cap): Promise<void> {
   while (Date.now() < end) {
     let batch = 0;
-    while (batch < 200 && room()) {
+    while (batch < 200 && cap.room()) {
       p.append(message);
       batch++;
+      cap.sent++;
     }
-    sent += batch;
     if (!p.flush()) await drained(p);
+    else if (!cap.room()) await cap.wait();
     else await tick();
   }
-  return sent;
 }
 
 async function transient(t: Target, size: number, manualAck: boolean): Promise<number> {
@@ -120,9 +155,9 @@ async function transient(t: Target, size: number, manualAck: boolean): Promise<n
   await freshQueue(cons, q, false);
   await cons.consume(1, q, !manualAck);
   const start = Date.now();
-  let sent = 0;
   const message = frames(prod, '', q, false, Buffer.alloc(size, 0x61));
-  sent = await produce(prod, message, start + SECONDS * 1000, () => sent + 200 - counter.count < MAX_AHEAD);
+  counter.cap = new Cap(() => counter.count);
+  await produce(prod, message, start + SECONDS * 1000, counter.cap);
   const rate = counter.count / ((Date.now() - start) / 1000);
   await tidy(t, () => cons.deleteQueue(1, q));
   cons.destroy();
@@ -183,8 +218,9 @@ async function fanout(t: Target, size: number, queues: number): Promise<number> 
   const message = frames(prod, ex, '', false, Buffer.alloc(size, 0x63));
   const start = Date.now();
   const total = () => counters.reduce((a, c) => a + c.count, 0);
-  let sent = 0;
-  sent = await produce(prod, message, start + SECONDS * 1000, () => (sent + 200) * queues - total() < MAX_AHEAD * queues);
+  const cap = new Cap(() => total() / queues);
+  for (const c of counters) c.cap = cap;
+  await produce(prod, message, start + SECONDS * 1000, cap);
   const rate = total() / ((Date.now() - start) / 1000);
   for (let i = 1; i <= queues; i++) await tidy(t, () => cons.deleteQueue(i, names[i - 1]!));
   cons.destroy();
@@ -438,9 +474,9 @@ async function shovelled(src: Target, srcManagement: number, dest: Target, size:
   }
   const start = Date.now();
   const cpuBefore = cpuSeconds(srcPid);
-  let sent = 0;
   const message = frames(prod, '', q, false, Buffer.alloc(size, 0x61));
-  sent = await produce(prod, message, start + SECONDS * 1000, () => sent + 200 - counter.count < MAX_AHEAD);
+  counter.cap = new Cap(() => counter.count);
+  await produce(prod, message, start + SECONDS * 1000, counter.cap);
   const rate = counter.count / ((Date.now() - start) / 1000);
   const cpuAfter = cpuSeconds(srcPid);
   // CPU per message in the source Warren (its broker and the shovel): less sensitive to a busy machine than the rate.
