@@ -79,7 +79,7 @@ describe('durability', () => {
     const dataDir = tempDir();
     let b = await startBroker({ port: 0, dataDir, logLevel: 'silent' });
     let conn = await amqp.connect(b.url);
-    let ch = await conn.createConfirmChannel();
+    const ch = await conn.createConfirmChannel();
     await ch.assertExchange('routes', 'direct', { durable: true });
     await ch.assertQueue('routed', { durable: true });
     for (const key of ['a', 'bb', 'routed']) await ch.bindQueue('routed', 'routes', key);
@@ -91,9 +91,9 @@ describe('durability', () => {
     await b.close();
     b = await startBroker({ port: 0, dataDir, logLevel: 'silent' });
     conn = await amqp.connect(b.url);
-    ch = await conn.createChannel();
+    const reader = await conn.createChannel();
     const got: Array<[string, string, string]> = [];
-    for (let m = await ch.get('routed', { noAck: true }); m; m = await ch.get('routed', { noAck: true })) got.push([m.fields.exchange, m.fields.routingKey, m.content.toString()]);
+    for (let m = await reader.get('routed', { noAck: true }); m; m = await reader.get('routed', { noAck: true })) got.push([m.fields.exchange, m.fields.routingKey, m.content.toString()]);
     expect(got).toEqual(sent.map(([e, k], i) => [e, k, `m${i}`]));
     await conn.close();
     await b.close();
