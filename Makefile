@@ -97,7 +97,8 @@ upstream-suites: build rabbitmq
 	        echo "upstream-suites: could not install $$p"; done; fi
 	node conformance/clients/upstream-suites.mjs
 
-# Installs RabbitMQ from Debian's packages if missing, starts it if it is not running, runs the same suite.
+# Installs RabbitMQ from Debian's packages if missing, starts it if it is not running, enables the plugins the tests compare
+# with (management, shovel, prometheus: its metrics on 15692), runs the same suite.
 rabbitmq:
 	@command -v rabbitmq-server >/dev/null || { \
 	  echo "installing rabbitmq-server from Debian's packages"; \
@@ -110,7 +111,9 @@ rabbitmq:
 	@rabbitmqctl -q await_startup >/dev/null
 	@rabbitmq-plugins -q list -e rabbitmq_management | grep -q rabbitmq_management || rabbitmq-plugins -q enable rabbitmq_management >/dev/null
 	@rabbitmq-plugins -q list -e rabbitmq_shovel_management | grep -q rabbitmq_shovel_management || rabbitmq-plugins -q enable rabbitmq_shovel rabbitmq_shovel_management >/dev/null
+	@rabbitmq-plugins -q list -e rabbitmq_prometheus | grep -q rabbitmq_prometheus || rabbitmq-plugins -q enable rabbitmq_prometheus >/dev/null
 	@for i in $$(seq 1 30); do (exec 3<>/dev/tcp/127.0.0.1/15672) 2>/dev/null && break; sleep 1; done
+	@for i in $$(seq 1 30); do (exec 3<>/dev/tcp/127.0.0.1/15692) 2>/dev/null && break; sleep 1; done
 
 conformance-rabbitmq: build rabbitmq celery
 	AMQP_URL=$(RABBITMQ_URL) npx vitest run --config conformance/vitest.config.ts
