@@ -41,6 +41,11 @@ export function windowsOf(query: URLSearchParams): Windows {
   return out;
 }
 
+function allZero(v: Values): boolean {
+  for (const k in v) if (v[k] !== 0) return false;
+  return true;
+}
+
 function sameValues(a: Values, b: Values): boolean {
   let n = 0;
   for (const k in b) {
@@ -50,47 +55,95 @@ function sameValues(a: Values, b: Values): boolean {
   return n === Object.keys(a).length;
 }
 
-/** The samples of one object: a ring of timestamps and values. */
+/** A run of samples SAMPLE_MS apart with the same values: the ones at `from`, `from + SAMPLE_MS`, … (`n` of them). */
+interface Run {
+  from: number;
+  n: number;
+  readonly values: Values;
+}
+
+/**
+ * The last `capacity` samples of one object, as runs of equal values: an idle object's samples are all alike, so
+ * 10,000 idle connections keep one run each (held in the History itself) rather than 13 timestamps and values apiece.
+ */
 class History {
-  private readonly at: number[] = [];
-  private readonly values: Values[] = [];
-  constructor(private readonly capacity: number) {}
+  /** The newest run's first sample time, its length and values. */
+  private from: number;
+  private n = 1;
+  private values: Values;
+  /** The runs before it, oldest first (undefined while there is one run). */
+  private older: Run[] | undefined;
+  private count = 1;
+
+  constructor(private readonly capacity: number, t: number, v: Values) {
+    this.from = t;
+    this.values = v;
+  }
 
   add(t: number, v: Values): void {
-    if (this.at.length > 0 && this.at[this.at.length - 1] === t) {
-      this.values[this.values.length - 1] = v;
-      return;
+    const lastAt = this.from + (this.n - 1) * SAMPLE_MS;
+    if (t === lastAt + SAMPLE_MS && sameValues(this.values, v)) {
+      this.n += 1;
+      this.count += 1;
+    } else if (t === lastAt && this.n === 1) {
+      // The same instant sampled again: its values replace the last sample's.
+      this.values = v;
+    } else {
+      if (t === lastAt) {
+        this.n -= 1;
+        this.count -= 1;
+      }
+      (this.older ??= []).push({ from: this.from, n: this.n, values: this.values });
+      this.from = t;
+      this.n = 1;
+      this.values = v;
+      this.count += 1;
     }
-    // An idle object's samples are all alike: they share one values object (10,000 idle channels keep 13 each).
-    const last = this.values[this.values.length - 1];
-    this.at.push(t);
-    this.values.push(last !== undefined && sameValues(last, v) ? last : v);
-    if (this.at.length > this.capacity) {
-      this.at.shift();
-      this.values.shift();
+    this.trim();
+  }
+
+  private trim(): void {
+    while (this.count > this.capacity) {
+      const oldest = this.older?.[0];
+      this.count -= 1;
+      if (oldest === undefined) {
+        this.from += SAMPLE_MS;
+        this.n -= 1;
+        continue;
+      }
+      oldest.from += SAMPLE_MS;
+      oldest.n -= 1;
+      if (oldest.n === 0) this.older!.shift();
     }
   }
 
   /** Change per second of `key` over the last interval (0 before two samples). */
   rate(key: string): number {
-    const n = this.at.length;
-    if (n < 2) return 0;
-    const dt = (this.at[n - 1]! - this.at[n - 2]!) / 1000;
-    return dt > 0 ? ((this.values[n - 1]![key] ?? 0) - (this.values[n - 2]![key] ?? 0)) / dt : 0;
+    if (this.n >= 2) return 0;
+    const prev = this.older?.[this.older.length - 1];
+    if (prev === undefined) return 0;
+    const dt = (this.from - (prev.from + (prev.n - 1) * SAMPLE_MS)) / 1000;
+    return dt > 0 ? ((this.values[key] ?? 0) - (prev.values[key] ?? 0)) / dt : 0;
   }
 
   /** The value at or before `t` (0 before the first sample: counters and lengths start at 0). */
   valueAt(key: string, t: number): number {
-    for (let i = this.at.length - 1; i >= 0; i--) if (this.at[i]! <= t) return this.values[i]![key] ?? 0;
+    if (this.from <= t) return this.values[key] ?? 0;
+    const older = this.older ?? [];
+    for (let i = older.length - 1; i >= 0; i--) if (older[i]!.from <= t) return older[i]!.values[key] ?? 0;
     return 0;
   }
 
-  latest(): number | undefined {
-    return this.at[this.at.length - 1];
+  latest(): number {
+    return this.from + (this.n - 1) * SAMPLE_MS;
   }
 }
 
-const histories = new WeakMap<object, History>();
+/** Each object's samples, or the time of its last sample while they have all been 0. */
+const histories = new WeakMap<object, History | number>();
+
+/** The values of a sample whose every value is 0. */
+const NO_VALUES: Values = {};
 
 /** Each object's counts at the last DELETE /api/reset (RabbitMQ's reset of its statistics database). */
 const baselines = new WeakMap<object, Values>();
@@ -119,22 +172,26 @@ export function resetStatistics(objects: Iterable<readonly [object, Values]>): v
 
 /** Records one sample of an object; `long` objects (vhosts, the node) keep 10 minutes, others a minute. */
 export function record(key: object, t: number, values: Values, long = false): void {
-  let h = histories.get(key);
-  if (!h) {
-    h = new History(long ? 121 : 13);
-    histories.set(key, h);
+  const h = histories.get(key);
+  if (h instanceof History) h.add(t, values);
+  // While an object's values have all been 0 (an idle channel's), only its last sample's time is kept: every sample reads 0.
+  else if (allZero(values)) histories.set(key, t);
+  else {
+    const first = h === undefined ? new History(long ? 121 : 13, t, values) : new History(long ? 121 : 13, h, NO_VALUES);
+    if (h !== undefined) first.add(t, values);
+    histories.set(key, first);
   }
-  h.add(t, values);
 }
 
 const round = (n: number) => Math.round(n * 100) / 100;
 
 /** `{rate}`, plus `samples` (newest first), `avg` and `avg_rate` when the request asked for a window. */
 export function details(key: object, field: string, window: Window | undefined): Record<string, unknown> {
-  const h = histories.get(key);
+  const kept = histories.get(key);
+  const h = kept instanceof History ? kept : undefined;
   const rate = h ? round(h.rate(field)) : 0;
   if (!window) return { rate };
-  const latest = h?.latest() ?? Math.floor(Date.now() / SAMPLE_MS) * SAMPLE_MS;
+  const latest = h?.latest() ?? (typeof kept === 'number' ? kept : Math.floor(Date.now() / SAMPLE_MS) * SAMPLE_MS);
   const samples: Array<{ sample: number; timestamp: number }> = [];
   for (let back = 0; back <= window.age; back += window.incr) {
     const t = latest - back * 1000;
