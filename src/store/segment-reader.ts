@@ -15,28 +15,83 @@ const READ_CHUNK = 1024 * 1024;
 
 /**
  * A segment's index, written when the segment is closed for good (rollover, clean stop): per record its sequence
- * number (u64), payload length (u32) and body size (u32), then a trailer of the record count (u32), the segment's
- * size (u64) and a CRC of all before it (u32). Boot reads it instead of the segment when the sizes agree.
+ * number (u64), payload length (u32) and body size (u32), then a trailer (INDEX_TRAILER) that sums them up. Boot
+ * reads the index instead of the segment when the sizes agree, and only the trailer while every record is live.
  */
 export const INDEX_ENTRY = 16;
-const INDEX_TRAILER = 16;
+/**
+ * Trailer: a magic (u32), the record count (u32), the segment's size (u64), the records' body bytes (u64), the last
+ * sequence number plus one (u64, 0 for none), a CRC of the entries (u32) and a CRC of the trailer before it (u32).
+ * Its length is not a multiple of INDEX_ENTRY, so an index of the older layout (a 16-byte trailer) is told apart.
+ */
+const INDEX_TRAILER = 40;
+const INDEX_MAGIC = 0x57495832; // "WIX2"
 
 export const indexPathOf = (segmentPath: string) => segmentPath.slice(0, -'.seg'.length) + '.idx';
 
 /** Writes a segment's index (atomically by rename; not synced: a missing or stale one only means a scan). */
 export function writeIndex(segmentPath: string, entries: Buffer, segmentSize: number): void {
+  const v = view(entries);
+  let bodyBytes = 0;
+  for (let p = 12; p < entries.length; p += INDEX_ENTRY) bodyBytes += v.getUint32(p);
+  const lastSeq = entries.length > 0 ? u64(entries, entries.length - INDEX_ENTRY) : -1;
   const trailer = Buffer.allocUnsafe(INDEX_TRAILER);
-  trailer.writeUInt32BE(entries.length / INDEX_ENTRY, 0);
-  trailer.writeUInt32BE(Math.floor(segmentSize / 0x100000000), 4);
-  trailer.writeUInt32BE(segmentSize >>> 0, 8);
-  trailer.writeUInt32BE(crc32(trailer.subarray(0, 12), crc32(entries)), 12);
+  trailer.writeUInt32BE(INDEX_MAGIC, 0);
+  trailer.writeUInt32BE(entries.length / INDEX_ENTRY, 4);
+  writeU64(trailer, 8, segmentSize);
+  writeU64(trailer, 16, bodyBytes);
+  writeU64(trailer, 24, lastSeq + 1);
+  trailer.writeUInt32BE(crc32(entries), 32);
+  trailer.writeUInt32BE(crc32(trailer.subarray(0, 36)), 36);
   const path = indexPathOf(segmentPath);
   writeFileSync(path + '.tmp', Buffer.concat([entries, trailer]));
   renameSync(path + '.tmp', path);
 }
 
+function writeU64(buf: Buffer, at: number, n: number): void {
+  buf.writeUInt32BE(Math.floor(n / 0x100000000), at);
+  buf.writeUInt32BE(n >>> 0, at + 4);
+}
+
 export function removeIndex(segmentPath: string): void {
   rmSync(indexPathOf(segmentPath), { force: true });
+}
+
+/** What an index's trailer says of its segment. */
+interface IndexSummary {
+  readonly count: number;
+  readonly bodyBytes: number;
+  /** -1 for a segment without records. */
+  readonly lastSeq: number;
+  readonly entriesCrc: number;
+}
+
+/** An index's trailer when it is whole, of this layout, and describes exactly `segmentSize` bytes of records. */
+function summaryOf(trailer: Buffer, indexSize: number, segmentSize: number): IndexSummary | undefined {
+  if (trailer.length !== INDEX_TRAILER || trailer.readUInt32BE(0) !== INDEX_MAGIC) return undefined;
+  if (crc32(trailer.subarray(0, 36)) !== trailer.readUInt32BE(36)) return undefined;
+  const count = trailer.readUInt32BE(4);
+  if (count * INDEX_ENTRY + INDEX_TRAILER !== indexSize || u64(trailer, 8) !== segmentSize) return undefined;
+  return { count, bodyBytes: u64(trailer, 16), lastSeq: u64(trailer, 24) - 1, entriesCrc: trailer.readUInt32BE(32) };
+}
+
+/** The trailer of a segment's index, read alone (the entries are not needed while every record is live). */
+function readIndexSummary(segmentPath: string, segmentSize: number): IndexSummary | undefined {
+  let fd: number;
+  try {
+    fd = openSync(indexPathOf(segmentPath), 'r');
+  } catch {
+    return undefined;
+  }
+  try {
+    const size = fstatSync(fd).size;
+    if (size < INDEX_TRAILER) return undefined;
+    const trailer = Buffer.allocUnsafe(INDEX_TRAILER);
+    if (readSync(fd, trailer, 0, INDEX_TRAILER, size - INDEX_TRAILER) !== INDEX_TRAILER) return undefined;
+    return summaryOf(trailer, size, segmentSize);
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /** The entries of a segment's index when it is whole and describes exactly `segmentSize` bytes of records. */
@@ -44,11 +99,11 @@ function readIndex(segmentPath: string, segmentSize: number): Buffer | undefined
   const path = indexPathOf(segmentPath);
   if (!existsSync(path)) return undefined;
   const buf = readFileSync(path);
-  if (buf.length < INDEX_TRAILER || (buf.length - INDEX_TRAILER) % INDEX_ENTRY !== 0) return undefined;
-  const entries = buf.subarray(0, buf.length - INDEX_TRAILER);
+  if (buf.length < INDEX_TRAILER) return undefined;
   const t = buf.length - INDEX_TRAILER;
-  if (crc32(buf.subarray(t, t + 12), crc32(entries)) !== buf.readUInt32BE(t + 12)) return undefined;
-  if (buf.readUInt32BE(t) !== entries.length / INDEX_ENTRY || u64(buf, t + 4) !== segmentSize) return undefined;
+  const summary = summaryOf(buf.subarray(t), buf.length, segmentSize);
+  const entries = buf.subarray(0, t);
+  if (!summary || crc32(entries) !== summary.entriesCrc) return undefined;
   let total = 0;
   const v = view(entries);
   for (let p = 0; p < entries.length; p += INDEX_ENTRY) total += RECORD_HEADER + v.getUint32(p + 8);
@@ -110,19 +165,18 @@ export function scanSegments(
     const fd = openSync(path, 'r+');
     try {
       const fileSize0 = fstatSync(fd).size;
-      const index = readIndex(path, fileSize0);
       settled.length = 0;
-      if (index && removed.size === 0 && delivered.size === 0) {
-        // Nothing settled or delivered anywhere (a backlog nobody consumed yet): every record is live, no set to ask.
-        // Appends come in sequence order: the last entry has the highest.
-        let liveBytes = 0;
-        const v = view(index);
-        for (let p = 12; p < index.length; p += INDEX_ENTRY) liveBytes += v.getUint32(p);
-        const last = index.length > 0 ? u64(index, index.length - INDEX_ENTRY) : -1;
-        if (last > out.lastSeq) out.lastSeq = last;
-        keep(path, fileSize0, index.length / INDEX_ENTRY, liveBytes);
-        return;
+      if (removed.size === 0 && delivered.size === 0) {
+        // Nothing settled or delivered anywhere (a backlog nobody consumed yet): every record is live, and the
+        // index's trailer alone says how many there are, their bytes and the last sequence number.
+        const summary = readIndexSummary(path, fileSize0);
+        if (summary && summary.count > 0) {
+          if (summary.lastSeq > out.lastSeq) out.lastSeq = summary.lastSeq;
+          keep(path, fileSize0, summary.count, summary.bodyBytes);
+          return;
+        }
       }
+      const index = readIndex(path, fileSize0);
       if (index) {
         let live = 0;
         let liveBytes = 0;

@@ -410,4 +410,35 @@ describe('paging', () => {
     const rest = await drainSome(200);
     expect(rest).toEqual({ total: 200, got: Array.from({ length: 200 }, (_, i) => `m${i + 100}`) });
   });
+
+  it('boots a backlog nobody consumed from its indexes\' trailers alone, and scans a segment whose trailer is damaged', async () => {
+    expect.hasAssertions();
+    const p = await pagingBroker();
+    const { dataDir } = p;
+    await p.ch.assertQueue('summed', { durable: true });
+    const bodyOf = (i: number) => Buffer.concat([Buffer.from(`m${i}-`), Buffer.alloc(64 * 1024, i % 251)]);
+    for (let i = 0; i < 300; i++) p.ch.sendToQueue('summed', bodyOf(i), { persistent: true }); // three segments
+    await p.ch.waitForConfirms();
+    await p.stop();
+    const qdir = join(dataDir, 'messages', readdirSync(join(dataDir, 'messages'))[0]!);
+    const idx = readdirSync(qdir).filter((f) => f.endsWith('.idx')).sort().map((f) => join(qdir, f));
+    expect(idx.length).toBe(3);
+    // Segment 0: its entries zeroed, its trailer intact (boot reads only the trailer while every record is live).
+    const first = readFileSync(idx[0]!);
+    first.fill(0, 0, first.length - 40);
+    writeFileSync(idx[0]!, first);
+    // Segment 1: its trailer's record count changed (its CRC no longer matches): that segment is scanned.
+    const second = readFileSync(idx[1]!);
+    second[second.length - 33] = second[second.length - 33]! ^ 0x01;
+    writeFileSync(idx[1]!, second);
+    await p.start();
+    const reader = await p.conn.createChannel();
+    expect((await reader.checkQueue('summed')).messageCount).toBe(300);
+    expect(existsSync(idx[0]!)).toBe(true);
+    expect(existsSync(idx[1]!)).toBe(false);
+    const got: string[] = [];
+    for (let i = 0; i < 300; i++) got.push((await reader.get('summed', { noAck: true }) as amqp.GetMessage).content.toString('latin1').split('-')[0]!);
+    expect(got).toEqual(Array.from({ length: 300 }, (_, i) => `m${i}`));
+    expect(await reader.get('summed', { noAck: true })).toBe(false);
+  });
 });
