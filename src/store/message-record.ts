@@ -3,6 +3,10 @@ import { Message } from '../broker/index.js';
 
 /** A big-endian u64 of a record (sequence numbers, timestamps), as a JS number. */
 export const u64 = (buf: Buffer, at: number) => buf.readUInt32BE(at) * 0x100000000 + buf.readUInt32BE(at + 4);
+export const writeU64 = (buf: Buffer, at: number, n: number) => {
+  buf.writeUInt32BE(Math.floor(n / 0x100000000), at);
+  buf.writeUInt32BE(n >>> 0, at + 4);
+};
 
 /**
  * The message written in `p` from `pos` on: exchange and routing key as short strings, u32 length + properties, then

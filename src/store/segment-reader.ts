@@ -2,7 +2,7 @@
 import { closeSync, existsSync, fstatSync, ftruncateSync, openSync, readFileSync, readSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { crc32 } from 'node:zlib';
 import type { Message, RecoveredMessage, RecoveredMessages } from '../broker/index.js';
-import { bodySizeBetween, readMessage, u64 } from './message-record.js';
+import { bodySizeBetween, readMessage, u64, writeU64 } from './message-record.js';
 
 /** Record layout: u32 payload length, u32 CRC of the payload, then seq u64, expiresAt u64, exchange, key, properties, body. */
 export const RECORD_HEADER = 8;
@@ -46,11 +46,6 @@ export function writeIndex(segmentPath: string, entries: Buffer, segmentSize: nu
   const path = indexPathOf(segmentPath);
   writeFileSync(path + '.tmp', Buffer.concat([entries, trailer]));
   renameSync(path + '.tmp', path);
-}
-
-function writeU64(buf: Buffer, at: number, n: number): void {
-  buf.writeUInt32BE(Math.floor(n / 0x100000000), at);
-  buf.writeUInt32BE(n >>> 0, at + 4);
 }
 
 export function removeIndex(segmentPath: string): void {

@@ -61,6 +61,18 @@ async function pagingBroker(): Promise<PagingBroker> {
   return p;
 }
 
+/** A broker stopped cleanly after 300 persistent 64 KB messages `m0-…` to `m299-…` in `queue` (three segments), and that queue's directory. */
+async function threeSegmentsStopped(queue: string): Promise<{ p: PagingBroker; qdir: string }> {
+  const p = await pagingBroker();
+  await p.ch.assertQueue(queue, { durable: true });
+  const bodyOf = (i: number) => Buffer.concat([Buffer.from(`m${i}-`), Buffer.alloc(64 * 1024, i % 251)]);
+  for (let i = 0; i < 300; i++) p.ch.sendToQueue(queue, bodyOf(i), { persistent: true });
+  await p.ch.waitForConfirms();
+  await p.stop();
+  return { p, qdir: join(p.dataDir, 'messages', readdirSync(join(p.dataDir, 'messages'))[0]!) };
+}
+
+
 async function consumeAll(ch: amqp.Channel, queue: string, total: number): Promise<string[]> {
   const got: string[] = [];
   await ch.prefetch(200);
@@ -378,14 +390,7 @@ describe('paging', () => {
 
   it('boots from segment indexes after a clean stop, and from the segments when an index is damaged or stale', async () => {
     expect.hasAssertions();
-    const p = await pagingBroker();
-    const { dataDir } = p;
-    await p.ch.assertQueue('indexed', { durable: true });
-    const bodyOf = (i: number) => Buffer.concat([Buffer.from(`m${i}-`), Buffer.alloc(64 * 1024, i % 251)]);
-    for (let i = 0; i < 300; i++) p.ch.sendToQueue('indexed', bodyOf(i), { persistent: true }); // three segments
-    await p.ch.waitForConfirms();
-    await p.stop();
-    const qdir = join(dataDir, 'messages', readdirSync(join(dataDir, 'messages'))[0]!);
+    const { p, qdir } = await threeSegmentsStopped('indexed');
     const segs = readdirSync(qdir).filter((f) => f.endsWith('.seg')).sort();
     expect(segs.length).toBe(3);
     expect(readdirSync(qdir).filter((f) => f.endsWith('.idx')).sort()).toEqual(segs.map((f) => f.replace('.seg', '.idx')));
@@ -413,14 +418,7 @@ describe('paging', () => {
 
   it('boots a backlog nobody consumed from its indexes\' trailers alone, and scans a segment whose trailer is damaged', async () => {
     expect.hasAssertions();
-    const p = await pagingBroker();
-    const { dataDir } = p;
-    await p.ch.assertQueue('summed', { durable: true });
-    const bodyOf = (i: number) => Buffer.concat([Buffer.from(`m${i}-`), Buffer.alloc(64 * 1024, i % 251)]);
-    for (let i = 0; i < 300; i++) p.ch.sendToQueue('summed', bodyOf(i), { persistent: true }); // three segments
-    await p.ch.waitForConfirms();
-    await p.stop();
-    const qdir = join(dataDir, 'messages', readdirSync(join(dataDir, 'messages'))[0]!);
+    const { p, qdir } = await threeSegmentsStopped('summed');
     const idx = readdirSync(qdir).filter((f) => f.endsWith('.idx')).sort().map((f) => join(qdir, f));
     expect(idx.length).toBe(3);
     // Segment 0: its entries zeroed, its trailer intact (boot reads only the trailer while every record is live).
