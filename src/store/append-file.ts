@@ -1,5 +1,5 @@
 // An append-only file whose writes are buffered until the group commit writes and syncs them (queue and stream segments, marks logs).
-import { closeSync, ftruncateSync, openSync, writeSync } from 'node:fs';
+import { close, closeSync, ftruncateSync, openSync, writeSync } from 'node:fs';
 import { Writer } from '../protocol/index.js';
 import type { BufferedFile, GroupCommit } from './group-commit.js';
 
@@ -96,7 +96,12 @@ export class AppendFile implements BufferedFile {
     // A later batch may still hold writes made after this one's flush: the file closes after that batch.
     if (!this.retiring || this.closedFd || this.w.pos > 0 || this.commit.isPending(this)) return;
     this.closedFd = true;
-    closeSync(this.fd);
+    // In the background: once its messages are settled the segment is unlinked, and the last close of an unlinked
+    // file frees its megabytes (1.8% of the event loop's CPU profile with persistent 1 KB messages, about 1 ms each).
+    // Nothing uses the descriptor after this, so its number being reused once closed is harmless. At shutdown it
+    // closes at once: a stopped broker leaves no file of its data directory open.
+    if (this.commit.closed) closeSync(this.fd);
+    else close(this.fd, ignoreCloseError);
   }
 
   /**
@@ -143,3 +148,5 @@ export class AppendFile implements BufferedFile {
   }
 }
 
+/** A background close has nobody to tell: the descriptor is gone either way. */
+function ignoreCloseError(): void {}
