@@ -48,6 +48,11 @@ export class Message {
     return this.hasFlag(PROP_FLAG.deliveryMode) && this.properties.deliveryMode === 2;
   }
 
+  /** The timestamp property (seconds), decoding the properties only when the flag word says it is there. */
+  get timestamp(): number | undefined {
+    return this.hasFlag(PROP_FLAG.timestamp) ? this.properties.timestamp : undefined;
+  }
+
   get bodySize(): number {
     return this.body.length;
   }
@@ -72,5 +77,6 @@ export const PROP_FLAG = {
   priority: 0x0800,
   replyTo: 0x0200,
   expiration: 0x0100,
+  timestamp: 0x0040,
   userId: 0x0010,
 } as const;

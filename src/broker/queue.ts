@@ -38,6 +38,9 @@ export class Queue {
   /** Ready messages and their body bytes, in memory and paged out together (the store counts the paged ones). */
   private readyCount = 0;
   private readyBytes = 0;
+  /** Messages kept in the store (persistent ones in a durable queue), ready and unacked, and their body bytes. */
+  private storedCount = 0;
+  private storedBytes = 0;
   private readonly window: PagingWindow | undefined;
   /** The window while no consumer is attached (the full one when the store sets no smaller one). */
   private readonly idleWindow: PagingWindow | undefined;
@@ -105,6 +108,8 @@ export class Queue {
    */
   private restore(recovered: RecoveredMessages): void {
     this.nextSeq = Math.max(this.nextSeq, recovered.lastSeq + 1);
+    this.storedCount += recovered.remaining;
+    this.storedBytes += recovered.remainingBytes;
     const w = this.window;
     if (this.current.maxPriority !== undefined || !w || !this.ready.canPage) {
       for (let batch = recovered.read(10_000, Infinity); batch.length > 0; batch = recovered.read(10_000, Infinity)) {
@@ -236,6 +241,8 @@ export class Queue {
     if (this.store && message.persistent) {
       entry.persisted = true;
       this.store.append(entry.seq, message, entry.expiresAt);
+      this.storedCount += 1;
+      this.storedBytes += size;
     }
     this.addReady(entry);
     // A waiting consumer takes the message first; only what stays ready counts against the limits.
@@ -288,6 +295,8 @@ export class Queue {
         // Recovered messages whose records turned out corrupt on disk (logged by the store): they are gone.
         this.readyCount -= ready.lostCount;
         this.readyBytes -= ready.lostBytes;
+        this.storedCount -= ready.lostCount;
+        this.storedBytes -= ready.lostBytes;
         ready.lostCount = 0;
         ready.lostBytes = 0;
       }
@@ -392,7 +401,10 @@ export class Queue {
   /** The entry leaves the queue for good; its store forgets it. */
   private drop(entry: QueueEntry): void {
     entry.state = 'gone';
-    if (entry.persisted) this.store!.remove(entry.seq);
+    if (!entry.persisted) return;
+    this.store!.remove(entry.seq);
+    this.storedCount -= 1;
+    this.storedBytes -= entry.message.bodySize;
   }
 
   /** Removes the next ready entry from the counts. */
@@ -645,6 +657,20 @@ export class Queue {
   /** Ready messages held in memory (the rest are paged out). */
   get inMemoryCount(): number {
     return this.readyCount - this.ready.pagedCount;
+  }
+
+  /** Persistent messages (ready and unacked) kept in a durable queue's store, and their body bytes: RabbitMQ's messages_persistent. */
+  get persistentCount(): number {
+    return this.storedCount;
+  }
+
+  get persistentBytes(): number {
+    return this.storedBytes;
+  }
+
+  /** The timestamp property (seconds) of the next message to be delivered, if it has one. */
+  get headMessageTimestamp(): number | undefined {
+    return this.ready.peek()?.message.timestamp;
   }
 
   /** Ready messages paged out to disk, and their body bytes. */

@@ -5,16 +5,16 @@ import { NO_POLICY, Queue, StreamQueue, type AppliedPolicy, type Binding, type E
 import type { FieldTable } from '../protocol/index.js';
 import type { Connection } from '../server/index.js';
 import type { Channel } from '../server/channel.js';
-import { channelCounts, type ConsumerRef } from '../server/index.js';
+import { channelCounts, headMessageTimestamp, type ConsumerRef, type UnackedByQueue } from '../server/index.js';
 import { tableToJson } from '../definitions/index.js';
 import { tlsInfo } from '../shared/tls.js';
 import { connectionName, hostOf, NODE_NAME } from './deps.js';
 
-export function queueJson(q: Queue, unacked: Map<Queue, number>, owner: Connection | undefined, w: Windows = NO_WINDOWS, applied: AppliedPolicy = NO_POLICY): Record<string, unknown> {
+export function queueJson(q: Queue, unacked: UnackedByQueue, owner: Connection | undefined, w: Windows = NO_WINDOWS, applied: AppliedPolicy = NO_POLICY): Record<string, unknown> {
   const ready = q.messageCount;
   const readyBytes = q.messageBytes;
   const unackedCount = q.unacked;
-  const unackedB = unacked.get(q) ?? 0;
+  const unackedB = unacked.bytes.get(q) ?? 0;
   const consumers = q.consumers;
   const exclusiveConsumer = consumers.find((c) => c.exclusive);
   const out: Record<string, unknown> = {
@@ -44,12 +44,37 @@ export function queueJson(q: Queue, unacked: Map<Queue, number>, owner: Connecti
   // Whether consumers keep up: RabbitMQ's consumer_utilisation, and two Warren additions (consumer lag, dead letters).
   const util = consumerUtilisation(q, consumers.length, (now) => q.consumerBlockedMs(now));
   if (util !== undefined) out.consumer_utilisation = Math.round(util * 1000) / 1000;
+  if (q.settings.type === 'classic') Object.assign(out, classicJson(q, unacked, out.consumer_utilisation));
   const oldest = q.oldestReadyAt;
   out.oldest_message_age_ms = oldest === undefined ? 0 : Date.now() - oldest;
   out.messages_dead_lettered = q.deadLettered;
   if (owner) out.owner_pid_details = { name: connectionName(owner), peer_host: hostOf(owner.socket.remoteAddress), peer_port: owner.socket.remotePort ?? 0 };
   if (q instanceof StreamQueue) Object.assign(out, streamJson(q));
   return out;
+}
+
+/**
+ * A classic queue's memory and disk fields, as RabbitMQ's: what is in memory (ready ones not paged out, and every
+ * unacked one), what is paged out, what is persistent (kept in a durable queue's store), the head message's
+ * timestamp property, and the consumer capacity (0 without consumers).
+ */
+function classicJson(q: Queue, unacked: UnackedByQueue, utilisation: unknown): Record<string, unknown> {
+  const capacity = typeof utilisation === 'number' ? utilisation : 0;
+  const out = q.unacked;
+  return {
+    consumer_capacity: capacity,
+    consumer_utilisation: capacity,
+    head_message_timestamp: headMessageTimestamp(q, unacked) ?? null,
+    message_bytes_paged_out: q.pagedOutBytes,
+    message_bytes_persistent: q.persistentBytes,
+    message_bytes_ram: q.messageBytes - q.pagedOutBytes + (unacked.bytes.get(q) ?? 0),
+    messages_paged_out: q.pagedOutCount,
+    messages_persistent: q.persistentCount,
+    messages_ram: q.inMemoryCount + out,
+    messages_ready_ram: q.inMemoryCount,
+    messages_unacknowledged_ram: out,
+    recoverable_slaves: null,
+  };
 }
 
 /**
@@ -73,7 +98,7 @@ function streamJson(q: StreamQueue): Record<string, unknown> {
 }
 
 /** The single-queue view adds its consumers (as /api/consumers shows them). */
-export function queueDetailJson(q: Queue, unacked: Map<Queue, number>, owner: Connection | undefined, consumers: ConsumerRef[], w: Windows = NO_WINDOWS, applied: AppliedPolicy = NO_POLICY): Record<string, unknown> {
+export function queueDetailJson(q: Queue, unacked: UnackedByQueue, owner: Connection | undefined, consumers: ConsumerRef[], w: Windows = NO_WINDOWS, applied: AppliedPolicy = NO_POLICY): Record<string, unknown> {
   return {
     ...queueJson(q, unacked, owner, w, applied),
     consumer_details: consumers.filter((c) => c.consumer.queue === q).map(consumerJson),

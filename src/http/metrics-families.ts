@@ -5,7 +5,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { MESSAGE_SIZE_BUCKETS, StreamQueue, type Queue, type QueueTypeTotals, type StreamStats } from '../broker/index.js';
 import type { Channel } from '../server/channel.js';
 import type { ChannelExchangeCounters, ChannelQueueCounters } from '../server/channel-object-stats.js';
-import { channelCounts, unackedBytes, type Connection } from '../server/index.js';
+import { channelCounts, headMessageTimestamp, unackedByQueue, type Connection } from '../server/index.js';
 import { connectionName, NODE_NAME, openConnections, type ManagementDeps } from './deps.js';
 import { advertisedIdentity } from '../server/index.js';
 import type { Labels, MetricType } from './exposition.js';
@@ -190,7 +190,8 @@ function perObjectFamilies<T>(objects: readonly T[], labels: (x: T) => Labels, p
 /** Queue series (rabbitmq_queue_*), with Warren's additions as warren_queue_*. */
 export function queueFamilies(deps: ManagementDeps, perObject: boolean, vhosts?: ReadonlySet<string>): Family[] {
   const queues = [...deps.broker.vhosts.values()].filter((v) => vhosts === undefined || vhosts.has(v.name)).flatMap((v) => [...v.queues.values()]);
-  const unacked = unackedBytes(deps.server);
+  const unackedNow = unackedByQueue(deps.server);
+  const unacked = unackedNow.bytes;
   const now = Date.now();
   const labels = (q: Queue): Labels => ({ vhost: q.vhost, queue: q.name });
   const rabbit = perObjectFamilies<Queue>(queues, labels, perObject, [
@@ -207,6 +208,8 @@ export function queueFamilies(deps: ManagementDeps, perObject: boolean, vhosts?:
     ['queue_messages_ram_bytes', 'gauge', 'Size of ready and unacknowledged messages stored in memory', (q) => q.messageBytes - q.pagedOutBytes + (unacked.get(q) ?? 0)],
     ['queue_messages_paged_out', 'gauge', 'Messages paged out to disk', (q) => q.pagedOutCount],
     ['queue_messages_paged_out_bytes', 'gauge', 'Size in bytes of messages paged out to disk', (q) => q.pagedOutBytes],
+    ['queue_messages_persistent', 'gauge', 'Persistent messages', (q) => q.persistentCount],
+    ['queue_messages_persistent_bytes', 'gauge', 'Size in bytes of persistent messages', (q) => q.persistentBytes],
     ['queue_consumers', 'gauge', 'Consumers on a queue', (q) => q.consumerCount],
     ['queue_consumer_capacity', 'gauge', 'Consumer capacity', (q) => consumerUtilisation(q, q.consumerCount, (t) => q.consumerBlockedMs(t), now) ?? 0],
     ['queue_consumer_utilisation', 'gauge', 'Same as consumer capacity', (q) => consumerUtilisation(q, q.consumerCount, (t) => q.consumerBlockedMs(t), now) ?? 0],
@@ -218,6 +221,15 @@ export function queueFamilies(deps: ManagementDeps, perObject: boolean, vhosts?:
     type: 'counter',
     help: 'Total number of messages published to queues',
     samples: perObject ? queuePublishedSamples(deps, vhosts) : [[{}, queues.reduce((n, q) => n + q.stats.published, 0)] as const],
+  };
+  // NaN for a queue whose head has no timestamp (or that is empty), as RabbitMQ; summed up, the oldest head's.
+  const heads = queues.map((q) => headMessageTimestamp(q, unackedNow) ?? NaN);
+  const timestamped = heads.filter((t) => !Number.isNaN(t));
+  const head: Family = {
+    name: 'queue_head_message_timestamp',
+    type: 'gauge',
+    help: 'Timestamp of the first message in the queue, if any',
+    samples: perObject ? queues.map((q, i) => [labels(q), heads[i]!] as const) : [[{}, timestamped.length === 0 ? NaN : timestamped.reduce((m, t) => Math.min(m, t))] as const],
   };
   const age = (q: Queue) => {
     const at = q.oldestReadyAt;
@@ -237,7 +249,7 @@ export function queueFamilies(deps: ManagementDeps, perObject: boolean, vhosts?:
     },
     ...streamFamilies(queues, perObject),
   ].map((f): Family => ({ ...f, name: `warren_${f.name}`, absolute: true }));
-  return [...rabbit, published, ...warren];
+  return [...rabbit, head, published, ...warren];
 }
 
 /** rabbitmq_queue_messages_published_total's series per channel, exchange and queue of the open channels. */

@@ -2,7 +2,7 @@
 import { boolField } from './body-values.js';
 import { windowsOf } from './rates.js';
 import { exchangeFromResource, type Broker, type Exchange, type Queue, type VirtualHost } from '../broker/index.js';
-import { allConsumers, unackedBytes, type Connection } from '../server/index.js';
+import { allConsumers, unackedByQueue, type Connection } from '../server/index.js';
 import { checkBindingAccess, checkVhostAccess } from './authz.js';
 import { jsonToTable, tableToJson } from '../definitions/index.js';
 import { NO_CONNECTION, vhostOr404, viaBroker, type ManagementDeps } from './deps.js';
@@ -50,7 +50,7 @@ export function topologyRoutes(router: Router, deps: ManagementDeps): void {
   const exchangePolicy = (x: Exchange) => broker.parameters.applied(x.vhost, x.name, 'exchange');
 
   const listQueues = (ctx: RequestContext) => {
-    const unacked = unackedBytes(server);
+    const unacked = unackedByQueue(server);
     const conns = owners(deps);
     const w = windowsOf(ctx.query);
     const rows = vhostsIn(broker, ctx).flatMap((v) => [...v.queues.values()].sort(byName).map((q) => queueJson(q, unacked, q.owner === undefined ? undefined : conns.get(q.owner), w, queuePolicy(q))));
@@ -67,7 +67,7 @@ export function topologyRoutes(router: Router, deps: ManagementDeps): void {
     .get('/api/queues/:vhost/:name', (ctx) => {
       const q = queueOr404(vhostOr404(broker, ctx.param('vhost')), ctx.param('name'));
       const owner = q.owner === undefined ? undefined : owners(deps).get(q.owner);
-      return json(queueDetailJson(q, unackedBytes(server), owner, allConsumers(server), windowsOf(ctx.query), queuePolicy(q)));
+      return json(queueDetailJson(q, unackedByQueue(server), owner, allConsumers(server), windowsOf(ctx.query), queuePolicy(q)));
     })
     .put('/api/queues/:vhost/:name', async (ctx) => {
       const v = broker.vhosts.get(ctx.param('vhost'));

@@ -5,15 +5,36 @@ import type { Channel } from './channel.js';
 import type { ChannelConsumer } from './deliveries.js';
 import type { AmqpServer } from './server.js';
 
-/** Bytes of messages delivered and not yet settled, per queue. */
-export function unackedBytes(server: AmqpServer): Map<Queue, number> {
+/** Messages delivered and not yet settled, per queue: their body bytes, and the oldest timestamp property among them. */
+export interface UnackedByQueue {
+  readonly bytes: Map<Queue, number>;
+  readonly oldestTimestamp: Map<Queue, number>;
+}
+
+export function unackedByQueue(server: AmqpServer): UnackedByQueue {
   const bytes = new Map<Queue, number>();
+  const oldestTimestamp = new Map<Queue, number>();
   for (const conn of server.connections) {
     for (const ch of conn.channels.values()) {
-      for (const u of ch.deliveries.unacked.values()) bytes.set(u.queue, (bytes.get(u.queue) ?? 0) + u.entry.message.bodySize);
+      for (const u of ch.deliveries.unacked.values()) {
+        bytes.set(u.queue, (bytes.get(u.queue) ?? 0) + u.entry.message.bodySize);
+        const t = u.entry.message.timestamp;
+        if (t !== undefined && !(t >= (oldestTimestamp.get(u.queue) ?? Infinity))) oldestTimestamp.set(u.queue, t);
+      }
     }
   }
-  return bytes;
+  return { bytes, oldestTimestamp };
+}
+
+/**
+ * RabbitMQ's head_message_timestamp: the oldest timestamp property among the next message to deliver and those out
+ * unacked (a classic queue's pending acks count as its head), undefined when none of them has one.
+ */
+export function headMessageTimestamp(q: Queue, unacked: UnackedByQueue): number | undefined {
+  const ready = q.headMessageTimestamp;
+  const out = unacked.oldestTimestamp.get(q);
+  if (ready === undefined) return out;
+  return out === undefined ? ready : Math.min(ready, out);
 }
 
 /** A consumer together with the channel it lives on. */
