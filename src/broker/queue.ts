@@ -32,13 +32,15 @@ export class Queue {
   readonly type: QueueTypeDefinition;
   /** The type counts returns: x-delivery-count and the delivery limit (quorum). */
   private readonly countsDeliveries: boolean;
+  /** The type keeps transient messages in the store too (quorum). */
+  private readonly keepsEveryMessage: boolean;
   /** The effective arguments, replaced as a whole by applySettings. */
   private current: QueueSettings;
   private readonly ready: ReadyStore;
   /** Ready messages and their body bytes, in memory and paged out together (the store counts the paged ones). */
   private readyCount = 0;
   private readyBytes = 0;
-  /** Messages kept in the store (persistent ones in a durable queue), ready and unacked, and their body bytes. */
+  /** Messages kept in the store (a durable queue's persistent ones, a quorum queue's all), ready and unacked, and their body bytes. */
   private storedCount = 0;
   private storedBytes = 0;
   private readonly window: PagingWindow | undefined;
@@ -88,6 +90,7 @@ export class Queue {
     this.type = queueTypeNamed(opts.settings.type) ?? CLASSIC;
     this.typeTotals = opts.runtime.totals.byQueueType[this.type.name];
     this.countsDeliveries = this.type.countsDeliveries;
+    this.keepsEveryMessage = this.type.keepsEveryMessage;
     const paging = opts.paging;
     // A durable queue's page files keep only references to its persistent messages, read back from its own store.
     const stored = () => this.store?.openReader?.();
@@ -238,7 +241,7 @@ export class Queue {
       else this.events.deadLetter(this, message, 'expired');
       return true;
     }
-    if (this.store && message.persistent) {
+    if (this.store && (this.keepsEveryMessage || message.persistent)) {
       entry.persisted = true;
       this.store.append(entry.seq, message, entry.expiresAt);
       this.storedCount += 1;
@@ -659,7 +662,7 @@ export class Queue {
     return this.readyCount - this.ready.pagedCount;
   }
 
-  /** Persistent messages (ready and unacked) kept in a durable queue's store, and their body bytes: RabbitMQ's messages_persistent. */
+  /** Messages (ready and unacked) kept in the queue's store, and their body bytes: RabbitMQ's messages_persistent. */
   get persistentCount(): number {
     return this.storedCount;
   }

@@ -17,6 +17,8 @@ export function queueJson(q: Queue, unacked: UnackedByQueue, owner: Connection |
   const unackedB = unacked.bytes.get(q) ?? 0;
   const consumers = q.consumers;
   const exclusiveConsumer = consumers.find((c) => c.exclusive);
+  const type = q.settings.type;
+  const activeTag = q.settings.singleActiveConsumer ? (consumers[0]?.tag ?? null) : null;
   const out: Record<string, unknown> = {
     arguments: tableToJson(q.arguments),
     auto_delete: q.autoDelete,
@@ -24,7 +26,8 @@ export function queueJson(q: Queue, unacked: UnackedByQueue, owner: Connection |
     durable: q.durable,
     effective_policy_definition: applied.definition,
     exclusive: q.exclusive,
-    exclusive_consumer_tag: exclusiveConsumer?.tag ?? null,
+    // A quorum queue has no exclusive consumers, and names its active consumer's tag single_active_consumer_ctag.
+    ...(type === 'quorum' ? { single_active_consumer_ctag: activeTag } : { exclusive_consumer_tag: exclusiveConsumer?.tag ?? null, single_active_consumer_tag: activeTag }),
     message_bytes: readyBytes + unackedB,
     message_bytes_ready: readyBytes,
     message_bytes_unacknowledged: unackedB,
@@ -34,9 +37,8 @@ export function queueJson(q: Queue, unacked: UnackedByQueue, owner: Connection |
     node: NODE_NAME,
     operator_policy: applied.operatorPolicy?.name ?? null,
     policy: applied.policy?.name ?? null,
-    single_active_consumer_tag: q.settings.singleActiveConsumer ? (consumers[0]?.tag ?? null) : null,
     state: 'running',
-    type: q.settings.type,
+    type,
     vhost: q.vhost,
   };
   const stats = messageStats(q, q.stats, QUEUE_FIELDS, w.msgRates);
@@ -44,7 +46,8 @@ export function queueJson(q: Queue, unacked: UnackedByQueue, owner: Connection |
   // Whether consumers keep up: RabbitMQ's consumer_utilisation, and two Warren additions (consumer lag, dead letters).
   const util = consumerUtilisation(q, consumers.length, (now) => q.consumerBlockedMs(now));
   if (util !== undefined) out.consumer_utilisation = Math.round(util * 1000) / 1000;
-  if (q.settings.type === 'classic') Object.assign(out, classicJson(q, unacked, out.consumer_utilisation));
+  if (type !== 'stream') Object.assign(out, memoryAndDiskJson(q, unacked, out.consumer_utilisation));
+  if (type === 'quorum') Object.assign(out, quorumJson());
   const oldest = q.oldestReadyAt;
   out.oldest_message_age_ms = oldest === undefined ? 0 : Date.now() - oldest;
   out.messages_dead_lettered = q.deadLettered;
@@ -54,26 +57,45 @@ export function queueJson(q: Queue, unacked: UnackedByQueue, owner: Connection |
 }
 
 /**
- * A classic queue's memory and disk fields, as RabbitMQ's: what is in memory (ready ones not paged out, and every
- * unacked one), what is paged out, what is persistent (kept in a durable queue's store), the head message's
- * timestamp property, and the consumer capacity (0 without consumers).
+ * A classic or quorum queue's memory and disk fields, as RabbitMQ's: what is in memory (ready ones not paged out, and
+ * every unacked one), what is persistent (kept in the queue's store), the consumer capacity (0 without consumers);
+ * a classic queue's also what is paged out and the head message's timestamp property.
  */
-function classicJson(q: Queue, unacked: UnackedByQueue, utilisation: unknown): Record<string, unknown> {
+function memoryAndDiskJson(q: Queue, unacked: UnackedByQueue, utilisation: unknown): Record<string, unknown> {
   const capacity = typeof utilisation === 'number' ? utilisation : 0;
   const out = q.unacked;
-  return {
+  const common = {
     consumer_capacity: capacity,
     consumer_utilisation: capacity,
-    head_message_timestamp: headMessageTimestamp(q, unacked) ?? null,
-    message_bytes_paged_out: q.pagedOutBytes,
     message_bytes_persistent: q.persistentBytes,
     message_bytes_ram: q.messageBytes - q.pagedOutBytes + (unacked.bytes.get(q) ?? 0),
-    messages_paged_out: q.pagedOutCount,
     messages_persistent: q.persistentCount,
     messages_ram: q.inMemoryCount + out,
+  };
+  if (q.settings.type !== 'classic') return common;
+  return {
+    ...common,
+    head_message_timestamp: headMessageTimestamp(q, unacked) ?? null,
+    message_bytes_paged_out: q.pagedOutBytes,
+    messages_paged_out: q.pagedOutCount,
     messages_ready_ram: q.inMemoryCount,
     messages_unacknowledged_ram: out,
     recoverable_slaves: null,
+  };
+}
+
+/**
+ * A quorum queue's cluster fields on one node: itself leader, member and online, no file open for readers, nothing
+ * held for at-least-once dead-lettering (Warren dead-letters at most once).
+ */
+function quorumJson(): Record<string, unknown> {
+  return {
+    leader: NODE_NAME,
+    members: [NODE_NAME],
+    online: [NODE_NAME],
+    open_files: { [NODE_NAME]: 0 },
+    message_bytes_dlx: 0,
+    messages_dlx: 0,
   };
 }
 

@@ -283,4 +283,38 @@ describe.skipIf(!rabbit)('definitions and JSON shapes against RabbitMQ', () => {
     expect(w).toMatchObject({ messages_persistent: 2, message_bytes_persistent: 5, messages_ram: 3, head_message_timestamp: 1_700_000_000 });
     expect(w).toEqual(await figures(rabbitAmqp(toRabbit.user, toRabbit.password, vh), r));
   }, 60_000);
+
+  it("a quorum queue's JSON has RabbitMQ's keys both ways, and counts every message as persistent, as RabbitMQ's log keeps them all", async () => {
+    expect.hasAssertions();
+    const vh = toRabbit.vhost;
+    const queue = `quorum-${id}`;
+    // RabbitMQ 3.10 keeps no quorum message body in memory (messages_ram 0); Warren does, and says so.
+    const FIELDS = ['messages', 'messages_persistent', 'message_bytes_persistent', 'messages_dlx', 'message_bytes_dlx', 'consumer_capacity', 'consumer_utilisation', 'single_active_consumer_ctag', 'leader', 'members', 'online', 'open_files', 'type'];
+    const seen = async (url: amqp.Options.Connect, api: Api) => {
+      const conn = await amqp.connect(url);
+      try {
+        const ch = await conn.createConfirmChannel();
+        await ch.assertQueue(queue, { durable: true, arguments: { 'x-queue-type': 'quorum' } });
+        ch.sendToQueue(queue, Buffer.from('aa'), { persistent: true });
+        ch.sendToQueue(queue, Buffer.from('bbb'), { persistent: false });
+        await ch.waitForConfirms();
+        const q = await eventually(async () => {
+          const j = (await api.get(`/api/queues/${enc(vh)}/${queue}`)).json as Json;
+          return j.messages === 2 && 'messages_persistent' in j ? j : undefined;
+        }, 20_000);
+        await ch.deleteQueue(queue);
+        return q;
+      } finally {
+        await conn.close();
+      }
+    };
+    const w = await seen(warrenAmqp(toRabbit.user, toRabbit.password, vh), wapi());
+    const rb = await seen(rabbitAmqp(toRabbit.user, toRabbit.password, vh), r);
+    /** The fields, each broker's own node name written NODE (leader, members, online, open_files name it). */
+    const pick = (q: Json) => JSON.parse(JSON.stringify(Object.fromEntries(FIELDS.map((k) => [k, q[k] ?? null]))).replaceAll(`"${q.node}"`, '"NODE"'));
+    expect(pick(w)).toMatchObject({ messages_persistent: 2, message_bytes_persistent: 5, leader: 'NODE', members: ['NODE'], open_files: { NODE: 0 } });
+    expect(pick(w)).toEqual(pick(rb));
+    expect(Object.keys(rb).filter((k) => !(k in w) && !RABBIT_ONLY_QUEUE_KEYS.has(k) && k !== 'message_stats'), 'keys RabbitMQ has and Warren does not').toEqual([]);
+    expect(Object.keys(w).filter((k) => !(k in rb) && !WARREN_QUEUE_KEYS.has(k) && k !== 'message_stats'), 'keys Warren has and RabbitMQ does not').toEqual([]);
+  }, 60_000);
 });

@@ -1,5 +1,6 @@
 // A classic queue's persistent, in-memory and head-timestamp figures (RabbitMQ's messages_persistent,
-// message_bytes_persistent, messages_ram, head_message_timestamp …) in the API and in Prometheus, across acks and restarts.
+// message_bytes_persistent, messages_ram, head_message_timestamp …) in the API and in Prometheus, across acks and restarts;
+// a quorum queue keeps (and counts as persistent) every message, whatever its delivery mode.
 import type { ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import amqp from 'amqplib';
@@ -29,7 +30,7 @@ async function stop(child: ChildProcess): Promise<void> {
   await exitCode(child);
 }
 
-describe("a classic queue's persistent and in-memory figures", () => {
+describe("a queue's persistent and in-memory figures", () => {
   it('count persistent messages of a durable queue only, follow acks, and come back after a restart with its backlog', async () => {
     const dataDir = join(tempDir(), 'data');
     let w = await startWarren([], { dataDir });
@@ -89,6 +90,35 @@ describe("a classic queue's persistent and in-memory figures", () => {
     expect(await fields(w, 'kept')).toMatchObject({ messages: 2000, messages_persistent: 2000, message_bytes_persistent: 4000 });
     expect(await ch.purgeQueue('kept')).toEqual({ messageCount: 2000 });
     expect(await fields(w, 'kept')).toMatchObject({ messages: 0, messages_persistent: 0, message_bytes_persistent: 0 });
+    await conn.close();
+  });
+
+  it('a quorum queue keeps every message, transient ones too, across a restart and a kill -9, as RabbitMQ does', async () => {
+    const dataDir = join(tempDir(), 'data');
+    let w = await startWarren([], { dataDir });
+    let conn = await amqp.connect(`amqp://localhost:${w.port}`);
+    const ch = await conn.createConfirmChannel();
+    await ch.assertQueue('log', { durable: true, arguments: { 'x-queue-type': 'quorum' } });
+    ch.sendToQueue('log', Buffer.from('transient'), { persistent: false });
+    ch.sendToQueue('log', Buffer.from('persistent'), { persistent: true });
+    await ch.waitForConfirms();
+    expect((await apiClient(w.managementUrl).get('/api/queues/%2F/log')).json).toMatchObject({ messages: 2, messages_persistent: 2, message_bytes_persistent: 19 });
+    await conn.close();
+    await stop(w.child);
+    w = await startWarren([], { dataDir });
+    conn = await amqp.connect(`amqp://localhost:${w.port}`);
+    const again = await conn.createConfirmChannel();
+    again.sendToQueue('log', Buffer.from('after'), { persistent: false });
+    await again.waitForConfirms(); // confirmed once on disk, as a persistent message's confirm
+    conn.on('error', () => {}); // the kill closes it unexpectedly
+    w.child.kill('SIGKILL');
+    await exitCode(w.child);
+    w = await startWarren([], { dataDir });
+    conn = await amqp.connect(`amqp://localhost:${w.port}`);
+    const last = await conn.createChannel();
+    const bodies: string[] = [];
+    for (let m = await last.get('log', { noAck: true }); m; m = await last.get('log', { noAck: true })) bodies.push(m.content.toString());
+    expect(bodies).toEqual(['transient', 'persistent', 'after']);
     await conn.close();
   });
 });

@@ -15,6 +15,7 @@ export const CLASSIC: QueueTypeDefinition = {
   globalQos: true,
   priorities: true,
   countsDeliveries: false,
+  keepsEveryMessage: false,
   checkDeclare() {},
   complete() {},
 };

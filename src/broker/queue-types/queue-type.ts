@@ -38,6 +38,11 @@ export interface QueueTypeDefinition {
    * than the delivery limit is dead-lettered (reason delivery_limit).
    */
   readonly countsDeliveries: boolean;
+  /**
+   * A durable queue of this type keeps every message across restarts, whatever its delivery mode (a quorum queue's
+   * log, as RabbitMQ's); otherwise only persistent ones (delivery_mode 2).
+   */
+  readonly keepsEveryMessage: boolean;
   /** Throws RabbitMQ's 406 for flags (and, after them, argument values) the type does not allow. */
   checkDeclare(flags: QueueDeclareFlags, resource: string, settings?: QueueSettings): void;
   /** Fills in the type's defaults after the arguments were read (e.g. quorum's delivery limit). */

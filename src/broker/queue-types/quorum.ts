@@ -1,4 +1,4 @@
-// The quorum queue type (on one node): durable and shared only, counts deliveries, a default delivery limit.
+// The quorum queue type (on one node): durable and shared only, counts deliveries, a default delivery limit, keeps every message.
 import { preconditionFailed } from '../../protocol/index.js';
 import type { QueueTypeDefinition } from './queue-type.js';
 
@@ -20,6 +20,7 @@ export const QUORUM: QueueTypeDefinition = {
   globalQos: false,
   priorities: false,
   countsDeliveries: true,
+  keepsEveryMessage: true,
   /** Quorum queues are durable, shared and long-lived: RabbitMQ refuses the other flags. */
   checkDeclare(flags, resource) {
     if (flags.autoDelete) throw preconditionFailed(`invalid property 'auto-delete' for ${resource}`);

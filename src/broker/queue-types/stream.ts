@@ -19,6 +19,7 @@ export const STREAM: QueueTypeDefinition = {
   globalQos: false,
   priorities: false,
   countsDeliveries: false,
+  keepsEveryMessage: false,
   /** As a quorum queue's, then the segment size ceiling (checked by RabbitMQ after the flags). */
   checkDeclare(flags, resource, settings) {
     if (flags.autoDelete) throw preconditionFailed(`invalid property 'auto-delete' for ${resource}`);
