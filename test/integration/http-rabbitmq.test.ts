@@ -253,31 +253,43 @@ describe.skipIf(!rabbit)('definitions and JSON shapes against RabbitMQ', () => {
     }
   }, 60_000);
 
+  /**
+   * Declares `queue` in the shared vhost through one broker, lets `fill` publish to it on a confirm channel, waits for
+   * the API's queue object to be `ready` (RabbitMQ's figures come with its next statistics emission), deletes the
+   * queue and returns that object.
+   */
+  async function queueAfter(url: amqp.Options.Connect, api: Api, queue: string, options: amqp.Options.AssertQueue, fill: (ch: amqp.ConfirmChannel) => Promise<void>, ready: (q: Json) => boolean): Promise<Json> {
+    const conn = await amqp.connect(url);
+    try {
+      const ch = await conn.createConfirmChannel();
+      await ch.assertQueue(queue, options);
+      await fill(ch);
+      const q = await eventually(async () => {
+        const j = (await api.get(`/api/queues/${enc(toRabbit.vhost)}/${queue}`)).json as Json;
+        return ready(j) ? j : undefined;
+      }, 20_000);
+      await ch.deleteQueue(queue);
+      return q;
+    } finally {
+      await conn.close();
+    }
+  }
+
   it("a classic queue's persistent, in-memory and head-timestamp figures are RabbitMQ's", async () => {
     expect.hasAssertions();
     const vh = toRabbit.vhost;
     const queue = `figures-${id}`;
     const FIELDS = ['messages', 'messages_persistent', 'message_bytes_persistent', 'messages_ram', 'message_bytes_ram', 'messages_ready_ram', 'messages_unacknowledged_ram', 'messages_paged_out', 'message_bytes_paged_out', 'head_message_timestamp', 'consumer_capacity', 'consumer_utilisation', 'recoverable_slaves'];
     const figures = async (url: amqp.Options.Connect, api: Api) => {
-      const conn = await amqp.connect(url);
-      try {
-        const ch = await conn.createConfirmChannel();
-        await ch.assertQueue(queue, { durable: true });
+      const fill = async (ch: amqp.ConfirmChannel) => {
         ch.sendToQueue(queue, Buffer.from('aa'), { persistent: true, timestamp: 1_700_000_000 });
         ch.sendToQueue(queue, Buffer.from('bbb'), { persistent: true, timestamp: 1_700_000_200 });
         ch.sendToQueue(queue, Buffer.from('c'), { persistent: false });
         await ch.waitForConfirms();
         expect(await ch.get(queue, { noAck: false })).toBeTruthy(); // aa stays unacked until the connection closes
-        // RabbitMQ's figures come with its next statistics emission.
-        const q = await eventually(async () => {
-          const j = (await api.get(`/api/queues/${enc(vh)}/${queue}`)).json as Json;
-          return j.messages === 3 && j.messages_unacknowledged === 1 && 'messages_persistent' in j ? j : undefined;
-        }, 20_000);
-        await ch.deleteQueue(queue);
-        return Object.fromEntries(FIELDS.map((k) => [k, q[k]]));
-      } finally {
-        await conn.close();
-      }
+      };
+      const q = await queueAfter(url, api, queue, { durable: true }, fill, (j) => j.messages === 3 && j.messages_unacknowledged === 1 && 'messages_persistent' in j);
+      return Object.fromEntries(FIELDS.map((k) => [k, q[k]]));
     };
     const w = await figures(warrenAmqp(toRabbit.user, toRabbit.password, vh), wapi());
     expect(w).toMatchObject({ messages_persistent: 2, message_bytes_persistent: 5, messages_ram: 3, head_message_timestamp: 1_700_000_000 });
@@ -290,24 +302,12 @@ describe.skipIf(!rabbit)('definitions and JSON shapes against RabbitMQ', () => {
     const queue = `quorum-${id}`;
     // RabbitMQ 3.10 keeps no quorum message body in memory (messages_ram 0); Warren does, and says so.
     const FIELDS = ['messages', 'messages_persistent', 'message_bytes_persistent', 'messages_dlx', 'message_bytes_dlx', 'consumer_capacity', 'consumer_utilisation', 'single_active_consumer_ctag', 'leader', 'members', 'online', 'open_files', 'type'];
-    const seen = async (url: amqp.Options.Connect, api: Api) => {
-      const conn = await amqp.connect(url);
-      try {
-        const ch = await conn.createConfirmChannel();
-        await ch.assertQueue(queue, { durable: true, arguments: { 'x-queue-type': 'quorum' } });
+    const seen = (url: amqp.Options.Connect, api: Api) =>
+      queueAfter(url, api, queue, { durable: true, arguments: { 'x-queue-type': 'quorum' } }, async (ch) => {
         ch.sendToQueue(queue, Buffer.from('aa'), { persistent: true });
         ch.sendToQueue(queue, Buffer.from('bbb'), { persistent: false });
         await ch.waitForConfirms();
-        const q = await eventually(async () => {
-          const j = (await api.get(`/api/queues/${enc(vh)}/${queue}`)).json as Json;
-          return j.messages === 2 && 'messages_persistent' in j ? j : undefined;
-        }, 20_000);
-        await ch.deleteQueue(queue);
-        return q;
-      } finally {
-        await conn.close();
-      }
-    };
+      }, (j) => j.messages === 2 && 'messages_persistent' in j);
     const w = await seen(warrenAmqp(toRabbit.user, toRabbit.password, vh), wapi());
     const rb = await seen(rabbitAmqp(toRabbit.user, toRabbit.password, vh), r);
     /** The fields, each broker's own node name written NODE (leader, members, online, open_files name it). */
