@@ -1,10 +1,10 @@
 // One durable queue on disk: append-only segment files of messages (length + CRC per record) and a log of settlements.
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, unlink, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import { crc32 } from 'node:zlib';
 import type { Message, QueueStore, RecoveredMessages, StoredMessages } from '../broker/index.js';
 import { Writer } from '../protocol/index.js';
 import { AppendFile } from './append-file.js';
+import { recordCrc } from './record-crc.js';
 import type { GroupCommit } from './group-commit.js';
 import { removeIndex, scanSegments, SegmentBacklog, writeIndex } from './segment-reader.js';
 import { replaceFileSync } from './replace-file.js';
@@ -43,6 +43,10 @@ export class QueueFiles implements QueueStore {
   private backlog: SegmentBacklog | undefined;
   /** Index entries of the segment being written (see writeIndex): written out when it closes for good. */
   private readonly entries = new Writer(64 * 1024);
+  /** The last appended message's exchange and routing key, and the two shortstrs they make (a queue's publishes mostly repeat them). */
+  private lastExchange = '';
+  private lastRoutingKey = '';
+  private lastRoute: Buffer = Buffer.from([0, 0]);
 
   constructor(dir: string, commit: GroupCommit, release: ReleaseDir = () => true) {
     this.dir = dir;
@@ -118,27 +122,38 @@ export class QueueFiles implements QueueStore {
     let seg = this.segments[this.segments.length - 1];
     if (!seg || !seg.file || seg.file.length >= SEGMENT_BYTES) seg = this.startSegment(seq);
     const w = seg.file!.writer;
-    const exLen = Buffer.byteLength(message.exchange);
-    const rkLen = Buffer.byteLength(message.routingKey);
-    const payloadLen = 16 + 1 + exLen + 1 + rkLen + 4 + message.propertiesRaw.length + message.body.length;
+    const route = this.routeOf(message);
+    const payloadLen = 16 + route.length + 4 + message.propertiesRaw.length + message.body.length;
     w.ensure(8 + payloadLen);
     const start = w.pos;
     w.u32(payloadLen);
     w.u32(0);
     w.u64(seq);
     w.u64(expiresAt);
-    w.shortstr(message.exchange);
-    w.shortstr(message.routingKey);
+    w.raw(route);
     w.u32(message.propertiesRaw.length);
     w.raw(message.propertiesRaw);
     w.raw(message.body);
-    w.buf.writeUInt32BE(crc32(w.buf.subarray(start + 8, w.pos)), start + 4);
+    w.buf.writeUInt32BE(recordCrc(w.buf, start + 8, w.pos), start + 4);
     const e = this.entries;
     e.u64(seq);
     e.u32(payloadLen);
     e.u32(message.body.length);
     seg.live += 1;
     this.commit.noteAppend();
+  }
+
+  /** Exchange and routing key as a record holds them (two shortstrs), encoded again only when they change. */
+  private routeOf(message: Message): Buffer {
+    if (message.exchange !== this.lastExchange || message.routingKey !== this.lastRoutingKey) {
+      const w = new Writer(2 + Buffer.byteLength(message.exchange) + Buffer.byteLength(message.routingKey));
+      w.shortstr(message.exchange);
+      w.shortstr(message.routingKey);
+      this.lastExchange = message.exchange;
+      this.lastRoutingKey = message.routingKey;
+      this.lastRoute = w.buf.subarray(0, w.pos);
+    }
+    return this.lastRoute;
   }
 
   remove(seq: number): void {

@@ -3,6 +3,7 @@ import { crc32 } from 'node:zlib';
 import { Message } from '../broker/index.js';
 import type { Writer } from '../protocol/index.js';
 import { u64 } from './message-record.js';
+import { recordCrc } from './record-crc.js';
 
 /**
  * Record: u32 payload length, u32 CRC of the payload; payload: offset u64, timestamp (epoch ms) u64, filter value
@@ -41,7 +42,7 @@ export function writeRecord(w: Writer, offset: number, timestamp: number, messag
   w.u32(message.propertiesRaw.length);
   w.raw(message.propertiesRaw);
   w.raw(message.body);
-  w.buf.writeUInt32BE(crc32(w.buf.subarray(start + RECORD_HEADER, w.pos)), start + 4);
+  w.buf.writeUInt32BE(recordCrc(w.buf, start + RECORD_HEADER, w.pos), start + 4);
   return RECORD_HEADER + payloadLen;
 }
 
