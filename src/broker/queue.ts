@@ -23,6 +23,8 @@ const MIN_PAGE_IN = 256;
 export class Queue {
   readonly name: string;
   readonly vhost: string;
+  /** Wall-clock time it was declared (epoch ms): idle since then until its first message (management's idle_since). */
+  readonly declaredAt = Date.now();
   readonly durable: boolean;
   readonly exclusive: boolean;
   readonly autoDelete: boolean;

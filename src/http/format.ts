@@ -1,5 +1,5 @@
 // The management API's JSON shapes for queues, exchanges, bindings, connections, channels and consumers, with RabbitMQ's keys.
-import { CHANNEL_FIELDS, consumerUtilisation, details, exchangeCounts, messageStats, NO_WINDOWS, QUEUE_FIELDS, withDetails, type Windows } from './rates.js';
+import { CHANNEL_FIELDS, consumerUtilisation, details, exchangeCounts, idleSince, isoTime, messageStats, NO_WINDOWS, QUEUE_FIELDS, withDetails, type Windows } from './rates.js';
 import { createHash } from 'node:crypto';
 import { NO_POLICY, Queue, StreamQueue, type AppliedPolicy, type Binding, type Exchange, type VirtualHost } from '../broker/index.js';
 import type { FieldTable } from '../protocol/index.js';
@@ -48,6 +48,9 @@ export function queueJson(q: Queue, unacked: UnackedByQueue, owner: Connection |
   if (util !== undefined) out.consumer_utilisation = Math.round(util * 1000) / 1000;
   if (type !== 'stream') Object.assign(out, memoryAndDiskJson(q, unacked, out.consumer_utilisation));
   if (type === 'quorum') Object.assign(out, quorumJson());
+  // A classic queue's process hibernates when idle, and RabbitMQ then says since when (quorum queues and streams do not).
+  const idle = type === 'classic' ? idleSince(q, q.declaredAt) : undefined;
+  if (idle !== undefined) out.idle_since = isoTime(idle);
   const oldest = q.oldestReadyAt;
   out.oldest_message_age_ms = oldest === undefined ? 0 : Date.now() - oldest;
   out.messages_dead_lettered = q.deadLettered;
@@ -296,8 +299,10 @@ export function channelJson(ch: Channel, w: Windows = NO_WINDOWS): Record<string
   const conn = ch.conn;
   const d = channelCounts(ch);
   const stats = messageStats(ch, ch.stats, CHANNEL_FIELDS, w.msgRates);
+  const idle = idleSince(ch, ch.openedAt);
   return {
     ...(stats ? { message_stats: stats } : {}),
+    ...(idle !== undefined ? { idle_since: isoTime(idle) } : {}),
     acks_uncommitted: 0,
     confirm: ch.confirmMode,
     connection_details: { name: connectionName(conn), peer_host: hostOf(conn.socket.remoteAddress), peer_port: conn.socket.remotePort ?? 0 },

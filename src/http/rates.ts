@@ -137,6 +137,11 @@ class History {
   latest(): number {
     return this.from + (this.n - 1) * SAMPLE_MS;
   }
+
+  /** The first sample of the newest run once a later one repeated its values (nothing changed since), else undefined. */
+  steadySince(): number | undefined {
+    return this.n >= 2 ? this.from : undefined;
+  }
 }
 
 /** Each object's samples, or the time of its last sample while they have all been 0. */
@@ -169,6 +174,21 @@ export function resetStatistics(objects: Iterable<readonly [object, Values]>): v
     baselines.set(key, values);
   }
 }
+
+/**
+ * RabbitMQ's idle_since, from the samples: when an object's values (counters and lengths) last stopped changing, once
+ * a sample interval went by without a change; `createdAt` for one that never had any (all 0 since its first sample).
+ * RabbitMQ's is the moment its process hibernated, about a second after the last activity; this one is the first
+ * sample after it, so it shows 5 to 10 s after the last activity.
+ */
+export function idleSince(key: object, createdAt: number): number | undefined {
+  const h = histories.get(key);
+  if (h === undefined) return undefined;
+  return h instanceof History ? h.steadySince() : createdAt;
+}
+
+/** A time as RabbitMQ's management API writes idle_since: ISO 8601 with milliseconds and +00:00. */
+export const isoTime = (t: number) => new Date(t).toISOString().replace('Z', '+00:00');
 
 /** Records one sample of an object; `long` objects (vhosts, the node) keep 10 minutes, others a minute. */
 export function record(key: object, t: number, values: Values, long = false): void {

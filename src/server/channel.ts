@@ -60,6 +60,8 @@ interface PendingPublish {
 export class Channel implements MethodContext {
   readonly id: number;
   readonly conn: Connection;
+  /** Wall-clock time it was opened (epoch ms): idle since then until its first message (management's idle_since). */
+  readonly openedAt = Date.now();
   private logger: Logger | undefined;
   /**
    * 'closing': we sent channel.close and wait for close-ok, ignoring everything else. 'closed': the client's

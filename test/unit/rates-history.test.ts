@@ -1,11 +1,29 @@
 // The management API's samples kept as runs of equal values: rates, samples and the minute's window as before.
 import { describe, expect, it } from 'vitest';
-import { SAMPLE_MS, details, record } from '../../src/http/rates.js';
+import { SAMPLE_MS, details, idleSince, isoTime, record } from '../../src/http/rates.js';
 
 const T0 = 1_700_000_000_000;
 const at = (i: number) => T0 + i * SAMPLE_MS;
 
 describe('sample history', () => {
+  it("dates idle_since from the first sample after the last change, once an interval went by without one", () => {
+    const key = {};
+    const created = at(0) - 1234;
+    expect(idleSince(key, created)).toBeUndefined(); // not sampled yet
+    record(key, at(0), { publish: 0, messages: 0 });
+    expect(idleSince(key, created)).toBe(created); // never active: idle since it was made
+    record(key, at(1), { publish: 3, messages: 3 });
+    expect(idleSince(key, created)).toBeUndefined(); // it changed in the last interval
+    record(key, at(2), { publish: 3, messages: 2 });
+    expect(idleSince(key, created)).toBeUndefined(); // a length changed: still active
+    record(key, at(3), { publish: 3, messages: 2 });
+    expect(idleSince(key, created)).toBe(at(2));
+    record(key, at(4), { publish: 3, messages: 2 });
+    expect(idleSince(key, created)).toBe(at(2));
+    expect(isoTime(at(2))).toBe(new Date(at(2)).toISOString().replace('Z', '+00:00'));
+    expect(isoTime(Date.UTC(2026, 11, 8, 3, 38, 56, 128))).toBe('2026-12-08T03:38:56.128+00:00');
+  });
+
   it('gives a rate of 0 over a run of equal samples and the change per second after one differs', () => {
     const key = {};
     for (let i = 0; i < 5; i++) record(key, at(i), { publish: 10 });
