@@ -47,8 +47,8 @@ function maxFds(): number | undefined {
 
 const one = (v: number): ReadonlyArray<readonly [Labels, number]> => [[{}, v]];
 
-/** Node, process and resource families (the same on every endpoint). */
-export function nodeFamilies(deps: ManagementDeps): Family[] {
+/** Node, process and resource families; the alarms only on the aggregated endpoint, as RabbitMQ's per-object one has none. */
+export function nodeFamilies(deps: ManagementDeps, perObject = false): Family[] {
   const { server } = deps;
   const alarms = server.alarms;
   const fds = openFds();
@@ -62,9 +62,13 @@ export function nodeFamilies(deps: ManagementDeps): Family[] {
     { name: 'process_resident_memory_bytes', type: 'gauge', help: 'Memory used in bytes', samples: one(process.memoryUsage().rss) },
     { name: 'resident_memory_limit_bytes', type: 'gauge', help: 'Memory high watermark in bytes', samples: one(Math.round(alarms.memoryLimit)) },
     { name: 'disk_space_available_limit_bytes', type: 'gauge', help: 'Free disk space low watermark in bytes', samples: one(Math.round(alarms.diskLimit)) },
-    { name: 'alarms_file_descriptor_limit', type: 'untyped', help: 'is 1 if file descriptor limit alarm is in effect', samples: one(0) },
-    { name: 'alarms_free_disk_space_watermark', type: 'untyped', help: 'is 1 if free disk space watermark alarm is in effect', samples: one(alarms.active.has('disk') ? 1 : 0) },
-    { name: 'alarms_memory_used_watermark', type: 'untyped', help: 'is 1 if VM memory watermark alarm is in effect', samples: one(alarms.active.has('memory') ? 1 : 0) },
+    ...(perObject
+      ? []
+      : [
+          { name: 'alarms_file_descriptor_limit', type: 'untyped' as const, help: 'is 1 if file descriptor limit alarm is in effect', samples: one(0) },
+          { name: 'alarms_free_disk_space_watermark', type: 'untyped' as const, help: 'is 1 if free disk space watermark alarm is in effect', samples: one(alarms.active.has('disk') ? 1 : 0) },
+          { name: 'alarms_memory_used_watermark', type: 'untyped' as const, help: 'is 1 if VM memory watermark alarm is in effect', samples: one(alarms.active.has('memory') ? 1 : 0) },
+        ]),
     { name: 'process_open_tcp_sockets', type: 'gauge', help: 'Open TCP sockets', samples: one(server.openSockets) },
   ];
   if (Number.isFinite(alarms.diskFree)) out.push({ name: 'disk_space_available_bytes', type: 'gauge', help: 'Disk space available in bytes', samples: one(alarms.diskFree) });

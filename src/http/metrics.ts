@@ -35,7 +35,7 @@ function writeTelemetry(out: Exposition, telemetry: Telemetry): void {
 /** The scrape body of /metrics, or of /metrics/per-object when `perObject`. */
 export function renderMetrics(deps: ManagementDeps, perObject: boolean, telemetry: Telemetry = new Map()): string {
   const out = new Exposition();
-  write(out, nodeFamilies(deps), 'rabbitmq_');
+  write(out, nodeFamilies(deps, perObject), 'rabbitmq_');
   write(out, churnFamilies(deps), 'rabbitmq_');
   write(out, globalFamilies(deps), 'rabbitmq_');
   const t = deps.broker.totals;

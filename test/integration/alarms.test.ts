@@ -30,6 +30,8 @@ describe('resource alarms', () => {
     b.server.alarms.setMemoryHighWatermark({ absolute: 1 });
     expect((await api.get('/api/health/checks/alarms')).status).toBe(503);
     expect(await (await fetch(`http://localhost:${b.prometheusPort}/metrics`)).text()).toMatch(/^rabbitmq_alarms_memory_used_watermark 1$/m);
+    // As RabbitMQ's, the per-object endpoint has no alarm families.
+    expect(await (await fetch(`http://localhost:${b.prometheusPort}/metrics/per-object`)).text()).not.toMatch(/^rabbitmq_alarms_/m);
 
     // The next publish is taken, then the publisher is blocked: later ones wait unconfirmed.
     let confirmed = 0;
