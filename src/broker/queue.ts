@@ -6,6 +6,7 @@ import { queueTypeNamed, CLASSIC, type QueueTypeDefinition } from './queue-types
 import { ExpiryHeap, type QueueEntry } from './queue-entry.js';
 import type { Consumer, QueueEvents, QueueOptions } from './queue-contracts.js';
 import { minTtl, priorityOf, withDeliveryCount } from './queue-message.js';
+import { QueueConsumers } from './queue-consumers.js';
 import { ReadyStore } from './ready-store.js';
 import { Deduplicator, sameDeduplication } from './deduplication.js';
 import { guarded } from './internal-errors.js';
@@ -52,11 +53,7 @@ export class Queue {
   private expiryTimer: ClockTimer | undefined;
   private expiryAt = 0;
   private idleTimer: ClockTimer | undefined;
-  /** Registration order (single active consumer takes the first). */
-  private readonly consumerList: Consumer[] = [];
-  /** Consumers by descending priority, rebuilt when consumers change and priorities differ. */
-  private byPriority: Consumer[] | undefined;
-  private rr = 0;
+  private readonly consumerRing = new QueueConsumers();
   private nextSeq = 0;
   /** Messages delivered to ack-mode consumers or basic.get and not yet settled. */
   unacked = 0;
@@ -185,7 +182,7 @@ export class Queue {
     if (next.expires !== prev.expires) {
       if (this.idleTimer !== undefined) this.runtime.clock.clear(this.idleTimer);
       this.idleTimer = undefined;
-      if (this.consumerList.length === 0) this.armIdleTimer();
+      if (this.consumerRing.length === 0) this.armIdleTimer();
     }
     if (next.overflow === 'drop-head') this.dropHeadWhileOver();
   }
@@ -200,11 +197,11 @@ export class Queue {
   }
 
   get consumerCount(): number {
-    return this.consumerList.length;
+    return this.consumerRing.length;
   }
 
   get consumers(): readonly Consumer[] {
-    return this.consumerList;
+    return this.consumerRing.list;
   }
 
   // ---- arrival -----------------------------------------------------------
@@ -264,7 +261,7 @@ export class Queue {
     const size = entry.message.bodySize;
     this.readyCount += 1;
     this.readyBytes += size;
-    const w = this.consumerList.length > 0 ? this.window : this.idleWindow;
+    const w = this.consumerRing.length > 0 ? this.window : this.idleWindow;
     const ready = this.ready;
     if (
       w &&
@@ -284,7 +281,7 @@ export class Queue {
    * lower priorities fill it, a small batch still comes in (memory then exceeds the window by at most that batch).
    */
   private pageIn(): void {
-    const w = (this.consumerList.length > 0 ? this.window : this.idleWindow)!;
+    const w = (this.consumerRing.length > 0 ? this.window : this.idleWindow)!;
     const ready = this.ready;
     // Until an entry that did not expire while paged out came in (or nothing more is paged where it matters).
     for (;;) {
@@ -347,7 +344,7 @@ export class Queue {
     if (this.draining || this.deleted) return;
     this.draining = true;
     try {
-      while (this.readyCount > 0 && this.consumerList.length > 0) {
+      while (this.readyCount > 0 && this.consumerRing.length > 0) {
         const consumer = this.pickConsumer();
         if (!consumer) {
           if (this.blockedSince === 0) this.blockedSince = this.runtime.clock.now();
@@ -424,30 +421,7 @@ export class Queue {
   }
 
   private pickConsumer(): Consumer | undefined {
-    const list = this.consumerList;
-    if (list.length === 0) return undefined;
-    if (this.current.singleActiveConsumer) {
-      const active = list[0]!;
-      return active.canTake() ? active : undefined;
-    }
-    const ordered = this.byPriority ?? list;
-    const n = ordered.length;
-    // Walk priority groups from the highest; round-robin inside a group.
-    for (let start = 0; start < n; ) {
-      const p = ordered[start]!.priority;
-      let end = start + 1;
-      while (end < n && ordered[end]!.priority === p) end++;
-      const size = end - start;
-      for (let i = 0; i < size; i++) {
-        const c = ordered[start + ((this.rr + i) % size)]!;
-        if (c.canTake()) {
-          this.rr = (this.rr + i + 1) % 0x7fffffff;
-          return c;
-        }
-      }
-      start = end;
-    }
-    return undefined;
+    return this.consumerRing.pick(this.current.singleActiveConsumer);
   }
 
   /**
@@ -578,7 +552,7 @@ export class Queue {
 
   /** x-expires: any use (consume, get, passive declare) restarts the idle clock. */
   touch(): void {
-    if (this.current.expires !== undefined && this.consumerList.length === 0) this.armIdleTimer();
+    if (this.current.expires !== undefined && this.consumerRing.length === 0) this.armIdleTimer();
   }
 
   private armIdleTimer(): void {
@@ -588,7 +562,7 @@ export class Queue {
     this.idleTimer = this.runtime.clock.setTimeout(() => {
       this.idleTimer = undefined;
       guarded(this.runtime.reportInternalError, `x-expires of queue '${this.name}'`, () => {
-        if (!this.deleted && this.consumerList.length === 0) this.events.removeQueue(this);
+        if (!this.deleted && this.consumerRing.length === 0) this.events.removeQueue(this);
       });
     }, ms);
   }
@@ -596,13 +570,12 @@ export class Queue {
   // ---- consumers ---------------------------------------------------------
 
   addConsumer(consumer: Consumer): void {
-    this.consumerList.push(consumer);
+    this.consumerRing.add(consumer);
     this.hadConsumer = true;
     if (this.idleTimer !== undefined) {
       this.runtime.clock.clear(this.idleTimer);
       this.idleTimer = undefined;
     }
-    this.reorder();
     this.drain();
   }
 
@@ -622,11 +595,9 @@ export class Queue {
 
   /** Removes a consumer; an auto-delete queue goes when its last consumer does. */
   removeConsumer(consumer: Consumer): void {
-    const i = this.consumerList.indexOf(consumer);
+    const i = this.consumerRing.remove(consumer);
     if (i < 0) return;
-    this.consumerList.splice(i, 1);
-    this.reorder();
-    if (this.consumerList.length === 0) {
+    if (this.consumerRing.length === 0) {
       if (this.autoDelete && this.hadConsumer) {
         this.events.removeQueue(this);
         return;
@@ -637,14 +608,8 @@ export class Queue {
     }
   }
 
-  private reorder(): void {
-    const list = this.consumerList;
-    const mixed = list.some((c) => c.priority !== list[0]!.priority);
-    this.byPriority = mixed ? [...list].sort((a, b) => b.priority - a.priority) : undefined;
-  }
-
   findConsumer(tag: string): Consumer | undefined {
-    return this.consumerList.find((c) => c.tag === tag);
+    return this.consumerRing.find(tag);
   }
 
   /** Drops all ready messages; returns how many. */
@@ -702,7 +667,7 @@ export class Queue {
     this.deleted = true;
     if (this.expiryTimer !== undefined) this.runtime.clock.clear(this.expiryTimer);
     if (this.idleTimer !== undefined) this.runtime.clock.clear(this.idleTimer);
-    const consumers = this.consumerList.splice(0);
+    const consumers = this.consumerRing.clear();
     for (const c of consumers) c.cancelledByQueue(this);
     return count;
   }
