@@ -629,6 +629,11 @@ export class Queue {
     return this.readyCount - this.ready.pagedCount;
   }
 
+  /** Body bytes of the ready messages held in memory. */
+  get inMemoryBytes(): number {
+    return this.readyBytes - this.ready.pagedBytes;
+  }
+
   /** Messages (ready and unacked) kept in the queue's store, and their body bytes: RabbitMQ's messages_persistent. */
   get persistentCount(): number {
     return this.storedCount;

@@ -45,8 +45,9 @@ export function queueJson(q: Queue, unacked: UnackedByQueue, owner: Connection |
   if (stats) out.message_stats = stats;
   // Whether consumers keep up: RabbitMQ's consumer_utilisation, and two Warren additions (consumer lag, dead letters).
   const util = consumerUtilisation(q, consumers.length, (now) => q.consumerBlockedMs(now));
-  if (util !== undefined) out.consumer_utilisation = Math.round(util * 1000) / 1000;
-  if (type !== 'stream') Object.assign(out, memoryAndDiskJson(q, unacked, out.consumer_utilisation));
+  const utilisation = util === undefined ? undefined : Math.round(util * 1000) / 1000;
+  if (utilisation !== undefined) out.consumer_utilisation = utilisation;
+  if (type !== 'stream') Object.assign(out, memoryAndDiskJson(q, unacked, utilisation ?? 0));
   if (type === 'quorum') Object.assign(out, quorumJson());
   // A classic queue's process hibernates when idle, and RabbitMQ then says since when (quorum queues and streams do not).
   const idle = type === 'classic' ? idleSince(q, q.declaredAt) : undefined;
@@ -64,14 +65,13 @@ export function queueJson(q: Queue, unacked: UnackedByQueue, owner: Connection |
  * every unacked one), what is persistent (kept in the queue's store), the consumer capacity (0 without consumers);
  * a classic queue's also what is paged out and the head message's timestamp property.
  */
-function memoryAndDiskJson(q: Queue, unacked: UnackedByQueue, utilisation: unknown): Record<string, unknown> {
-  const capacity = typeof utilisation === 'number' ? utilisation : 0;
+function memoryAndDiskJson(q: Queue, unacked: UnackedByQueue, capacity: number): Record<string, unknown> {
   const out = q.unacked;
   const common = {
     consumer_capacity: capacity,
     consumer_utilisation: capacity,
     message_bytes_persistent: q.persistentBytes,
-    message_bytes_ram: q.messageBytes - q.pagedOutBytes + (unacked.bytes.get(q) ?? 0),
+    message_bytes_ram: q.inMemoryBytes + (unacked.bytes.get(q) ?? 0),
     messages_persistent: q.persistentCount,
     messages_ram: q.inMemoryCount + out,
   };

@@ -209,7 +209,7 @@ export function queueFamilies(deps: ManagementDeps, perObject: boolean, vhosts?:
     ['queue_messages_ram', 'gauge', 'Ready and unacknowledged messages stored in memory', (q) => q.inMemoryCount + q.unacked],
     ['queue_messages_ready_ram', 'gauge', 'Ready messages stored in memory', (q) => q.inMemoryCount],
     ['queue_messages_unacked_ram', 'gauge', 'Unacknowledged messages stored in memory', (q) => q.unacked],
-    ['queue_messages_ram_bytes', 'gauge', 'Size of ready and unacknowledged messages stored in memory', (q) => q.messageBytes - q.pagedOutBytes + (unacked.get(q) ?? 0)],
+    ['queue_messages_ram_bytes', 'gauge', 'Size of ready and unacknowledged messages stored in memory', (q) => q.inMemoryBytes + (unacked.get(q) ?? 0)],
     ['queue_messages_paged_out', 'gauge', 'Messages paged out to disk', (q) => q.pagedOutCount],
     ['queue_messages_paged_out_bytes', 'gauge', 'Size in bytes of messages paged out to disk', (q) => q.pagedOutBytes],
     ['queue_messages_persistent', 'gauge', 'Persistent messages', (q) => q.persistentCount],
